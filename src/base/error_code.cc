@@ -1,0 +1,55 @@
+#include "base/error_code.h"
+
+#include <array>
+
+namespace ofs {
+namespace {
+
+struct CodeInfo {
+  std::string_view name;
+  int http_status;
+};
+
+constexpr std::array<CodeInfo, static_cast<size_t>(ErrorCode::kCount_)> kCodes = {{
+    {"OK", 200},
+    {"INVALID_REQUEST", 400},
+    {"ENTITY-REGISTRATION-REQUEST-EXCEPTION", 400},
+    {"ENTITY-SCHEMA-VALIDATION-EXCEPTION", 400},
+    {"ENTITY-ALREADY-EXISTS-EXCEPTION", 400},
+    {"ENTITY-NOT-FOUND-EXCEPTION", 404},
+    {"ENTITY-STATE-EXCEPTION", 400},
+    {"UPDATE-ENTITY-REQUEST-EXCEPTION", 400},
+    {"FEATURE-GROUP-REGISTRATION-REQUEST-EXCEPTION", 400},
+    {"FEATURE-GROUP-INVALID-COLUMN-NAMES-EXCEPTION", 400},
+    {"FEATURE-GROUP-ALREADY-EXISTS-EXCEPTION", 400},
+    {"VERSIONING-DISABLED-EXCEPTION", 400},
+    {"FEATURE-GROUP-NOT-FOUND-EXCEPTION", 404},
+    {"FEATURE-GROUP-VERSION-NOT-FOUND-EXCEPTION", 404},
+    {"FEATURE-GROUP-STATE-EXCEPTION", 400},
+    {"FEATURE-GROUP-SCHEMA-VALIDATION-EXCEPTION", 400},
+    {"READ-FEATURE-GROUP-REQUEST-EXCEPTION", 400},
+    {"MULTI-READ-FEATURE-GROUP-REQUEST-EXCEPTION", 400},
+    {"READ-FEATURE-GROUP-PARTITION-REQUEST-EXCEPTION", 400},
+    {"WRITE-FEATURE-GROUP-REQUEST-EXCEPTION", 400},
+    {"SEARCH-FEATURE-GROUP-REQUEST-EXCEPTION", 400},
+    {"SEARCH-ENTITY-REQUEST-EXCEPTION", 400},
+    {"OFS-V2-ADMIN-SERVICE-EXCEPTION", 400},
+    {"OFS-V2-TENANT-NOT-FOUND-EXCEPTION", 400},
+    {"UNAUTHENTICATED", 401},
+    {"FORBIDDEN", 403},
+    {"NOT-FOUND", 404},
+    {"METHOD-NOT-ALLOWED", 405},
+    {"PAYLOAD-TOO-LARGE", 413},
+    {"REQUEST-TIMEOUT", 408},
+    {"OFS-V2-METASTORE-UNAVAILABLE-EXCEPTION", 503},
+    {"STORE-UNAVAILABLE", 503},
+    {"OVERLOADED", 503},
+    {"DarwinOfsV2-UNKNOWN-EXCEPTION", 500},
+}};
+
+}  // namespace
+
+std::string_view ErrorCodeName(ErrorCode code) { return kCodes[static_cast<size_t>(code)].name; }
+int ErrorCodeHttpStatus(ErrorCode code) { return kCodes[static_cast<size_t>(code)].http_status; }
+
+}  // namespace ofs

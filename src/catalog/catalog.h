@@ -1,0 +1,96 @@
+#pragma once
+// The catalog: an immutable snapshot of all metadata the serving path needs (entities, group versions,
+// resolved column ids, table specs), published atomically. Readers never lock: each thread caches the
+// current snapshot and swaps it only when the published generation moved.
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "base/status.h"
+#include "catalog/metadata_store.h"
+#include "model/table_spec.h"
+#include "model/types.h"
+
+namespace ofs::catalog {
+
+// A column as a client addresses it through one group version: entity columns and the group's own.
+struct ResolvedColumn {
+  std::string name;  // plain name as declared
+  model::DataType type = model::DataType::kText;
+  uint32_t id = 0;     // storage column id
+  int key_index = -1;  // position among the entity's key columns; -1 for value columns
+  bool is_group_column = false;
+};
+
+struct EntityEntry {
+  model::EntityMetadata meta;
+  model::TableSpec table;  // key columns + every value column of every group version
+};
+
+// The compiled plan of one feature-group version.
+struct GroupEntry {
+  model::FeatureGroupMetadata meta;
+  int64_t version_number = 0;
+  const EntityEntry* entity = nullptr;
+  std::vector<ResolvedColumn> columns;  // entity columns (declared order), then the group's columns
+
+  // Case-insensitive lookup by plain name; nullptr when the name is not addressable in this group.
+  const ResolvedColumn* Find(std::string_view name) const;
+
+  // Built by Snapshot; lower-cased name -> index into columns.
+  std::unordered_map<std::string, size_t> index;
+};
+
+class Snapshot {
+ public:
+  // Builds the snapshot of the given metadata (entities and every group version).
+  static std::shared_ptr<const Snapshot> Build(std::vector<model::EntityMetadata> entities,
+                                               std::vector<model::FeatureGroupMetadata> groups,
+                                               int64_t change_counter);
+
+  const EntityEntry* FindEntity(std::string_view name) const;  // case-insensitive
+  // version nullopt = the latest version. nullptr when absent.
+  const GroupEntry* FindGroup(std::string_view name, std::optional<int64_t> version) const;
+  bool HasGroup(std::string_view name) const { return FindGroup(name, std::nullopt) != nullptr; }
+  int64_t change_counter() const { return change_counter_; }
+  const std::vector<std::unique_ptr<EntityEntry>>& entities() const { return entities_; }
+  const std::vector<std::unique_ptr<GroupEntry>>& groups() const { return groups_; }
+
+ private:
+  int64_t change_counter_ = 0;
+  std::vector<std::unique_ptr<EntityEntry>> entities_;
+  std::vector<std::unique_ptr<GroupEntry>> groups_;
+  std::unordered_map<std::string, const EntityEntry*> entity_index_;  // lower-cased name
+  // lower-cased group name -> versions ordered by version number (last = latest)
+  std::unordered_map<std::string, std::vector<const GroupEntry*>> group_index_;
+};
+
+class Catalog {
+ public:
+  explicit Catalog(MetadataStore* store) : store_(store) {}
+
+  // The current snapshot, without locking. The pointer stays valid until the calling thread calls
+  // Current() again (call it once per request). Never null after a successful Refresh().
+  const Snapshot* Current() const;
+  std::shared_ptr<const Snapshot> CurrentShared() const;
+
+  // Rebuilds and publishes a snapshot when the store's change counter moved (always when force).
+  // Serialized with other refreshes. Errors: the metadata store's (the old snapshot stays in use).
+  Status Refresh(bool force = false);
+
+  MetadataStore* store() const { return store_; }
+
+ private:
+  MetadataStore* store_;
+  mutable std::mutex publish_mu_;
+  std::shared_ptr<const Snapshot> published_;     // guarded by publish_mu_
+  std::atomic<uint64_t> generation_{0};           // bumped on every publish
+};
+
+}  // namespace ofs::catalog

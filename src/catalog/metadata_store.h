@@ -1,0 +1,85 @@
+#pragma once
+// MetadataStore: durable home of entities, feature-group versions, tenants and run records. SQLite
+// (embedded) now; MySQL/MariaDB implements the same interface later. Names match case-insensitively
+// and are stored as first written. Every mutation bumps a monotonic change counter so that catalog
+// snapshots can be rebuilt when (and only when) something changed.
+// Thread-safety: implementations are safe to call from any thread (they serialize internally).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "model/types.h"
+
+namespace ofs::catalog {
+
+struct SearchQuery {
+  std::string pattern;              // case-insensitive substring of name or description; "" = all
+  std::vector<std::string> tags;    // any-of; empty = no filter
+  std::vector<std::string> owners;  // any-of; empty = no filter
+  int64_t limit = 100;
+  int64_t offset = 0;
+};
+
+class MetadataStore {
+ public:
+  virtual ~MetadataStore() = default;
+
+  // --- entities ---
+  // Assigns id, column ids (1..n in declared order), created_at = updated_at = now_ms.
+  // ENTITY-ALREADY-EXISTS-EXCEPTION when the name exists.
+  virtual Result<model::EntityMetadata> CreateEntity(const model::EntityMetadata& entity, int64_t now_ms) = 0;
+  virtual Result<model::EntityMetadata> GetEntity(std::string_view name) = 0;  // ENTITY-NOT-FOUND-EXCEPTION
+  virtual Result<model::EntityMetadata> GetEntityById(int64_t id) = 0;
+  // Entities with updated_at >= since_ms (0 = all), by name.
+  virtual Result<std::vector<model::EntityMetadata>> ListEntities(int64_t since_ms) = 0;
+  // UPDATE-ENTITY-REQUEST-EXCEPTION when archiving an entity that a LIVE group version uses.
+  virtual Status SetEntityState(std::string_view name, model::State state, int64_t now_ms) = 0;
+  virtual Status SetEntityTtl(std::string_view name, int64_t ttl_seconds, int64_t now_ms) = 0;
+  virtual Result<std::vector<model::EntityMetadata>> SearchEntities(const SearchQuery& query) = 0;
+
+  // --- feature groups ---
+  // Creates version v1, or (upgrade) the next version of an existing group. Assigns the version's id
+  // and fresh column ids from its entity's id space (never reused). Errors: ENTITY-NOT-FOUND-EXCEPTION,
+  // ENTITY-STATE-EXCEPTION (entity archived), FEATURE-GROUP-ALREADY-EXISTS-EXCEPTION (exists, no
+  // upgrade), VERSIONING-DISABLED-EXCEPTION (upgrade of a group with versioning off). `group.version`
+  // is ignored on input and set on output.
+  virtual Result<model::FeatureGroupMetadata> CreateFeatureGroup(const model::FeatureGroupMetadata& group,
+                                                                 bool upgrade, int64_t now_ms) = 0;
+  // version nullopt = latest. FEATURE-GROUP-NOT-FOUND-EXCEPTION / FEATURE-GROUP-VERSION-NOT-FOUND-EXCEPTION.
+  virtual Result<model::FeatureGroupMetadata> GetFeatureGroup(std::string_view name,
+                                                              std::optional<std::string_view> version) = 0;
+  // Every version of every group with updated_at >= since_ms, by name then version number.
+  virtual Result<std::vector<model::FeatureGroupMetadata>> ListFeatureGroups(int64_t since_ms) = 0;
+  // Every version of one group, oldest first.
+  virtual Result<std::vector<model::FeatureGroupMetadata>> ListFeatureGroupVersions(std::string_view name) = 0;
+  // Version heads of every group with updated_at >= since_ms.
+  virtual Result<std::vector<model::FeatureGroupVersion>> ListVersionHeads(int64_t since_ms) = 0;
+  virtual Result<model::FeatureGroupVersion> GetVersionHead(std::string_view name) = 0;
+  virtual Status SetFeatureGroupState(std::string_view name, std::optional<std::string_view> version,
+                                      model::State state, int64_t now_ms) = 0;
+  virtual Status SetFeatureGroupTenant(std::string_view name, std::optional<std::string_view> version,
+                                       const model::TenantConfig& tenant, int64_t now_ms) = 0;
+  // Points every group version whose `kind` tenant ("read" | "write" | "consume") is `from` at `to`;
+  // returns how many changed.
+  virtual Result<int64_t> MoveTenant(std::string_view kind, std::string_view from, std::string_view to,
+                                     int64_t now_ms) = 0;
+  virtual Result<std::vector<model::FeatureGroupMetadata>> SearchFeatureGroups(const SearchQuery& query) = 0;
+
+  // --- ingestion runs ---
+  virtual Status AddRun(const model::RunRecord& run) = 0;
+  // Newest first.
+  virtual Result<std::vector<model::RunRecord>> ListRuns(std::string_view group,
+                                                         std::optional<std::string_view> version,
+                                                         int64_t limit) = 0;
+
+  // Monotonic counter bumped by every committed mutation (from any process sharing the store).
+  virtual Result<int64_t> ChangeCounter() = 0;
+  // Reachability for /health.
+  virtual Status Health() = 0;
+};
+
+}  // namespace ofs::catalog

@@ -1,0 +1,113 @@
+#include "codec/json_writer.h"
+
+#include <charconv>
+#include <cmath>
+
+namespace ofs::codec {
+
+void AppendJsonString(std::string_view value, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  size_t run_start = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(value[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(value.data() + run_start, i - run_start);
+    run_start = i + 1;
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      case '\b': out->append("\\b"); break;
+      case '\f': out->append("\\f"); break;
+      default: {
+        char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+        out->append(esc, 6);
+      }
+    }
+  }
+  out->append(value.data() + run_start, value.size() - run_start);
+  out->push_back('"');
+}
+
+void JsonWriter::StartObject() {
+  Separate();
+  out_->push_back('{');
+  need_comma_ = false;
+}
+void JsonWriter::EndObject() {
+  out_->push_back('}');
+  need_comma_ = true;
+}
+void JsonWriter::StartArray() {
+  Separate();
+  out_->push_back('[');
+  need_comma_ = false;
+}
+void JsonWriter::EndArray() {
+  out_->push_back(']');
+  need_comma_ = true;
+}
+void JsonWriter::Key(std::string_view key) {
+  Separate();
+  AppendJsonString(key, out_);
+  out_->push_back(':');
+  need_comma_ = false;
+}
+void JsonWriter::String(std::string_view value) {
+  Separate();
+  AppendJsonString(value, out_);
+  need_comma_ = true;
+}
+
+namespace {
+template <typename T>
+void AppendNumber(T value, std::string* out) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
+  out->append(buf, end);
+}
+}  // namespace
+
+void JsonWriter::Int(int64_t value) {
+  Separate();
+  AppendNumber(value, out_);
+  need_comma_ = true;
+}
+void JsonWriter::Double(double value) {
+  Separate();
+  if (std::isfinite(value)) {
+    AppendNumber(value, out_);
+  } else {
+    out_->append("null");
+  }
+  need_comma_ = true;
+}
+void JsonWriter::Float(float value) {
+  Separate();
+  if (std::isfinite(value)) {
+    AppendNumber(value, out_);
+  } else {
+    out_->append("null");
+  }
+  need_comma_ = true;
+}
+void JsonWriter::Bool(bool value) {
+  Separate();
+  out_->append(value ? "true" : "false");
+  need_comma_ = true;
+}
+void JsonWriter::Null() {
+  Separate();
+  out_->append("null");
+  need_comma_ = true;
+}
+void JsonWriter::Raw(std::string_view json) {
+  Separate();
+  out_->append(json);
+  need_comma_ = true;
+}
+
+}  // namespace ofs::codec

@@ -1,0 +1,105 @@
+#pragma once
+// HTTP/1.1 server: one edge-triggered epoll loop per worker thread, each with its own SO_REUSEPORT
+// listener, so a connection lives on one thread from accept to close. Requests are parsed with Node's
+// http_parser, dispatched synchronously to a Handler on the loop thread, and the response is written
+// from a per-connection buffer that keeps its capacity (no per-request heap churn in steady state).
+//
+// It supports keep-alive and pipelining (responses in request order), any method with a body (GET with
+// a JSON body), gzip request bodies (Content-Encoding: gzip; the inflated size counts against the body
+// limit) and gzip responses (when the client accepts gzip and the body exceeds gzip_min_bytes).
+// Limits answer with the error formatter: header too large (431), body too large (413), a request not
+// fully received within request_timeout_ms of its first byte (408 and close: a slow or stuck client
+// never holds a worker), idle keep-alive connections closed after idle_timeout_ms, connections beyond
+// max_connections refused. Every response carries X-Request-Id (the client's, or a generated one).
+// Threading: Start() spawns the workers; handlers run on worker threads concurrently.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+
+namespace ofs::http {
+
+enum class Method : uint8_t { kGet, kHead, kPost, kPut, kDelete, kPatch, kOptions, kOther };
+std::string_view MethodName(Method m);
+
+// Extra bytes readable after Request::body (zeroed), so simdjson can parse it in place.
+inline constexpr size_t kBodyPadding = 64;
+
+struct Request {
+  Method method = Method::kOther;
+  std::string_view path;        // decoded path without query string, e.g. "/v1/entity/user"
+  std::string_view query;       // raw query string after '?', "" when none
+  std::string_view body;        // after gzip inflation; followed by kBodyPadding readable zero bytes
+  std::string_view request_id;  // X-Request-Id as received, or generated
+  std::string_view remote_addr;
+  // Header names lower-cased; values as received.
+  std::vector<std::pair<std::string_view, std::string_view>> headers;
+
+  // Value of a header (name lower-case), "" when absent.
+  std::string_view Header(std::string_view lower_name) const;
+  // First value of a decoded query parameter; nullopt-like empty + false when absent.
+  bool QueryParam(std::string_view name, std::string* value) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string_view content_type = "application/json";
+  std::string body;  // handlers append; capacity is reused across requests of a connection
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers (rare)
+
+  void Reset() {
+    status = 200;
+    content_type = "application/json";
+    body.clear();
+    headers.clear();
+  }
+};
+
+// Handles one request on a worker thread. Must not block for long (no network waits).
+using Handler = std::function<void(const Request&, Response&)>;
+// Formats a server-generated error (limits, parse errors) into a response body and status.
+using ErrorFormatter = std::function<void(const Status&, Response&)>;
+// Called after every response with the handler-assigned route label (see RouteLabel), status and
+// server time in nanoseconds (metrics, access log).
+using CompletionHook = std::function<void(const Request&, const Response&, int64_t nanos)>;
+
+struct ServerOptions {
+  std::string bind_address = "127.0.0.1";
+  uint16_t port = 8080;  // 0 = pick a free port (see Server::port())
+  int threads = 1;
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_body_bytes = 16 * 1024 * 1024;
+  int64_t request_timeout_ms = 10'000;
+  int64_t idle_timeout_ms = 60'000;
+  size_t max_connections = 10'000;
+  size_t gzip_min_bytes = 8 * 1024;
+  bool access_log = false;
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, Handler handler, ErrorFormatter error_formatter, CompletionHook on_complete = {});
+  ~Server();  // stops and joins
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds (all listeners) and starts the worker threads. Errors: the bind/listen failure.
+  Status Start();
+  // Stops accepting, closes connections, joins workers. Idempotent.
+  void Stop();
+  uint16_t port() const;  // the bound port (after Start)
+  size_t open_connections() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ofs::http
