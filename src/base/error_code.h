@@ -33,8 +33,8 @@ enum class ErrorCode : int {
   kTenantNotFound,
   kUnauthenticated,
   kForbidden,
-  kNotFound,            // unknown route
-  kMethodNotAllowed,    // known route, wrong method
+  kNotFound,          // unknown route
+  kMethodNotAllowed,  // known route, wrong method
   kPayloadTooLarge,
   kRequestTimeout,
   kMetastoreUnavailable,

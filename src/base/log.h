@@ -19,9 +19,9 @@ bool SetLevel(std::string_view level);
 
 // True at most once per `seconds` for the call site owning `last` (rate limiting on hot paths).
 inline bool Every(std::atomic<int64_t>& last, int seconds) {
-  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                    std::chrono::steady_clock::now().time_since_epoch())
-                    .count();
+  int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count();
   int64_t prev = last.load(std::memory_order_relaxed);
   return now - prev >= seconds && last.compare_exchange_strong(prev, now, std::memory_order_relaxed);
 }
@@ -32,8 +32,8 @@ inline bool Every(std::atomic<int64_t>& last, int seconds) {
 #define OFS_LOG_INFO(module, ...) SPDLOG_LOGGER_INFO(::ofs::log::Get(module), __VA_ARGS__)
 #define OFS_LOG_WARN(module, ...) SPDLOG_LOGGER_WARN(::ofs::log::Get(module), __VA_ARGS__)
 #define OFS_LOG_ERROR(module, ...) SPDLOG_LOGGER_ERROR(::ofs::log::Get(module), __VA_ARGS__)
-#define OFS_LOG_EVERY_N_SEC(seconds, level_macro, module, ...)            \
-  do {                                                                    \
-    static std::atomic<int64_t> ofs_log_last_{0};                         \
+#define OFS_LOG_EVERY_N_SEC(seconds, level_macro, module, ...)                       \
+  do {                                                                               \
+    static std::atomic<int64_t> ofs_log_last_{0};                                    \
     if (::ofs::log::Every(ofs_log_last_, seconds)) level_macro(module, __VA_ARGS__); \
   } while (0)

@@ -18,8 +18,9 @@ class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(ErrorCode code, std::string message, std::string cause = {})
-      : state_(code == ErrorCode::kOk ? nullptr
-                                      : std::make_unique<State>(State{code, std::move(message), std::move(cause)})) {}
+      : state_(code == ErrorCode::kOk
+                   ? nullptr
+                   : std::make_unique<State>(State{code, std::move(message), std::move(cause)})) {}
   Status(const Status& other) : state_(other.state_ ? std::make_unique<State>(*other.state_) : nullptr) {}
   Status& operator=(const Status& other) {
     if (this != &other) state_ = other.state_ ? std::make_unique<State>(*other.state_) : nullptr;
@@ -78,17 +79,17 @@ class [[nodiscard]] Result {
 }  // namespace ofs
 
 // Returns early with the status of `expr` when it is not OK.
-#define OFS_RETURN_IF_ERROR(expr)            \
-  do {                                       \
-    ::ofs::Status ofs_status_ = (expr);      \
+#define OFS_RETURN_IF_ERROR(expr)              \
+  do {                                         \
+    ::ofs::Status ofs_status_ = (expr);        \
     if (!ofs_status_.ok()) return ofs_status_; \
   } while (0)
 
 #define OFS_CONCAT_INNER_(a, b) a##b
 #define OFS_CONCAT_(a, b) OFS_CONCAT_INNER_(a, b)
 // OFS_ASSIGN_OR_RETURN(auto x, ResultExpr()): declares x from the value or returns the status.
-#define OFS_ASSIGN_OR_RETURN(lhs, expr)                                   \
-  auto OFS_CONCAT_(ofs_result_, __LINE__) = (expr);                       \
-  if (!OFS_CONCAT_(ofs_result_, __LINE__).ok())                           \
-    return std::move(OFS_CONCAT_(ofs_result_, __LINE__)).TakeStatus();    \
+#define OFS_ASSIGN_OR_RETURN(lhs, expr)                                \
+  auto OFS_CONCAT_(ofs_result_, __LINE__) = (expr);                    \
+  if (!OFS_CONCAT_(ofs_result_, __LINE__).ok())                        \
+    return std::move(OFS_CONCAT_(ofs_result_, __LINE__)).TakeStatus(); \
   lhs = std::move(OFS_CONCAT_(ofs_result_, __LINE__)).value()

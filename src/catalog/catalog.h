@@ -3,6 +3,7 @@
 // resolved column ids, table specs), published atomically. Readers never lock: each thread caches the
 // current snapshot and swaps it only when the published generation moved.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -88,6 +89,7 @@ class Catalog {
 
  private:
   MetadataStore* store_;
+  std::mutex refresh_mu_;  // serializes Refresh() (held while loading); never taken by readers
   mutable std::mutex publish_mu_;
   std::shared_ptr<const Snapshot> published_;     // guarded by publish_mu_
   std::atomic<uint64_t> generation_{0};           // bumped on every publish

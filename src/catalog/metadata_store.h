@@ -1,8 +1,8 @@
 #pragma once
 // MetadataStore: durable home of entities, feature-group versions, tenants and run records. SQLite
 // (embedded) now; MySQL/MariaDB implements the same interface later. Names match case-insensitively
-// and are stored as first written. Every mutation bumps a monotonic change counter so that catalog
-// snapshots can be rebuilt when (and only when) something changed.
+// and are stored as first written. Every catalog mutation (not run records) bumps a monotonic change
+// counter so that catalog snapshots can be rebuilt when (and only when) something changed.
 // Thread-safety: implementations are safe to call from any thread (they serialize internally).
 
 #include <cstdint>
@@ -55,7 +55,8 @@ class MetadataStore {
   // Every version of every group with updated_at >= since_ms, by name then version number.
   virtual Result<std::vector<model::FeatureGroupMetadata>> ListFeatureGroups(int64_t since_ms) = 0;
   // Every version of one group, oldest first.
-  virtual Result<std::vector<model::FeatureGroupMetadata>> ListFeatureGroupVersions(std::string_view name) = 0;
+  virtual Result<std::vector<model::FeatureGroupMetadata>> ListFeatureGroupVersions(
+      std::string_view name) = 0;
   // Version heads of every group with updated_at >= since_ms.
   virtual Result<std::vector<model::FeatureGroupVersion>> ListVersionHeads(int64_t since_ms) = 0;
   virtual Result<model::FeatureGroupVersion> GetVersionHead(std::string_view name) = 0;
@@ -76,7 +77,8 @@ class MetadataStore {
                                                          std::optional<std::string_view> version,
                                                          int64_t limit) = 0;
 
-  // Monotonic counter bumped by every committed mutation (from any process sharing the store).
+  // Monotonic counter bumped by every committed catalog mutation (from any process sharing the store);
+  // adding run records does not move it.
   virtual Result<int64_t> ChangeCounter() = 0;
   // Reachability for /health.
   virtual Status Health() = 0;

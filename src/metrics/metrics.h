@@ -59,6 +59,10 @@ std::vector<double> LatencyBuckets();
 
 class Registry {
  public:
+  // Out of line: Family is defined in metrics.cc.
+  Registry();
+  ~Registry();
+
   // Returns the metric of (name, labels), creating it on first use. The reference is stable for the
   // registry's lifetime. A name keeps the kind and help of its first registration.
   Counter& GetCounter(std::string_view name, std::string_view help, const Labels& labels = {});

@@ -8,8 +8,8 @@ namespace ofs::model {
 namespace {
 
 constexpr std::array<std::string_view, kDataTypeCount> kNames = {
-    "TEXT", "ASCII", "VARCHAR", "BLOB", "BOOLEAN", "DECIMAL", "DOUBLE", "FLOAT",
-    "INT",  "BIGINT", "TIMESTAMP", "TIMEUUID", "UUID", "INET", "VARINT"};
+    "TEXT", "ASCII",  "VARCHAR",   "BLOB",     "BOOLEAN", "DECIMAL", "DOUBLE", "FLOAT",
+    "INT",  "BIGINT", "TIMESTAMP", "TIMEUUID", "UUID",    "INET",    "VARINT"};
 
 }  // namespace
 

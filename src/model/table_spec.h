@@ -17,11 +17,11 @@ struct ColumnSpec {
 };
 
 struct TableSpec {
-  uint32_t id = 0;                       // the entity's id: the table's stable identity
-  std::string name;                      // entity name (the Cassandra table name)
-  std::vector<ColumnSpec> key_columns;   // declared order; [0] is the partition key, the rest clustering
-  std::vector<ColumnSpec> value_columns; // every non-key column of the table (entity + all group versions)
-  int64_t ttl_seconds = 0;               // 0 = never expires; applies to cells written from now on
+  uint32_t id = 0;                        // the entity's id: the table's stable identity
+  std::string name;                       // entity name (the Cassandra table name)
+  std::vector<ColumnSpec> key_columns;    // declared order; [0] is the partition key, the rest clustering
+  std::vector<ColumnSpec> value_columns;  // every non-key column of the table (entity + all group versions)
+  int64_t ttl_seconds = 0;                // 0 = never expires; applies to cells written from now on
 };
 
 }  // namespace ofs::model

@@ -27,7 +27,8 @@ std::string VersionName(int64_t n) { return "v" + std::to_string(n); }
 std::optional<int64_t> ParseVersion(std::string_view version) {
   if (version.size() < 2 || AsciiLower(version[0]) != 'v') return std::nullopt;
   int64_t n = 0;
-  if (!ParseInt64(version.substr(1), &n) || n < 1 || version[1] == '+' || version[1] == '-') return std::nullopt;
+  if (!ParseInt64(version.substr(1), &n) || n < 1 || version[1] == '+' || version[1] == '-')
+    return std::nullopt;
   return n;
 }
 

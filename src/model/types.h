@@ -14,9 +14,9 @@ namespace ofs::model {
 enum class State : uint8_t { kLive, kArchived };
 enum class FeatureGroupType : uint8_t { kOnline, kOffline };
 
-std::string_view StateName(State s);                       // "LIVE" | "ARCHIVED"
-std::optional<State> ParseState(std::string_view s);       // case-insensitive
-std::string_view FeatureGroupTypeName(FeatureGroupType t); // "ONLINE" | "OFFLINE"
+std::string_view StateName(State s);                        // "LIVE" | "ARCHIVED"
+std::optional<State> ParseState(std::string_view s);        // case-insensitive
+std::string_view FeatureGroupTypeName(FeatureGroupType t);  // "ONLINE" | "OFFLINE"
 std::optional<FeatureGroupType> ParseFeatureGroupType(std::string_view s);
 
 inline constexpr const char* kDefaultTenant = "default-tenant";

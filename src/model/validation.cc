@@ -18,7 +18,8 @@ bool IsValidIdentifier(std::string_view name) {
 
 bool IsValidOwner(std::string_view owner) {
   size_t at = owner.find('@');
-  if (at == std::string_view::npos || at == 0 || owner.find('@', at + 1) != std::string_view::npos) return false;
+  if (at == std::string_view::npos || at == 0 || owner.find('@', at + 1) != std::string_view::npos)
+    return false;
   std::string_view domain = owner.substr(at + 1);
   size_t dot = domain.rfind('.');
   if (dot == std::string_view::npos || dot == 0 || dot + 1 >= domain.size()) return false;
@@ -29,7 +30,9 @@ bool IsValidOwner(std::string_view owner) {
 }
 
 Status ValidateEntity(const Entity& entity) {
-  auto fail = [](std::string message) { return Status(ErrorCode::kEntitySchemaValidation, std::move(message)); };
+  auto fail = [](std::string message) {
+    return Status(ErrorCode::kEntitySchemaValidation, std::move(message));
+  };
   if (!IsValidIdentifier(entity.table_name)) {
     return fail("invalid entity name '" + entity.table_name + "': use [A-Za-z_][A-Za-z0-9_]{0,63}");
   }
@@ -37,7 +40,8 @@ Status ValidateEntity(const Entity& entity) {
   std::unordered_set<std::string> names;
   for (const auto& f : entity.features) {
     if (!IsValidIdentifier(f.name)) return fail("invalid column name '" + f.name + "'");
-    if (f.name.find("__") != std::string::npos) return fail("column name '" + f.name + "' must not contain '__'");
+    if (f.name.find("__") != std::string::npos)
+      return fail("column name '" + f.name + "' must not contain '__'");
     if (!names.insert(ToLowerAscii(f.name)).second) return fail("duplicate column '" + f.name + "'");
   }
   if (entity.primary_keys.empty()) return fail("primaryKeys must name at least one column");
@@ -51,7 +55,8 @@ Status ValidateEntity(const Entity& entity) {
 }
 
 Status ValidateFeatureGroup(const FeatureGroup& group, const Entity& entity) {
-  if (!IsValidIdentifier(group.feature_group_name) || group.feature_group_name.find("__") != std::string::npos) {
+  if (!IsValidIdentifier(group.feature_group_name) ||
+      group.feature_group_name.find("__") != std::string::npos) {
     return Status(ErrorCode::kFeatureGroupRegistrationRequest,
                   "invalid feature group name '" + group.feature_group_name +
                       "': use [A-Za-z_][A-Za-z0-9_]{0,63} without '__'");
@@ -66,7 +71,8 @@ Status ValidateFeatureGroup(const FeatureGroup& group, const Entity& entity) {
   for (const auto& f : entity.features) entity_names.insert(ToLowerAscii(f.name));
   std::unordered_set<std::string> names;
   for (const auto& f : group.features) {
-    if (f.name.find("__") != std::string::npos) return fail("column name '" + f.name + "' must not contain '__'");
+    if (f.name.find("__") != std::string::npos)
+      return fail("column name '" + f.name + "' must not contain '__'");
     if (!IsValidIdentifier(f.name)) return fail("invalid column name '" + f.name + "'");
     std::string lower = ToLowerAscii(f.name);
     if (entity_names.count(lower)) return fail("column '" + f.name + "' repeats an entity column");

@@ -6,7 +6,10 @@ namespace ofs::model {
 namespace {
 
 Entity UserEntity() {
-  return Entity{"user", {{0, "user_id", DataType::kBigint, "", {}}, {0, "day", DataType::kText, "", {}}}, {"user_id"}, 0};
+  return Entity{"user",
+                {{0, "user_id", DataType::kBigint, "", {}}, {0, "day", DataType::kText, "", {}}},
+                {"user_id"},
+                0};
 }
 
 TEST(Identifiers, Rules) {

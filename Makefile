@@ -1,0 +1,53 @@
+# OFS developer entry points. `make run` and `make test` bootstrap missing dependencies first.
+PRESET ?= release
+BUILD_DIR := build/$(PRESET)
+OFS := $(BUILD_DIR)/apps/ofs/ofs
+DATA_DIR ?= ./data
+PORT ?= 8080
+ADMIN_PORT ?= 8081
+JOBS ?= $(shell nproc)
+
+.PHONY: bootstrap configure build run test test-unit test-e2e test-asan test-tsan bench fmt fmt-check tidy clean
+
+bootstrap:
+	@./scripts/bootstrap
+
+configure: bootstrap
+	@cmake --preset $(PRESET) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j$(JOBS)
+
+run: build
+	$(OFS) standalone --data-dir $(DATA_DIR) --port $(PORT) --admin-port $(ADMIN_PORT)
+
+# Every test: unit and integration tests (ctest), then the black-box suite against the real binary.
+test: build
+	@$(MAKE) --no-print-directory test-unit test-e2e
+
+test-unit:
+	@ctest --test-dir $(BUILD_DIR) -j$(JOBS) --output-on-failure --timeout 300
+
+test-e2e:
+	@OFS_BINARY=$(OFS) python3 -m pytest -q tests/e2e
+
+test-asan:
+	@$(MAKE) --no-print-directory test PRESET=asan-ubsan
+
+test-tsan:
+	@$(MAKE) --no-print-directory build test-unit PRESET=tsan
+
+bench: build
+	@echo "benchmarks: see bench/README.md"
+
+fmt:
+	@git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+fmt-check:
+	@git ls-files '*.cc' '*.h' | xargs clang-format --dry-run -Werror
+
+tidy: configure
+	@git ls-files 'src/*.cc' 'apps/*.cc' | xargs clang-tidy -p $(BUILD_DIR) --quiet
+
+clean:
+	rm -rf build

@@ -1,0 +1,169 @@
+#include "application.h"
+
+#include <filesystem>
+#include <thread>
+
+#include "admin/admin.h"
+#include "api/envelope.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "catalog/sqlite/sqlite_metadata_store.h"
+#include "codec/json_writer.h"
+#include "serving/serving.h"
+#include "storage/rocksdb/rocks_store.h"
+
+namespace ofs::app {
+namespace {
+
+http::ServerOptions ServerOptionsFor(const Config& c, int64_t port) {
+  http::ServerOptions o;
+  o.bind_address = c.bind_address;
+  o.port = static_cast<uint16_t>(port);
+  o.threads = c.threads > 0 ? static_cast<int>(c.threads)
+                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  o.max_header_bytes = static_cast<size_t>(c.max_header_bytes);
+  o.max_body_bytes = static_cast<size_t>(c.max_body_bytes);
+  o.request_timeout_ms = c.request_timeout_ms;
+  o.idle_timeout_ms = c.idle_timeout_ms;
+  o.max_connections = static_cast<size_t>(c.max_connections);
+  o.gzip_min_bytes = static_cast<size_t>(c.gzip_min_bytes);
+  o.access_log = c.access_log;
+  return o;
+}
+
+}  // namespace
+
+Application::Application(Config config) : config_(std::move(config)), auth_(config_.tokens) {}
+
+Application::~Application() { Stop(); }
+
+Status Application::Start() {
+  std::error_code ec;
+  std::filesystem::create_directories(config_.data_dir, ec);
+  if (ec) {
+    return Status(ErrorCode::kInvalidRequest, "cannot create data directory " + config_.data_dir,
+                  ec.message());
+  }
+  auto dir = std::filesystem::path(config_.data_dir);
+
+  OFS_ASSIGN_OR_RETURN(auto metadata, catalog::SqliteMetadataStore::Open((dir / "metadata.sqlite").string()));
+  metadata_ = std::move(metadata);
+
+  storage::RocksStoreOptions store_options;
+  store_options.path = (dir / "rocksdb").string();
+  store_options.block_cache_bytes = static_cast<size_t>(config_.block_cache_mb) << 20;
+  store_options.sync_writes = config_.sync_writes;
+  store_options.clock = SystemClock::Default();
+  OFS_ASSIGN_OR_RETURN(auto store, storage::RocksStore::Open(store_options));
+  store_ = std::move(store);
+
+  catalog_ = std::make_unique<catalog::Catalog>(metadata_.get());
+  OFS_RETURN_IF_ERROR(catalog_->Refresh(/*force=*/true));
+
+  serving::ServingDeps serving_deps;
+  serving_deps.catalog = catalog_.get();
+  serving_deps.store = store_.get();
+  serving_deps.clock = SystemClock::Default();
+  serving_deps.registry = &registry_;
+  serving_deps.limits = {
+      static_cast<size_t>(config_.max_keys_per_read), static_cast<size_t>(config_.max_rows_per_write),
+      static_cast<size_t>(config_.max_batches), static_cast<size_t>(config_.max_partition_rows)};
+  admin::AdminDeps admin_deps{metadata_.get(), catalog_.get(), store_.get(), SystemClock::Default()};
+
+  serving_endpoint_ = std::make_unique<api::Endpoint>(&auth_, &registry_, "serving");
+  serving::RegisterServingRoutes(*serving_endpoint_, serving_deps);
+  admin::RegisterSchemaRoutes(*serving_endpoint_, admin_deps);
+  RegisterOperationalRoutes(*serving_endpoint_);
+
+  admin_endpoint_ = std::make_unique<api::Endpoint>(&auth_, &registry_, "admin");
+  admin::RegisterAdminRoutes(*admin_endpoint_, admin_deps);
+  RegisterOperationalRoutes(*admin_endpoint_);
+
+  auto error_formatter = [](const Status& status, http::Response& response) {
+    api::WriteError(status, response);
+  };
+  auto make_server = [&](api::Endpoint* endpoint, int64_t port) {
+    return std::make_unique<http::Server>(
+        ServerOptionsFor(config_, port),
+        [endpoint](const http::Request& request, http::Response& response) {
+          endpoint->Dispatch(request, response);
+        },
+        error_formatter);
+  };
+  serving_server_ = make_server(serving_endpoint_.get(), config_.port);
+  admin_server_ = make_server(admin_endpoint_.get(), config_.admin_port);
+  OFS_RETURN_IF_ERROR(serving_server_->Start());
+  OFS_RETURN_IF_ERROR(admin_server_->Start());
+  registry_.AddCallbackGauge("ofs_http_open_connections", "Open HTTP connections", {{"server", "serving"}},
+                             [this] { return static_cast<double>(serving_server_->open_connections()); });
+  registry_.AddCallbackGauge("ofs_http_open_connections", "Open HTTP connections", {{"server", "admin"}},
+                             [this] { return static_cast<double>(admin_server_->open_connections()); });
+  registry_.AddCallbackGauge("ofs_catalog_change_counter", "Metadata change counter of the published catalog",
+                             {}, [this] {
+                               auto snapshot = catalog_->CurrentShared();
+                               return snapshot ? static_cast<double>(snapshot->change_counter()) : 0.0;
+                             });
+  OFS_LOG_INFO("app", "ofs standalone serving on {}:{}, admin on {}:{}, data in {}", config_.bind_address,
+               serving_server_->port(), config_.bind_address, admin_server_->port(), config_.data_dir);
+  return Status::Ok();
+}
+
+void Application::Stop() {
+  if (serving_server_) serving_server_->Stop();
+  if (admin_server_) admin_server_->Stop();
+  serving_server_.reset();
+  admin_server_.reset();
+  serving_endpoint_.reset();
+  admin_endpoint_.reset();
+  catalog_.reset();
+  store_.reset();
+  metadata_.reset();
+}
+
+uint16_t Application::serving_port() const { return serving_server_ ? serving_server_->port() : 0; }
+uint16_t Application::admin_port() const { return admin_server_ ? admin_server_->port() : 0; }
+
+Status Application::Health(std::string* failures) const {
+  Status worst;
+  auto check = [&](const char* name, Status status) {
+    if (status.ok()) return;
+    if (!failures->empty()) failures->push_back(';');
+    *failures += std::string(name) + ": " + status.ToString();
+    worst = std::move(status);
+  };
+  check("metadata", metadata_->Health());
+  check("store", store_->Health());
+  if (catalog_->CurrentShared() == nullptr)
+    check("catalog", Status(ErrorCode::kMetastoreUnavailable, "not loaded"));
+  return worst;
+}
+
+void Application::RegisterOperationalRoutes(api::Endpoint& endpoint) {
+  // Health answers {"status": "UP"} (no data envelope, as Darwin's healthcheck), or 503 with DOWN and
+  // the failing checks.
+  endpoint.Add("health", api::Role::kNone,
+               {{http::Method::kGet, "/health"}, {http::Method::kGet, "/healthcheck", true}},
+               [this](const api::Call&, http::Response& response) {
+                 std::string failures;
+                 Status status = Health(&failures);
+                 codec::JsonWriter w(&response.body);
+                 w.StartObject();
+                 w.Key("status");
+                 w.String(status.ok() ? "UP" : "DOWN");
+                 if (!status.ok()) {
+                   response.status = 503;
+                   w.Key("checks");
+                   w.String(failures);
+                 }
+                 w.EndObject();
+                 return Status::Ok();
+               });
+  endpoint.Add("metrics", api::Role::kNone, {{http::Method::kGet, "/metrics"}},
+               [this](const api::Call&, http::Response& response) {
+                 response.content_type = "text/plain; version=0.0.4";
+                 registry_.Render(&response.body);
+                 return Status::Ok();
+               });
+}
+
+}  // namespace ofs::app

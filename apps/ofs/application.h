@@ -1,0 +1,47 @@
+#pragma once
+// Application: the one place where a role's components are created and wired together
+// (ARCHITECTURE.md section 5). `ofs standalone` = SQLite metadata + RocksDB online store under one data
+// directory, the serving API on one port and the admin API on another, sharing one catalog and one
+// metrics registry. Lifecycle: Start() opens the stores, loads the catalog and starts both servers;
+// Stop() (or the destructor) stops the servers first, then closes the stores.
+
+#include <memory>
+
+#include "api/auth.h"
+#include "api/endpoint.h"
+#include "base/status.h"
+#include "catalog/catalog.h"
+#include "config.h"
+#include "http/server.h"
+#include "metrics/metrics.h"
+#include "storage/online_store.h"
+
+namespace ofs::app {
+
+class Application {
+ public:
+  explicit Application(Config config);
+  ~Application();
+
+  Status Start();
+  void Stop();
+  uint16_t serving_port() const;
+  uint16_t admin_port() const;
+
+ private:
+  void RegisterOperationalRoutes(api::Endpoint& endpoint);
+  Status Health(std::string* failures) const;
+
+  Config config_;
+  metrics::Registry registry_;
+  api::Authenticator auth_;
+  std::unique_ptr<catalog::MetadataStore> metadata_;
+  std::unique_ptr<storage::OnlineStore> store_;
+  std::unique_ptr<catalog::Catalog> catalog_;
+  std::unique_ptr<api::Endpoint> serving_endpoint_;
+  std::unique_ptr<api::Endpoint> admin_endpoint_;
+  std::unique_ptr<http::Server> serving_server_;
+  std::unique_ptr<http::Server> admin_server_;
+};
+
+}  // namespace ofs::app

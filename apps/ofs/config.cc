@@ -1,0 +1,272 @@
+#include "config.h"
+
+#include <toml++/toml.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <set>
+#include <sstream>
+#include <variant>
+
+#include "base/strings.h"
+
+namespace ofs::app {
+namespace {
+
+using Field = std::variant<int64_t Config::*, std::string Config::*, bool Config::*>;
+
+struct Setting {
+  const char* key;   // TOML key (dotted = table.key)
+  const char* flag;  // command-line flag
+  const char* env;   // environment variable
+  const char* help;
+  Field field;
+  int64_t min = 0;
+  int64_t max = 0;
+};
+
+// The one declaration of every setting.
+const std::vector<Setting>& Settings() {
+  static const std::vector<Setting> settings = {
+      {"data_dir", "--data-dir", "OFS_DATA_DIR",
+       "Directory of the embedded stores (RocksDB + SQLite); created if missing", &Config::data_dir},
+      {"log_level", "--log-level", "OFS_LOG_LEVEL",
+       "Log level: trace, debug, info, warn, error, critical, off", &Config::log_level},
+      {"http.bind_address", "--bind", "OFS_BIND_ADDRESS",
+       "Address both HTTP servers listen on (0.0.0.0 for all)", &Config::bind_address},
+      {"http.port", "--port", "OFS_PORT", "Serving API port (0 = any free port)", &Config::port, 0, 65535},
+      {"http.admin_port", "--admin-port", "OFS_ADMIN_PORT", "Admin API port (0 = any free port)",
+       &Config::admin_port, 0, 65535},
+      {"http.threads", "--threads", "OFS_THREADS", "Event-loop threads per server (0 = one per core)",
+       &Config::threads, 0, 256},
+      {"http.max_body_bytes", "--max-body-bytes", "OFS_MAX_BODY_BYTES",
+       "Largest request body accepted, after gzip inflation (413 beyond)", &Config::max_body_bytes, 1024,
+       int64_t{1} << 31},
+      {"http.max_header_bytes", "--max-header-bytes", "OFS_MAX_HEADER_BYTES",
+       "Largest request head accepted (431 beyond)", &Config::max_header_bytes, 1024, 1 << 20},
+      {"http.request_timeout_ms", "--request-timeout-ms", "OFS_REQUEST_TIMEOUT_MS",
+       "A request must arrive completely within this time of its first byte (408 and close)",
+       &Config::request_timeout_ms, 10, 3'600'000},
+      {"http.idle_timeout_ms", "--idle-timeout-ms", "OFS_IDLE_TIMEOUT_MS",
+       "Idle keep-alive connections close after this", &Config::idle_timeout_ms, 10, 86'400'000},
+      {"http.max_connections", "--max-connections", "OFS_MAX_CONNECTIONS",
+       "Open connections per server, at most", &Config::max_connections, 1, 1'000'000},
+      {"http.gzip_min_bytes", "--gzip-min-bytes", "OFS_GZIP_MIN_BYTES",
+       "Responses at least this large are gzipped when the client accepts gzip", &Config::gzip_min_bytes, 0,
+       int64_t{1} << 31},
+      {"http.access_log", "--access-log", "OFS_ACCESS_LOG", "Log one line per request (true/false)",
+       &Config::access_log},
+      {"serving.max_keys_per_read", "--max-keys-per-read", "OFS_MAX_KEYS_PER_READ",
+       "Keys in one read request, at most", &Config::max_keys_per_read, 1, 10'000'000},
+      {"serving.max_rows_per_write", "--max-rows-per-write", "OFS_MAX_ROWS_PER_WRITE",
+       "Rows in one write, at most", &Config::max_rows_per_write, 1, 10'000'000},
+      {"serving.max_batches", "--max-batches", "OFS_MAX_BATCHES",
+       "Batches in one multi-read or batch write, at most", &Config::max_batches, 1, 1'000'000},
+      {"serving.max_partition_rows", "--max-partition-rows", "OFS_MAX_PARTITION_ROWS",
+       "Rows in one partition-read page, at most", &Config::max_partition_rows, 1, 100'000'000},
+      {"rocksdb.block_cache_mb", "--block-cache-mb", "OFS_BLOCK_CACHE_MB", "RocksDB block cache size in MiB",
+       &Config::block_cache_mb, 1, 1 << 20},
+      {"rocksdb.sync_writes", "--sync-writes", "OFS_SYNC_WRITES",
+       "fsync the WAL before acknowledging a write (group-committed); false trades durability on power loss "
+       "for speed",
+       &Config::sync_writes},
+  };
+  return settings;
+}
+
+Status SetFromText(Config* config, const Setting& s, std::string_view text, std::string_view source) {
+  auto bad = [&](std::string why) {
+    return Status(ErrorCode::kInvalidRequest, "invalid value '" + std::string(text) + "' for " + s.key +
+                                                  " (from " + std::string(source) + "): " + why);
+  };
+  if (auto* f = std::get_if<int64_t Config::*>(&s.field)) {
+    int64_t v = 0;
+    if (!ParseInt64(text, &v)) return bad("expected an integer");
+    config->** f = v;
+  } else if (auto* f = std::get_if<std::string Config::*>(&s.field)) {
+    config->** f = std::string(text);
+  } else if (auto* f = std::get_if<bool Config::*>(&s.field)) {
+    if (EqualsIgnoreCase(text, "true") || text == "1") {
+      config->** f = true;
+    } else if (EqualsIgnoreCase(text, "false") || text == "0") {
+      config->** f = false;
+    } else {
+      return bad("expected true or false");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ApplyToml(Config* config, const std::string& path) {
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream where;
+    where << e.source().begin;
+    return Status(ErrorCode::kInvalidRequest,
+                  "cannot parse config file " + path + ": " + std::string(e.description()), where.str());
+  }
+  std::set<std::string> known{"auth.tokens"};
+  for (const Setting& s : Settings()) {
+    known.insert(s.key);
+    toml::node_view<toml::node> node = table.at_path(s.key);
+    if (!node) continue;
+    std::string text;
+    if (auto v = node.value<int64_t>()) {
+      text = std::to_string(*v);
+    } else if (auto b = node.value<bool>()) {
+      text = *b ? "true" : "false";
+    } else if (auto str = node.value<std::string>()) {
+      text = *str;
+    } else {
+      return Status(ErrorCode::kInvalidRequest,
+                    std::string("config key ") + s.key + " has an unsupported type");
+    }
+    OFS_RETURN_IF_ERROR(SetFromText(config, s, text, path));
+  }
+  // Unknown keys are typos: refuse them rather than silently running with defaults.
+  std::string unknown;
+  table.for_each([&](const toml::key& section, const toml::node& node) {
+    if (const toml::table* sub = node.as_table()) {
+      sub->for_each([&](const toml::key& key, const toml::node&) {
+        std::string full = std::string(section.str()) + "." + std::string(key.str());
+        if (!known.count(full)) unknown += " " + full;
+      });
+    } else if (!known.count(std::string(section.str()))) {
+      unknown += " " + std::string(section.str());
+    }
+  });
+  if (!unknown.empty()) {
+    return Status(ErrorCode::kInvalidRequest, "unknown keys in " + path + ":" + unknown,
+                  "see `ofs config-template`");
+  }
+  if (const toml::array* tokens = table.at_path("auth.tokens").as_array()) {
+    for (const toml::node& item : *tokens) {
+      const toml::table* t = item.as_table();
+      auto token = t ? t->at_path("token").value<std::string>() : std::nullopt;
+      if (!token || token->empty()) {
+        return Status(ErrorCode::kInvalidRequest, "auth.tokens entries need a non-empty 'token'");
+      }
+      api::TokenConfig config_token{*token, {}, {}};
+      if (const toml::array* roles = t->at_path("roles").as_array()) {
+        for (const toml::node& r : *roles) {
+          std::string role = r.value<std::string>().value_or("");
+          if (role == "admin") {
+            config_token.roles.push_back(api::Role::kAdmin);
+          } else if (role == "writer") {
+            config_token.roles.push_back(api::Role::kWriter);
+          } else if (role == "reader") {
+            config_token.roles.push_back(api::Role::kReader);
+          } else {
+            return Status(ErrorCode::kInvalidRequest, "unknown role '" + role + "' in auth.tokens",
+                          "roles are admin, writer, reader");
+          }
+        }
+      }
+      if (config_token.roles.empty()) {
+        return Status(ErrorCode::kInvalidRequest, "auth.tokens entry without roles",
+                      "roles are admin, writer, reader");
+      }
+      if (const toml::array* tenants = t->at_path("tenants").as_array()) {
+        for (const toml::node& tn : *tenants)
+          config_token.tenants.push_back(tn.value<std::string>().value_or(""));
+      }
+      config->tokens.push_back(std::move(config_token));
+    }
+  }
+  return Status::Ok();
+}
+
+Status Validate(const Config& c) {
+  for (const Setting& s : Settings()) {
+    if (auto* f = std::get_if<int64_t Config::*>(&s.field)) {
+      int64_t v = c.**f;
+      if (v < s.min || v > s.max) {
+        return Status(ErrorCode::kInvalidRequest, std::string(s.key) + " = " + std::to_string(v) +
+                                                      " is out of range [" + std::to_string(s.min) + ", " +
+                                                      std::to_string(s.max) + "]");
+      }
+    }
+  }
+  if (c.port != 0 && c.port == c.admin_port) {
+    return Status(ErrorCode::kInvalidRequest, "http.port and http.admin_port must differ");
+  }
+  static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error", "critical", "off"};
+  if (!kLevels.count(c.log_level)) {
+    return Status(ErrorCode::kInvalidRequest, "log_level '" + c.log_level +
+                                                  "' is not one of trace, debug, info, warn, "
+                                                  "error, critical, off");
+  }
+  if (c.data_dir.empty()) return Status(ErrorCode::kInvalidRequest, "data_dir must not be empty");
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddFlags(CLI::App* command, Config* flags) {
+  command->add_option("--config", flags->config_file, "TOML configuration file (see `ofs config-template`)");
+  for (const Setting& s : Settings()) {
+    std::string help = std::string(s.help) + " [env " + s.env + ", toml " + s.key + "]";
+    std::visit([&](auto field) { command->add_option(s.flag, flags->*field, help)->capture_default_str(); },
+               s.field);
+  }
+}
+
+Result<Config> ResolveConfig(const CLI::App& command, const Config& flags) {
+  Config config;
+  config.config_file = flags.config_file;
+  if (!config.config_file.empty()) OFS_RETURN_IF_ERROR(ApplyToml(&config, config.config_file));
+  for (const Setting& s : Settings()) {
+    if (const char* value = std::getenv(s.env)) {
+      OFS_RETURN_IF_ERROR(SetFromText(&config, s, value, std::string("environment ") + s.env));
+    }
+  }
+  for (const Setting& s : Settings()) {
+    if (command.count(s.flag) == 0) continue;
+    std::visit([&](auto field) { config.*field = flags.*field; }, s.field);
+  }
+  OFS_RETURN_IF_ERROR(Validate(config));
+  return config;
+}
+
+std::string ConfigTemplate() {
+  Config defaults;
+  std::string out = "# OFS configuration. Every key is optional; values shown are the defaults.\n";
+  std::string section;
+  for (const Setting& s : Settings()) {
+    std::string key = s.key;
+    std::string table;
+    size_t dot = key.find('.');
+    if (dot != std::string::npos) {
+      table = key.substr(0, dot);
+      key = key.substr(dot + 1);
+    }
+    if (table != section) {
+      out += "\n[" + table + "]\n";
+      section = table;
+    }
+    out += "# " + std::string(s.help) + " (flag " + s.flag + ", env " + s.env + ")\n";
+    std::visit(
+        [&](auto field) {
+          using T = std::decay_t<decltype(defaults.*field)>;
+          if constexpr (std::is_same_v<T, std::string>) {
+            out += key + " = \"" + defaults.*field + "\"\n";
+          } else if constexpr (std::is_same_v<T, bool>) {
+            out += key + " = " + (defaults.*field ? "true" : "false") + "\n";
+          } else {
+            out += key + " = " + std::to_string(defaults.*field) + "\n";
+          }
+        },
+        s.field);
+  }
+  out +=
+      "\n[auth]\n# Bearer tokens; access control is off while this list is empty. Roles: admin, writer, "
+      "reader;\n"
+      "# tenants (optional) restricts a token to those tenants.\n"
+      "# tokens = [ { token = \"change-me\", roles = [\"admin\", \"writer\", \"reader\"] },\n"
+      "#            { token = \"reader-token\", roles = [\"reader\"], tenants = [\"default-tenant\"] } ]\n";
+  return out;
+}
+
+}  // namespace ofs::app

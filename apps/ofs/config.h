@@ -1,0 +1,55 @@
+#pragma once
+// Configuration of the `ofs` roles: one typed struct, every setting declared once (TOML key, flag,
+// environment variable, description, default, bounds) in config.cc. Precedence: defaults < TOML file
+// (--config) < environment (OFS_*) < command-line flags. Validated at startup with messages that say
+// which setting is wrong and how.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "api/auth.h"
+#include "base/status.h"
+
+namespace CLI {
+class App;
+}
+
+namespace ofs::app {
+
+struct Config {
+  std::string config_file;
+  std::string data_dir = "./data";
+  std::string bind_address = "127.0.0.1";
+  int64_t port = 8080;
+  int64_t admin_port = 8081;
+  int64_t threads = 0;  // 0 = one per core
+  int64_t max_body_bytes = 16 << 20;
+  int64_t max_header_bytes = 16 << 10;
+  int64_t request_timeout_ms = 10'000;
+  int64_t idle_timeout_ms = 60'000;
+  int64_t max_connections = 10'000;
+  int64_t gzip_min_bytes = 8 << 10;
+  bool access_log = false;
+  std::string log_level = "info";
+  int64_t max_keys_per_read = 10'000;
+  int64_t max_rows_per_write = 10'000;
+  int64_t max_batches = 1'000;
+  int64_t max_partition_rows = 100'000;
+  int64_t block_cache_mb = 256;
+  bool sync_writes = true;
+  std::vector<api::TokenConfig> tokens;  // [auth] tokens = [{token, roles, tenants}]
+};
+
+// Declares every setting as a flag of `command` (descriptions and defaults show in --help), bound to
+// *flags. Call ApplyConfig after CLI parsing.
+void AddFlags(CLI::App* command, Config* flags);
+
+// Builds the effective configuration: defaults, then the TOML file named by --config (if any), then
+// OFS_* environment variables, then the flags the user actually passed. Errors name the setting.
+Result<Config> ResolveConfig(const CLI::App& command, const Config& flags);
+
+// A documented TOML file with every setting at its default (`ofs config-template`).
+std::string ConfigTemplate();
+
+}  // namespace ofs::app

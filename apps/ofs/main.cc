@@ -1,0 +1,67 @@
+// ofs: one binary, several roles (ARCHITECTURE.md section 1). Wiring lives in application.cc.
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "application.h"
+#include "base/log.h"
+#include "config.h"
+
+namespace {
+
+int RunStandalone(const CLI::App& command, const ofs::app::Config& flags) {
+  auto config = ofs::app::ResolveConfig(command, flags);
+  if (!config.ok()) {
+    std::cerr << "ofs: " << config.status().message();
+    if (!config.status().cause().empty()) std::cerr << " (" << config.status().cause() << ")";
+    std::cerr << "\n";
+    return 2;
+  }
+  ofs::log::SetLevel(config->log_level);
+  // Block the stop signals in every thread; the main thread waits for them below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  ofs::app::Application app(std::move(*config));
+  ofs::Status started = app.Start();
+  if (!started.ok()) {
+    OFS_LOG_ERROR("app", "cannot start: {}", started.ToString());
+    return 1;
+  }
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  OFS_LOG_INFO("app", "signal {} received, stopping", signal_number);
+  app.Stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"OFS: an online feature store (Darwin Feature Store compatible)", "ofs"};
+  cli.require_subcommand(1);
+  ofs::app::Config flags;
+  CLI::App* standalone = cli.add_subcommand(
+      "standalone", "Admin + serving APIs on embedded RocksDB + SQLite under one data directory");
+  ofs::app::AddFlags(standalone, &flags);
+  CLI::App* config_template =
+      cli.add_subcommand("config-template", "Print a documented TOML file with every setting");
+  CLI::App* version = cli.add_subcommand("version", "Print the version");
+  CLI11_PARSE(cli, argc, argv);
+  if (*standalone) return RunStandalone(*standalone, flags);
+  if (*config_template) {
+    std::cout << ofs::app::ConfigTemplate();
+    return 0;
+  }
+  if (*version) {
+    std::cout << "ofs " << OFS_VERSION << "\n";
+    return 0;
+  }
+  return 0;
+}

@@ -1,0 +1,327 @@
+// Route-level tests of the admin API: requests dispatched through a real api::Endpoint onto the
+// handlers, with an in-memory SQLite metadata store and an OnlineStore that records EnsureTable calls.
+// (The black-box suite in tests/e2e covers the same routes against the real binary.)
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+#include <zlib.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "admin/admin.h"
+#include "catalog/sqlite/sqlite_metadata_store.h"
+#include "codec/value_codec.h"
+#include "metrics/metrics.h"
+
+namespace ofs::admin {
+namespace {
+
+using http::Method;
+
+// Records the tables prepared per tenant; the data operations are never called by admin.
+class RecordingStore final : public storage::OnlineStore {
+ public:
+  void MultiGet(const storage::ReadRequest&, storage::RowSet*, storage::Completion done) override {
+    done(Status(ErrorCode::kInternal, "unused"));
+  }
+  void ScanPartition(const storage::ScanRequest&, storage::ScanResult*, storage::Completion done) override {
+    done(Status(ErrorCode::kInternal, "unused"));
+  }
+  void Write(const storage::WriteRequest&, storage::Completion done) override {
+    done(Status(ErrorCode::kInternal, "unused"));
+  }
+  Status EnsureTable(std::string_view tenant, const model::TableSpec& table) override {
+    ensured.emplace_back(std::string(tenant), table.name);
+    last_ttl = table.ttl_seconds;
+    return Status::Ok();
+  }
+  Status Health() override { return Status::Ok(); }
+
+  std::vector<std::pair<std::string, std::string>> ensured;  // (tenant, table)
+  int64_t last_ttl = -1;
+};
+
+struct Reply {
+  int status = 0;
+  std::string body;
+  simdjson::dom::element json;
+};
+
+class AdminRoutesTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = catalog::SqliteMetadataStore::Open(":memory:");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    catalog_ = std::make_unique<catalog::Catalog>(store_.get());
+    ASSERT_TRUE(catalog_->Refresh(/*force=*/true).ok());
+    endpoint_ = std::make_unique<api::Endpoint>(&auth_, &registry_, "admin");
+    RegisterAdminRoutes(*endpoint_, AdminDeps{store_.get(), catalog_.get(), &online_, &clock_});
+  }
+
+  // `target` is path?query.
+  Reply Send(Method method, std::string_view target, std::string_view body = "",
+             std::vector<std::pair<std::string_view, std::string_view>> headers = {}) {
+    std::string padded(body);
+    padded.append(http::kBodyPadding, '\0');
+    http::Request request;
+    request.method = method;
+    size_t q = target.find('?');
+    request.path = target.substr(0, q);
+    request.query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+    request.body = std::string_view(padded.data(), body.size());
+    request.headers = std::move(headers);
+    http::Response response;
+    endpoint_->Dispatch(request, response);
+    clock_.AdvanceMicros(1000);  // every request at its own millisecond
+    Reply reply{response.status, response.body, {}};
+    auto parsed = parsers_.emplace_back(std::make_unique<simdjson::dom::parser>())->parse(reply.body);
+    EXPECT_FALSE(parsed.error()) << reply.body;
+    if (!parsed.error()) reply.json = parsed.value();
+    return reply;
+  }
+
+  // Asserts 200 and returns the "data" payload.
+  simdjson::dom::element Ok(const Reply& reply) {
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    return reply.json["data"].value();
+  }
+  // Asserts the error envelope with `code`.
+  void Error(const Reply& reply, int status, std::string_view code) {
+    EXPECT_EQ(reply.status, status) << reply.body;
+    std::string_view got;
+    ASSERT_FALSE(reply.json["error"]["code"].get(got)) << reply.body;
+    EXPECT_EQ(got, code) << reply.body;
+  }
+
+  void CreateEntity(std::string_view name = "user") {
+    Ok(Send(Method::kPost, "/v1/entity",
+            R"({"entity": {"tableName": ")" + std::string(name) +
+                R"(", "features": [{"name": "id", "type": "BIGINT"}, {"name": "region", "type": "TEXT"}],
+                "primaryKeys": ["id"]}, "owner": "o@example.com", "tags": ["core"]})"));
+  }
+  void CreateGroup(std::string_view name = "stats", std::string_view upgrade = "false",
+                   std::string_view extra = "") {
+    Ok(Send(Method::kPost, "/feature-group",
+            R"({"featureGroup": {"featureGroupName": ")" + std::string(name) +
+                R"(", "entityName": "USER", "features": [{"name": "score", "type": "DOUBLE"}]},
+                "owner": "o@example.com")" +
+                std::string(extra) + "}",
+            {{"upgrade", upgrade}}));
+  }
+
+  static std::string Inflate(std::string_view base64) {
+    std::string deflated, out(1 << 20, '\0');
+    EXPECT_TRUE(codec::Base64Decode(base64, &deflated));
+    z_stream zs{};
+    EXPECT_EQ(inflateInit2(&zs, -15), Z_OK);
+    zs.next_in = reinterpret_cast<Bytef*>(deflated.data());
+    zs.avail_in = static_cast<uInt>(deflated.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    EXPECT_EQ(inflate(&zs, Z_FINISH), Z_STREAM_END);
+    out.resize(zs.total_out);
+    inflateEnd(&zs);
+    return out;
+  }
+
+  ManualClock clock_{1'700'000'000'000'000};
+  api::Authenticator auth_;
+  metrics::Registry registry_;
+  RecordingStore online_;
+  std::unique_ptr<catalog::SqliteMetadataStore> store_;
+  std::unique_ptr<catalog::Catalog> catalog_;
+  std::unique_ptr<api::Endpoint> endpoint_;
+  std::vector<std::unique_ptr<simdjson::dom::parser>> parsers_;
+};
+
+std::string_view Str(simdjson::dom::element e) { return std::string_view(e); }
+
+TEST_F(AdminRoutesTest, EntityCreatePreparesStorageAndReadsOnBothFaces) {
+  CreateEntity();
+  EXPECT_EQ(online_.ensured, (decltype(online_.ensured){{"default-tenant", "user"}}));
+  Reply v1 = Send(Method::kGet, "/v1/entity/USER");
+  Reply darwin = Send(Method::kGet, "/entity/metadata?name=user");
+  EXPECT_EQ(v1.body, darwin.body);
+  simdjson::dom::element meta = Ok(v1);
+  EXPECT_EQ(Str(meta["name"]), "user");
+  EXPECT_EQ(Str(meta["state"]), "LIVE");
+  EXPECT_EQ(int64_t(meta["createdAt"]), 1'700'000'000'000);
+  simdjson::dom::element only = Ok(Send(Method::kGet, "/entity?name=user"));
+  EXPECT_EQ(simdjson::to_string(only), R"({"entity":)" + simdjson::to_string(meta["entity"]) + "}");
+
+  Ok(Send(
+      Method::kPost, "/entity/register",
+      R"({"entity": {"tableName": "reg", "features": [{"name": "k", "type": "TEXT"}], "primaryKeys": ["k"]},
+              "owner": "o@example.com"})"));
+  EXPECT_EQ(online_.ensured.size(), 1u);  // register: metadata only
+  Error(Send(Method::kPost, "/entity", R"({"owner": "o@example.com"})"), 400,
+        "ENTITY-REGISTRATION-REQUEST-EXCEPTION");
+  Error(Send(Method::kGet, "/entity/metadata?name=nope"), 404, "ENTITY-NOT-FOUND-EXCEPTION");
+  Error(Send(Method::kGet, "/entity"), 400, "INVALID_REQUEST");
+}
+
+TEST_F(AdminRoutesTest, EntityState) {
+  CreateEntity();
+  simdjson::dom::element meta = Ok(Send(Method::kPut, "/entity?name=user", R"({"state": "archived"})"));
+  EXPECT_EQ(Str(meta["state"]), "ARCHIVED");
+  Error(Send(Method::kPut, "/v1/entity/user/state", R"({"state": "GONE"})"), 400, "INVALID_REQUEST");
+  Error(Send(Method::kPut, "/v1/entity/nope/state", R"({"state": "LIVE"})"), 404,
+        "ENTITY-NOT-FOUND-EXCEPTION");
+}
+
+TEST_F(AdminRoutesTest, GroupCreateUpgradeSchemaAndVersions) {
+  CreateEntity();
+  CreateGroup();
+  EXPECT_EQ(online_.ensured.back(), (std::pair<std::string, std::string>{"default-tenant", "user"}));
+  Error(Send(Method::kPost, "/v1/feature-group",
+             R"({"featureGroup": {"featureGroupName": "stats", "entityName": "user",
+                 "features": [{"name": "x", "type": "INT"}]}, "owner": "o@example.com"})"),
+        400, "FEATURE-GROUP-ALREADY-EXISTS-EXCEPTION");
+  Reply upgraded = Send(Method::kPost, "/v1/feature-group",
+                        R"({"featureGroup": {"featureGroupName": "stats", "entityName": "user",
+                            "features": [{"name": "x", "type": "INT"}]}, "owner": "o@example.com"})",
+                        {{"upgrade", "TRUE"}});
+  EXPECT_EQ(Str(Ok(upgraded)["version"]), "v2");
+  EXPECT_EQ(Str(Ok(upgraded)["featureGroup"]["entityName"]), "user");  // the entity's spelling
+
+  simdjson::dom::element schema = Ok(Send(Method::kGet, "/v1/feature-group/stats/schema?version=V1"));
+  EXPECT_EQ(simdjson::to_string(schema),
+            R"({"schema":[{"name":"id","type":"BIGINT","description":"","tags":[]},)"
+            R"({"name":"region","type":"TEXT","description":"","tags":[]},)"
+            R"({"name":"score","type":"DOUBLE","description":"","tags":[]}],)"
+            R"("primaryKeys":["id"],"version":"v1","featureGroupType":"ONLINE"})");
+  simdjson::dom::element versions = Ok(Send(Method::kGet, "/v1/feature-group/stats/versions"));
+  EXPECT_EQ(Str(versions["latestVersion"]), "v2");
+  EXPECT_EQ(simdjson::dom::array(versions["versions"]).size(), 2u);
+  simdjson::dom::element head = Ok(Send(Method::kGet, "/feature-group/version?name=STATS"));
+  EXPECT_EQ(Str(head["version"]["latestVersion"]), "v2");
+  simdjson::dom::element only = Ok(Send(Method::kGet, "/feature-group?name=stats&version=v1"));
+  EXPECT_EQ(Str(only["version"]), "v1");
+
+  simdjson::dom::element archived =
+      Ok(Send(Method::kPut, "/feature-group?name=stats", R"({"state": "ARCHIVED"})"));
+  EXPECT_EQ(Str(archived["version"]), "v2");
+  EXPECT_EQ(Str(archived["state"]), "ARCHIVED");
+  Error(Send(Method::kGet, "/feature-group/schema?name=stats"), 400, "FEATURE-GROUP-STATE-EXCEPTION");
+  Error(Send(Method::kGet, "/feature-group/metadata?name=stats&version=v9"), 404,
+        "FEATURE-GROUP-VERSION-NOT-FOUND-EXCEPTION");
+  Error(Send(Method::kGet, "/feature-group/metadata?name=stats&version=nine"), 400, "INVALID_REQUEST");
+  Error(Send(Method::kGet, "/v1/feature-group/nope"), 404, "FEATURE-GROUP-NOT-FOUND-EXCEPTION");
+  Error(Send(Method::kPost, "/feature-group",
+             R"({"featureGroup": {"featureGroupName": "g2", "entityName": "user",
+             "features": [{"name": "region", "type": "TEXT"}]}, "owner": "o@example.com"})"),
+        400, "FEATURE-GROUP-INVALID-COLUMN-NAMES-EXCEPTION");
+  Error(Send(Method::kPost, "/feature-group",
+             R"({"featureGroup": {"featureGroupName": "g2", "entityName": "user",
+             "features": [{"name": "x", "type": "INT"}]}, "owner": "o@example.com"})",
+             {{"upgrade", "maybe"}}),
+        400, "INVALID_REQUEST");
+}
+
+TEST_F(AdminRoutesTest, TtlIsTheEntitys) {
+  CreateEntity();
+  CreateGroup("stats", "false", R"(, "tenant": {"read": "r1", "write": "w1"})");
+  simdjson::dom::element meta = Ok(Send(Method::kPut, "/v1/feature-group/stats/ttl", R"({"ttl": 3600})"));
+  EXPECT_EQ(Str(meta["name"]), "user");
+  EXPECT_EQ(int64_t(meta["entity"]["ttl"]), 3600);
+  EXPECT_EQ(online_.last_ttl, 3600);
+  Error(Send(Method::kPut, "/feature-group/ttl", R"({"name": "stats", "ttl": -1})"), 400, "INVALID_REQUEST");
+  Error(Send(Method::kPut, "/feature-group/ttl", R"({"name": "nope", "ttl": 1})"), 404,
+        "FEATURE-GROUP-NOT-FOUND-EXCEPTION");
+}
+
+TEST_F(AdminRoutesTest, Tenants) {
+  CreateEntity();
+  CreateGroup("a");
+  CreateGroup("b");
+  online_.ensured.clear();
+  simdjson::dom::element set =
+      Ok(Send(Method::kPost, "/v1/tenant", R"({"name": "a", "tenant": {"read": "r1", "consume": "c1"}})"));
+  EXPECT_EQ(
+      simdjson::to_string(set),
+      R"({"featureGroupName":"a","version":"v1","tenant":{"read":"r1","write":"default-tenant","consume":"c1"}})");
+  EXPECT_EQ(online_.ensured, (decltype(online_.ensured){{"default-tenant", "user"}, {"r1", "user"}}));
+  EXPECT_EQ(simdjson::to_string(Ok(Send(Method::kGet, "/feature-group/tenant?name=a"))),
+            simdjson::to_string(set));
+  EXPECT_EQ(simdjson::to_string(Ok(Send(Method::kGet, "/tenant/list"))), R"(["c1","default-tenant","r1"])");
+  simdjson::dom::array on_r1 =
+      Ok(Send(Method::kGet, "/tenant/feature-group/all?tenant-name=r1&tenant-type=READ"));
+  ASSERT_EQ(on_r1.size(), 1u);
+  EXPECT_EQ(Str(on_r1.at(0)["name"]), "a");
+  Error(Send(Method::kGet, "/tenant/feature-group/all?tenant-name=r1&tenant-type=sideways"), 400,
+        "INVALID_REQUEST");
+
+  simdjson::dom::element moved =
+      Ok(Send(Method::kPut, "/tenant/all",
+              R"({"tenantType": "read", "currentTenant": "default-tenant", "newTenant": "r2"})"));
+  EXPECT_EQ(int64_t(moved["updated"]), 1);
+  EXPECT_EQ(online_.ensured.back(), (std::pair<std::string, std::string>{"r2", "user"}));
+  Error(Send(Method::kPut, "/tenant/all", R"({"tenantType": "read"})"), 400, "INVALID_REQUEST");
+  Error(Send(Method::kGet, "/v1/tenant?name=nope"), 404, "FEATURE-GROUP-NOT-FOUND-EXCEPTION");
+}
+
+TEST_F(AdminRoutesTest, Search) {
+  CreateEntity("user");
+  CreateEntity("item");
+  CreateGroup("stats");
+  simdjson::dom::element all = Ok(Send(Method::kGet, "/v1/search?q=us"));
+  EXPECT_EQ(simdjson::dom::array(all["entities"]).size(), 1u);
+  EXPECT_EQ(simdjson::dom::array(all["featureGroups"]).size(), 0u);
+  simdjson::dom::element groups = Ok(Send(Method::kGet, "/v1/search?kind=feature-group&tags=x,core"));
+  EXPECT_TRUE(groups["entities"].error());
+  Error(Send(Method::kGet, "/v1/search?kind=table"), 400, "INVALID_REQUEST");
+  Error(Send(Method::kGet, "/v1/search?limit=-1"), 400, "INVALID_REQUEST");
+  simdjson::dom::array entities = Ok(Send(Method::kPost, "/search/entities?page-size=1&page-offset=1",
+                                          R"({"searchPattern": "", "tags": ["core"]})"));
+  EXPECT_EQ(entities.size(), 1u);
+  Error(Send(Method::kGet, "/search/feature-groups", R"({"tags": "core"})"), 400,
+        "SEARCH-FEATURE-GROUP-REQUEST-EXCEPTION");
+  EXPECT_EQ(simdjson::to_string(Ok(Send(Method::kGet, "/search/all-entity-tags"))), R"(["core"])");
+  EXPECT_EQ(simdjson::to_string(Ok(Send(Method::kGet, "/search/all-feature-group-owners"))),
+            R"(["o@example.com"])");
+}
+
+TEST_F(AdminRoutesTest, CatalogDumps) {
+  CreateEntity();
+  CreateGroup();
+  simdjson::dom::element catalog = Ok(Send(Method::kGet, "/v1/catalog"));
+  EXPECT_EQ(simdjson::dom::array(catalog["entities"]).size(), 1u);
+  EXPECT_EQ(simdjson::dom::array(catalog["featureGroups"]).size(), 1u);
+  EXPECT_EQ(simdjson::dom::array(catalog["versions"]).size(), 1u);
+
+  std::string plain(
+      Str(Ok(Send(Method::kGet, "/feature-group/all", "", {{"compressed-response", "false"}}))));
+  EXPECT_EQ(plain, R"({"featureGroups":)" + simdjson::to_string(catalog["featureGroups"]) + "}");
+  EXPECT_EQ(Inflate(Str(Ok(Send(Method::kGet, "/feature-group/all")))), plain);
+  std::string later = Inflate(Str(Ok(Send(Method::kGet, "/entity/all-updated?timestamp=1800000000000"))));
+  EXPECT_EQ(later, R"({"entities":[]})");
+  Error(Send(Method::kGet, "/feature-group/version/all-updated"), 400, "INVALID_REQUEST");
+  Error(Send(Method::kGet, "/v1/catalog?since=yesterday"), 400, "INVALID_REQUEST");
+}
+
+TEST_F(AdminRoutesTest, RunsNewestFirst) {
+  CreateEntity();
+  CreateGroup();
+  Ok(Send(Method::kPost, "/v1/feature-group/stats/runs",
+          R"({"runId": "r1", "timeTaken": 5, "count": 2, "sampleData": [{"id": 1}], "status": "SUCCESS"})"));
+  Ok(Send(
+      Method::kPost, "/feature-group/run-data",
+      R"({"name": "stats", "version": "v1", "runId": "r2", "errorMessage": "boom", "status": "FAILED"})"));
+  simdjson::dom::array runs = Ok(Send(Method::kGet, "/v1/feature-group/stats/runs"));
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(Str(runs.at(0)["runId"]), "r2");
+  EXPECT_TRUE(runs.at(0)["sampleData"].error());  // none sent: omitted
+  EXPECT_EQ(simdjson::to_string(runs.at(1)),
+            R"({"featureGroupName":"stats","featureGroupVersion":"v1","runId":"r1","timeTaken":5,"count":2,)"
+            R"("sampleData":[{"id":1}],"errorMessage":"","status":"SUCCESS","createdAt":1700000000002})");
+  Error(Send(Method::kGet, "/feature-group/run-data?name=nope"), 404, "FEATURE-GROUP-NOT-FOUND-EXCEPTION");
+  Error(Send(Method::kGet, "/feature-group/run-data"), 400, "INVALID_REQUEST");
+  Error(Send(Method::kPost, "/feature-group/run-data", R"({"runId": "r3"})"), 400, "INVALID_REQUEST");
+}
+
+}  // namespace
+}  // namespace ofs::admin

@@ -1,0 +1,139 @@
+// Catalog dumps (API.md section 4) for serving nodes and Darwin clients: the v1 catalog (plain JSON)
+// and the six Darwin dumps, whose payload is a string holding the JSON, raw-deflate compressed and
+// base64 encoded unless the request sends `compressed-response: false`.
+
+#include <zlib.h>
+
+#include <limits>
+
+#include "admin/handler_support.h"
+#include "admin/handlers.h"
+#include "admin/model_json.h"
+#include "codec/value_codec.h"
+
+namespace ofs::admin {
+namespace {
+
+using http::Method;
+
+enum class Dump { kEntities, kFeatureGroups, kVersions };
+
+// ?<name>= epoch ms (>= 0); `required` makes it mandatory, else it defaults to 0 (everything).
+Result<int64_t> SinceParam(const http::Request& request, std::string_view name, bool required) {
+  if (required) OFS_RETURN_IF_ERROR(RequiredQueryParam(request, name).status());
+  return IntQueryParam(request, name, 0, 0, std::numeric_limits<int64_t>::max(), ErrorCode::kInvalidRequest);
+}
+
+// Writes `"key": [...]` of one dump kind, with everything updated at or after since_ms.
+Status WriteDump(const AdminDeps& deps, Dump dump, int64_t since_ms, codec::JsonWriter& out) {
+  switch (dump) {
+    case Dump::kEntities: {
+      OFS_ASSIGN_OR_RETURN(std::vector<model::EntityMetadata> items, deps.store->ListEntities(since_ms));
+      out.Key("entities");
+      out.StartArray();
+      for (const auto& item : items) WriteEntityMetadata(item, out);
+      out.EndArray();
+      return Status::Ok();
+    }
+    case Dump::kFeatureGroups: {
+      OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> items,
+                           deps.store->ListFeatureGroups(since_ms));
+      out.Key("featureGroups");
+      out.StartArray();
+      for (const auto& item : items) WriteFeatureGroupMetadata(item, out);
+      out.EndArray();
+      return Status::Ok();
+    }
+    case Dump::kVersions: {
+      OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupVersion> items,
+                           deps.store->ListVersionHeads(since_ms));
+      out.Key("versions");
+      out.StartArray();
+      for (const auto& item : items) WriteFeatureGroupVersion(item, out);
+      out.EndArray();
+      return Status::Ok();
+    }
+  }
+  return Status(ErrorCode::kInternal, "unknown dump kind");
+}
+
+// Raw deflate (no zlib header or trailer: windowBits -15), as Darwin clients inflate it.
+Status RawDeflate(std::string_view input, std::string* out) {
+  z_stream stream{};
+  if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    return Status(ErrorCode::kInternal, "deflateInit2 failed");
+  }
+  out->resize(deflateBound(&stream, static_cast<uLong>(input.size())));
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
+  stream.avail_in = static_cast<uInt>(input.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out->data());
+  stream.avail_out = static_cast<uInt>(out->size());
+  int rc = deflate(&stream, Z_FINISH);
+  out->resize(stream.total_out);
+  deflateEnd(&stream);
+  if (rc != Z_STREAM_END) return Status(ErrorCode::kInternal, "deflate failed", std::to_string(rc));
+  return Status::Ok();
+}
+
+// GET /v1/catalog?since= -> {"entities", "featureGroups", "versions"} (plain JSON).
+Status CatalogV1(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(int64_t since, SinceParam(call.request, "since", /*required=*/false));
+  codec::JsonWriter out = api::BeginData(response);
+  out.StartObject();
+  for (Dump dump : {Dump::kEntities, Dump::kFeatureGroups, Dump::kVersions}) {
+    OFS_RETURN_IF_ERROR(WriteDump(deps, dump, since, out));
+  }
+  out.EndObject();
+  api::EndData(out);
+  return Status::Ok();
+}
+
+// A Darwin dump: {"data": "<JSON text, or base64 of its raw deflate>"}.
+Status DarwinDump(const AdminDeps& deps, const api::Call& call, http::Response& response, Dump dump,
+                  bool updated) {
+  int64_t since = 0;
+  if (updated) {
+    OFS_ASSIGN_OR_RETURN(since, SinceParam(call.request, "timestamp", /*required=*/true));
+  }
+  OFS_ASSIGN_OR_RETURN(bool compressed, FlagHeader(call.request, "compressed-response", true));
+  std::string json;
+  codec::JsonWriter doc(&json);
+  doc.StartObject();
+  OFS_RETURN_IF_ERROR(WriteDump(deps, dump, since, doc));
+  doc.EndObject();
+  std::string encoded;
+  if (compressed) {
+    std::string deflated;
+    OFS_RETURN_IF_ERROR(RawDeflate(json, &deflated));
+    codec::Base64Encode(deflated, &encoded);
+  }
+  return Respond(response, [&](codec::JsonWriter& out) { out.String(compressed ? encoded : json); });
+}
+
+template <Dump kDump, bool kUpdated>
+Status DumpHandler(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  return DarwinDump(deps, call, response, kDump, kUpdated);
+}
+
+}  // namespace
+
+void RegisterCatalogDumpRoutes(api::Endpoint& endpoint, const AdminDeps& deps) {
+  using api::Role;
+  endpoint.Add("catalog", Role::kReader, {{Method::kGet, "/v1/catalog"}}, Bind(deps, &CatalogV1));
+  endpoint.Add("dump_entities", Role::kReader, {{Method::kGet, "/entity/all", true}},
+               Bind(deps, &DumpHandler<Dump::kEntities, false>));
+  endpoint.Add("dump_entities_updated", Role::kReader, {{Method::kGet, "/entity/all-updated", true}},
+               Bind(deps, &DumpHandler<Dump::kEntities, true>));
+  endpoint.Add("dump_feature_groups", Role::kReader, {{Method::kGet, "/feature-group/all", true}},
+               Bind(deps, &DumpHandler<Dump::kFeatureGroups, false>));
+  endpoint.Add("dump_feature_groups_updated", Role::kReader,
+               {{Method::kGet, "/feature-group/all-updated", true}},
+               Bind(deps, &DumpHandler<Dump::kFeatureGroups, true>));
+  endpoint.Add("dump_versions", Role::kReader, {{Method::kGet, "/feature-group/version/all", true}},
+               Bind(deps, &DumpHandler<Dump::kVersions, false>));
+  endpoint.Add("dump_versions_updated", Role::kReader,
+               {{Method::kGet, "/feature-group/version/all-updated", true}},
+               Bind(deps, &DumpHandler<Dump::kVersions, true>));
+}
+
+}  // namespace ofs::admin

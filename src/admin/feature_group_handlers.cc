@@ -1,0 +1,256 @@
+// Feature groups (API.md section 4): create / upgrade (metadata + storage), register (metadata only),
+// metadata reads, schema, versions, state changes and the entity TTL set through a group.
+
+#include "admin/handler_support.h"
+#include "admin/handlers.h"
+#include "admin/model_json.h"
+#include "base/strings.h"
+#include "model/validation.h"
+
+namespace ofs::admin {
+namespace {
+
+using http::Method;
+
+Result<model::FeatureGroupMetadata> GroupFromParams(const AdminDeps& deps, const api::Call& call) {
+  OFS_ASSIGN_OR_RETURN(std::string name, NameParam(call));
+  OFS_ASSIGN_OR_RETURN(std::optional<std::string> version, VersionParam(call.request));
+  return deps.store->GetFeatureGroup(name, version);
+}
+
+// The tenant of a new version: the body's fields over the defaults, or (upgrade) over the tenant of
+// the latest version.
+Status ResolveTenant(const AdminDeps& deps, bool upgrade, FeatureGroupCreate* create) {
+  model::FeatureGroupMetadata& meta = create->meta;
+  if (upgrade) {
+    Result<model::FeatureGroupMetadata> latest = deps.store->GetFeatureGroup(meta.name, std::nullopt);
+    if (latest.ok()) {
+      meta.tenant = latest->tenant;
+    } else if (latest.status().code() != ErrorCode::kFeatureGroupNotFound) {
+      return latest.status();
+    }
+  }
+  create->tenant.ApplyTo(&meta.tenant);
+  return Status::Ok();
+}
+
+// Decodes, validates and records a group version (v1, or the next one with header `upgrade: true`);
+// `with_storage` also prepares the entity's table on the version's read and write tenants.
+// Answers {"featureGroup", "version"}.
+Status CreateGroup(const AdminDeps& deps, const api::Call& call, http::Response& response,
+                   bool with_storage) {
+  OFS_ASSIGN_OR_RETURN(FeatureGroupCreate create, ParseFeatureGroupCreate(call.request.body));
+  OFS_ASSIGN_OR_RETURN(bool upgrade, FlagHeader(call.request, "upgrade", false));
+  model::FeatureGroupMetadata& meta = create.meta;
+  OFS_ASSIGN_OR_RETURN(model::EntityMetadata entity, deps.store->GetEntity(meta.feature_group.entity_name));
+  meta.feature_group.entity_name = entity.name;  // as first written
+  OFS_RETURN_IF_ERROR(model::ValidateFeatureGroup(meta.feature_group, entity.entity));
+  OFS_RETURN_IF_ERROR(ResolveTenant(deps, upgrade, &create));
+  OFS_RETURN_IF_ERROR(CheckTenants(call, meta.tenant));
+  OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata created,
+                       deps.store->CreateFeatureGroup(meta, upgrade, deps.clock->NowMillis()));
+  OFS_RETURN_IF_ERROR(Publish(deps));
+  if (with_storage) {
+    OFS_RETURN_IF_ERROR(EnsureTables(deps, entity.name, {created.tenant.read, created.tenant.write}));
+  }
+  return Respond(response, [&](codec::JsonWriter& out) {
+    out.StartObject();
+    out.Key("featureGroup");
+    WriteFeatureGroup(created.feature_group, out);
+    out.Key("version");
+    out.String(created.version);
+    out.EndObject();
+  });
+}
+
+Status Create(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  return CreateGroup(deps, call, response, /*with_storage=*/true);
+}
+
+Status Register(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  return CreateGroup(deps, call, response, /*with_storage=*/false);
+}
+
+Status GetMetadata(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, GroupFromParams(deps, call));
+  return Respond(response, [&](codec::JsonWriter& out) { WriteFeatureGroupMetadata(group, out); });
+}
+
+// Darwin GET /feature-group?name=&version=: {"featureGroup", "version"} only.
+Status GetGroupOnly(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, GroupFromParams(deps, call));
+  return Respond(response, [&](codec::JsonWriter& out) {
+    out.StartObject();
+    out.Key("featureGroup");
+    WriteFeatureGroup(group.feature_group, out);
+    out.Key("version");
+    out.String(group.version);
+    out.EndObject();
+  });
+}
+
+// {"schema": [entity columns, group columns], "primaryKeys", "version", "featureGroupType"}; an
+// archived version answers FEATURE-GROUP-STATE-EXCEPTION.
+Status GetSchema(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, GroupFromParams(deps, call));
+  if (group.state == model::State::kArchived) {
+    return Status(ErrorCode::kFeatureGroupState,
+                  "feature group '" + group.name + "' version " + group.version + " is archived");
+  }
+  OFS_ASSIGN_OR_RETURN(model::EntityMetadata entity, deps.store->GetEntity(group.feature_group.entity_name));
+  return Respond(response, [&](codec::JsonWriter& out) {
+    out.StartObject();
+    out.Key("schema");
+    out.StartArray();
+    for (const auto& column : entity.entity.features) WriteFeatureColumn(column, out);
+    for (const auto& column : group.feature_group.features) WriteFeatureColumn(column, out);
+    out.EndArray();
+    out.Key("primaryKeys");
+    out.StartArray();
+    for (const auto& key : entity.entity.primary_keys) out.String(key);
+    out.EndArray();
+    out.Key("version");
+    out.String(group.version);
+    out.Key("featureGroupType");
+    out.String(model::FeatureGroupTypeName(group.feature_group.feature_group_type));
+    out.EndObject();
+  });
+}
+
+// v1: {"versions": [metadata of every version, oldest first], "latestVersion"}.
+Status ListVersions(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(std::string name, NameParam(call));
+  OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> versions,
+                       deps.store->ListFeatureGroupVersions(name));
+  if (versions.empty()) {
+    return Status(ErrorCode::kFeatureGroupNotFound, "feature group '" + name + "' not found");
+  }
+  return Respond(response, [&](codec::JsonWriter& out) {
+    out.StartObject();
+    out.Key("versions");
+    out.StartArray();
+    for (const auto& v : versions) WriteFeatureGroupMetadata(v, out);
+    out.EndArray();
+    out.Key("latestVersion");
+    out.String(versions.back().version);
+    out.EndObject();
+  });
+}
+
+// Darwin: {"version": {"name", "latestVersion", "updatedAt"}}.
+Status GetVersionHead(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(std::string name, NameParam(call));
+  OFS_ASSIGN_OR_RETURN(model::FeatureGroupVersion head, deps.store->GetVersionHead(name));
+  return Respond(response, [&](codec::JsonWriter& out) {
+    out.StartObject();
+    out.Key("version");
+    WriteFeatureGroupVersion(head, out);
+    out.EndObject();
+  });
+}
+
+// Body {"state"}, ?version= (absent = latest); answers the updated version's metadata.
+Status SetState(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, GroupFromParams(deps, call));
+  OFS_ASSIGN_OR_RETURN(model::State state, StateBody(call.request));
+  OFS_RETURN_IF_ERROR(CheckTenants(call, group.tenant));
+  OFS_RETURN_IF_ERROR(
+      deps.store->SetFeatureGroupState(group.name, group.version, state, deps.clock->NowMillis()));
+  OFS_RETURN_IF_ERROR(Publish(deps));
+  OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata updated,
+                       deps.store->GetFeatureGroup(group.name, group.version));
+  return Respond(response, [&](codec::JsonWriter& out) { WriteFeatureGroupMetadata(updated, out); });
+}
+
+struct TtlBody {
+  std::string name;  // "" = not in the body
+  std::optional<std::string> version;
+  std::optional<int64_t> ttl;
+};
+
+Result<TtlBody> ParseTtlBody(const http::Request& request) {
+  constexpr ErrorCode kCode = ErrorCode::kInvalidRequest;
+  TtlBody body;
+  OFS_RETURN_IF_ERROR(
+      ForEachBodyField(request, kCode, false, [&](std::string_view key, od::value v) -> Status {
+        if (EqualsIgnoreCase(key, "name")) return ReadOptionalText(v, &body.name, kCode, "name");
+        if (EqualsIgnoreCase(key, "version")) return ReadOptionalVersion(v, &body.version, kCode);
+        if (EqualsIgnoreCase(key, "ttl") && !IsNull(v)) {
+          int64_t ttl = 0;
+          OFS_RETURN_IF_ERROR(api::ReadInt64(v, &ttl, kCode, "ttl"));
+          body.ttl = ttl;
+        }
+        return Status::Ok();
+      }));
+  if (!body.ttl) return Status(kCode, "ttl is required (seconds, 0 = no expiry)");
+  if (*body.ttl < 0) return Status(kCode, "ttl must be >= 0 seconds");
+  return body;
+}
+
+// The tenants holding `entity`'s table: the default one and the read/write tenants of its groups.
+std::vector<std::string_view> TenantsOfEntity(const catalog::Snapshot& snapshot,
+                                              const catalog::EntityEntry& entity) {
+  std::vector<std::string_view> tenants = {model::kDefaultTenant};
+  for (const auto& group : snapshot.groups()) {
+    if (group->entity != &entity) continue;
+    tenants.push_back(group->meta.tenant.read);
+    tenants.push_back(group->meta.tenant.write);
+  }
+  return tenants;
+}
+
+// Body {"name", "version"?, "ttl"} (the v1 path names the group). A TTL belongs to the group's ENTITY:
+// this sets it for every group of that entity, for cells written from now on. Answers the entity's
+// metadata.
+Status SetTtl(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(TtlBody body, ParseTtlBody(call.request));
+  std::string_view from_path = call.params.Get("name");
+  if (!from_path.empty()) body.name = std::string(from_path);
+  if (body.name.empty()) return Status(ErrorCode::kInvalidRequest, "name is required");
+  OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group,
+                       deps.store->GetFeatureGroup(body.name, body.version));
+  OFS_RETURN_IF_ERROR(CheckTenants(call, group.tenant));
+  const std::string& entity = group.feature_group.entity_name;
+  OFS_RETURN_IF_ERROR(deps.store->SetEntityTtl(entity, *body.ttl, deps.clock->NowMillis()));
+  OFS_RETURN_IF_ERROR(Publish(deps));
+  std::shared_ptr<const catalog::Snapshot> snapshot = deps.catalog->CurrentShared();
+  const catalog::EntityEntry* entry = snapshot ? snapshot->FindEntity(entity) : nullptr;
+  if (entry != nullptr) OFS_RETURN_IF_ERROR(EnsureTables(deps, entity, TenantsOfEntity(*snapshot, *entry)));
+  OFS_ASSIGN_OR_RETURN(model::EntityMetadata meta, deps.store->GetEntity(entity));
+  return Respond(response, [&](codec::JsonWriter& out) { WriteEntityMetadata(meta, out); });
+}
+
+}  // namespace
+
+void RegisterFeatureGroupRoutes(api::Endpoint& endpoint, const AdminDeps& deps) {
+  using api::Role;
+  endpoint.Add("fg_create", Role::kAdmin,
+               {{Method::kPost, "/v1/feature-group"}, {Method::kPost, "/feature-group", true}},
+               Bind(deps, &Create));
+  endpoint.Add("fg_register", Role::kAdmin, {{Method::kPost, "/feature-group/register", true}},
+               Bind(deps, &Register));
+  endpoint.Add("fg_get", Role::kReader,
+               {{Method::kGet, "/v1/feature-group/{name}"}, {Method::kGet, "/feature-group/metadata", true}},
+               Bind(deps, &GetMetadata));
+  endpoint.Add("fg_get_group", Role::kReader, {{Method::kGet, "/feature-group", true}},
+               Bind(deps, &GetGroupOnly));
+  endpoint.Add("fg_versions", Role::kReader, {{Method::kGet, "/v1/feature-group/{name}/versions"}},
+               Bind(deps, &ListVersions));
+  endpoint.Add("fg_version", Role::kReader, {{Method::kGet, "/feature-group/version", true}},
+               Bind(deps, &GetVersionHead));
+  endpoint.Add("fg_state", Role::kAdmin,
+               {{Method::kPut, "/v1/feature-group/{name}/state"}, {Method::kPut, "/feature-group", true}},
+               Bind(deps, &SetState));
+  endpoint.Add("fg_ttl", Role::kAdmin,
+               {{Method::kPut, "/v1/feature-group/{name}/ttl"}, {Method::kPut, "/feature-group/ttl", true}},
+               Bind(deps, &SetTtl));
+}
+
+void RegisterSchemaRoutes(api::Endpoint& endpoint, const AdminDeps& deps) {
+  endpoint.Add(
+      "fg_schema", api::Role::kReader,
+      {{Method::kGet, "/v1/feature-group/{name}/schema"}, {Method::kGet, "/feature-group/schema", true}},
+      Bind(deps, &GetSchema));
+}
+
+}  // namespace ofs::admin

@@ -1,0 +1,109 @@
+#include "admin/handler_support.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "api/auth.h"
+#include "base/strings.h"
+
+namespace ofs::admin {
+
+api::ApiHandler Bind(const AdminDeps& deps, AdminHandler handler) {
+  return [deps, handler](const api::Call& call, http::Response& response) {
+    return handler(deps, call, response);
+  };
+}
+
+Result<std::string> RequiredQueryParam(const http::Request& request, std::string_view name) {
+  std::string value;
+  if (!request.QueryParam(name, &value) || value.empty()) {
+    return Status(ErrorCode::kInvalidRequest, "query parameter '" + std::string(name) + "' is required");
+  }
+  return value;
+}
+
+Result<std::string> NameParam(const api::Call& call) {
+  std::string_view from_path = call.params.Get("name");
+  if (!from_path.empty()) return std::string(from_path);
+  return RequiredQueryParam(call.request, "name");
+}
+
+Result<std::optional<std::string>> VersionParam(const http::Request& request) {
+  std::string value;
+  if (!request.QueryParam("version", &value) || value.empty() || value == "null") {
+    return std::optional<std::string>();
+  }
+  OFS_ASSIGN_OR_RETURN(std::string version, NormalizeVersion(value));
+  return std::optional<std::string>(std::move(version));
+}
+
+Result<int64_t> IntQueryParam(const http::Request& request, std::string_view name, int64_t fallback,
+                              int64_t min, int64_t max, ErrorCode code) {
+  std::string text;
+  if (!request.QueryParam(name, &text) || text.empty()) return fallback;
+  int64_t value = 0;
+  if (!ParseInt64(text, &value) || value < min || value > max) {
+    return Status(code, "query parameter '" + std::string(name) + "' must be an integer in [" +
+                            std::to_string(min) + ", " + std::to_string(max) + "], got '" + text + "'");
+  }
+  return value;
+}
+
+Result<bool> FlagHeader(const http::Request& request, std::string_view lower_name, bool fallback) {
+  std::string_view value = api::TrimJsonWhitespace(request.Header(lower_name));
+  if (value.empty()) return fallback;
+  if (EqualsIgnoreCase(value, "true")) return true;
+  if (EqualsIgnoreCase(value, "false")) return false;
+  return Status(ErrorCode::kInvalidRequest, "header '" + std::string(lower_name) +
+                                                "' must be true or false, got '" + std::string(value) + "'");
+}
+
+Status ForEachBodyField(const http::Request& request, ErrorCode code, bool optional,
+                        const FieldVisitor& each) {
+  if (optional && api::TrimJsonWhitespace(request.body).empty()) return Status::Ok();
+  od::document doc;
+  od::object root;
+  OFS_RETURN_IF_ERROR(api::IterateObject(request.body, 0, &doc, &root, code));
+  return ForEachField(root, code, "request body", each);
+}
+
+Result<model::State> StateBody(const http::Request& request) {
+  std::string text;
+  OFS_RETURN_IF_ERROR(ForEachBodyField(
+      request, ErrorCode::kInvalidRequest, false, [&](std::string_view key, od::value value) -> Status {
+        if (!EqualsIgnoreCase(key, "state")) return Status::Ok();
+        return ReadOptionalText(value, &text, ErrorCode::kInvalidRequest, "state");
+      }));
+  if (text.empty()) {
+    return Status(ErrorCode::kInvalidRequest, "state is required", "state is LIVE or ARCHIVED");
+  }
+  std::optional<model::State> state = model::ParseState(text);
+  if (!state) {
+    return Status(ErrorCode::kInvalidRequest, "invalid state '" + text + "'", "state is LIVE or ARCHIVED");
+  }
+  return *state;
+}
+
+Status Publish(const AdminDeps& deps) { return deps.catalog->Refresh(); }
+
+Status EnsureTables(const AdminDeps& deps, std::string_view entity, std::vector<std::string_view> tenants) {
+  std::shared_ptr<const catalog::Snapshot> snapshot = deps.catalog->CurrentShared();
+  const catalog::EntityEntry* entry = snapshot ? snapshot->FindEntity(entity) : nullptr;
+  if (entry == nullptr) {
+    return Status(ErrorCode::kInternal,
+                  "entity '" + std::string(entity) + "' missing from the refreshed catalog");
+  }
+  std::sort(tenants.begin(), tenants.end());
+  tenants.erase(std::unique(tenants.begin(), tenants.end()), tenants.end());
+  for (std::string_view tenant : tenants) OFS_RETURN_IF_ERROR(deps.online->EnsureTable(tenant, entry->table));
+  return Status::Ok();
+}
+
+Status CheckTenants(const api::Call& call, const model::TenantConfig& tenant) {
+  for (const std::string* name : {&tenant.read, &tenant.write, &tenant.consume}) {
+    OFS_RETURN_IF_ERROR(api::Authenticator::CheckTenant(call.principal, *name));
+  }
+  return Status::Ok();
+}
+
+}  // namespace ofs::admin

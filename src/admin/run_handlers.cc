@@ -1,0 +1,62 @@
+// Ingestion run records (API.md section 4): recorded per feature-group version, listed newest first.
+
+#include "admin/handler_support.h"
+#include "admin/handlers.h"
+#include "admin/model_json.h"
+
+namespace ofs::admin {
+namespace {
+
+using http::Method;
+
+constexpr int64_t kDefaultRuns = 100;
+constexpr int64_t kMaxRuns = 1000;
+
+// Body {"name"? (Darwin; the v1 path names the group), "version"?, "runId", "timeTaken", "count",
+// "sampleData", "errorMessage", "status"}; the run is recorded against the resolved version (absent
+// = latest). Answers the stored record.
+Status AddRun(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(RunCreate create, ParseRunCreate(call.request.body));
+  std::string name(call.params.Get("name"));
+  if (name.empty() && create.name) name = *create.name;
+  if (name.empty()) return Status(ErrorCode::kInvalidRequest, "name is required");
+  OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, deps.store->GetFeatureGroup(name, create.version));
+  model::RunRecord& run = create.run;
+  run.feature_group_name = group.name;
+  run.feature_group_version = group.version;
+  run.created_at = deps.clock->NowMillis();
+  OFS_RETURN_IF_ERROR(deps.store->AddRun(run));
+  return Respond(response, [&](codec::JsonWriter& out) { WriteRunRecord(run, out); });
+}
+
+// ?version= (absent = latest) &limit= (default 100, at most 1000) -> [runs, newest first].
+Status ListRuns(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(std::string name, NameParam(call));
+  OFS_ASSIGN_OR_RETURN(std::optional<std::string> version, VersionParam(call.request));
+  OFS_ASSIGN_OR_RETURN(int64_t limit, IntQueryParam(call.request, "limit", kDefaultRuns, 1, kMaxRuns,
+                                                    ErrorCode::kInvalidRequest));
+  OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, deps.store->GetFeatureGroup(name, version));
+  OFS_ASSIGN_OR_RETURN(std::vector<model::RunRecord> runs,
+                       deps.store->ListRuns(group.name, std::string_view(group.version), limit));
+  return Respond(response, [&](codec::JsonWriter& out) {
+    out.StartArray();
+    for (const auto& run : runs) WriteRunRecord(run, out);
+    out.EndArray();
+  });
+}
+
+}  // namespace
+
+void RegisterRunRoutes(api::Endpoint& endpoint, const AdminDeps& deps) {
+  using api::Role;
+  endpoint.Add(
+      "run_add", Role::kAdmin,
+      {{Method::kPost, "/v1/feature-group/{name}/runs"}, {Method::kPost, "/feature-group/run-data", true}},
+      Bind(deps, &AddRun));
+  endpoint.Add(
+      "run_list", Role::kReader,
+      {{Method::kGet, "/v1/feature-group/{name}/runs"}, {Method::kGet, "/feature-group/run-data", true}},
+      Bind(deps, &ListRuns));
+}
+
+}  // namespace ofs::admin

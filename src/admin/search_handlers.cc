@@ -1,0 +1,182 @@
+// Search (API.md section 4): the v1 query-string search over entities and groups, the Darwin body
+// searches with page-size / page-offset, and the distinct owner and tag lists.
+
+#include <limits>
+#include <set>
+
+#include "admin/handler_support.h"
+#include "admin/handlers.h"
+#include "admin/model_json.h"
+#include "base/strings.h"
+
+namespace ofs::admin {
+namespace {
+
+using http::Method;
+
+constexpr int64_t kDefaultLimit = 100;
+constexpr int64_t kMaxLimit = 1000;
+constexpr int64_t kMaxOffset = std::numeric_limits<int64_t>::max();
+
+// "a, b,,c" -> {"a", "b", "c"}
+std::vector<std::string> SplitList(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    size_t comma = text.find(',');
+    std::string_view item = api::TrimJsonWhitespace(text.substr(0, comma));
+    if (!item.empty()) out.emplace_back(item);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+  }
+  return out;
+}
+
+std::vector<std::string> ListParam(const http::Request& request, std::string_view name) {
+  std::string text;
+  return request.QueryParam(name, &text) ? SplitList(text) : std::vector<std::string>();
+}
+
+template <typename T, typename Write>
+void WriteList(const std::vector<T>& items, codec::JsonWriter& out, Write write) {
+  out.StartArray();
+  for (const auto& item : items) write(item, out);
+  out.EndArray();
+}
+
+// GET /v1/search?q=&tags=a,b&owners=x&kind=entity|feature-group&limit=&offset= ->
+// {"entities": [...], "featureGroups": [...]} (only the requested kind when `kind` is given; limit and
+// offset apply to each list).
+Status SearchV1(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  constexpr ErrorCode kCode = ErrorCode::kInvalidRequest;
+  const http::Request& request = call.request;
+  catalog::SearchQuery query;
+  request.QueryParam("q", &query.pattern);
+  query.tags = ListParam(request, "tags");
+  query.owners = ListParam(request, "owners");
+  OFS_ASSIGN_OR_RETURN(query.limit, IntQueryParam(request, "limit", kDefaultLimit, 1, kMaxLimit, kCode));
+  OFS_ASSIGN_OR_RETURN(query.offset, IntQueryParam(request, "offset", 0, 0, kMaxOffset, kCode));
+  std::string kind;
+  request.QueryParam("kind", &kind);
+  bool entities = kind.empty() || EqualsIgnoreCase(kind, "entity");
+  bool groups = kind.empty() || EqualsIgnoreCase(kind, "feature-group");
+  if (!entities && !groups) {
+    return Status(kCode, "invalid kind '" + kind + "'", "kind is entity or feature-group");
+  }
+  std::vector<model::EntityMetadata> found_entities;
+  std::vector<model::FeatureGroupMetadata> found_groups;
+  if (entities) {
+    OFS_ASSIGN_OR_RETURN(found_entities, deps.store->SearchEntities(query));
+  }
+  if (groups) {
+    OFS_ASSIGN_OR_RETURN(found_groups, deps.store->SearchFeatureGroups(query));
+  }
+  return Respond(response, [&](codec::JsonWriter& out) {
+    out.StartObject();
+    if (entities) {
+      out.Key("entities");
+      WriteList(found_entities, out, WriteEntityMetadata);
+    }
+    if (groups) {
+      out.Key("featureGroups");
+      WriteList(found_groups, out, WriteFeatureGroupMetadata);
+    }
+    out.EndObject();
+  });
+}
+
+// Darwin body {"searchPattern", "tags", "owners"} (optional) and params page-size (default 100, at
+// most 1000) and page-offset (rows to skip).
+Result<catalog::SearchQuery> DarwinQuery(const http::Request& request, ErrorCode code) {
+  catalog::SearchQuery query;
+  OFS_RETURN_IF_ERROR(
+      ForEachBodyField(request, code, /*optional=*/true, [&](std::string_view key, od::value v) -> Status {
+        std::vector<std::string>* list = EqualsIgnoreCase(key, "tags")     ? &query.tags
+                                         : EqualsIgnoreCase(key, "owners") ? &query.owners
+                                                                           : nullptr;
+        if (EqualsIgnoreCase(key, "searchPattern")) {
+          return ReadOptionalText(v, &query.pattern, code, "searchPattern");
+        }
+        if (list == nullptr || IsNull(v)) return Status::Ok();
+        std::vector<std::string_view> items;
+        OFS_RETURN_IF_ERROR(api::ReadStringArray(v, &items, code, key));
+        list->assign(items.begin(), items.end());
+        return Status::Ok();
+      }));
+  OFS_ASSIGN_OR_RETURN(query.limit, IntQueryParam(request, "page-size", kDefaultLimit, 1, kMaxLimit, code));
+  OFS_ASSIGN_OR_RETURN(query.offset, IntQueryParam(request, "page-offset", 0, 0, kMaxOffset, code));
+  return query;
+}
+
+Status SearchFeatureGroups(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(catalog::SearchQuery query,
+                       DarwinQuery(call.request, ErrorCode::kSearchFeatureGroupRequest));
+  OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> found,
+                       deps.store->SearchFeatureGroups(query));
+  return Respond(response, [&](codec::JsonWriter& out) { WriteList(found, out, WriteFeatureGroupMetadata); });
+}
+
+Status SearchEntities(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(catalog::SearchQuery query,
+                       DarwinQuery(call.request, ErrorCode::kSearchEntityRequest));
+  OFS_ASSIGN_OR_RETURN(std::vector<model::EntityMetadata> found, deps.store->SearchEntities(query));
+  return Respond(response, [&](codec::JsonWriter& out) { WriteList(found, out, WriteEntityMetadata); });
+}
+
+Status RespondSorted(const std::set<std::string>& values, http::Response& response) {
+  return Respond(response, [&](codec::JsonWriter& out) {
+    out.StartArray();
+    for (const auto& v : values) out.String(v);
+    out.EndArray();
+  });
+}
+
+Status EntityOwners(const AdminDeps& deps, const api::Call&, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(std::vector<model::EntityMetadata> all, deps.store->ListEntities(0));
+  std::set<std::string> values;
+  for (const auto& e : all) values.insert(e.owner);
+  return RespondSorted(values, response);
+}
+
+Status EntityTags(const AdminDeps& deps, const api::Call&, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(std::vector<model::EntityMetadata> all, deps.store->ListEntities(0));
+  std::set<std::string> values;
+  for (const auto& e : all) values.insert(e.tags.begin(), e.tags.end());
+  return RespondSorted(values, response);
+}
+
+Status FeatureGroupOwners(const AdminDeps& deps, const api::Call&, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> all, deps.store->ListFeatureGroups(0));
+  std::set<std::string> values;
+  for (const auto& g : all) values.insert(g.owner);
+  return RespondSorted(values, response);
+}
+
+Status FeatureGroupTags(const AdminDeps& deps, const api::Call&, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> all, deps.store->ListFeatureGroups(0));
+  std::set<std::string> values;
+  for (const auto& g : all) values.insert(g.tags.begin(), g.tags.end());
+  return RespondSorted(values, response);
+}
+
+}  // namespace
+
+void RegisterSearchRoutes(api::Endpoint& endpoint, const AdminDeps& deps) {
+  using api::Role;
+  endpoint.Add("search", Role::kReader, {{Method::kGet, "/v1/search"}}, Bind(deps, &SearchV1));
+  endpoint.Add(
+      "search_feature_groups", Role::kReader,
+      {{Method::kGet, "/search/feature-groups", true}, {Method::kPost, "/search/feature-groups", true}},
+      Bind(deps, &SearchFeatureGroups));
+  endpoint.Add("search_entities", Role::kReader,
+               {{Method::kGet, "/search/entities", true}, {Method::kPost, "/search/entities", true}},
+               Bind(deps, &SearchEntities));
+  endpoint.Add("search_entity_owners", Role::kReader, {{Method::kGet, "/search/all-entity-owners", true}},
+               Bind(deps, &EntityOwners));
+  endpoint.Add("search_entity_tags", Role::kReader, {{Method::kGet, "/search/all-entity-tags", true}},
+               Bind(deps, &EntityTags));
+  endpoint.Add("search_feature_group_owners", Role::kReader,
+               {{Method::kGet, "/search/all-feature-group-owners", true}}, Bind(deps, &FeatureGroupOwners));
+  endpoint.Add("search_feature_group_tags", Role::kReader,
+               {{Method::kGet, "/search/all-feature-group-tags", true}}, Bind(deps, &FeatureGroupTags));
+}
+
+}  // namespace ofs::admin

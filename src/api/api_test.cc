@@ -1,0 +1,202 @@
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "api/auth.h"
+#include "api/endpoint.h"
+#include "api/envelope.h"
+#include "api/json_read.h"
+#include "base/strings.h"
+
+namespace ofs::api {
+namespace {
+
+// A body with the padding the HTTP layer guarantees.
+struct Padded {
+  explicit Padded(std::string_view json)
+      : storage(std::string(json) + std::string(http::kBodyPadding, '\0')) {}
+  std::string_view view() const {
+    return std::string_view(storage).substr(0, storage.size() - http::kBodyPadding);
+  }
+  std::string storage;
+};
+
+TEST(JsonRead, CaseInsensitiveKeysAndRawContainers) {
+  Padded body(R"({"FeatureGroupName": "g", "featurecolumns": ["a", "b"], "extra": {"x": 1}})");
+  od::document doc;
+  od::object object;
+  ASSERT_TRUE(IterateObject(body.view(), 0, &doc, &object, ErrorCode::kReadFeatureGroupRequest).ok());
+  std::string_view name, columns;
+  for (auto field : object) {
+    std::string_view key;
+    ASSERT_FALSE(field.unescaped_key().get(key));
+    if (EqualsIgnoreCase(key, "featureGroupName")) {
+      ASSERT_TRUE(ReadString(field.value(), &name, ErrorCode::kReadFeatureGroupRequest, "name").ok());
+    } else if (EqualsIgnoreCase(key, "featureColumns")) {
+      ASSERT_TRUE(
+          ReadRawContainer(field.value(), &columns, ErrorCode::kReadFeatureGroupRequest, "cols").ok());
+    }
+  }
+  EXPECT_EQ(name, "g");
+  EXPECT_EQ(columns, R"(["a", "b"])");
+}
+
+TEST(JsonRead, ScalarsKeepRawTokens) {
+  Padded body(R"([123456789012345678901234567890, "a\"b", true, null, 1.5e3, {"k": 1}])");
+  od::document doc;
+  od::array array;
+  ASSERT_TRUE(IterateArray(body.view(), 0, &doc, &array, ErrorCode::kInvalidRequest, "values").ok());
+  std::vector<std::pair<codec::JsonScalar::Kind, std::string>> seen;
+  for (auto element : array) {
+    codec::JsonScalar scalar;
+    std::string_view raw;
+    ASSERT_TRUE(ReadScalar(element.value(), &scalar, &raw).ok());
+    seen.emplace_back(scalar.kind, std::string(raw));
+  }
+  ASSERT_EQ(seen.size(), 6u);
+  EXPECT_EQ(seen[0].first, codec::JsonScalar::Kind::kNumber);
+  EXPECT_EQ(seen[0].second, "123456789012345678901234567890");
+  EXPECT_EQ(seen[1].first, codec::JsonScalar::Kind::kString);
+  EXPECT_EQ(seen[1].second, R"("a\"b")");
+  EXPECT_EQ(seen[2].first, codec::JsonScalar::Kind::kBool);
+  EXPECT_EQ(seen[3].first, codec::JsonScalar::Kind::kNull);
+  EXPECT_EQ(seen[4].second, "1.5e3");
+  EXPECT_EQ(seen[5].first, codec::JsonScalar::Kind::kOther);
+}
+
+TEST(JsonRead, MalformedJsonIsInvalidRequest) {
+  for (std::string_view text : {R"({"a": )", R"({"a" 1})", "[1,2", "", "   "}) {
+    Padded body(text);
+    od::document doc;
+    od::object object;
+    Status status = IterateObject(body.view(), 0, &doc, &object, ErrorCode::kReadFeatureGroupRequest);
+    if (status.ok()) {
+      // On-Demand reports some errors lazily, during iteration.
+      for (auto field : object) {
+        std::string_view key;
+        if (field.unescaped_key().get(key)) {
+          status = Status(ErrorCode::kInvalidRequest, "lazy");
+          break;
+        }
+        od::value v;
+        if (field.value().get(v)) {
+          status = Status(ErrorCode::kInvalidRequest, "lazy");
+          break;
+        }
+      }
+    }
+    EXPECT_FALSE(status.ok()) << text;
+  }
+}
+
+TEST(JsonRead, WrongShapeUsesTheRequestCode) {
+  Padded body(R"([1, 2])");
+  od::document doc;
+  od::object object;
+  Status status = IterateObject(body.view(), 0, &doc, &object, ErrorCode::kWriteFeatureGroupRequest);
+  EXPECT_EQ(status.code(), ErrorCode::kWriteFeatureGroupRequest);
+}
+
+TEST(Envelope, ErrorCarriesAllThreeKeys) {
+  http::Response response;
+  response.body = "partial";
+  WriteError(Status(ErrorCode::kFeatureGroupNotFound, "feature group not found"), response);
+  EXPECT_EQ(response.status, 404);
+  EXPECT_EQ(
+      response.body,
+      R"({"error":{"message":"feature group not found","cause":"feature group not found","code":"FEATURE-GROUP-NOT-FOUND-EXCEPTION"}})");
+}
+
+http::Request RequestWithToken(std::string_view header_value) {
+  http::Request request;
+  request.method = http::Method::kPost;
+  request.path = "/x";
+  if (!header_value.empty()) request.headers.emplace_back("authorization", header_value);
+  return request;
+}
+
+TEST(Auth, DisabledWithoutTokens) {
+  Authenticator auth;
+  const Principal* principal = nullptr;
+  EXPECT_TRUE(auth.Check(RequestWithToken(""), Role::kAdmin, &principal).ok());
+  EXPECT_EQ(principal, nullptr);
+}
+
+TEST(Auth, RolesAndTenants) {
+  Authenticator auth({{"admintok", {Role::kAdmin, Role::kWriter, Role::kReader}, {}},
+                      {"readtok", {Role::kReader}, {"tenant-a"}}});
+  const Principal* principal = nullptr;
+  EXPECT_EQ(auth.Check(RequestWithToken(""), Role::kReader, &principal).code(), ErrorCode::kUnauthenticated);
+  EXPECT_EQ(auth.Check(RequestWithToken("Bearer nope"), Role::kReader, &principal).code(),
+            ErrorCode::kUnauthenticated);
+  EXPECT_EQ(auth.Check(RequestWithToken("Bearer readtok"), Role::kWriter, &principal).code(),
+            ErrorCode::kForbidden);
+  ASSERT_TRUE(auth.Check(RequestWithToken("bearer readtok"), Role::kReader, &principal).ok());
+  ASSERT_NE(principal, nullptr);
+  EXPECT_TRUE(Authenticator::CheckTenant(principal, "tenant-a").ok());
+  EXPECT_EQ(Authenticator::CheckTenant(principal, "tenant-b").code(), ErrorCode::kForbidden);
+  ASSERT_TRUE(auth.Check(RequestWithToken("Bearer admintok"), Role::kAdmin, &principal).ok());
+  EXPECT_TRUE(Authenticator::CheckTenant(principal, "anything").ok());
+  EXPECT_TRUE(auth.Check(RequestWithToken(""), Role::kNone, &principal).ok());
+}
+
+TEST(Endpoint, RoutesAuthorizesAndCounts) {
+  Authenticator auth({{"w", {Role::kWriter}, {}}});
+  metrics::Registry registry;
+  Endpoint endpoint(&auth, &registry, "test");
+  endpoint.Add("echo", Role::kWriter,
+               {{http::Method::kPost, "/v1/echo/{name}"}, {http::Method::kPost, "/echo", true}},
+               [](const Call& call, http::Response& response) -> Status {
+                 if (call.params.Get("name") == "fail")
+                   return Status(ErrorCode::kInvalidRequest, "asked to fail");
+                 codec::JsonWriter w = BeginData(response);
+                 w.String(call.darwin ? "darwin" : std::string(call.params.Get("name")));
+                 EndData(w);
+                 return Status::Ok();
+               });
+  http::Request request = RequestWithToken("Bearer w");
+  http::Response response;
+  request.path = "/v1/echo/abc/";
+  endpoint.Dispatch(request, response);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, R"({"data":"abc"})");
+
+  response.Reset();
+  request.path = "/echo";
+  endpoint.Dispatch(request, response);
+  EXPECT_EQ(response.body, R"({"data":"darwin"})");
+
+  response.Reset();
+  request.path = "/v1/echo/fail";
+  endpoint.Dispatch(request, response);
+  EXPECT_EQ(response.status, 400);
+  EXPECT_NE(response.body.find("INVALID_REQUEST"), std::string::npos);
+
+  response.Reset();
+  request.method = http::Method::kGet;
+  endpoint.Dispatch(request, response);
+  EXPECT_EQ(response.status, 405);
+
+  response.Reset();
+  request.path = "/nowhere";
+  endpoint.Dispatch(request, response);
+  EXPECT_EQ(response.status, 404);
+  EXPECT_NE(response.body.find("NOT-FOUND"), std::string::npos);
+
+  response.Reset();
+  request = RequestWithToken("");
+  request.path = "/echo";
+  endpoint.Dispatch(request, response);
+  EXPECT_EQ(response.status, 401);
+
+  std::string text;
+  registry.Render(&text);
+  EXPECT_NE(text.find(R"(ofs_http_requests_total{server="test",route="echo",status="2xx"} 2)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(ofs_http_errors_total{server="test",code="UNAUTHENTICATED"} 1)"), std::string::npos);
+  EXPECT_NE(text.find(R"(ofs_http_errors_total{server="test",code="NOT-FOUND"} 1)"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ofs::api

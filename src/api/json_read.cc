@@ -1,0 +1,194 @@
+#include "api/json_read.h"
+
+#include <array>
+#include <memory>
+
+#include "base/strings.h"
+
+namespace ofs::api {
+
+od::parser& ThreadParser(int slot) {
+  thread_local std::array<std::unique_ptr<od::parser>, kParserSlots> parsers;
+  auto& p = parsers[static_cast<size_t>(slot)];
+  if (!p) p = std::make_unique<od::parser>();
+  return *p;
+}
+
+Status JsonError(simdjson::error_code error, ErrorCode shape_code, std::string_view what) {
+  switch (error) {
+    case simdjson::INCORRECT_TYPE:
+    case simdjson::NUMBER_OUT_OF_RANGE:
+    case simdjson::NO_SUCH_FIELD:
+    case simdjson::INDEX_OUT_OF_BOUNDS:
+      return Status(shape_code, std::string(what) + " has the wrong type", simdjson::error_message(error));
+    case simdjson::CAPACITY:
+      return Status(ErrorCode::kPayloadTooLarge, "document too large for the JSON parser",
+                    simdjson::error_message(error));
+    default:
+      return Status(ErrorCode::kInvalidRequest, "malformed JSON in " + std::string(what),
+                    simdjson::error_message(error));
+  }
+}
+
+namespace {
+
+template <typename Root>
+Status IterateRoot(std::string_view json, int slot, od::document* doc, Root* out, ErrorCode shape_code,
+                   std::string_view what) {
+  // The caller guarantees SIMDJSON_PADDING readable bytes after json (http::kBodyPadding >= it).
+  auto result =
+      ThreadParser(slot).iterate(json.data(), json.size(), json.size() + simdjson::SIMDJSON_PADDING);
+  if (result.error()) return JsonError(result.error(), shape_code, what);
+  *doc = std::move(result.value_unsafe());
+  simdjson::error_code error;
+  if constexpr (std::is_same_v<Root, od::object>) {
+    error = doc->get_object().get(*out);
+  } else {
+    error = doc->get_array().get(*out);
+  }
+  if (error) return JsonError(error, shape_code, what);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status IterateObject(std::string_view json, int slot, od::document* doc, od::object* out,
+                     ErrorCode shape_code, std::string_view what) {
+  if (TrimJsonWhitespace(json).empty()) return Status(shape_code, std::string(what) + " is empty");
+  return IterateRoot(json, slot, doc, out, shape_code, what);
+}
+
+Status IterateArray(std::string_view json, int slot, od::document* doc, od::array* out, ErrorCode shape_code,
+                    std::string_view what) {
+  return IterateRoot(json, slot, doc, out, shape_code, what);
+}
+
+Status ReadString(od::value value, std::string_view* out, ErrorCode shape_code, std::string_view what) {
+  auto error = value.get_string().get(*out);
+  if (error) return JsonError(error, shape_code, std::string(what) + " (expected a string)");
+  return Status::Ok();
+}
+
+Status ReadOptionalString(od::value value, std::string_view* out, bool* present, ErrorCode shape_code,
+                          std::string_view what) {
+  bool is_null = false;
+  auto error = value.is_null().get(is_null);
+  if (error) return JsonError(error, shape_code, what);
+  if (is_null) {
+    *present = false;
+    *out = {};
+    return Status::Ok();
+  }
+  *present = true;
+  return ReadString(value, out, shape_code, what);
+}
+
+Status ReadInt64(od::value value, int64_t* out, ErrorCode shape_code, std::string_view what) {
+  auto error = value.get_int64().get(*out);
+  if (error) {
+    // Accept integers sent as strings ("42"), as the Darwin clients sometimes do.
+    std::string_view text;
+    if (!value.get_string().get(text) && ParseInt64(text, out)) return Status::Ok();
+    return JsonError(error == simdjson::INCORRECT_TYPE ? error : simdjson::INCORRECT_TYPE, shape_code,
+                     std::string(what) + " (expected an integer)");
+  }
+  return Status::Ok();
+}
+
+Status ReadBool(od::value value, bool* out, ErrorCode shape_code, std::string_view what) {
+  auto error = value.get_bool().get(*out);
+  if (error) return JsonError(error, shape_code, std::string(what) + " (expected a boolean)");
+  return Status::Ok();
+}
+
+Status ReadStringArray(od::value value, std::vector<std::string_view>* out, ErrorCode shape_code,
+                       std::string_view what) {
+  od::array array;
+  auto error = value.get_array().get(array);
+  if (error) return JsonError(error, shape_code, std::string(what) + " (expected an array of strings)");
+  for (auto element : array) {
+    std::string_view s;
+    error = element.get_string().get(s);
+    if (error) return JsonError(error, shape_code, std::string(what) + " (expected an array of strings)");
+    out->push_back(s);
+  }
+  return Status::Ok();
+}
+
+Status ReadRawContainer(od::value value, std::string_view* out, ErrorCode shape_code, std::string_view what) {
+  od::json_type type;
+  auto error = value.type().get(type);
+  if (error) return JsonError(error, shape_code, what);
+  if (type == od::json_type::array) {
+    od::array array;
+    error = value.get_array().get(array);
+    if (!error) error = array.raw_json().get(*out);
+  } else if (type == od::json_type::object) {
+    od::object object;
+    error = value.get_object().get(object);
+    if (!error) error = object.raw_json().get(*out);
+  } else {
+    error = simdjson::INCORRECT_TYPE;
+  }
+  if (error) return JsonError(error, shape_code, what);
+  return Status::Ok();
+}
+
+Status ReadScalar(od::value value, codec::JsonScalar* out, std::string_view* raw) {
+  od::json_type type;
+  auto error = value.type().get(type);
+  if (error) return JsonError(error, ErrorCode::kInvalidRequest, "value");
+  switch (type) {
+    case od::json_type::null:
+      *raw = "null";
+      *out = codec::JsonScalar::Null();
+      // Consume the token so that iteration continues past it.
+      return value.is_null().error() ? JsonError(simdjson::TAPE_ERROR, ErrorCode::kInvalidRequest, "value")
+                                     : Status::Ok();
+    case od::json_type::boolean: {
+      bool b = false;
+      *raw = TrimJsonWhitespace(value.raw_json_token());
+      error = value.get_bool().get(b);
+      if (error) return JsonError(error, ErrorCode::kInvalidRequest, "value");
+      *out = codec::JsonScalar::Bool(b);
+      return Status::Ok();
+    }
+    case od::json_type::number: {
+      std::string_view token = TrimJsonWhitespace(value.raw_json_token());
+      *raw = token;
+      *out = codec::JsonScalar::Number(token);
+      // The codec validates the token's grammar for the target type; On-Demand skips the unconsumed
+      // value when iteration moves on.
+      return Status::Ok();
+    }
+    case od::json_type::string: {
+      *raw = TrimJsonWhitespace(value.raw_json_token());
+      std::string_view s;
+      error = value.get_string().get(s);
+      if (error) return JsonError(error, ErrorCode::kInvalidRequest, "string");
+      *out = codec::JsonScalar::String(s);
+      return Status::Ok();
+    }
+    case od::json_type::array:
+    case od::json_type::object: {
+      std::string_view text;
+      OFS_RETURN_IF_ERROR(ReadRawContainer(value, &text, ErrorCode::kInvalidRequest, "value"));
+      *raw = text;
+      *out = codec::JsonScalar{codec::JsonScalar::Kind::kOther, false, text};
+      return Status::Ok();
+    }
+  }
+  return Status(ErrorCode::kInvalidRequest, "unexpected JSON value");
+}
+
+std::string_view TrimJsonWhitespace(std::string_view s) {
+  size_t end = s.size();
+  while (end > 0 && (s[end - 1] == ' ' || s[end - 1] == '\n' || s[end - 1] == '\r' || s[end - 1] == '\t'))
+    --end;
+  size_t start = 0;
+  while (start < end && (s[start] == ' ' || s[start] == '\n' || s[start] == '\r' || s[start] == '\t'))
+    ++start;
+  return s.substr(start, end - start);
+}
+
+}  // namespace ofs::api

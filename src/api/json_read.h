@@ -1,0 +1,61 @@
+#pragma once
+// Request decoding over simdjson On-Demand (no DOM): parsing happens in place on the padded request
+// body. Request keys match case-insensitively and unknown keys are ignored (API.md section 1).
+//
+// Decoders that need one field before another (e.g. a group's schema before its rows) capture the
+// later field's raw JSON span and re-parse it with another per-thread parser slot; spans point into
+// the original padded body, so re-parsing needs no copy.
+//
+// Lifetime: string_views produced from a parser slot stay valid until that slot parses again on this
+// thread. Slots: 0 = whole body, 1..kParserSlots-1 = nested spans (a distinct slot per nesting level).
+
+#include <simdjson.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "codec/value_codec.h"
+
+namespace ofs::api {
+
+namespace od = simdjson::ondemand;
+
+inline constexpr int kParserSlots = 5;
+
+// The per-thread parser of a slot.
+od::parser& ThreadParser(int slot);
+
+// Maps a simdjson error to a Status: INCORRECT_TYPE and friends -> `shape_code` with a message naming
+// `what`; malformed JSON -> INVALID_REQUEST.
+Status JsonError(simdjson::error_code error, ErrorCode shape_code, std::string_view what);
+
+// Starts iterating `json` (which must be followed by simdjson::SIMDJSON_PADDING readable bytes) as a
+// document whose root must be an object.
+Status IterateObject(std::string_view json, int slot, od::document* doc, od::object* out,
+                     ErrorCode shape_code, std::string_view what = "request body");
+// Same for a root array.
+Status IterateArray(std::string_view json, int slot, od::document* doc, od::array* out, ErrorCode shape_code,
+                    std::string_view what);
+
+// Field readers. `what` names the field in error messages.
+Status ReadString(od::value value, std::string_view* out, ErrorCode shape_code, std::string_view what);
+// A string or null (null -> empty view and *present = false).
+Status ReadOptionalString(od::value value, std::string_view* out, bool* present, ErrorCode shape_code,
+                          std::string_view what);
+Status ReadInt64(od::value value, int64_t* out, ErrorCode shape_code, std::string_view what);
+Status ReadBool(od::value value, bool* out, ErrorCode shape_code, std::string_view what);
+Status ReadStringArray(od::value value, std::vector<std::string_view>* out, ErrorCode shape_code,
+                       std::string_view what);
+// The raw JSON text of an array or object value (a span of the parsed buffer).
+Status ReadRawContainer(od::value value, std::string_view* out, ErrorCode shape_code, std::string_view what);
+
+// Converts a scalar to the codec's library-independent form. Objects/arrays give Kind::kOther.
+// `raw` receives the value's raw JSON text (strings keep their quotes and escapes) for echoing.
+Status ReadScalar(od::value value, codec::JsonScalar* out, std::string_view* raw);
+
+// Text with trailing JSON whitespace removed (raw tokens may carry it).
+std::string_view TrimJsonWhitespace(std::string_view s);
+
+}  // namespace ofs::api

@@ -1,0 +1,225 @@
+// Partition reads (API.md section 3, "Partition read"): every row of one partition in clustering
+// order, a page at a time. Without `limit` a page holds up to ServingLimits::max_partition_rows rows;
+// `nextPageToken` (base64 of the store's opaque token) is present only when more rows remain. Rows
+// whose requested non-key columns are all null are skipped.
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "api/json_read.h"
+#include "base/strings.h"
+#include "codec/value_codec.h"
+#include "serving/group_resolver.h"
+#include "serving/handlers.h"
+
+namespace ofs::serving {
+namespace {
+
+constexpr ErrorCode kRequestError = ErrorCode::kReadFeatureGroupPartitionRequest;
+constexpr ErrorCode kSchemaError = ErrorCode::kFeatureGroupSchemaValidation;
+
+struct PartitionScratch {
+  std::vector<const catalog::ResolvedColumn*> columns;
+  std::vector<uint32_t> value_column_ids;
+  std::vector<int> cell_index;  // per requested column: its column in the scan result
+  std::vector<std::string_view> names;
+  std::string partition_key;
+  std::string page_token;
+  storage::ScanResult result;
+
+  void Reset() {
+    columns.clear();
+    value_column_ids.clear();
+    cell_index.clear();
+    names.clear();
+    partition_key.clear();
+    page_token.clear();
+  }
+};
+
+PartitionScratch& Scratch() {
+  thread_local PartitionScratch scratch;
+  return scratch;
+}
+
+Status ParseColumns(std::string_view json, const catalog::GroupEntry& group, PartitionScratch& s) {
+  api::od::document doc;
+  api::od::array array;
+  OFS_RETURN_IF_ERROR(api::IterateArray(json, 2, &doc, &array, kRequestError, "featureColumns"));
+  const size_t width = group.entity->table.key_columns.size();
+  for (auto element : array) {
+    std::string_view name;
+    OFS_RETURN_IF_ERROR(api::ReadString(element.value(), &name, kRequestError, "featureColumns"));
+    const catalog::ResolvedColumn* column = group.Find(name);
+    if (column == nullptr) {
+      return Status(kSchemaError, "unknown column '" + std::string(name) + "' in featureColumns");
+    }
+    for (const auto* seen : s.columns) {
+      if (seen == column)
+        return Status(kSchemaError, "duplicate column '" + std::string(name) + "' in featureColumns");
+    }
+    s.columns.push_back(column);
+    if (column->key_index >= 0) {
+      s.cell_index.push_back(column->key_index);
+    } else {
+      s.cell_index.push_back(static_cast<int>(width + s.value_column_ids.size()));
+      s.value_column_ids.push_back(column->id);
+    }
+  }
+  if (s.columns.empty()) return Status(kRequestError, "featureColumns must name at least one column");
+  return Status::Ok();
+}
+
+// partitionKey: {"names": [partition key column], "values": [value]}.
+Status ParsePartitionKey(std::string_view json, const catalog::GroupEntry& group, PartitionScratch& s) {
+  api::od::document doc;
+  api::od::object object;
+  OFS_RETURN_IF_ERROR(api::IterateObject(json, 3, &doc, &object, kRequestError, "partitionKey"));
+  const model::ColumnSpec& partition_column = group.entity->table.key_columns[0];
+  bool has_names = false;
+  int values = 0;
+  for (auto field : object) {
+    std::string_view key;
+    auto error = field.unescaped_key().get(key);
+    if (error) return api::JsonError(error, kRequestError, "partitionKey");
+    if (EqualsIgnoreCase(key, "names")) {
+      OFS_RETURN_IF_ERROR(api::ReadStringArray(field.value(), &s.names, kRequestError, "partitionKey.names"));
+      has_names = true;
+    } else if (EqualsIgnoreCase(key, "values")) {
+      api::od::array array;
+      error = field.value().get_array().get(array);
+      if (error) return api::JsonError(error, kRequestError, "partitionKey.values (expected an array)");
+      for (auto element : array) {
+        codec::JsonScalar scalar;
+        std::string_view raw;
+        OFS_RETURN_IF_ERROR(api::ReadScalar(element.value(), &scalar, &raw));
+        if (values++ == 0) {
+          Status converted = codec::AppendValue(partition_column.type, scalar, &s.partition_key);
+          if (!converted.ok()) {
+            return Status(kSchemaError, "partition key '" + partition_column.name +
+                                            "': " + std::string(converted.message()));
+          }
+        }
+      }
+    }
+  }
+  if (!has_names || values == 0) return Status(kRequestError, "partitionKey needs 'names' and 'values'");
+  if (s.names.size() != 1 || !EqualsIgnoreCase(s.names[0], partition_column.name) || values != 1) {
+    return Status(kSchemaError, "partitionKey must name exactly the partition key column '" +
+                                    partition_column.name + "' with one value");
+  }
+  return Status::Ok();
+}
+
+void WriteRows(const catalog::GroupEntry& group, const PartitionScratch& s, codec::JsonWriter& out) {
+  const storage::RowSet& rows = s.result.rows;
+  const size_t width = group.entity->table.key_columns.size();
+  out.StartObject();
+  out.Key("featureGroupName");
+  out.String(group.meta.name);
+  out.Key("featureGroupVersion");
+  out.String(group.meta.version);
+  out.Key("features");
+  out.StartArray();
+  for (size_t r = 0; r < rows.rows(); ++r) {
+    if (!s.value_column_ids.empty()) {
+      bool any = false;
+      for (size_t c = 0; c < s.value_column_ids.size() && !any; ++c)
+        any = rows.cell(r, width + c).has_value();
+      if (!any) continue;
+    }
+    out.StartArray();
+    for (size_t c = 0; c < s.columns.size(); ++c) {
+      if (auto cell = rows.cell(r, static_cast<size_t>(s.cell_index[c]))) {
+        codec::WriteValueJson(s.columns[c]->type, *cell, &out);
+      } else {
+        out.Null();
+      }
+    }
+    out.EndArray();
+  }
+  out.EndArray();
+  if (!s.result.next_page_token.empty()) {
+    std::string token;
+    codec::Base64Encode(s.result.next_page_token, &token);
+    out.Key("nextPageToken");
+    out.String(token);
+  }
+  out.EndObject();
+}
+
+}  // namespace
+
+Status ReadPartition(const ServingDeps& deps, const api::Call& call, const catalog::Snapshot& snapshot,
+                     std::string_view json, codec::JsonWriter& out) {
+  PartitionScratch& s = Scratch();
+  s.Reset();
+  api::od::document doc;
+  api::od::object object;
+  OFS_RETURN_IF_ERROR(api::IterateObject(json, 1, &doc, &object, kRequestError));
+  std::string_view name, version, columns_json, key_json, token;
+  bool has_name = false, has_version = false, has_token = false;
+  int64_t limit = 0;
+  for (auto field : object) {
+    std::string_view key;
+    auto error = field.unescaped_key().get(key);
+    if (error) return api::JsonError(error, kRequestError, "request body");
+    if (EqualsIgnoreCase(key, "featureGroupName")) {
+      OFS_RETURN_IF_ERROR(api::ReadString(field.value(), &name, kRequestError, "featureGroupName"));
+      has_name = true;
+    } else if (EqualsIgnoreCase(key, "featureGroupVersion")) {
+      OFS_RETURN_IF_ERROR(api::ReadOptionalString(field.value(), &version, &has_version, kRequestError,
+                                                  "featureGroupVersion"));
+    } else if (EqualsIgnoreCase(key, "featureColumns")) {
+      OFS_RETURN_IF_ERROR(
+          api::ReadRawContainer(field.value(), &columns_json, kRequestError, "featureColumns"));
+    } else if (EqualsIgnoreCase(key, "partitionKey")) {
+      OFS_RETURN_IF_ERROR(api::ReadRawContainer(field.value(), &key_json, kRequestError, "partitionKey"));
+    } else if (EqualsIgnoreCase(key, "limit")) {
+      OFS_RETURN_IF_ERROR(api::ReadInt64(field.value(), &limit, kRequestError, "limit"));
+      if (limit < 1) return Status(kRequestError, "limit must be at least 1");
+    } else if (EqualsIgnoreCase(key, "pageToken")) {
+      OFS_RETURN_IF_ERROR(
+          api::ReadOptionalString(field.value(), &token, &has_token, kRequestError, "pageToken"));
+    }
+  }
+  if (!has_name) return Status(kRequestError, "featureGroupName is required");
+  if (columns_json.empty()) return Status(kRequestError, "featureColumns is required");
+  if (key_json.empty()) return Status(kRequestError, "partitionKey is required");
+  if (!token.empty() && !codec::Base64Decode(token, &s.page_token)) {
+    return Status(kRequestError, "invalid pageToken",
+                  "pass the nextPageToken of the previous page unchanged");
+  }
+
+  OFS_ASSIGN_OR_RETURN(const catalog::GroupEntry* group, ResolveGroup(snapshot, name, version, call.darwin));
+  OFS_RETURN_IF_ERROR(api::Authenticator::CheckTenant(call.principal, group->meta.tenant.read));
+  OFS_RETURN_IF_ERROR(ParseColumns(columns_json, *group, s));
+  OFS_RETURN_IF_ERROR(ParsePartitionKey(key_json, *group, s));
+
+  size_t page = deps.limits.max_partition_rows;
+  if (limit > 0 && static_cast<uint64_t>(limit) < page) page = static_cast<size_t>(limit);
+  storage::ScanRequest request{group->meta.tenant.read, &group->entity->table, s.partition_key,
+                               s.value_column_ids,      s.page_token,          page};
+  const StoreProbe& probe = StoreProbe::For(deps.registry);
+  Status result;
+  bool completed = false;
+  auto start = std::chrono::steady_clock::now();
+  s.result.next_page_token.clear();
+  deps.store->ScanPartition(request, &s.result, [&](Status st) {
+    result = std::move(st);
+    completed = true;
+  });
+  probe.scan->ObserveNanos(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
+  if (!completed)
+    return Status(ErrorCode::kInternal, "store completed a scan asynchronously; unsupported here");
+  if (!result.ok()) {
+    if (result.code() != kRequestError) probe.errors->Inc();
+    return result;
+  }
+  WriteRows(*group, s, out);
+  return Status::Ok();
+}
+
+}  // namespace ofs::serving

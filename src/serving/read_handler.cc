@@ -1,0 +1,339 @@
+// Point reads (API.md section 3, "Read"). Hot path: no per-request allocation in steady state — the
+// per-thread scratch keeps its capacity, the response is written straight into the response buffer.
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "api/json_read.h"
+#include "base/strings.h"
+#include "codec/value_codec.h"
+#include "serving/group_resolver.h"
+#include "serving/handlers.h"
+
+namespace ofs::serving {
+namespace {
+
+constexpr ErrorCode kRequestError = ErrorCode::kReadFeatureGroupRequest;
+constexpr ErrorCode kSchemaError = ErrorCode::kFeatureGroupSchemaValidation;
+
+struct Span {
+  uint32_t offset;
+  uint32_t size;
+};
+
+// Per-thread working memory of one read request.
+struct ReadScratch {
+  std::vector<const catalog::ResolvedColumn*> columns;  // requested, in order
+  std::vector<uint32_t> value_column_ids;               // requested value columns
+  std::vector<int> value_index;             // per requested column: index in value_column_ids, -1 for keys
+  std::vector<std::string_view> key_names;  // primaryKeys.names as sent
+  std::vector<int> name_to_key;             // per primaryKeys.names entry: key index
+  std::string key_bytes;                    // canonical key values of every row
+  std::vector<Span> key_spans;              // row-major, declared key order
+  std::string echo;                         // raw JSON of every request row
+  std::vector<Span> echo_spans;
+  std::vector<uint8_t> convertible;
+  std::vector<int32_t> store_row;  // per request row: its row in `rows`, -1 if not sent
+  std::vector<std::string_view> key_views;
+  storage::RowSet rows;
+
+  void Reset() {
+    columns.clear();
+    value_column_ids.clear();
+    value_index.clear();
+    key_names.clear();
+    name_to_key.clear();
+    key_bytes.clear();
+    key_spans.clear();
+    echo.clear();
+    echo_spans.clear();
+    convertible.clear();
+    store_row.clear();
+    key_views.clear();
+  }
+};
+
+ReadScratch& Scratch() {
+  thread_local ReadScratch scratch;
+  return scratch;
+}
+
+Status ParseColumns(std::string_view json, const catalog::GroupEntry& group, ReadScratch& s) {
+  api::od::document doc;
+  api::od::array array;
+  OFS_RETURN_IF_ERROR(api::IterateArray(json, 2, &doc, &array, kRequestError, "featureColumns"));
+  for (auto element : array) {
+    std::string_view name;
+    OFS_RETURN_IF_ERROR(api::ReadString(element.value(), &name, kRequestError, "featureColumns"));
+    const catalog::ResolvedColumn* column = group.Find(name);
+    if (column == nullptr) {
+      return Status(kSchemaError, "unknown column '" + std::string(name) + "' in featureColumns",
+                    "feature group " + group.meta.name + " " + group.meta.version + " has no such column");
+    }
+    for (const auto* seen : s.columns) {
+      if (seen == column)
+        return Status(kSchemaError, "duplicate column '" + std::string(name) + "' in featureColumns");
+    }
+    s.columns.push_back(column);
+    if (column->key_index >= 0) {
+      s.value_index.push_back(-1);
+    } else {
+      s.value_index.push_back(static_cast<int>(s.value_column_ids.size()));
+      s.value_column_ids.push_back(column->id);
+    }
+  }
+  if (s.columns.empty()) return Status(kRequestError, "featureColumns must name at least one column");
+  return Status::Ok();
+}
+
+Status ResolveKeyNames(const std::vector<std::string_view>& names, const catalog::GroupEntry& group,
+                       ReadScratch& s) {
+  const auto& keys = group.entity->table.key_columns;
+  std::vector<uint8_t> seen(keys.size(), 0);
+  for (std::string_view name : names) {
+    const catalog::ResolvedColumn* column = group.Find(name);
+    if (column == nullptr || column->key_index < 0) {
+      return Status(kSchemaError,
+                    "'" + std::string(name) + "' is not a primary key column of " + group.entity->meta.name);
+    }
+    if (seen[static_cast<size_t>(column->key_index)]++) {
+      return Status(kSchemaError, "duplicate key column '" + std::string(name) + "' in primaryKeys.names");
+    }
+    s.name_to_key.push_back(column->key_index);
+  }
+  if (names.size() != keys.size()) {
+    std::string expected;
+    for (const auto& k : keys) expected += (expected.empty() ? "" : ", ") + k.name;
+    return Status(kSchemaError, "primaryKeys.names must name every primary key column: " + expected);
+  }
+  return Status::Ok();
+}
+
+// Decodes primaryKeys.values: converts every row's values to canonical key bytes (declared order).
+Status ParseKeyRows(std::string_view json, const catalog::GroupEntry& group, size_t max_keys,
+                    ReadScratch& s) {
+  api::od::document doc;
+  api::od::array rows;
+  OFS_RETURN_IF_ERROR(api::IterateArray(json, 4, &doc, &rows, kRequestError, "primaryKeys.values"));
+  const auto& keys = group.entity->table.key_columns;
+  const size_t width = s.name_to_key.size();
+  size_t row_index = 0;
+  for (auto row_value : rows) {
+    if (row_index >= max_keys) {
+      return Status(kRequestError, "too many keys in one read (limit " + std::to_string(max_keys) + ")");
+    }
+    api::od::array row;
+    auto error = row_value.get_array().get(row);
+    if (error) return api::JsonError(error, kSchemaError, "primaryKeys.values rows (expected arrays)");
+    s.key_spans.resize((row_index + 1) * width);
+    uint32_t echo_start = static_cast<uint32_t>(s.echo.size());
+    s.echo.push_back('[');
+    bool ok = true;
+    size_t col = 0;
+    for (auto element : row) {
+      codec::JsonScalar scalar;
+      std::string_view raw;
+      OFS_RETURN_IF_ERROR(api::ReadScalar(element.value(), &scalar, &raw));
+      if (col > 0) s.echo.push_back(',');
+      s.echo.append(raw);
+      if (col < width) {
+        int key = s.name_to_key[col];
+        auto offset = static_cast<uint32_t>(s.key_bytes.size());
+        if (ok && codec::AppendValue(keys[static_cast<size_t>(key)].type, scalar, &s.key_bytes).ok()) {
+          s.key_spans[row_index * width + static_cast<size_t>(key)] =
+              Span{offset, static_cast<uint32_t>(s.key_bytes.size() - offset)};
+        } else {
+          ok = false;
+        }
+      }
+      ++col;
+    }
+    if (col != width) {
+      return Status(kSchemaError, "primaryKeys.values row " + std::to_string(row_index) + " has " +
+                                      std::to_string(col) + " values, expected " + std::to_string(width));
+    }
+    s.echo.push_back(']');
+    s.echo_spans.push_back(Span{echo_start, static_cast<uint32_t>(s.echo.size() - echo_start)});
+    s.convertible.push_back(ok ? 1 : 0);
+    ++row_index;
+  }
+  return Status::Ok();
+}
+
+Status ParsePrimaryKeys(std::string_view json, const catalog::GroupEntry& group, size_t max_keys,
+                        ReadScratch& s) {
+  api::od::document doc;
+  api::od::object object;
+  OFS_RETURN_IF_ERROR(api::IterateObject(json, 3, &doc, &object, kRequestError, "primaryKeys"));
+  std::vector<std::string_view>& names = s.key_names;
+  std::string_view values_json;
+  bool has_names = false;
+  for (auto field : object) {
+    std::string_view key;
+    auto error = field.unescaped_key().get(key);
+    if (error) return api::JsonError(error, kRequestError, "primaryKeys");
+    if (EqualsIgnoreCase(key, "names")) {
+      OFS_RETURN_IF_ERROR(api::ReadStringArray(field.value(), &names, kRequestError, "primaryKeys.names"));
+      has_names = true;
+    } else if (EqualsIgnoreCase(key, "values")) {
+      OFS_RETURN_IF_ERROR(
+          api::ReadRawContainer(field.value(), &values_json, kRequestError, "primaryKeys.values"));
+    }
+  }
+  if (!has_names || values_json.empty()) {
+    return Status(kRequestError, "primaryKeys needs 'names' and 'values'");
+  }
+  OFS_RETURN_IF_ERROR(ResolveKeyNames(names, group, s));
+  return ParseKeyRows(values_json, group, max_keys, s);
+}
+
+void WriteResponse(const catalog::GroupEntry& group, const ReadScratch& s, codec::JsonWriter& out) {
+  const size_t width = group.entity->table.key_columns.size();
+  out.StartObject();
+  out.Key("featureGroupName");
+  out.String(group.meta.name);
+  out.Key("featureGroupVersion");
+  out.String(group.meta.version);
+  out.Key("successfulKeys");
+  out.StartArray();
+  const size_t rows = s.convertible.size();
+  auto echo = [&s](size_t row) {
+    return std::string_view(s.echo).substr(s.echo_spans[row].offset, s.echo_spans[row].size);
+  };
+  auto succeeded = [&](size_t row) {
+    int32_t r = s.store_row[row];
+    if (r < 0 || !s.rows.found(static_cast<size_t>(r))) return false;
+    if (s.value_column_ids.empty()) return true;
+    for (size_t c = 0; c < s.value_column_ids.size(); ++c) {
+      if (s.rows.cell(static_cast<size_t>(r), c)) return true;
+    }
+    return false;
+  };
+  for (size_t row = 0; row < rows; ++row) {
+    if (!succeeded(row)) continue;
+    auto r = static_cast<size_t>(s.store_row[row]);
+    out.StartObject();
+    out.Key("key");
+    out.Raw(echo(row));
+    out.Key("features");
+    out.StartArray();
+    for (size_t c = 0; c < s.columns.size(); ++c) {
+      const catalog::ResolvedColumn* column = s.columns[c];
+      if (s.value_index[c] < 0) {
+        const Span& span = s.key_spans[row * width + static_cast<size_t>(column->key_index)];
+        codec::WriteValueJson(column->type, std::string_view(s.key_bytes).substr(span.offset, span.size),
+                              &out);
+      } else if (auto cell = s.rows.cell(r, static_cast<size_t>(s.value_index[c]))) {
+        codec::WriteValueJson(column->type, *cell, &out);
+      } else {
+        out.Null();
+      }
+    }
+    out.EndArray();
+    out.EndObject();
+  }
+  out.EndArray();
+  out.Key("failedKeys");
+  out.StartArray();
+  for (size_t row = 0; row < rows; ++row) {
+    if (!succeeded(row)) out.Raw(echo(row));
+  }
+  out.EndArray();
+  out.EndObject();
+}
+
+}  // namespace
+
+Status ReadOne(const ServingDeps& deps, const api::Call& call, const catalog::Snapshot& snapshot,
+               std::string_view json, codec::JsonWriter& out) {
+  ReadScratch& s = Scratch();
+  s.Reset();
+  api::od::document doc;
+  api::od::object object;
+  OFS_RETURN_IF_ERROR(api::IterateObject(json, 1, &doc, &object, kRequestError));
+  std::string_view name, version, columns_json, keys_json;
+  bool has_name = false, has_version = false;
+  for (auto field : object) {
+    std::string_view key;
+    auto error = field.unescaped_key().get(key);
+    if (error) return api::JsonError(error, kRequestError, "request body");
+    if (EqualsIgnoreCase(key, "featureGroupName")) {
+      OFS_RETURN_IF_ERROR(api::ReadString(field.value(), &name, kRequestError, "featureGroupName"));
+      has_name = true;
+    } else if (EqualsIgnoreCase(key, "featureGroupVersion")) {
+      OFS_RETURN_IF_ERROR(api::ReadOptionalString(field.value(), &version, &has_version, kRequestError,
+                                                  "featureGroupVersion"));
+    } else if (EqualsIgnoreCase(key, "featureColumns")) {
+      OFS_RETURN_IF_ERROR(
+          api::ReadRawContainer(field.value(), &columns_json, kRequestError, "featureColumns"));
+    } else if (EqualsIgnoreCase(key, "primaryKeys")) {
+      OFS_RETURN_IF_ERROR(api::ReadRawContainer(field.value(), &keys_json, kRequestError, "primaryKeys"));
+    }
+  }
+  if (!has_name) return Status(kRequestError, "featureGroupName is required");
+  if (columns_json.empty()) return Status(kRequestError, "featureColumns is required");
+  if (keys_json.empty()) return Status(kRequestError, "primaryKeys is required");
+
+  OFS_ASSIGN_OR_RETURN(const catalog::GroupEntry* group, ResolveGroup(snapshot, name, version, call.darwin));
+  OFS_RETURN_IF_ERROR(api::Authenticator::CheckTenant(call.principal, group->meta.tenant.read));
+  OFS_RETURN_IF_ERROR(ParseColumns(columns_json, *group, s));
+  OFS_RETURN_IF_ERROR(ParsePrimaryKeys(keys_json, *group, deps.limits.max_keys_per_read, s));
+
+  // Keys of convertible rows go to the store, in declared key order.
+  const size_t width = group->entity->table.key_columns.size();
+  int32_t sent = 0;
+  for (size_t row = 0; row < s.convertible.size(); ++row) {
+    if (!s.convertible[row]) {
+      s.store_row.push_back(-1);
+      continue;
+    }
+    s.store_row.push_back(sent++);
+    for (size_t k = 0; k < width; ++k) {
+      const Span& span = s.key_spans[row * width + k];
+      s.key_views.push_back(std::string_view(s.key_bytes).substr(span.offset, span.size));
+    }
+  }
+  s.rows.Reset(s.value_column_ids.size());
+  Status store_status;
+  bool completed = false;
+  if (sent > 0) {
+    const StoreProbe& probe = StoreProbe::For(deps.registry);
+    auto start = std::chrono::steady_clock::now();
+    storage::ReadRequest request{group->meta.tenant.read, &group->entity->table, s.key_views,
+                                 s.value_column_ids};
+    deps.store->MultiGet(request, &s.rows, [&](Status st) {
+      store_status = std::move(st);
+      completed = true;
+    });
+    probe.multiget->ObserveNanos(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+            .count());
+    if (!completed)
+      return Status(ErrorCode::kInternal, "store completed a read asynchronously; unsupported here");
+    if (!store_status.ok()) {
+      probe.errors->Inc();
+      return store_status;
+    }
+  }
+  WriteResponse(*group, s, out);
+  return Status::Ok();
+}
+
+const StoreProbe& StoreProbe::For(metrics::Registry* registry) {
+  // One probe per registry; registries live for the process (tests create a few).
+  thread_local metrics::Registry* cached_registry = nullptr;
+  thread_local StoreProbe cached{};
+  if (cached_registry != registry) {
+    const char* help = "Online store operation latency";
+    cached = StoreProbe{
+        &registry->GetHistogram("ofs_store_operation_duration_seconds", help, {{"op", "multiget"}}),
+        &registry->GetHistogram("ofs_store_operation_duration_seconds", help, {{"op", "scan"}}),
+        &registry->GetHistogram("ofs_store_operation_duration_seconds", help, {{"op", "write"}}),
+        &registry->GetCounter("ofs_store_errors_total", "Online store operations that failed")};
+    cached_registry = registry;
+  }
+  return cached;
+}
+
+}  // namespace ofs::serving

@@ -1,0 +1,35 @@
+#pragma once
+// The serving API (API.md section 3): point reads, multi-reads, partition reads, synchronous writes
+// and batch writes, on both the /v1 paths and the Darwin-compatible paths. Handlers validate against
+// the catalog snapshot (lock-free), convert values once (codec), and talk to the OnlineStore.
+
+#include <cstddef>
+#include <cstdint>
+
+#include "api/endpoint.h"
+#include "base/clock.h"
+#include "catalog/catalog.h"
+#include "metrics/metrics.h"
+#include "storage/online_store.h"
+
+namespace ofs::serving {
+
+// Request-size limits (explicit and configurable; exceeding one is a 400 with the request's code).
+struct ServingLimits {
+  size_t max_keys_per_read = 10'000;    // keys in one read (and per multi-read batch)
+  size_t max_rows_per_write = 10'000;   // rows in one write (and per batch-write batch)
+  size_t max_batches = 1'000;           // batches in one multi-read / batch write
+  size_t max_partition_rows = 100'000;  // rows in one partition-read page
+};
+
+struct ServingDeps {
+  catalog::Catalog* catalog = nullptr;
+  storage::OnlineStore* store = nullptr;
+  const Clock* clock = nullptr;
+  metrics::Registry* registry = nullptr;
+  ServingLimits limits;
+};
+
+void RegisterServingRoutes(api::Endpoint& endpoint, const ServingDeps& deps);
+
+}  // namespace ofs::serving

@@ -1,0 +1,314 @@
+// Synchronous writes (API.md section 3, "Write"). All rows are parsed and converted before anything is
+// written: a request that fails validation changes nothing; rows whose values do not convert are
+// reported in failedRows (with the reason in failedRowErrors) while the others are written as one
+// atomic, durable store batch.
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "api/json_read.h"
+#include "base/strings.h"
+#include "codec/value_codec.h"
+#include "serving/group_resolver.h"
+#include "serving/handlers.h"
+
+namespace ofs::serving {
+namespace {
+
+constexpr ErrorCode kRequestError = ErrorCode::kWriteFeatureGroupRequest;
+constexpr ErrorCode kSchemaError = ErrorCode::kFeatureGroupSchemaValidation;
+
+struct Span {
+  uint32_t offset;
+  uint32_t size;
+};
+
+struct PendingCell {
+  uint32_t column_id;
+  Span value;
+};
+
+struct WriteScratch {
+  std::vector<std::string_view> names;
+  std::vector<const catalog::ResolvedColumn*> columns;  // per name
+  std::string bytes;                                    // canonical values of every accepted row
+  std::vector<Span> keys;                               // accepted rows x key width, declared order
+  std::vector<PendingCell> cells;                       // accepted rows' value cells
+  std::vector<uint32_t> cell_start;                     // per accepted row: first cell index (+ sentinel)
+  std::string echo;
+  std::vector<Span> echo_spans;     // per request row
+  std::vector<uint8_t> accepted;    // per request row
+  std::vector<std::string> errors;  // per failed row, in order
+  std::vector<std::string_view> key_views;
+  std::vector<storage::Cell> store_cells;
+  std::vector<storage::WriteRow> store_rows;
+
+  void Reset() {
+    names.clear();
+    columns.clear();
+    bytes.clear();
+    keys.clear();
+    cells.clear();
+    cell_start.clear();
+    echo.clear();
+    echo_spans.clear();
+    accepted.clear();
+    errors.clear();
+    key_views.clear();
+    store_cells.clear();
+    store_rows.clear();
+  }
+};
+
+WriteScratch& Scratch() {
+  thread_local WriteScratch scratch;
+  return scratch;
+}
+
+Status ResolveNames(const catalog::GroupEntry& group, WriteScratch& s) {
+  const size_t width = group.entity->table.key_columns.size();
+  std::vector<uint8_t> key_seen(width, 0);
+  for (std::string_view name : s.names) {
+    const catalog::ResolvedColumn* column = group.Find(name);
+    if (column == nullptr) {
+      return Status(kSchemaError, "unknown column '" + std::string(name) + "' in features.names",
+                    "feature group " + group.meta.name + " " + group.meta.version + " has no such column");
+    }
+    for (const auto* seen : s.columns) {
+      if (seen == column)
+        return Status(kSchemaError, "duplicate column '" + std::string(name) + "' in features.names");
+    }
+    if (column->key_index >= 0) key_seen[static_cast<size_t>(column->key_index)] = 1;
+    s.columns.push_back(column);
+  }
+  for (size_t k = 0; k < width; ++k) {
+    if (!key_seen[k]) {
+      return Status(kSchemaError, "features.names lacks primary key column '" +
+                                      group.entity->table.key_columns[k].name + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+// Converts one row's values; on the first bad value records the reason and returns false. The row's
+// bytes are rolled back by the caller when it fails.
+Status ParseRow(api::od::array row, size_t row_index, const catalog::GroupEntry& group, WriteScratch& s,
+                bool* accepted) {
+  const size_t width = group.entity->table.key_columns.size();
+  const size_t key_base = s.keys.size();
+  s.keys.resize(key_base + width);
+  uint32_t echo_start = static_cast<uint32_t>(s.echo.size());
+  s.echo.push_back('[');
+  *accepted = true;
+  std::string error;
+  size_t col = 0;
+  for (auto element : row) {
+    codec::JsonScalar scalar;
+    std::string_view raw;
+    OFS_RETURN_IF_ERROR(api::ReadScalar(element.value(), &scalar, &raw));
+    if (col > 0) s.echo.push_back(',');
+    s.echo.append(raw);
+    if (col < s.columns.size() && *accepted) {
+      const catalog::ResolvedColumn* column = s.columns[col];
+      auto offset = static_cast<uint32_t>(s.bytes.size());
+      Status converted = codec::AppendValue(column->type, scalar, &s.bytes);
+      if (!converted.ok()) {
+        *accepted = false;
+        error = "column '" + column->name + "': " + std::string(converted.message());
+      } else {
+        Span span{offset, static_cast<uint32_t>(s.bytes.size() - offset)};
+        if (column->key_index >= 0) {
+          s.keys[key_base + static_cast<size_t>(column->key_index)] = span;
+        } else {
+          s.cells.push_back(PendingCell{column->id, span});
+        }
+      }
+    }
+    ++col;
+  }
+  if (col != s.columns.size()) {
+    return Status(kSchemaError, "features.values row " + std::to_string(row_index) + " has " +
+                                    std::to_string(col) + " values, expected " +
+                                    std::to_string(s.columns.size()));
+  }
+  s.echo.push_back(']');
+  s.echo_spans.push_back(Span{echo_start, static_cast<uint32_t>(s.echo.size() - echo_start)});
+  if (!*accepted) {
+    s.keys.resize(key_base);
+    s.errors.push_back("row " + std::to_string(row_index) + ": " + error);
+  }
+  return Status::Ok();
+}
+
+Status ParseRows(std::string_view json, const catalog::GroupEntry& group, size_t max_rows, WriteScratch& s) {
+  api::od::document doc;
+  api::od::array rows;
+  OFS_RETURN_IF_ERROR(api::IterateArray(json, 3, &doc, &rows, kRequestError, "features.values"));
+  size_t row_index = 0;
+  for (auto row_value : rows) {
+    if (row_index >= max_rows) {
+      return Status(kRequestError, "too many rows in one write (limit " + std::to_string(max_rows) + ")");
+    }
+    api::od::array row;
+    auto error = row_value.get_array().get(row);
+    if (error) return api::JsonError(error, kSchemaError, "features.values rows (expected arrays)");
+    size_t bytes_before = s.bytes.size();
+    size_t cells_before = s.cells.size();
+    bool accepted = false;
+    OFS_RETURN_IF_ERROR(ParseRow(row, row_index, group, s, &accepted));
+    if (accepted) {
+      s.cell_start.push_back(static_cast<uint32_t>(cells_before));
+    } else {
+      s.bytes.resize(bytes_before);
+      s.cells.resize(cells_before);
+    }
+    s.accepted.push_back(accepted ? 1 : 0);
+    ++row_index;
+  }
+  s.cell_start.push_back(static_cast<uint32_t>(s.cells.size()));
+  return Status::Ok();
+}
+
+Status ParseFeatures(std::string_view json, const catalog::GroupEntry& group, size_t max_rows,
+                     WriteScratch& s) {
+  api::od::document doc;
+  api::od::object object;
+  OFS_RETURN_IF_ERROR(api::IterateObject(json, 2, &doc, &object, kRequestError, "features"));
+  std::string_view values_json;
+  bool has_names = false;
+  for (auto field : object) {
+    std::string_view key;
+    auto error = field.unescaped_key().get(key);
+    if (error) return api::JsonError(error, kRequestError, "features");
+    if (EqualsIgnoreCase(key, "names")) {
+      OFS_RETURN_IF_ERROR(api::ReadStringArray(field.value(), &s.names, kRequestError, "features.names"));
+      has_names = true;
+    } else if (EqualsIgnoreCase(key, "values")) {
+      OFS_RETURN_IF_ERROR(
+          api::ReadRawContainer(field.value(), &values_json, kRequestError, "features.values"));
+    }
+  }
+  if (!has_names || values_json.empty()) return Status(kRequestError, "features needs 'names' and 'values'");
+  OFS_RETURN_IF_ERROR(ResolveNames(group, s));
+  return ParseRows(values_json, group, max_rows, s);
+}
+
+Status WriteToStore(const ServingDeps& deps, std::string_view tenant, const catalog::GroupEntry& group,
+                    const WriteScratch& s) {
+  const StoreProbe& probe = StoreProbe::For(deps.registry);
+  storage::WriteRequest request{tenant, &group.entity->table, deps.clock->NowMicros(), s.store_rows};
+  Status result;
+  bool completed = false;
+  auto start = std::chrono::steady_clock::now();
+  deps.store->Write(request, [&](Status st) {
+    result = std::move(st);
+    completed = true;
+  });
+  probe.write->ObserveNanos(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
+  if (!completed)
+    return Status(ErrorCode::kInternal, "store completed a write asynchronously; unsupported here");
+  if (!result.ok()) probe.errors->Inc();
+  return result;
+}
+
+void BuildStoreRows(const catalog::GroupEntry& group, WriteScratch& s) {
+  const size_t width = group.entity->table.key_columns.size();
+  std::string_view bytes(s.bytes);
+  for (const Span& span : s.keys) s.key_views.push_back(bytes.substr(span.offset, span.size));
+  for (const PendingCell& cell : s.cells) {
+    s.store_cells.push_back(storage::Cell{cell.column_id, bytes.substr(cell.value.offset, cell.value.size)});
+  }
+  const size_t accepted_rows = s.cell_start.size() - 1;
+  for (size_t r = 0; r < accepted_rows; ++r) {
+    std::span<const std::string_view> key(s.key_views.data() + r * width, width);
+    std::span<const storage::Cell> cells(s.store_cells.data() + s.cell_start[r],
+                                         s.cell_start[r + 1] - s.cell_start[r]);
+    s.store_rows.push_back(storage::WriteRow{key, cells});
+  }
+}
+
+void WriteResponse(const catalog::GroupEntry& group, const WriteScratch& s, codec::JsonWriter& out) {
+  auto echo = [&s](size_t row) {
+    return std::string_view(s.echo).substr(s.echo_spans[row].offset, s.echo_spans[row].size);
+  };
+  out.StartObject();
+  out.Key("featureGroupName");
+  out.String(group.meta.name);
+  out.Key("featureGroupVersion");
+  out.String(group.meta.version);
+  out.Key("featureColumns");
+  out.StartArray();
+  for (std::string_view name : s.names) out.String(name);
+  out.EndArray();
+  out.Key("successfulRows");
+  out.StartArray();
+  for (size_t row = 0; row < s.accepted.size(); ++row) {
+    if (s.accepted[row]) out.Raw(echo(row));
+  }
+  out.EndArray();
+  out.Key("failedRows");
+  out.StartArray();
+  for (size_t row = 0; row < s.accepted.size(); ++row) {
+    if (!s.accepted[row]) out.Raw(echo(row));
+  }
+  out.EndArray();
+  if (!s.errors.empty()) {
+    out.Key("failedRowErrors");
+    out.StartArray();
+    for (const auto& e : s.errors) out.String(e);
+    out.EndArray();
+  }
+  out.EndObject();
+}
+
+bool ReplicationRequested(const http::Request& request) {
+  std::string_view header = request.Header("replicate-write");
+  return header.empty() || !EqualsIgnoreCase(header, "false");
+}
+
+}  // namespace
+
+Status WriteOne(const ServingDeps& deps, const api::Call& call, const catalog::Snapshot& snapshot,
+                std::string_view json, codec::JsonWriter& out) {
+  WriteScratch& s = Scratch();
+  s.Reset();
+  api::od::document doc;
+  api::od::object object;
+  OFS_RETURN_IF_ERROR(api::IterateObject(json, 1, &doc, &object, kRequestError));
+  std::string_view name, version, features_json;
+  bool has_name = false, has_version = false;
+  for (auto field : object) {
+    std::string_view key;
+    auto error = field.unescaped_key().get(key);
+    if (error) return api::JsonError(error, kRequestError, "request body");
+    if (EqualsIgnoreCase(key, "featureGroupName")) {
+      OFS_RETURN_IF_ERROR(api::ReadString(field.value(), &name, kRequestError, "featureGroupName"));
+      has_name = true;
+    } else if (EqualsIgnoreCase(key, "featureGroupVersion")) {
+      OFS_RETURN_IF_ERROR(api::ReadOptionalString(field.value(), &version, &has_version, kRequestError,
+                                                  "featureGroupVersion"));
+    } else if (EqualsIgnoreCase(key, "features")) {
+      OFS_RETURN_IF_ERROR(api::ReadRawContainer(field.value(), &features_json, kRequestError, "features"));
+    }
+  }
+  if (!has_name) return Status(kRequestError, "featureGroupName is required");
+  if (features_json.empty()) return Status(kRequestError, "features is required");
+
+  OFS_ASSIGN_OR_RETURN(const catalog::GroupEntry* group, ResolveGroup(snapshot, name, version, call.darwin));
+  const model::TenantConfig& tenant = group->meta.tenant;
+  OFS_RETURN_IF_ERROR(api::Authenticator::CheckTenant(call.principal, tenant.write));
+  OFS_RETURN_IF_ERROR(ParseFeatures(features_json, *group, deps.limits.max_rows_per_write, s));
+  BuildStoreRows(*group, s);
+  if (!s.store_rows.empty()) {
+    OFS_RETURN_IF_ERROR(WriteToStore(deps, tenant.write, *group, s));
+    if (tenant.read != tenant.write && ReplicationRequested(call.request)) {
+      OFS_RETURN_IF_ERROR(WriteToStore(deps, tenant.read, *group, s));
+    }
+  }
+  WriteResponse(*group, s, out);
+  return Status::Ok();
+}
+
+}  // namespace ofs::serving
