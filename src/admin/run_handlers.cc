@@ -50,7 +50,7 @@ Status ListRuns(const AdminDeps& deps, const api::Call& call, http::Response& re
 void RegisterRunRoutes(api::Endpoint& endpoint, const AdminDeps& deps) {
   using api::Role;
   endpoint.Add(
-      "run_add", Role::kAdmin,
+      "run_add", Role::kWriter,
       {{Method::kPost, "/v1/feature-group/{name}/runs"}, {Method::kPost, "/feature-group/run-data", true}},
       Bind(deps, &AddRun));
   endpoint.Add(

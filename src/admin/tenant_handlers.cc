@@ -47,6 +47,27 @@ Status GetTenant(const AdminDeps& deps, const api::Call& call, http::Response& r
   return Respond(response, [&](codec::JsonWriter& out) { WriteGroupTenant(group, out); });
 }
 
+// The Kafka topic a group's async writes go to: its consume tenant's topic (API.md section 6: one topic
+// per consume tenant, the default tenant's topic is "default").
+std::string TopicOf(const model::TenantConfig& tenant) {
+  return tenant.consume == model::kDefaultTenant ? std::string("default") : tenant.consume;
+}
+
+// {name} or ?name=, optional ?version= -> {"featureGroupName", "topic"}
+Status GetTopic(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(std::string name, NameParam(call));
+  OFS_ASSIGN_OR_RETURN(std::optional<std::string> version, VersionParam(call.request));
+  OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, deps.store->GetFeatureGroup(name, version));
+  return Respond(response, [&](codec::JsonWriter& out) {
+    out.StartObject();
+    out.Key("featureGroupName");
+    out.String(group.name);
+    out.Key("topic");
+    out.String(TopicOf(group.tenant));
+    out.EndObject();
+  });
+}
+
 struct SetTenantBody {
   std::string name;
   std::optional<std::string> version;
@@ -191,6 +212,10 @@ void RegisterTenantRoutes(api::Endpoint& endpoint, const AdminDeps& deps) {
   endpoint.Add("tenant_groups", Role::kReader, {{Method::kGet, "/tenant/feature-group/all", true}},
                Bind(deps, &ListGroupsOfTenant));
   endpoint.Add("tenant_move", Role::kAdmin, {{Method::kPut, "/tenant/all", true}}, Bind(deps, &MoveTenant));
+  endpoint.Add(
+      "topic", Role::kReader,
+      {{Method::kGet, "/v1/feature-group/{name}/topic"}, {Method::kGet, "/feature-group/topic", true}},
+      Bind(deps, &GetTopic));
 }
 
 }  // namespace ofs::admin

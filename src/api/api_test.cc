@@ -200,3 +200,31 @@ TEST(Endpoint, RoutesAuthorizesAndCounts) {
 
 }  // namespace
 }  // namespace ofs::api
+
+namespace ofs::api {
+namespace {
+
+TEST(JsonRead, MalformedRootIsInvalidRequestWellFormedWrongShapeIsTheRequestCode) {
+  for (std::string_view text : {"[1, 2", "not json at all", "{\"a\": 1"}) {
+    Padded body(text);
+    od::document doc;
+    od::object object;
+    Status status = IterateObject(body.view(), 0, &doc, &object, ErrorCode::kWriteFeatureGroupRequest);
+    if (status.ok()) {
+      for (auto field : object) {
+        od::value value;
+        if (field.value().get(value)) break;
+      }
+      continue;  // lazily detected: the handlers map those iteration errors to INVALID_REQUEST
+    }
+    EXPECT_EQ(status.code(), ErrorCode::kInvalidRequest) << text;
+  }
+  Padded array("[1, 2]");
+  od::document doc;
+  od::object object;
+  EXPECT_EQ(IterateObject(array.view(), 0, &doc, &object, ErrorCode::kWriteFeatureGroupRequest).code(),
+            ErrorCode::kWriteFeatureGroupRequest);
+}
+
+}  // namespace
+}  // namespace ofs::api

@@ -32,6 +32,13 @@ Status JsonError(simdjson::error_code error, ErrorCode shape_code, std::string_v
 
 namespace {
 
+// Full validation, used only on the error path to tell malformed JSON (INVALID_REQUEST) from a
+// well-formed document of the wrong shape (the request's own code). On-Demand validates lazily.
+bool IsWellFormed(std::string_view json) {
+  thread_local simdjson::dom::parser validator;
+  return !validator.parse(json.data(), json.size(), /*realloc_if_needed=*/true).error();
+}
+
 template <typename Root>
 Status IterateRoot(std::string_view json, int slot, od::document* doc, Root* out, ErrorCode shape_code,
                    std::string_view what) {
@@ -46,6 +53,7 @@ Status IterateRoot(std::string_view json, int slot, od::document* doc, Root* out
   } else {
     error = doc->get_array().get(*out);
   }
+  if (error == simdjson::INCORRECT_TYPE && !IsWellFormed(json)) error = simdjson::TAPE_ERROR;
   if (error) return JsonError(error, shape_code, what);
   return Status::Ok();
 }

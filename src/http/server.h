@@ -66,8 +66,8 @@ struct Response {
 using Handler = std::function<void(const Request&, Response&)>;
 // Formats a server-generated error (limits, parse errors) into a response body and status.
 using ErrorFormatter = std::function<void(const Status&, Response&)>;
-// Called after every response with the handler-assigned route label (see RouteLabel), status and
-// server time in nanoseconds (metrics, access log).
+// Called on the worker thread after every response is queued, with the server time in nanoseconds from
+// the request being fully parsed to its response being queued (server-wide latency metrics).
 using CompletionHook = std::function<void(const Request&, const Response&, int64_t nanos)>;
 
 struct ServerOptions {

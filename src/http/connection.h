@@ -1,0 +1,164 @@
+#pragma once
+// Connection: one accepted socket on one event loop, from accept to close.
+//
+// It owns its read and write buffers, the header and body buffers of the request being parsed, an
+// http_parser and the Request/Response objects reused for every request, all keeping their capacity, so
+// a keep-alive connection serves requests without heap allocation in steady state (buffers that a huge
+// message grew beyond kKeepBufferBytes are released afterwards).
+//
+// Requests are parsed and dispatched strictly one at a time in arrival order; their responses are
+// appended to the write buffer and flushed together, so pipelined requests cost one write. When more
+// than kWriteHighWater bytes are queued and the socket does not take them, parsing (and reading) pauses
+// until the peer drains its side.
+//
+// Threading: only the owning loop's thread touches a connection. Lifetime: the loop creates it after
+// accept4 and destroys it when OnEvents/OnDeadline return false; the destructor closes the socket.
+
+#include <http_parser.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "http/buffer.h"
+#include "http/deadline_list.h"
+#include "http/gzip.h"
+#include "http/request_id.h"
+#include "http/server.h"
+
+namespace ofs::http {
+
+// What the connections of one loop share: the server's callbacks and limits, per-loop codecs, deadline
+// lists and the cached clock. Owned by the EventLoop; used only on its thread.
+struct LoopContext {
+  LoopContext(const ServerOptions& options, const Handler& handler, const ErrorFormatter& error_formatter,
+              const CompletionHook& on_complete, RequestIdGenerator ids);
+
+  const ServerOptions& options;
+  const Handler& handler;
+  const ErrorFormatter& error_formatter;
+  const CompletionHook& on_complete;
+  Inflater inflater;
+  Deflater deflater;
+  std::string gzip_body;  // scratch: the compressed form of the response being queued
+  RequestIdGenerator ids;
+  DeadlineList idle;     // no request in progress, or flushing the last responses: idle_timeout_ms
+  DeadlineList request;  // a request partly received: request_timeout_ms from its first byte
+  DeadlineList linger;   // closing after a response: discarding input until the peer's FIN
+  int64_t now_ms = 0;    // coarse monotonic milliseconds, refreshed after every epoll_wait
+};
+
+class Connection : public DeadlineNode {
+ public:
+  // Buffers above this size are released once idle.
+  static constexpr size_t kKeepBufferBytes = 1 << 20;
+  // Queued output above which the connection stops taking requests until the peer reads.
+  static constexpr size_t kWriteHighWater = 1 << 20;
+  // How long a closing connection waits for the peer's FIN while discarding its input.
+  static constexpr int64_t kLingerMs = 1000;
+
+  // Takes ownership of `fd` (a non-blocking socket); the loop registers it with epoll.
+  Connection(int fd, std::string remote_addr, LoopContext* loop);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  int fd() const { return fd_; }
+
+  // Handles epoll readiness `events`. Returns false when the connection is finished (closed by the peer,
+  // an I/O error, or done closing); the loop then destroys it.
+  bool OnEvents(uint32_t events);
+  // Called by the loop once deadline_ms has passed. Returns false when the connection is finished.
+  bool OnDeadline();
+  // Server stop: one non-blocking attempt to send what is queued; the loop destroys it afterwards.
+  void FlushBestEffort();
+
+ private:
+  enum class Phase : uint8_t {
+    kOpen,       // reading and serving requests
+    kDraining,   // serving no more requests: flushing queued responses, then closing
+    kLingering,  // all sent and write side shut down: discarding input until the peer closes
+  };
+  struct HeaderSpan {  // offsets into head_
+    uint32_t name_off = 0;
+    uint32_t name_len = 0;
+    uint32_t value_off = 0;
+    uint32_t value_len = 0;
+  };
+
+  // http_parser callbacks; parser->data is the Connection.
+  static const http_parser_settings kParserSettings;
+  static int OnMessageBegin(http_parser* p);
+  static int OnUrl(http_parser* p, const char* at, size_t len);
+  static int OnHeaderField(http_parser* p, const char* at, size_t len);
+  static int OnHeaderValue(http_parser* p, const char* at, size_t len);
+  static int OnHeadersComplete(http_parser* p);
+  static int OnBody(http_parser* p, const char* at, size_t len);
+  static int OnMessageComplete(http_parser* p);
+
+  void BeginRequest();
+  int CheckHeadBytes(size_t added);
+  int HeadersComplete();
+  int FailRequest(Status status, int http_status);
+  struct KnownHeaders {  // indices into spans_ of the first occurrence, -1 when absent
+    int request_id = -1;
+    int accept_encoding = -1;
+    int content_encoding = -1;
+    int expect = -1;
+  };
+  KnownHeaders FindKnownHeaders() const;
+  std::string_view HeaderValue(int index) const;
+
+  bool ReadAndServe(bool peer_hung_up);
+  void ParseBuffered();
+  bool HasRoomForOutput();
+  void HandleParseError(http_errno err);
+  void ServeRequest();
+  void CallHandler();
+  void BuildRequest();
+  void RespondError(const Status& status, int http_status);
+  void QueueResponse(bool close, std::chrono::steady_clock::time_point parsed_at);
+  void Complete(int64_t nanos, size_t body_bytes);
+  bool Flush();
+  bool Settle();
+  bool StartLingering();
+  bool DiscardInput();
+  void ReleaseLargeBuffers();
+
+  const int fd_;
+  LoopContext* const loop_;
+  const std::string remote_addr_;
+  http_parser parser_;
+  Phase phase_ = Phase::kOpen;
+  bool in_request_ = false;    // a request's first byte was parsed, its last not yet
+  bool in_value_ = false;      // the last header callback was a value
+  bool gzip_body_ = false;     // Content-Encoding: gzip
+  bool accepts_gzip_ = false;  // Accept-Encoding allows gzip
+  bool keep_alive_ = false;    // per http_should_keep_alive
+  bool peer_eof_ = false;      // read returned 0
+  bool dead_ = false;          // an I/O error: close without further ado
+  bool progressed_ = false;    // bytes moved during this event (re-arms the idle timer)
+  bool input_paused_ = false;  // parsing stopped because output is above kWriteHighWater
+  Method method_ = Method::kOther;
+  int request_id_header_ = -1;  // index into spans_
+  uint32_t url_len_ = 0;
+  size_t head_bytes_ = 0;  // request line and headers so far, against max_header_bytes
+  size_t read_chunk_ = 4096;
+  int64_t request_start_ms_ = 0;
+  std::string head_;               // the target, then lower-cased header names and values
+  std::vector<HeaderSpan> spans_;  // headers of the current request
+  std::string body_;               // the (inflated) body, then kBodyPadding zero bytes
+  std::string gzip_input_;         // the body as received when Content-Encoding is gzip
+  std::string path_;               // the decoded path when it contained escapes
+  ByteBuffer in_;
+  ByteBuffer out_;
+  Request request_;
+  Response response_;
+  Status pending_error_;    // why a callback stopped the parser
+  int pending_status_ = 0;  // the HTTP status to answer pending_error_ with, 0 = the formatter's
+  char generated_id_[kRequestIdCapacity] = {};
+};
+
+}  // namespace ofs::http

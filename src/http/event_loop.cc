@@ -1,0 +1,220 @@
+#include "http/event_loop.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "base/log.h"
+#include "http/wire.h"
+
+namespace ofs::http {
+namespace {
+
+constexpr int kMaxEvents = 256;
+constexpr int kMaxWaitMs = 1000;
+constexpr int kAcceptRetryMs = 100;
+
+// CLOCK_MONOTONIC_COARSE is read from the vDSO without a syscall; its few-ms resolution suits timeouts.
+int64_t CoarseNowMs() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
+
+Status Errno(const char* what) { return Status(ErrorCode::kInternal, what, ErrnoText(errno)); }
+
+void CloseFd(int* fd) {
+  if (*fd >= 0) ::close(*fd);
+  *fd = -1;
+}
+
+}  // namespace
+
+EventLoop::EventLoop(int index, const ServerOptions& options, const Handler& handler,
+                     const ErrorFormatter& error_formatter, const CompletionHook& on_complete,
+                     uint32_t instance_id, std::atomic<size_t>* open_connections)
+    : index_(index),
+      context_(options, handler, error_formatter, on_complete,
+               RequestIdGenerator(instance_id, static_cast<uint32_t>(index))),
+      open_connections_(open_connections) {}
+
+EventLoop::~EventLoop() {
+  CloseAll();
+  CloseFd(&wake_fd_);
+  CloseFd(&epoll_fd_);
+}
+
+Status EventLoop::Open(const SocketAddress& address) {
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd_ < 0) return Errno("epoll_create1");
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0) return Errno("eventfd");
+  Result<int> listener = OpenListener(address);
+  if (!listener.ok()) return listener.status();
+  listen_fd_ = *listener;
+  // The tags are addresses no Connection can have.
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLET;
+  ev.data.ptr = &listen_fd_;
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev) != 0) return Errno("epoll_ctl(listener)");
+  ev.events = EPOLLIN;
+  ev.data.ptr = &wake_fd_;
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) != 0) return Errno("epoll_ctl(eventfd)");
+  return Status::Ok();
+}
+
+uint16_t EventLoop::port() const { return LocalPort(listen_fd_); }
+
+void EventLoop::Run() {
+  epoll_event events[kMaxEvents];
+  context_.now_ms = CoarseNowMs();
+  while (!stopping_.load(std::memory_order_acquire)) {
+    int n = epoll_wait(epoll_fd_, events, kMaxEvents, NextTimeoutMs());
+    context_.now_ms = CoarseNowMs();
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      OFS_LOG_ERROR("http", "loop {}: epoll_wait failed ({}); the loop stops", index_, ErrnoText(errno));
+      break;
+    }
+    for (int i = 0; i < n; ++i) {
+      void* tag = events[i].data.ptr;
+      if (tag == &listen_fd_) {
+        Accept();
+      } else if (tag != &wake_fd_) {
+        auto* connection = static_cast<Connection*>(tag);
+        if (!connection->OnEvents(events[i].events)) Destroy(connection);
+      }
+    }
+    Expire(&context_.request);
+    Expire(&context_.idle);
+    Expire(&context_.linger);
+    if (accept_retry_) Accept();
+  }
+  CloseAll();
+}
+
+void EventLoop::Stop() {
+  if (stopping_.exchange(true, std::memory_order_acq_rel)) return;
+  uint64_t one = 1;
+  if (::write(wake_fd_, &one, sizeof(one)) < 0 && errno != EAGAIN) {
+    OFS_LOG_ERROR("http", "loop {}: cannot wake for stop ({})", index_, ErrnoText(errno));
+  }
+}
+
+void EventLoop::Accept() {
+  accept_retry_ = false;
+  for (;;) {
+    sockaddr_storage peer{};
+    socklen_t length = sizeof(peer);
+    int fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO || errno == ENETDOWN ||
+          errno == ENOPROTOOPT || errno == EHOSTDOWN || errno == ENONET || errno == EHOSTUNREACH ||
+          errno == ENETUNREACH) {
+        continue;  // the pending connection failed; accept(2) says to retry
+      }
+      // Out of descriptors or memory: the connection stays queued; retry on a short timer.
+      OFS_LOG_EVERY_N_SEC(1, OFS_LOG_WARN, "http", "loop {}: accept4 failed ({}); retrying", index_,
+                          ErrnoText(errno));
+      accept_retry_ = true;
+      return;
+    }
+    if (open_connections_->load(std::memory_order_relaxed) >= context_.options.max_connections) {
+      Refuse(fd, peer);
+      continue;
+    }
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    auto* connection = new Connection(fd, FormatPeer(peer), &context_);
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;  // once: no epoll_ctl per request
+    ev.data.ptr = connection;
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+      OFS_LOG_EVERY_N_SEC(1, OFS_LOG_WARN, "http", "loop {}: epoll_ctl(add) failed ({})", index_,
+                          ErrnoText(errno));
+      delete connection;
+      continue;
+    }
+    open_connections_->fetch_add(1, std::memory_order_relaxed);
+    context_.idle.Arm(connection, context_.now_ms);
+  }
+}
+
+// Beyond max_connections: one best-effort 503 (the socket's send buffer takes it at once), then close.
+void EventLoop::Refuse(int fd, const sockaddr_storage& peer) {
+  OFS_LOG_EVERY_N_SEC(1, OFS_LOG_WARN, "http", "refusing connections: {} open (max_connections)",
+                      open_connections_->load(std::memory_order_relaxed));
+  Request request;
+  char id[kRequestIdCapacity];
+  request.request_id = context_.ids.Next(id);
+  std::string remote = FormatPeer(peer);
+  request.remote_addr = remote;
+  Response response;
+  context_.error_formatter(Status(ErrorCode::kOverloaded, "too many open connections, retry later"),
+                           response);
+  response.status = 503;
+  ResponseHead head;
+  head.status = response.status;
+  head.content_type = response.content_type;
+  head.content_length = response.body.size();
+  head.request_id = request.request_id;
+  head.connection = ConnectionHeader::kClose;
+  head.extra_headers = &response.headers;
+  ByteBuffer out;
+  AppendResponseHead(head, &out);
+  out.Append(response.body);
+  ::send(fd, out.data(), out.size(), MSG_NOSIGNAL);  // on failure the client just sees the close
+  ::close(fd);
+  if (!context_.on_complete) return;
+  try {
+    context_.on_complete(request, response, 0);
+  } catch (const std::exception& e) {
+    OFS_LOG_EVERY_N_SEC(1, OFS_LOG_ERROR, "http", "bug: completion hook threw ({})", e.what());
+  }
+}
+
+// Expires the head of `list` while its deadline has passed. A connection that survives its deadline
+// must have re-armed elsewhere; if it did not, it is closed (never loop on it).
+void EventLoop::Expire(DeadlineList* list) {
+  while (!list->empty() && list->front()->deadline_ms <= context_.now_ms) {
+    auto* connection = static_cast<Connection*>(list->front());
+    if (!connection->OnDeadline() ||
+        (connection->list == list && connection->deadline_ms <= context_.now_ms)) {
+      Destroy(connection);
+    }
+  }
+}
+
+int EventLoop::NextTimeoutMs() const {
+  int64_t timeout = accept_retry_ ? kAcceptRetryMs : kMaxWaitMs;
+  for (const DeadlineList* list : {&context_.request, &context_.idle, &context_.linger}) {
+    if (!list->empty()) timeout = std::min(timeout, list->front()->deadline_ms - context_.now_ms);
+  }
+  // The coarse clock may lag the deadline by a tick: wait at least 1 ms rather than spin.
+  return static_cast<int>(std::max<int64_t>(timeout, 1));
+}
+
+void EventLoop::Destroy(Connection* connection) {
+  delete connection;  // cancels its timer and closes the socket (which also removes it from epoll)
+  open_connections_->fetch_sub(1, std::memory_order_relaxed);
+}
+
+void EventLoop::CloseAll() {
+  CloseFd(&listen_fd_);
+  for (DeadlineList* list : {&context_.request, &context_.idle, &context_.linger}) {
+    while (!list->empty()) {
+      auto* connection = static_cast<Connection*>(list->front());
+      connection->FlushBestEffort();
+      Destroy(connection);
+    }
+  }
+}
+
+}  // namespace ofs::http

@@ -1,0 +1,635 @@
+#include "http/server.h"
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+
+#include "base/error_code.h"
+#include "http/test_client.h"
+
+namespace ofs::http {
+namespace {
+
+using testing::HttpResponse;
+using testing::MakeRequest;
+using testing::TestClient;
+using Clock = std::chrono::steady_clock;
+
+int64_t MillisSince(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+}
+
+std::string Gzip(std::string_view in) {
+  z_stream z{};
+  EXPECT_EQ(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&z, in.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+std::string Gunzip(std::string_view in) {
+  z_stream z{};
+  EXPECT_EQ(inflateInit2(&z, 15 + 16), Z_OK);
+  std::string out;
+  char chunk[65536];
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    z.next_out = reinterpret_cast<Bytef*>(chunk);
+    z.avail_out = sizeof(chunk);
+    rc = inflate(&z, Z_NO_FLUSH);
+    out.append(chunk, sizeof(chunk) - z.avail_out);
+  }
+  EXPECT_EQ(rc, Z_STREAM_END);
+  inflateEnd(&z);
+  return out;
+}
+
+std::string Pattern(size_t n) {
+  std::string s;
+  s.reserve(n);
+  for (size_t i = 0; s.size() < n; ++i) s += "{\"k\":" + std::to_string(i) + "},";
+  s.resize(n);
+  return s;
+}
+
+// The test handler: a few paths with special behaviour; anything else echoes
+// "<METHOD> <path>\n<query>\n<body>".
+void TestHandler(const Request& req, Response& resp) {
+  resp.content_type = "text/plain";
+  if (req.path == "/throw") throw std::runtime_error("boom");
+  if (req.path == "/big") {
+    std::string n;
+    req.QueryParam("n", &n);
+    resp.body = Pattern(std::stoul(n));
+    return;
+  }
+  if (req.path == "/param") {
+    std::string name;
+    std::string value;
+    req.QueryParam("name", &name);
+    resp.body = req.QueryParam(name, &value) ? value : "<absent>";
+    return;
+  }
+  if (req.path == "/header") {
+    std::string name;
+    req.QueryParam("name", &name);
+    resp.body = std::string(req.Header(name));
+    return;
+  }
+  if (req.path == "/id") {
+    resp.body = std::string(req.request_id);
+    return;
+  }
+  if (req.path == "/len") {
+    bool padded = true;
+    for (size_t i = 0; i < kBodyPadding; ++i) padded = padded && req.body.data()[req.body.size() + i] == '\0';
+    resp.body = std::to_string(req.body.size()) + (padded ? " padded" : " unpadded");
+    return;
+  }
+  if (req.path == "/status") {
+    resp.status = 201;
+    resp.headers.emplace_back("X-Extra", "yes");
+  }
+  resp.body = std::string(MethodName(req.method)) + " " + std::string(req.path) + "\n" +
+              std::string(req.query) + "\n" + std::string(req.body);
+}
+
+void TestFormatter(const Status& status, Response& resp) {
+  resp.status = ErrorCodeHttpStatus(status.code());
+  resp.content_type = "text/plain";
+  resp.body = std::string(ErrorCodeName(status.code())) + ": " + std::string(status.message());
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  static ServerOptions DefaultOptions() {
+    ServerOptions options;
+    options.port = 0;
+    options.threads = 2;
+    return options;
+  }
+
+  void Start(const ServerOptions& options = DefaultOptions()) {
+    server_ = std::make_unique<Server>(options, TestHandler, TestFormatter,
+                                       [this](const Request&, const Response& resp, int64_t nanos) {
+                                         completions_.fetch_add(1);
+                                         last_status_.store(resp.status);
+                                         if (nanos < 0) negative_nanos_.store(true);
+                                       });
+    Status status = server_->Start();
+    ASSERT_TRUE(status.ok()) << status.ToString();
+    ASSERT_NE(server_->port(), 0);
+  }
+
+  // Sends `request` on a fresh connection and reads one response.
+  HttpResponse RoundTrip(const std::string& request) {
+    TestClient client(server_->port());
+    EXPECT_TRUE(client.connected());
+    EXPECT_TRUE(client.Send(request));
+    HttpResponse resp;
+    EXPECT_TRUE(client.ReadResponse(&resp));
+    return resp;
+  }
+
+  // Polls `predicate` for up to one second.
+  template <typename Predicate>
+  static bool Eventually(Predicate predicate) {
+    auto start = Clock::now();
+    while (MillisSince(start) < 1000) {
+      if (predicate()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return predicate();
+  }
+
+  std::unique_ptr<Server> server_;
+  std::atomic<int> completions_{0};
+  std::atomic<int> last_status_{0};
+  std::atomic<bool> negative_nanos_{false};
+};
+
+TEST_F(ServerTest, SimpleGet) {
+  Start();
+  HttpResponse resp = RoundTrip(MakeRequest("GET", "/hello?x=1"));
+  EXPECT_EQ(resp.status, 200);
+  EXPECT_EQ(resp.body, "GET /hello\nx=1\n");
+  EXPECT_EQ(resp.Header("content-type"), "text/plain");
+  EXPECT_FALSE(resp.Header("x-request-id").empty());
+  EXPECT_FALSE(resp.Has("connection"));
+  EXPECT_TRUE(Eventually([&] { return completions_.load() == 1; }));
+  EXPECT_EQ(last_status_.load(), 200);
+  EXPECT_FALSE(negative_nanos_.load());
+}
+
+TEST_F(ServerTest, PostAndGetWithBody) {
+  Start();
+  EXPECT_EQ(RoundTrip(MakeRequest("POST", "/p", "{\"a\":1}")).body, "POST /p\n\n{\"a\":1}");
+  EXPECT_EQ(RoundTrip(MakeRequest("GET", "/g", "{\"b\":2}")).body, "GET /g\n\n{\"b\":2}");
+}
+
+TEST_F(ServerTest, StatusAndExtraHeaders) {
+  Start();
+  HttpResponse resp = RoundTrip(MakeRequest("PUT", "/status"));
+  EXPECT_EQ(resp.status, 201);
+  EXPECT_EQ(resp.Header("x-extra"), "yes");
+}
+
+TEST_F(ServerTest, BodyIsFollowedByZeroPadding) {
+  Start();
+  EXPECT_EQ(RoundTrip(MakeRequest("POST", "/len", std::string(1000, 'a'))).body, "1000 padded");
+  EXPECT_EQ(RoundTrip(MakeRequest("GET", "/len")).body, "0 padded");
+}
+
+TEST_F(ServerTest, KeepAliveServesManySequentialRequests) {
+  Start();
+  TestClient client(server_->port());
+  for (int i = 0; i < 100; ++i) {
+    std::string body = "n=" + std::to_string(i);
+    ASSERT_TRUE(client.Send(MakeRequest("POST", "/k", body)));
+    HttpResponse resp;
+    ASSERT_TRUE(client.ReadResponse(&resp)) << i;
+    EXPECT_EQ(resp.body, "POST /k\n\n" + body);
+  }
+  EXPECT_EQ(server_->open_connections(), 1u);
+}
+
+TEST_F(ServerTest, PipelinedRequestsAnsweredInOrder) {
+  Start();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(MakeRequest("GET", "/one") + MakeRequest("POST", "/two", "2") +
+                          MakeRequest("GET", "/three")));
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.body, "GET /one\n\n");
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.body, "POST /two\n\n2");
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.body, "GET /three\n\n");
+}
+
+TEST_F(ServerTest, RequestSplitAcrossWrites) {
+  Start();
+  TestClient client(server_->port());
+  std::string request = MakeRequest("POST", "/split?q=1", "0123456789", "X-Long-Header: abcdefghij\r\n");
+  for (size_t i = 0; i < request.size(); i += 7) {
+    ASSERT_TRUE(client.Send(request.substr(i, 7)));
+    if (i % 35 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.body, "POST /split\nq=1\n0123456789");
+}
+
+TEST_F(ServerTest, PipelinedLargeResponsesUnderBackpressure) {
+  Start();
+  TestClient client(server_->port(), 5000);
+  std::string batch;
+  for (int i = 0; i < 40; ++i) batch += MakeRequest("GET", "/big?n=" + std::to_string(100'000 + i));
+  ASSERT_TRUE(client.Send(batch));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the server hit its high-water mark
+  for (int i = 0; i < 40; ++i) {
+    HttpResponse resp;
+    ASSERT_TRUE(client.ReadResponse(&resp)) << i;
+    EXPECT_EQ(resp.body.size(), 100'000u + static_cast<size_t>(i));
+  }
+}
+
+TEST_F(ServerTest, LargeRequestBody) {
+  ServerOptions options = DefaultOptions();
+  options.max_body_bytes = 4 << 20;
+  Start(options);
+  HttpResponse resp = RoundTrip(MakeRequest("POST", "/len", std::string(3 << 20, 'z')));
+  EXPECT_EQ(resp.body, std::to_string(3 << 20) + " padded");
+}
+
+TEST_F(ServerTest, ChunkedRequestBody) {
+  Start();
+  HttpResponse resp = RoundTrip(
+      "POST /c HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n "
+      "world\r\n0\r\n\r\n");
+  EXPECT_EQ(resp.status, 200);
+  EXPECT_EQ(resp.body, "POST /c\n\nhello world");
+}
+
+TEST_F(ServerTest, GzipRequestBodyIsInflated) {
+  Start();
+  std::string body = Pattern(50'000);
+  HttpResponse resp = RoundTrip(MakeRequest("POST", "/g", Gzip(body), "Content-Encoding: gzip\r\n"));
+  EXPECT_EQ(resp.status, 200);
+  EXPECT_EQ(resp.body, "POST /g\n\n" + body);
+}
+
+TEST_F(ServerTest, MalformedGzipBodyIs400) {
+  Start();
+  HttpResponse resp =
+      RoundTrip(MakeRequest("POST", "/g", "definitely not gzip", "Content-Encoding: gzip\r\n"));
+  EXPECT_EQ(resp.status, 400);
+}
+
+TEST_F(ServerTest, UnsupportedContentEncodingIs415) {
+  Start();
+  HttpResponse resp = RoundTrip(MakeRequest("POST", "/g", "xx", "Content-Encoding: br\r\n"));
+  EXPECT_EQ(resp.status, 415);
+  EXPECT_NE(resp.body.find("INVALID"), std::string::npos) << resp.body;
+}
+
+TEST_F(ServerTest, GzipResponseWhenAcceptedAndLarge) {
+  Start();
+  HttpResponse resp = RoundTrip(MakeRequest("GET", "/big?n=20000", {}, "Accept-Encoding: deflate, gzip\r\n"));
+  EXPECT_EQ(resp.status, 200);
+  EXPECT_EQ(resp.Header("content-encoding"), "gzip");
+  EXPECT_EQ(resp.Header("vary"), "Accept-Encoding");
+  EXPECT_LT(resp.body.size(), 20000u);
+  EXPECT_EQ(Gunzip(resp.body), Pattern(20000));
+}
+
+TEST_F(ServerTest, NoGzipWhenSmallOrNotAccepted) {
+  Start();
+  HttpResponse small = RoundTrip(MakeRequest("GET", "/big?n=100", {}, "Accept-Encoding: gzip\r\n"));
+  EXPECT_FALSE(small.Has("content-encoding"));
+  EXPECT_EQ(small.body, Pattern(100));
+  HttpResponse refused = RoundTrip(MakeRequest("GET", "/big?n=20000", {}, "Accept-Encoding: gzip;q=0\r\n"));
+  EXPECT_FALSE(refused.Has("content-encoding"));
+  HttpResponse absent = RoundTrip(MakeRequest("GET", "/big?n=20000"));
+  EXPECT_FALSE(absent.Has("content-encoding"));
+  EXPECT_EQ(absent.body, Pattern(20000));
+}
+
+TEST_F(ServerTest, HeadHasLengthButNoBody) {
+  Start();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(MakeRequest("HEAD", "/big?n=123") + MakeRequest("GET", "/after")));
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp, /*head_request=*/true));
+  EXPECT_EQ(resp.status, 200);
+  EXPECT_EQ(resp.Header("content-length"), "123");
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.body, "GET /after\n\n");
+}
+
+TEST_F(ServerTest, ContentLengthOverLimitIs413WithoutReadingBody) {
+  ServerOptions options = DefaultOptions();
+  options.max_body_bytes = 1 << 20;
+  Start(options);
+  TestClient client(server_->port());
+  auto start = Clock::now();
+  ASSERT_TRUE(client.Send("POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 100000000\r\n\r\nfirst bytes"));
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.status, 413);
+  EXPECT_EQ(resp.Header("connection"), "close");
+  EXPECT_NE(resp.body.find("PAYLOAD"), std::string::npos) << resp.body;
+  EXPECT_LT(MillisSince(start), 500);
+  EXPECT_TRUE(client.WaitClosed(1000));
+}
+
+TEST_F(ServerTest, ChunkedBodyOverLimitIs413) {
+  ServerOptions options = DefaultOptions();
+  options.max_body_bytes = 1000;
+  Start(options);
+  std::string chunk(800, 'a');
+  HttpResponse resp = RoundTrip("POST /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n320\r\n" +
+                                chunk + "\r\n320\r\n" + chunk + "\r\n0\r\n\r\n");
+  EXPECT_EQ(resp.status, 413);
+}
+
+TEST_F(ServerTest, GzipBombIs413) {
+  ServerOptions options = DefaultOptions();
+  options.max_body_bytes = 64 << 10;
+  Start(options);
+  std::string bomb = Gzip(std::string(10 << 20, '\0'));
+  ASSERT_LT(bomb.size(), 64u << 10);
+  HttpResponse resp = RoundTrip(MakeRequest("POST", "/x", bomb, "Content-Encoding: gzip\r\n"));
+  EXPECT_EQ(resp.status, 413);
+}
+
+TEST_F(ServerTest, HugeHeadersAre431AndClose) {
+  ServerOptions options = DefaultOptions();
+  options.max_header_bytes = 1024;
+  Start(options);
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(MakeRequest("GET", "/", {}, "X-Big: " + std::string(4096, 'h') + "\r\n")));
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.status, 431);
+  EXPECT_TRUE(client.WaitClosed(1000));
+}
+
+TEST_F(ServerTest, MalformedRequestIs400AndClose) {
+  Start();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send("THIS IS NOT HTTP\r\n\r\n"));
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.status, 400);
+  EXPECT_FALSE(resp.Header("x-request-id").empty());
+  EXPECT_TRUE(client.WaitClosed(1000));
+}
+
+TEST_F(ServerTest, SlowClientGets408WhileOthersAreServed) {
+  ServerOptions options = DefaultOptions();
+  options.request_timeout_ms = 300;
+  Start(options);
+  auto start = Clock::now();
+  TestClient slow(server_->port());
+  ASSERT_TRUE(slow.Send("GET /slow HTTP/1.1\r\nHost: t\r\nX-Half: "));
+  for (int i = 0; i < 4; ++i) {  // other clients on both loops are served meanwhile
+    HttpResponse other = RoundTrip(MakeRequest("GET", "/fast"));
+    EXPECT_EQ(other.status, 200);
+  }
+  EXPECT_LT(MillisSince(start), 250);
+  HttpResponse resp;
+  ASSERT_TRUE(slow.ReadResponse(&resp));
+  EXPECT_EQ(resp.status, 408);
+  int64_t elapsed = MillisSince(start);
+  EXPECT_GE(elapsed, 280);
+  EXPECT_LT(elapsed, 900);
+  EXPECT_TRUE(slow.WaitClosed(1000));
+}
+
+TEST_F(ServerTest, SlowBodyGets408) {
+  ServerOptions options = DefaultOptions();
+  options.request_timeout_ms = 200;
+  Start(options);
+  TestClient client(server_->port());
+  auto start = Clock::now();
+  ASSERT_TRUE(client.Send("POST /slow HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nonly ten.."));
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.status, 408);
+  EXPECT_GE(MillisSince(start), 180);
+  EXPECT_TRUE(client.WaitClosed(1000));
+  client.Close();  // the server lingers until the client's FIN (or 1 s), then releases the connection
+  EXPECT_TRUE(Eventually([&] { return server_->open_connections() == 0; }));
+}
+
+TEST_F(ServerTest, IdleKeepAliveConnectionIsClosedSilently) {
+  ServerOptions options = DefaultOptions();
+  options.idle_timeout_ms = 200;
+  Start(options);
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(MakeRequest("GET", "/")));
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  auto start = Clock::now();
+  EXPECT_TRUE(client.WaitClosed(1000));
+  EXPECT_GE(MillisSince(start), 150);
+  EXPECT_TRUE(client.pending().empty()) << client.pending();
+  EXPECT_TRUE(Eventually([&] { return server_->open_connections() == 0; }));
+}
+
+TEST_F(ServerTest, RequestIdEchoedOrGenerated) {
+  Start();
+  HttpResponse echoed = RoundTrip(MakeRequest("GET", "/id", {}, "X-Request-Id: abc-123\r\n"));
+  EXPECT_EQ(echoed.Header("x-request-id"), "abc-123");
+  EXPECT_EQ(echoed.body, "abc-123");
+  HttpResponse a = RoundTrip(MakeRequest("GET", "/id"));
+  HttpResponse b = RoundTrip(MakeRequest("GET", "/id"));
+  EXPECT_FALSE(a.body.empty());
+  EXPECT_EQ(a.Header("x-request-id"), a.body);
+  EXPECT_NE(a.body, b.body);
+  HttpResponse unusable =
+      RoundTrip(MakeRequest("GET", "/id", {}, "X-Request-Id: " + std::string(300, 'r') + "\r\n"));
+  EXPECT_EQ(unusable.body.find('r'), std::string::npos) << "an oversized id is replaced";
+}
+
+TEST_F(ServerTest, Expect100Continue) {
+  Start();
+  TestClient client(server_->port());
+  ASSERT_TRUE(
+      client.Send("POST /e HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.status, 100);
+  ASSERT_TRUE(client.Send("hello"));
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.status, 200);
+  EXPECT_EQ(resp.body, "POST /e\n\nhello");
+}
+
+TEST_F(ServerTest, ConnectionCloseHonoured) {
+  Start();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(MakeRequest("GET", "/bye", {}, "Connection: close\r\n")));
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.status, 200);
+  EXPECT_EQ(resp.Header("connection"), "close");
+  EXPECT_TRUE(client.WaitClosed(1000));
+}
+
+TEST_F(ServerTest, Http10ClosesUnlessKeepAlive) {
+  Start();
+  {
+    TestClient client(server_->port());
+    ASSERT_TRUE(client.Send("GET /old HTTP/1.0\r\n\r\n"));
+    HttpResponse resp;
+    ASSERT_TRUE(client.ReadResponse(&resp));
+    EXPECT_EQ(resp.body, "GET /old\n\n");
+    EXPECT_EQ(resp.Header("connection"), "close");
+    EXPECT_TRUE(client.WaitClosed(1000));
+  }
+  TestClient client(server_->port());
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(client.Send("GET /old HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+    HttpResponse resp;
+    ASSERT_TRUE(client.ReadResponse(&resp)) << i;
+    EXPECT_EQ(resp.Header("connection"), "keep-alive");
+  }
+}
+
+TEST_F(ServerTest, QueryParametersAreDecoded) {
+  Start();
+  EXPECT_EQ(RoundTrip(MakeRequest("GET", "/param?name=a%20b&a+b=x%2By+z")).body, "x+y z");
+  EXPECT_EQ(RoundTrip(MakeRequest("GET", "/param?name=missing")).body, "<absent>");
+  EXPECT_EQ(RoundTrip(MakeRequest("GET", "/param?name=empty&empty")).body, "");
+}
+
+TEST_F(ServerTest, PathIsPercentDecodedAndHeadersLowerCased) {
+  Start();
+  EXPECT_EQ(RoundTrip(MakeRequest("GET", "/a%20b/c%2Fd?k=%20")).body, "GET /a b/c/d\nk=%20\n");
+  EXPECT_EQ(RoundTrip(MakeRequest("GET", "/header?name=x-mixed-case", {}, "X-MiXeD-Case: Value  \r\n")).body,
+            "Value");
+  EXPECT_EQ(RoundTrip("GET http://example.com/abs?q=1 HTTP/1.1\r\nHost: t\r\n\r\n").body, "GET /abs\nq=1\n");
+}
+
+TEST_F(ServerTest, ThrowingHandlerGets500AndServerKeepsServing) {
+  Start();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(MakeRequest("GET", "/throw")));
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.status, 500);
+  EXPECT_EQ(resp.body, std::string(ErrorCodeName(ErrorCode::kInternal)) + ": internal error");
+  ASSERT_TRUE(client.Send(MakeRequest("GET", "/still")));
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.status, 200);
+  EXPECT_EQ(RoundTrip(MakeRequest("GET", "/again")).status, 200);
+}
+
+TEST_F(ServerTest, MaxConnectionsRefusesWith503) {
+  ServerOptions options = DefaultOptions();
+  options.max_connections = 2;
+  Start(options);
+  TestClient a(server_->port());
+  TestClient b(server_->port());
+  ASSERT_TRUE(Eventually([&] { return server_->open_connections() == 2; }));
+  TestClient c(server_->port());
+  HttpResponse resp;
+  ASSERT_TRUE(c.ReadResponse(&resp));
+  EXPECT_EQ(resp.status, 503);
+  EXPECT_TRUE(c.WaitClosed(1000));
+  ASSERT_TRUE(a.Send(MakeRequest("GET", "/ok")));
+  ASSERT_TRUE(a.ReadResponse(&resp));
+  EXPECT_EQ(resp.status, 200);
+}
+
+TEST_F(ServerTest, StopWithOpenConnectionsIsPrompt) {
+  Start();
+  std::vector<std::unique_ptr<TestClient>> clients;
+  clients.reserve(10);
+  for (int i = 0; i < 10; ++i) clients.push_back(std::make_unique<TestClient>(server_->port()));
+  ASSERT_TRUE(clients[0]->Send("POST /half HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nabc"));
+  ASSERT_TRUE(Eventually([&] { return server_->open_connections() == 10; }));
+  auto start = Clock::now();
+  server_->Stop();
+  EXPECT_LT(MillisSince(start), 500);
+  EXPECT_EQ(server_->open_connections(), 0u);
+  for (auto& client : clients) EXPECT_TRUE(client->WaitClosed(1000));
+  server_->Stop();  // idempotent
+  EXPECT_FALSE(server_->Start().ok());
+}
+
+TEST_F(ServerTest, ManyConcurrentConnections) {
+  Start();
+  constexpr int kClients = 200;
+  std::vector<std::unique_ptr<TestClient>> clients;
+  clients.reserve(kClients);
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<TestClient>(server_->port()));
+    ASSERT_TRUE(clients.back()->connected()) << i;
+  }
+  EXPECT_TRUE(Eventually([&] { return server_->open_connections() == kClients; }));
+  for (int i = 0; i < kClients; ++i) {
+    ASSERT_TRUE(clients[i]->Send(MakeRequest("POST", "/c", std::to_string(i))));
+  }
+  for (int i = 0; i < kClients; ++i) {
+    HttpResponse resp;
+    ASSERT_TRUE(clients[i]->ReadResponse(&resp)) << i;
+    EXPECT_EQ(resp.body, "POST /c\n\n" + std::to_string(i));
+  }
+}
+
+TEST_F(ServerTest, ConcurrentClientsOnThreads) {
+  Start();
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  threads.reserve(4);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      TestClient client(server_->port());
+      for (int i = 0; i < 50; ++i) {
+        std::string body = std::to_string(t) + ":" + std::to_string(i);
+        HttpResponse resp;
+        if (client.Send(MakeRequest("POST", "/t", body)) && client.ReadResponse(&resp) &&
+            resp.body == "POST /t\n\n" + body) {
+          ok.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(ok.load(), 200);
+}
+
+TEST_F(ServerTest, PeerHalfCloseStillGetsResponses) {
+  Start();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(MakeRequest("GET", "/one") + MakeRequest("GET", "/two")));
+  ::shutdown(client.fd(), SHUT_WR);
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.body, "GET /one\n\n");
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.body, "GET /two\n\n");
+  EXPECT_TRUE(client.WaitClosed(1000));
+}
+
+TEST(ServerStartTest, BindFailureIsReported) {
+  ServerOptions options;
+  options.port = 0;
+  Server first(options, TestHandler, TestFormatter);
+  ASSERT_TRUE(first.Start().ok());
+  ServerOptions bad;
+  bad.bind_address = "not-an-ip";
+  Server second(bad, TestHandler, TestFormatter);
+  EXPECT_FALSE(second.Start().ok());
+  ServerOptions foreign;
+  foreign.bind_address = "203.0.113.1";  // TEST-NET-3: not an address of this host
+  foreign.port = 0;
+  Server fourth(foreign, TestHandler, TestFormatter);
+  Status status = fourth.Start();
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("bind"), std::string_view::npos) << status.ToString();
+  ServerOptions zero_threads;
+  zero_threads.port = 0;
+  zero_threads.threads = 0;
+  Server third(zero_threads, TestHandler, TestFormatter);
+  EXPECT_FALSE(third.Start().ok());
+}
+
+}  // namespace
+}  // namespace ofs::http

@@ -1,0 +1,26 @@
+#include "storage/rocksdb/health_listener.h"
+
+namespace ofs::storage::rocks {
+
+void HealthListener::OnBackgroundError(rocksdb::BackgroundErrorReason /*reason*/, rocksdb::Status* error) {
+  if (error == nullptr || error->ok() || error->severity() < rocksdb::Status::Severity::kHardError) return;
+  std::lock_guard lock(mu_);
+  error_ = error->ToString();
+  failed_.store(true, std::memory_order_release);
+}
+
+void HealthListener::OnErrorRecoveryEnd(const rocksdb::BackgroundErrorRecoveryInfo& info) {
+  if (!info.new_bg_error.ok()) return;
+  std::lock_guard lock(mu_);
+  error_.clear();
+  failed_.store(false, std::memory_order_release);
+}
+
+Status HealthListener::Check() const {
+  if (!failed_.load(std::memory_order_acquire)) return Status::Ok();
+  std::lock_guard lock(mu_);
+  return Status(ErrorCode::kStoreUnavailable, "RocksDB stopped accepting writes after a background error",
+                error_);
+}
+
+}  // namespace ofs::storage::rocks

@@ -1,0 +1,77 @@
+#include "storage/rocksdb/rocks_options.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include <algorithm>
+
+#include "storage/rocksdb/compaction_filter.h"
+#include "storage/rocksdb/merge_operator.h"
+
+namespace ofs::storage::rocks {
+namespace {
+
+// Point lookups dominate: Bloom filters on whole keys answer misses without touching data blocks, the
+// data-block hash index replaces the in-block binary search, index and filter blocks live in the block
+// cache (memory stays bounded by block_cache_bytes) with L0's pinned so that fresh files never miss.
+rocksdb::BlockBasedTableOptions TableOptions(const RocksStoreOptions& options) {
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(options.bloom_bits_per_key));
+  table.whole_key_filtering = true;
+  table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
+  table.data_block_hash_table_util_ratio = 0.75;
+  return table;
+}
+
+// LZ4 decompresses fastest; blocks in the cache are kept uncompressed, so it costs only on cache misses.
+rocksdb::CompressionType Compression() {
+  const auto supported = rocksdb::GetSupportedCompressions();
+  const bool lz4 = std::find(supported.begin(), supported.end(), rocksdb::kLZ4Compression) != supported.end();
+  return lz4 ? rocksdb::kLZ4Compression : rocksdb::kSnappyCompression;
+}
+
+rocksdb::ColumnFamilyOptions ColumnFamilyOptions(const RocksStoreOptions& options) {
+  rocksdb::ColumnFamilyOptions cf;
+  cf.merge_operator = std::make_shared<CellMergeOperator>(options.clock);
+  cf.compaction_filter_factory = std::make_shared<ExpiryFilterFactory>(options.clock);
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(options)));
+  cf.write_buffer_size = options.write_buffer_bytes;
+  cf.compression = Compression();
+  cf.level_compaction_dynamic_level_bytes = true;
+  // Misses are common (unknown entities): keep filters on the last level too.
+  cf.optimize_filters_for_hits = false;
+  // A whole-key Bloom filter in the memtable spares misses the memtable skip-list walk.
+  cf.memtable_prefix_bloom_size_ratio = 0.02;
+  cf.memtable_whole_key_filtering = true;
+  // Rewrite table files older than a day even without new writes, so that the compaction filter
+  // reclaims expired rows that nothing else would compact (TTL space is given back within ~a day).
+  cf.periodic_compaction_seconds = 24 * 3600;
+  return cf;
+}
+
+rocksdb::DBOptions DbOptions(const RocksStoreOptions& options,
+                             std::shared_ptr<rocksdb::EventListener> listener) {
+  rocksdb::DBOptions db;
+  db.create_if_missing = options.create_if_missing;
+  db.max_open_files = options.max_open_files;
+  db.max_background_jobs = options.max_background_jobs;
+  db.bytes_per_sync = 1 << 20;  // smooth table-file write-back instead of one large fsync
+  db.keep_log_file_num = 10;
+  db.listeners.push_back(std::move(listener));
+  return db;
+}
+
+}  // namespace
+
+RocksTuning MakeRocksTuning(const RocksStoreOptions& options,
+                            std::shared_ptr<rocksdb::EventListener> listener) {
+  return RocksTuning{DbOptions(options, std::move(listener)), ColumnFamilyOptions(options)};
+}
+
+}  // namespace ofs::storage::rocks

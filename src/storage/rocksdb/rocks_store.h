@@ -1,0 +1,74 @@
+#pragma once
+// RocksStore: the embedded OnlineStore on RocksDB (ARCHITECTURE.md section 4; storage/README.md).
+// - One column family per tenant ("tenant:<name>"), created on first write or EnsureTable; a tenant
+//   without one has no rows. Reopening discovers the existing ones.
+// - Row key = table id + order-preserving key columns (key_codec.h); value = the row's cells
+//   (row_codec.h), written as merge operands combined last-write-wins (merge_operator.h).
+// - TTL: cells carry their expire-at; reads hide expired cells, compaction reclaims them.
+// - Completions are called inline, on the calling thread, before the method returns.
+// - Errors: RocksDB failures are STORE-UNAVAILABLE with RocksDB's message as cause; corrupt stored
+//   data and broken request preconditions are kInternal.
+// Thread-safety: every method may be called concurrently. RocksDB headers stay out of this header.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "storage/online_store.h"
+
+namespace ofs::storage {
+
+struct RocksStoreOptions {
+  std::string path;                         // database directory
+  size_t block_cache_bytes = 512ull << 20;  // LRU cache of uncompressed blocks, index and filter blocks
+  // true: a write is acknowledged after its WAL record is fsynced (concurrent writers share one fsync:
+  // RocksDB group commit). false: acknowledged after the write() to the WAL, which survives a process
+  // crash but not a machine crash.
+  bool sync_writes = true;
+  int bloom_bits_per_key = 10;  // whole-key Bloom filter; 10 bits = ~1% false positives
+  bool create_if_missing = true;
+  const Clock* clock = SystemClock::Default();  // TTL time source; not owned, outlives the store
+  int max_open_files = -1;                      // -1: keep every table file open
+  int max_background_jobs = 2;                  // flush + compaction threads
+  size_t write_buffer_bytes = 64ull << 20;      // memtable size per column family
+};
+
+class RocksStore final : public OnlineStore {
+ public:
+  // Opens (or creates) the database at options.path. Errors: STORE-UNAVAILABLE with RocksDB's reason
+  // (missing directory without create_if_missing, lock held by another process, I/O errors, ...).
+  static Result<std::unique_ptr<RocksStore>> Open(const RocksStoreOptions& options);
+  // Closes the database; no call may be in flight.
+  ~RocksStore() override;
+
+  void MultiGet(const ReadRequest& req, RowSet* out, Completion done) override;
+  void ScanPartition(const ScanRequest& req, ScanResult* out, Completion done) override;
+  void Write(const WriteRequest& req, Completion done) override;
+  Status EnsureTable(std::string_view tenant, const model::TableSpec& table) override;
+  // OK unless a background error (failed flush, compaction or WAL write) stopped writes.
+  Status Health() override;
+
+  // Operations and tests: flushes every tenant's memtable to table files.
+  Status Flush();
+  // Operations and tests: flushes, then compacts every tenant completely, reclaiming every expired
+  // cell and every row without a live cell. Rewrites all data twice: slow on large stores.
+  Status CompactAll();
+  // Diagnostics and tests, O(rows): stored keys of a tenant, including rows whose cells all expired
+  // but are not reclaimed yet.
+  Result<uint64_t> CountStoredRows(std::string_view tenant);
+
+ private:
+  struct Db;  // the RocksDB objects (rocks_store.cc)
+  explicit RocksStore(std::unique_ptr<Db> db);
+
+  Status Read(const ReadRequest& req, RowSet* out);
+  Status Scan(const ScanRequest& req, ScanResult* out);
+  Status Apply(const WriteRequest& req);
+
+  std::unique_ptr<Db> db_;
+};
+
+}  // namespace ofs::storage

@@ -1,0 +1,288 @@
+#include "storage/rocksdb/rocks_store.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <filesystem>
+
+#include "storage/testing/conformance.h"
+
+namespace ofs::storage {
+namespace {
+
+using testing::Int32Value;
+using testing::Int64Value;
+using testing::RowCells;
+using testing::StoreUnderTest;
+using testing::TestCells;
+
+constexpr int64_t kStart = 1'700'000'000'000'000;
+constexpr int64_t kSecond = 1'000'000;
+
+#define OFS_ASSERT_OK(expr)                                  \
+  do {                                                       \
+    const ::ofs::Status ofs_status_ = (expr);                \
+    ASSERT_TRUE(ofs_status_.ok()) << ofs_status_.ToString(); \
+  } while (0)
+
+RocksStoreOptions TestOptions(const Clock* clock, const std::string& dir) {
+  RocksStoreOptions options;
+  options.path = dir + "/db";
+  options.block_cache_bytes = 8 << 20;
+  options.write_buffer_bytes = 4 << 20;
+  options.clock = clock;
+  return options;
+}
+
+std::unique_ptr<RocksStore> OpenRocks(const Clock* clock, const std::string& dir) {
+  Result<std::unique_ptr<RocksStore>> store = RocksStore::Open(TestOptions(clock, dir));
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  return store.ok() ? std::move(store).value() : nullptr;
+}
+
+// Flushes after every write and compacts fully after every 8th, so the suite also exercises reads
+// that merge operands across table files, full merges and the compaction filter.
+class FlushingStore final : public OnlineStore {
+ public:
+  explicit FlushingStore(std::unique_ptr<RocksStore> store) : store_(std::move(store)) {}
+
+  void MultiGet(const ReadRequest& req, RowSet* out, Completion done) override {
+    store_->MultiGet(req, out, std::move(done));
+  }
+  void ScanPartition(const ScanRequest& req, ScanResult* out, Completion done) override {
+    store_->ScanPartition(req, out, std::move(done));
+  }
+  void Write(const WriteRequest& req, Completion done) override {
+    Status result;
+    store_->Write(req, [&result](Status status) { result = std::move(status); });
+    if (result.ok()) result = writes_.fetch_add(1) % 8 == 7 ? store_->CompactAll() : store_->Flush();
+    done(std::move(result));
+  }
+  Status EnsureTable(std::string_view tenant, const model::TableSpec& table) override {
+    return store_->EnsureTable(tenant, table);
+  }
+  Status Health() override { return store_->Health(); }
+
+ private:
+  std::unique_ptr<RocksStore> store_;
+  std::atomic<uint64_t> writes_{0};
+};
+
+OFS_INSTANTIATE_ONLINE_STORE_CONFORMANCE(
+    RocksStore,
+    StoreUnderTest{"Memtable",
+                   [](Clock* clock, const std::string& dir) -> std::unique_ptr<OnlineStore> {
+                     return OpenRocks(clock, dir);
+                   }},
+    StoreUnderTest{"TableFiles", [](Clock* clock, const std::string& dir) -> std::unique_ptr<OnlineStore> {
+                     std::unique_ptr<RocksStore> store = OpenRocks(clock, dir);
+                     if (store == nullptr) return nullptr;
+                     return std::make_unique<FlushingStore>(std::move(store));
+                   }});
+
+// ---- RocksDB-specific behaviour
+
+class RocksStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (std::filesystem::temp_directory_path() / "ofs-rocks-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    store_ = OpenRocks(&clock_, dir_);
+    ASSERT_NE(store_, nullptr);
+  }
+  void TearDown() override {
+    store_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+
+  // users: key BIGINT; value columns 2 (INT) and 3 (TEXT).
+  static model::TableSpec Users(int64_t ttl_seconds) {
+    return model::TableSpec{5,
+                            "users",
+                            {{1, "id", model::DataType::kBigint}},
+                            {{2, "a", model::DataType::kInt}, {3, "b", model::DataType::kText}},
+                            ttl_seconds};
+  }
+
+  // Writes rows [first, last), setting `columns` of row id to prefix + id.
+  Status WriteRange(const model::TableSpec& table, int64_t time, int first, int last,
+                    const std::vector<uint32_t>& columns, std::string_view prefix = "v") {
+    std::vector<std::string> keys, values;
+    for (int id = first; id < last; ++id) {
+      keys.push_back(Int64Value(id));
+      values.push_back(std::string(prefix) + std::to_string(id));
+    }
+    const std::vector<std::string_view> key_views(keys.begin(), keys.end());
+    std::vector<std::vector<Cell>> cells(keys.size());
+    std::vector<WriteRow> rows;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      for (uint32_t column : columns) cells[i].push_back(Cell{column, values[i]});
+      rows.push_back(WriteRow{std::span<const std::string_view>(&key_views[i], 1), cells[i]});
+    }
+    Status result;
+    store_->Write(WriteRequest{"t", &table, time, rows}, [&result](Status s) { result = std::move(s); });
+    return result;
+  }
+
+  // Reads rows [first, last): per row, the cells of columns 2 and 3 (nullopt rows when not found).
+  std::vector<std::optional<TestCells>> ReadRange(int first, int last) {
+    std::vector<std::string> keys;
+    for (int id = first; id < last; ++id) keys.push_back(Int64Value(id));
+    const std::vector<std::string_view> views(keys.begin(), keys.end());
+    const std::vector<uint32_t> columns = {2, 3};
+    const model::TableSpec table = Users(0);
+    RowSet rows;
+    Status result;
+    store_->MultiGet(ReadRequest{"t", &table, views, columns}, &rows,
+                     [&result](Status s) { result = std::move(s); });
+    EXPECT_TRUE(result.ok()) << result.ToString();
+    std::vector<std::optional<TestCells>> out;
+    for (size_t r = 0; r < rows.rows(); ++r)
+      out.push_back(rows.found(r) ? std::optional(RowCells(rows, r)) : std::nullopt);
+    return out;
+  }
+
+  uint64_t StoredRows() {
+    Result<uint64_t> rows = store_->CountStoredRows("t");
+    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+    return rows.ok() ? *rows : 0;
+  }
+
+  ManualClock clock_{kStart};
+  std::string dir_;
+  std::unique_ptr<RocksStore> store_;
+};
+
+TEST_F(RocksStoreTest, CompactionDropsExpiredRowsAndKeepsLiveOnes) {
+  OFS_ASSERT_OK(WriteRange(Users(10), kStart, 0, 100, {2, 3}));   // expire at +10s
+  OFS_ASSERT_OK(WriteRange(Users(0), kStart, 100, 200, {2, 3}));  // never expire
+  OFS_ASSERT_OK(store_->Flush());
+  OFS_ASSERT_OK(WriteRange(Users(10), kStart, 200, 300, {2, 3}));
+  OFS_ASSERT_OK(WriteRange(Users(10), kStart + 8 * kSecond, 200, 300, {3}));  // column 3 lives to +18s
+
+  clock_.SetMicros(kStart + 9 * kSecond);
+  OFS_ASSERT_OK(store_->CompactAll());
+  EXPECT_EQ(StoredRows(), 300u) << "nothing has expired yet";
+
+  clock_.SetMicros(kStart + 12 * kSecond);
+  OFS_ASSERT_OK(store_->CompactAll());
+  EXPECT_EQ(StoredRows(), 200u);
+  const auto rows = ReadRange(0, 300);
+  for (int id = 0; id < 300; ++id) {
+    const std::string v = "v" + std::to_string(id);
+    if (id < 100) {
+      EXPECT_EQ(rows[id], std::nullopt) << id;
+    } else if (id < 200) {
+      EXPECT_EQ(rows[id], (TestCells{v, v})) << id;
+    } else {
+      EXPECT_EQ(rows[id], (TestCells{std::nullopt, v})) << id;
+    }
+  }
+
+  clock_.SetMicros(kStart + 18 * kSecond);
+  OFS_ASSERT_OK(store_->CompactAll());
+  EXPECT_EQ(StoredRows(), 100u);
+  EXPECT_EQ(ReadRange(150, 151)[0], (TestCells{"v150", "v150"}));
+}
+
+TEST_F(RocksStoreTest, CompactAllReclaimsRowsThatExpiredAsMergeOperands) {
+  OFS_ASSERT_OK(WriteRange(Users(10), kStart, 0, 100, {2, 3}));
+  OFS_ASSERT_OK(WriteRange(Users(10), kStart + 1, 0, 50, {3}));
+  clock_.SetMicros(kStart + 12 * kSecond);
+  EXPECT_EQ(StoredRows(), 100u);
+  OFS_ASSERT_OK(store_->CompactAll());
+  EXPECT_EQ(StoredRows(), 0u);
+}
+
+TEST_F(RocksStoreTest, ExpiredNewerCellKeepsHidingOlderCellThroughCompaction) {
+  // A newer cell that expires (TTL 10s) hides an older-timestamped, never-expiring cell that arrived later.
+  OFS_ASSERT_OK(WriteRange(Users(10), kStart + 100, 0, 1, {3}, "new"));
+  OFS_ASSERT_OK(store_->Flush());
+  OFS_ASSERT_OK(WriteRange(Users(0), kStart, 0, 1, {2, 3}, "old"));
+  EXPECT_EQ(ReadRange(0, 1)[0], (TestCells{"old0", "new0"}));
+  clock_.SetMicros(kStart + 20 * kSecond);
+  EXPECT_EQ(ReadRange(0, 1)[0], (TestCells{"old0", std::nullopt}));
+  OFS_ASSERT_OK(store_->CompactAll());
+  EXPECT_EQ(ReadRange(0, 1)[0], (TestCells{"old0", std::nullopt}));
+}
+
+TEST_F(RocksStoreTest, ReadsFromCompactedFilesFindHitsAndMisses) {
+  OFS_ASSERT_OK(WriteRange(Users(0), kStart, 0, 5000, {2, 3}));
+  OFS_ASSERT_OK(store_->CompactAll());
+  OFS_ASSERT_OK(WriteRange(Users(0), kStart + 1, 0, 5000, {3}));  // memtable operands over compacted values
+  const auto rows = ReadRange(-100, 5100);
+  for (int id = -100; id < 5100; ++id) {
+    const auto& row = rows[static_cast<size_t>(id + 100)];
+    if (id < 0 || id >= 5000) {
+      EXPECT_EQ(row, std::nullopt) << id;
+    } else {
+      const std::string v = "v" + std::to_string(id);
+      EXPECT_EQ(row, (TestCells{v, v})) << id;
+    }
+  }
+}
+
+TEST_F(RocksStoreTest, ReopenDiscoversTenantColumnFamilies) {
+  const model::TableSpec table = Users(0);
+  OFS_ASSERT_OK(store_->EnsureTable("empty-tenant", table));
+  OFS_ASSERT_OK(WriteRange(table, kStart, 0, 10, {2}));
+  store_.reset();
+  store_ = OpenRocks(&clock_, dir_);
+  ASSERT_NE(store_, nullptr);
+  EXPECT_EQ(StoredRows(), 10u);
+  Result<uint64_t> empty = store_->CountStoredRows("empty-tenant");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(*empty, 0u);
+  EXPECT_EQ(ReadRange(9, 10)[0], (TestCells{"v9", std::nullopt}));
+}
+
+TEST_F(RocksStoreTest, RejectsReservedColumnIdAndMalformedRequests) {
+  const model::TableSpec table = Users(0);
+  Status result;
+  const std::string key = Int64Value(1);
+  const std::string_view key_view = key;
+  const Cell marker{0, "x"};
+  const WriteRow row{std::span<const std::string_view>(&key_view, 1), std::span<const Cell>(&marker, 1)};
+  store_->Write(WriteRequest{"t", &table, kStart, std::span<const WriteRow>(&row, 1)},
+                [&result](Status s) { result = std::move(s); });
+  EXPECT_EQ(result.code(), ErrorCode::kInternal);
+
+  const WriteRow keyless{{}, {}};
+  store_->Write(WriteRequest{"t", &table, kStart, std::span<const WriteRow>(&keyless, 1)},
+                [&result](Status s) { result = std::move(s); });
+  EXPECT_EQ(result.code(), ErrorCode::kInternal);
+
+  RowSet rows;
+  store_->MultiGet(ReadRequest{"t", nullptr, {}, {}}, &rows, [&result](Status s) { result = std::move(s); });
+  EXPECT_EQ(result.code(), ErrorCode::kInternal);
+
+  ScanResult page;
+  store_->ScanPartition(ScanRequest{"t", &table, key, {}, "", 0}, &page,
+                        [&result](Status s) { result = std::move(s); });
+  EXPECT_EQ(result.code(), ErrorCode::kInternal);
+}
+
+TEST_F(RocksStoreTest, OpenFailuresAreStoreUnavailable) {
+  RocksStoreOptions options = TestOptions(&clock_, dir_ + "/missing");
+  options.create_if_missing = false;
+  Result<std::unique_ptr<RocksStore>> missing = RocksStore::Open(options);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), ErrorCode::kStoreUnavailable);
+  EXPECT_FALSE(missing.status().cause().empty());
+
+  Result<std::unique_ptr<RocksStore>> locked =
+      RocksStore::Open(TestOptions(&clock_, dir_));  // held by store_
+  ASSERT_FALSE(locked.ok());
+  EXPECT_EQ(locked.status().code(), ErrorCode::kStoreUnavailable);
+
+  Result<std::unique_ptr<RocksStore>> no_path = RocksStore::Open(RocksStoreOptions{});
+  EXPECT_EQ(no_path.status().code(), ErrorCode::kStoreUnavailable);
+}
+
+TEST_F(RocksStoreTest, HealthIsOk) { OFS_ASSERT_OK(store_->Health()); }
+
+}  // namespace
+}  // namespace ofs::storage

@@ -1,0 +1,196 @@
+#include "storage/rocksdb/row_codec.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace ofs::storage::rocks {
+namespace {
+
+constexpr int kMaxVarint32Bytes = 5;
+
+void AppendVarint32(uint32_t v, std::string* out) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7F) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+bool ReadVarint32(std::string_view* in, uint32_t* v) {
+  uint64_t result = 0;
+  for (int i = 0; i < kMaxVarint32Bytes && i < static_cast<int>(in->size()); ++i) {
+    const auto byte = static_cast<uint8_t>((*in)[static_cast<size_t>(i)]);
+    result |= static_cast<uint64_t>(byte & 0x7F) << (7 * i);
+    if ((byte & 0x80) == 0) {
+      if (result > std::numeric_limits<uint32_t>::max()) return false;
+      in->remove_prefix(static_cast<size_t>(i) + 1);
+      *v = static_cast<uint32_t>(result);
+      return true;
+    }
+  }
+  return false;
+}
+
+void AppendFixed64(int64_t v, std::string* out) {
+  auto u = static_cast<uint64_t>(v);
+  char bytes[8];
+  for (char& byte : bytes) {
+    byte = static_cast<char>(u & 0xFF);
+    u >>= 8;
+  }
+  out->append(bytes, sizeof(bytes));
+}
+
+bool ReadFixed64(std::string_view* in, int64_t* v) {
+  if (in->size() < 8) return false;
+  uint64_t u = 0;
+  for (size_t i = 8; i-- > 0;) u = (u << 8) | static_cast<uint8_t>((*in)[i]);
+  in->remove_prefix(8);
+  *v = static_cast<int64_t>(u);
+  return true;
+}
+
+// Never-expiring cells order after every expiring one.
+uint64_t ExpiryRank(int64_t expire_at) {
+  return expire_at == 0 ? std::numeric_limits<uint64_t>::max()
+                        : static_cast<uint64_t>(expire_at) ^ (uint64_t{1} << 63);
+}
+
+// Sorts by column id, then keeps the winner of each run of equal ids.
+void KeepWinners(std::vector<CellView>* cells) {
+  std::stable_sort(cells->begin(), cells->end(),
+                   [](const CellView& a, const CellView& b) { return a.column_id < b.column_id; });
+  size_t kept = 0;
+  for (const CellView& cell : *cells) {
+    if (kept > 0 && (*cells)[kept - 1].column_id == cell.column_id) {
+      if (Supersedes(cell, (*cells)[kept - 1])) (*cells)[kept - 1] = cell;
+    } else {
+      (*cells)[kept++] = cell;
+    }
+  }
+  cells->resize(kept);
+}
+
+}  // namespace
+
+bool Supersedes(const CellView& a, const CellView& b) {
+  if (a.write_time != b.write_time) return a.write_time > b.write_time;
+  if (const int c = a.value.compare(b.value); c != 0) return c > 0;
+  return ExpiryRank(a.expire_at) > ExpiryRank(b.expire_at);
+}
+
+bool RowReader::Next(CellView* cell) {
+  if (!ok_ || rest_.empty()) return false;
+  uint32_t length = 0;
+  ok_ = ReadVarint32(&rest_, &cell->column_id) && static_cast<int64_t>(cell->column_id) > last_column_ &&
+        ReadFixed64(&rest_, &cell->write_time) && ReadFixed64(&rest_, &cell->expire_at) &&
+        ReadVarint32(&rest_, &length) && length <= rest_.size();
+  if (!ok_) return false;
+  cell->value = rest_.substr(0, length);
+  rest_.remove_prefix(length);
+  last_column_ = cell->column_id;
+  return true;
+}
+
+void AppendCell(const CellView& cell, std::string* out) {
+  AppendVarint32(cell.column_id, out);
+  AppendFixed64(cell.write_time, out);
+  AppendFixed64(cell.expire_at, out);
+  AppendVarint32(static_cast<uint32_t>(cell.value.size()), out);
+  out->append(cell.value);
+}
+
+void EncodeWrittenRow(std::span<const Cell> cells, int64_t write_time, int64_t expire_at,
+                      std::vector<CellView>* scratch, std::string* out) {
+  scratch->clear();
+  scratch->push_back(CellView{kRowMarkerColumn, write_time, expire_at, {}});
+  for (const Cell& cell : cells)
+    scratch->push_back(CellView{cell.column_id, write_time, expire_at, cell.value});
+  KeepWinners(scratch);
+  for (const CellView& cell : *scratch) AppendCell(cell, out);
+}
+
+Status CheckCells(std::span<const Cell> cells) {
+  for (const Cell& cell : cells) {
+    if (cell.column_id == kRowMarkerColumn) {
+      return Status(ErrorCode::kInternal, "storage request breaks its contract",
+                    "column id 0 is reserved for the row marker");
+    }
+  }
+  return Status::Ok();
+}
+
+int64_t ExpireAt(int64_t write_time, int64_t ttl_seconds) {
+  if (ttl_seconds <= 0) return 0;
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  const int64_t ttl_micros = ttl_seconds > kMax / 1'000'000 ? kMax : ttl_seconds * 1'000'000;
+  const int64_t expire_at = write_time > kMax - ttl_micros ? kMax : write_time + ttl_micros;
+  return expire_at == 0 ? 1 : expire_at;  // 0 would mean "never"; 1 is expired at any real time
+}
+
+bool MergeRows(std::span<const std::string_view> rows, std::optional<int64_t> drop_expired_at,
+               std::string* out) {
+  std::vector<CellView> cells;
+  for (std::string_view row : rows) {
+    RowReader reader(row);
+    for (CellView cell; reader.Next(&cell);) cells.push_back(cell);
+    if (!reader.ok()) return false;
+  }
+  KeepWinners(&cells);
+  for (const CellView& cell : cells) {
+    if (!drop_expired_at || cell.LiveAt(*drop_expired_at)) AppendCell(cell, out);
+  }
+  return true;
+}
+
+std::optional<bool> RowLiveAt(std::string_view row, int64_t now_micros) {
+  RowReader reader(row);
+  bool live = false;
+  for (CellView cell; reader.Next(&cell);) live = live || cell.LiveAt(now_micros);
+  if (!reader.ok()) return std::nullopt;
+  return live;
+}
+
+void SelectColumns(std::span<const uint32_t> column_ids, size_t first_output,
+                   std::vector<ColumnSlot>* slots) {
+  slots->clear();
+  for (size_t i = 0; i < column_ids.size(); ++i)
+    slots->push_back(ColumnSlot{column_ids[i], first_output + i});
+  std::sort(slots->begin(), slots->end(),
+            [](const ColumnSlot& a, const ColumnSlot& b) { return a.column_id < b.column_id; });
+}
+
+bool CopyLiveCells(std::string_view row, std::span<const ColumnSlot> slots, int64_t now_micros,
+                   size_t row_index, RowSet* out, bool* live) {
+  *live = false;
+  RowReader reader(row);
+  auto slot = slots.begin();
+  for (CellView cell; reader.Next(&cell);) {
+    if (!cell.LiveAt(now_micros)) continue;
+    *live = true;
+    while (slot != slots.end() && slot->column_id < cell.column_id) ++slot;
+    // A column requested twice fills both outputs.
+    for (auto same = slot; same != slots.end() && same->column_id == cell.column_id; ++same) {
+      out->SetCell(row_index, same->output, cell.value);
+    }
+  }
+  return reader.ok();
+}
+
+ExpiryOutcome DropExpiredCells(std::string_view row, int64_t now_micros, std::string* out) {
+  out->clear();
+  RowReader reader(row);
+  bool dropped = false;
+  for (CellView cell; reader.Next(&cell);) {
+    if (cell.LiveAt(now_micros)) {
+      AppendCell(cell, out);
+    } else {
+      dropped = true;
+    }
+  }
+  if (!reader.ok()) return ExpiryOutcome::kMalformed;
+  if (out->empty()) return ExpiryOutcome::kNoLiveCell;
+  return dropped ? ExpiryOutcome::kRewritten : ExpiryOutcome::kUnchanged;
+}
+
+}  // namespace ofs::storage::rocks

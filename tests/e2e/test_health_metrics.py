@@ -1,0 +1,177 @@
+"""Health checks and Prometheus metrics on both ports.
+
+API.md sections covered: 3 (GET /health and GET /healthcheck -> {"status":"UP"}; GET /metrics in Prometheus
+text format), 4 (the admin port answers /health, /healthcheck and /metrics too), 7 (errors are counted by code).
+Metric names follow the suite's decisions: ofs_http_requests_total, ofs_http_request_duration_seconds (histogram),
+ofs_http_errors_total.
+"""
+
+import math
+from collections import defaultdict
+
+import pytest
+
+from e2e_support import Ofs, assert_error, assert_ok, make_basic, parse_metrics, uniq, write_ok
+
+REQUESTS = "ofs_http_requests_total"
+LATENCY = "ofs_http_request_duration_seconds"
+ERRORS = "ofs_http_errors_total"
+
+
+def _metrics(client):
+    r = client.get("/metrics")
+    assert r.status == 200, r.describe()
+    ctype = r.headers.get("content-type", "")
+    assert ctype.startswith("text/plain") or "openmetrics" in ctype, ctype
+    samples, types = parse_metrics(r.text)
+    return r.text, samples, types
+
+
+def _series(samples, name):
+    """labels(frozenset) -> value for one metric name."""
+    return {frozenset(labels.items()): value for n, labels, value in samples if n == name}
+
+
+def _deltas(before, after, name):
+    b, a = _series(before, name), _series(after, name)
+    return {k: v - b.get(k, 0.0) for k, v in a.items()}
+
+
+# ------------------------------------------------------------------------------------------------
+# health
+# ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/health", "/healthcheck"])
+@pytest.mark.parametrize("port_kind", ["serving", "admin"])
+def test_health_up(server, port_kind, path):
+    client = server.serving if port_kind == "serving" else server.admin
+    r = client.get(path)
+    assert r.status == 200, r.describe()
+    assert isinstance(r.body, dict), r.describe()
+    assert r.body.get("status") == "UP", r.describe()
+    assert "json" in r.headers.get("content-type", "")
+
+
+def test_health_ignores_body_and_query(server):
+    r = server.serving.get("/health", body={"anything": 1}, query={"x": "y"})
+    assert r.status == 200 and r.body.get("status") == "UP"
+
+
+# ------------------------------------------------------------------------------------------------
+# metrics
+# ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("port_kind", ["serving", "admin"])
+def test_metrics_exposition_format(server, port_kind):
+    client = server.serving if port_kind == "serving" else server.admin
+    client.get("/health")
+    client.get(f"/no/such/route/{uniq('m')}")  # make sure an error has been counted
+    text, samples, types = _metrics(client)
+    assert any(line.startswith(REQUESTS) for line in text.splitlines()), text[:2000]
+    assert any(line.startswith(LATENCY + "_bucket") for line in text.splitlines()), text[:2000]
+    assert any(line.startswith(ERRORS) for line in text.splitlines()), text[:2000]
+    assert types.get(REQUESTS) == "counter"
+    assert types.get(LATENCY) == "histogram"
+    assert types.get(ERRORS) == "counter"
+    for name, labels, value in samples:
+        assert not math.isnan(value), (name, labels)
+        if name.endswith("_total") or name.endswith("_count") or name.endswith("_bucket"):
+            assert value >= 0, (name, labels, value)
+
+
+def test_request_counter_per_route(server):
+    ofs = Ofs(server, "v1")
+    ent, grp = make_basic(ofs)
+    write_ok(ofs, grp, ["id", "label"], [[1, "m"]])
+    _, before, _ = _metrics(server.serving)
+    n = 7
+    for _ in range(n):
+        assert_ok(ofs.read(grp, ["label"], ["id"], [[1]]))
+    for _ in range(3):
+        write_ok(ofs, grp, ["id", "label"], [[1, "m"]])
+    _, after, _ = _metrics(server.serving)
+    deltas = _deltas(before, after, REQUESTS)
+    assert sum(deltas.values()) >= n + 3, deltas
+    # a series for the read route grew by the reads, a different one by the writes
+    read_series = [k for k, d in deltas.items() if d >= n and any("read" in v.lower() for _, v in k)]
+    write_series = [k for k, d in deltas.items() if d >= 3 and any("write" in v.lower() for _, v in k)]
+    assert read_series, f"no request counter series labelled with the read route grew by {n}: {deltas}"
+    assert write_series, f"no request counter series labelled with the write route grew by 3: {deltas}"
+    assert set(read_series).isdisjoint(write_series)
+
+
+def test_latency_histogram_observes_requests(server):
+    ofs = Ofs(server, "v1")
+    ent, grp = make_basic(ofs)
+    _, before, _ = _metrics(server.serving)
+    for _ in range(5):
+        assert_ok(ofs.read(grp, ["label"], ["id"], [[1]]))
+    _, after, _ = _metrics(server.serving)
+    counts = _deltas(before, after, LATENCY + "_count")
+    assert sum(counts.values()) >= 5, counts
+    sums = _series(after, LATENCY + "_sum")
+    assert sums and all(v >= 0 for v in sums.values())
+
+
+@pytest.mark.parametrize("port_kind", ["serving", "admin"])
+def test_latency_histogram_well_formed(server, port_kind):
+    client = server.serving if port_kind == "serving" else server.admin
+    client.get("/health")
+    _, samples, _ = _metrics(client)
+    buckets = defaultdict(list)
+    counts = {}
+    for name, labels, value in samples:
+        rest = frozenset((k, v) for k, v in labels.items() if k != "le")
+        if name == LATENCY + "_bucket":
+            le = labels["le"]
+            buckets[rest].append((math.inf if le in ("+Inf", "Inf") else float(le), value))
+        elif name == LATENCY + "_count":
+            counts[rest] = value
+    assert buckets, "no latency buckets"
+    for key, bs in buckets.items():
+        bs.sort()
+        values = [v for _, v in bs]
+        assert values == sorted(values), f"buckets not cumulative for {dict(key)}: {bs}"
+        assert bs[-1][0] == math.inf, f"no +Inf bucket for {dict(key)}"
+        assert key in counts and counts[key] == bs[-1][1], f"+Inf bucket != _count for {dict(key)}"
+        assert len(bs) >= 5, f"too few buckets to be useful for {dict(key)}"
+
+
+def test_errors_counted_by_code(server):
+    v1 = Ofs(server, "v1")
+    _, before, _ = _metrics(server.serving)
+    for _ in range(3):
+        assert_error(v1.read(uniq("no_group"), ["x"], ["id"], [[1]]), 404, "FEATURE-GROUP-NOT-FOUND-EXCEPTION")
+    for _ in range(2):
+        assert_error(server.serving.post("/v1/feature-group/write", "{bad json"), 400, "INVALID_REQUEST")
+    _, after, _ = _metrics(server.serving)
+    deltas = _deltas(before, after, ERRORS)
+
+    def grew(code, n):
+        return sum(d for k, d in deltas.items() if any(v == code for _, v in k)) >= n
+
+    assert grew("FEATURE-GROUP-NOT-FOUND-EXCEPTION", 3), deltas
+    assert grew("INVALID_REQUEST", 2), deltas
+
+
+def test_admin_port_counts_admin_requests(server):
+    v1 = Ofs(server, "v1")
+    ent, grp = make_basic(v1)
+    _, before, _ = _metrics(server.admin)
+    for _ in range(4):
+        assert_ok(v1.entity_meta(ent))
+    assert_error(v1.entity_meta(uniq("nope")), 404, "ENTITY-NOT-FOUND-EXCEPTION")
+    _, after, _ = _metrics(server.admin)
+    assert sum(_deltas(before, after, REQUESTS).values()) >= 5
+    deltas = _deltas(before, after, ERRORS)
+    assert sum(d for k, d in deltas.items() if any(v == "ENTITY-NOT-FOUND-EXCEPTION" for _, v in k)) >= 1, deltas
+
+
+def test_metrics_do_not_explode_with_unknown_paths(server):
+    """Unknown paths must not each create a new series (label cardinality stays bounded)."""
+    _, before, _ = _metrics(server.serving)
+    for i in range(30):
+        server.serving.get(f"/random/{uniq('path')}/{i}")
+    _, after, _ = _metrics(server.serving)
+    new_series = set(_series(after, REQUESTS)) - set(_series(before, REQUESTS))
+    assert len(new_series) <= 3, f"{len(new_series)} new request series for 30 distinct unknown paths"
