@@ -80,14 +80,23 @@ class AdminRoutesTest : public testing::Test {
     Reply reply{response.status, response.body, {}};
     auto parsed = parsers_.emplace_back(std::make_unique<simdjson::dom::parser>())->parse(reply.body);
     EXPECT_FALSE(parsed.error()) << reply.body;
-    if (!parsed.error()) reply.json = parsed.value();
+    if (!parsed.error()) {
+      EXPECT_FALSE(parsed.get(reply.json));
+    }
     return reply;
   }
 
   // Asserts 200 and returns the "data" payload.
   simdjson::dom::element Ok(const Reply& reply) {
     EXPECT_EQ(reply.status, 200) << reply.body;
-    return reply.json["data"].value();
+    simdjson::dom::element data;
+    EXPECT_FALSE(reply.json["data"].get(data)) << reply.body;
+    return data;
+  }
+  simdjson::dom::array ArrOk(const Reply& reply) {
+    simdjson::dom::array a;
+    EXPECT_FALSE(Ok(reply).get(a)) << reply.body;
+    return a;
   }
   // Asserts the error envelope with `code`.
   void Error(const Reply& reply, int status, std::string_view code) {
@@ -138,7 +147,28 @@ class AdminRoutesTest : public testing::Test {
   std::vector<std::unique_ptr<simdjson::dom::parser>> parsers_;
 };
 
-std::string_view Str(simdjson::dom::element e) { return std::string_view(e); }
+// Non-throwing accessors (OFS builds simdjson without exceptions); a type mismatch fails the test.
+using Element = simdjson::simdjson_result<simdjson::dom::element>;
+std::string_view Str(Element e) {
+  std::string_view s;
+  EXPECT_FALSE(e.get(s));
+  return s;
+}
+int64_t Int(Element e) {
+  int64_t v = 0;
+  EXPECT_FALSE(e.get(v));
+  return v;
+}
+std::string Json(Element e) {
+  simdjson::dom::element element;
+  EXPECT_FALSE(e.get(element));
+  return simdjson::to_string(element);
+}
+simdjson::dom::array Arr(Element e) {
+  simdjson::dom::array a;
+  EXPECT_FALSE(e.get(a));
+  return a;
+}
 
 TEST_F(AdminRoutesTest, EntityCreatePreparesStorageAndReadsOnBothFaces) {
   CreateEntity();
@@ -149,9 +179,9 @@ TEST_F(AdminRoutesTest, EntityCreatePreparesStorageAndReadsOnBothFaces) {
   simdjson::dom::element meta = Ok(v1);
   EXPECT_EQ(Str(meta["name"]), "user");
   EXPECT_EQ(Str(meta["state"]), "LIVE");
-  EXPECT_EQ(int64_t(meta["createdAt"]), 1'700'000'000'000);
+  EXPECT_EQ(Int(meta["createdAt"]), 1'700'000'000'000);
   simdjson::dom::element only = Ok(Send(Method::kGet, "/entity?name=user"));
-  EXPECT_EQ(simdjson::to_string(only), R"({"entity":)" + simdjson::to_string(meta["entity"]) + "}");
+  EXPECT_EQ(simdjson::to_string(only), R"({"entity":)" + Json(meta["entity"]) + "}");
 
   Ok(Send(
       Method::kPost, "/entity/register",
@@ -196,7 +226,7 @@ TEST_F(AdminRoutesTest, GroupCreateUpgradeSchemaAndVersions) {
             R"("primaryKeys":["id"],"version":"v1","featureGroupType":"ONLINE"})");
   simdjson::dom::element versions = Ok(Send(Method::kGet, "/v1/feature-group/stats/versions"));
   EXPECT_EQ(Str(versions["latestVersion"]), "v2");
-  EXPECT_EQ(simdjson::dom::array(versions["versions"]).size(), 2u);
+  EXPECT_EQ(Arr(versions["versions"]).size(), 2u);
   simdjson::dom::element head = Ok(Send(Method::kGet, "/feature-group/version?name=STATS"));
   EXPECT_EQ(Str(head["version"]["latestVersion"]), "v2");
   simdjson::dom::element only = Ok(Send(Method::kGet, "/feature-group?name=stats&version=v1"));
@@ -227,7 +257,7 @@ TEST_F(AdminRoutesTest, TtlIsTheEntitys) {
   CreateGroup("stats", "false", R"(, "tenant": {"read": "r1", "write": "w1"})");
   simdjson::dom::element meta = Ok(Send(Method::kPut, "/v1/feature-group/stats/ttl", R"({"ttl": 3600})"));
   EXPECT_EQ(Str(meta["name"]), "user");
-  EXPECT_EQ(int64_t(meta["entity"]["ttl"]), 3600);
+  EXPECT_EQ(Int(meta["entity"]["ttl"]), 3600);
   EXPECT_EQ(online_.last_ttl, 3600);
   Error(Send(Method::kPut, "/feature-group/ttl", R"({"name": "stats", "ttl": -1})"), 400, "INVALID_REQUEST");
   Error(Send(Method::kPut, "/feature-group/ttl", R"({"name": "nope", "ttl": 1})"), 404,
@@ -249,7 +279,7 @@ TEST_F(AdminRoutesTest, Tenants) {
             simdjson::to_string(set));
   EXPECT_EQ(simdjson::to_string(Ok(Send(Method::kGet, "/tenant/list"))), R"(["c1","default-tenant","r1"])");
   simdjson::dom::array on_r1 =
-      Ok(Send(Method::kGet, "/tenant/feature-group/all?tenant-name=r1&tenant-type=READ"));
+      ArrOk(Send(Method::kGet, "/tenant/feature-group/all?tenant-name=r1&tenant-type=READ"));
   ASSERT_EQ(on_r1.size(), 1u);
   EXPECT_EQ(Str(on_r1.at(0)["name"]), "a");
   Error(Send(Method::kGet, "/tenant/feature-group/all?tenant-name=r1&tenant-type=sideways"), 400,
@@ -258,7 +288,7 @@ TEST_F(AdminRoutesTest, Tenants) {
   simdjson::dom::element moved =
       Ok(Send(Method::kPut, "/tenant/all",
               R"({"tenantType": "read", "currentTenant": "default-tenant", "newTenant": "r2"})"));
-  EXPECT_EQ(int64_t(moved["updated"]), 1);
+  EXPECT_EQ(Int(moved["updated"]), 1);
   EXPECT_EQ(online_.ensured.back(), (std::pair<std::string, std::string>{"r2", "user"}));
   Error(Send(Method::kPut, "/tenant/all", R"({"tenantType": "read"})"), 400, "INVALID_REQUEST");
   Error(Send(Method::kGet, "/v1/tenant?name=nope"), 404, "FEATURE-GROUP-NOT-FOUND-EXCEPTION");
@@ -269,14 +299,14 @@ TEST_F(AdminRoutesTest, Search) {
   CreateEntity("item");
   CreateGroup("stats");
   simdjson::dom::element all = Ok(Send(Method::kGet, "/v1/search?q=us"));
-  EXPECT_EQ(simdjson::dom::array(all["entities"]).size(), 1u);
-  EXPECT_EQ(simdjson::dom::array(all["featureGroups"]).size(), 0u);
+  EXPECT_EQ(Arr(all["entities"]).size(), 1u);
+  EXPECT_EQ(Arr(all["featureGroups"]).size(), 0u);
   simdjson::dom::element groups = Ok(Send(Method::kGet, "/v1/search?kind=feature-group&tags=x,core"));
   EXPECT_TRUE(groups["entities"].error());
   Error(Send(Method::kGet, "/v1/search?kind=table"), 400, "INVALID_REQUEST");
   Error(Send(Method::kGet, "/v1/search?limit=-1"), 400, "INVALID_REQUEST");
-  simdjson::dom::array entities = Ok(Send(Method::kPost, "/search/entities?page-size=1&page-offset=1",
-                                          R"({"searchPattern": "", "tags": ["core"]})"));
+  simdjson::dom::array entities = ArrOk(Send(Method::kPost, "/search/entities?page-size=1&page-offset=1",
+                                             R"({"searchPattern": "", "tags": ["core"]})"));
   EXPECT_EQ(entities.size(), 1u);
   Error(Send(Method::kGet, "/search/feature-groups", R"({"tags": "core"})"), 400,
         "SEARCH-FEATURE-GROUP-REQUEST-EXCEPTION");
@@ -289,13 +319,13 @@ TEST_F(AdminRoutesTest, CatalogDumps) {
   CreateEntity();
   CreateGroup();
   simdjson::dom::element catalog = Ok(Send(Method::kGet, "/v1/catalog"));
-  EXPECT_EQ(simdjson::dom::array(catalog["entities"]).size(), 1u);
-  EXPECT_EQ(simdjson::dom::array(catalog["featureGroups"]).size(), 1u);
-  EXPECT_EQ(simdjson::dom::array(catalog["versions"]).size(), 1u);
+  EXPECT_EQ(Arr(catalog["entities"]).size(), 1u);
+  EXPECT_EQ(Arr(catalog["featureGroups"]).size(), 1u);
+  EXPECT_EQ(Arr(catalog["versions"]).size(), 1u);
 
   std::string plain(
       Str(Ok(Send(Method::kGet, "/feature-group/all", "", {{"compressed-response", "false"}}))));
-  EXPECT_EQ(plain, R"({"featureGroups":)" + simdjson::to_string(catalog["featureGroups"]) + "}");
+  EXPECT_EQ(plain, R"({"featureGroups":)" + Json(catalog["featureGroups"]) + "}");
   EXPECT_EQ(Inflate(Str(Ok(Send(Method::kGet, "/feature-group/all")))), plain);
   std::string later = Inflate(Str(Ok(Send(Method::kGet, "/entity/all-updated?timestamp=1800000000000"))));
   EXPECT_EQ(later, R"({"entities":[]})");
@@ -311,11 +341,11 @@ TEST_F(AdminRoutesTest, RunsNewestFirst) {
   Ok(Send(
       Method::kPost, "/feature-group/run-data",
       R"({"name": "stats", "version": "v1", "runId": "r2", "errorMessage": "boom", "status": "FAILED"})"));
-  simdjson::dom::array runs = Ok(Send(Method::kGet, "/v1/feature-group/stats/runs"));
+  simdjson::dom::array runs = ArrOk(Send(Method::kGet, "/v1/feature-group/stats/runs"));
   ASSERT_EQ(runs.size(), 2u);
   EXPECT_EQ(Str(runs.at(0)["runId"]), "r2");
   EXPECT_TRUE(runs.at(0)["sampleData"].error());  // none sent: omitted
-  EXPECT_EQ(simdjson::to_string(runs.at(1)),
+  EXPECT_EQ(Json(runs.at(1)),
             R"({"featureGroupName":"stats","featureGroupVersion":"v1","runId":"r1","timeTaken":5,"count":2,)"
             R"("sampleData":[{"id":1}],"errorMessage":"","status":"SUCCESS","createdAt":1700000000002})");
   Error(Send(Method::kGet, "/feature-group/run-data?name=nope"), 404, "FEATURE-GROUP-NOT-FOUND-EXCEPTION");

@@ -50,7 +50,7 @@ TEST(JsonRead, ScalarsKeepRawTokens) {
   for (auto element : array) {
     codec::JsonScalar scalar;
     std::string_view raw;
-    ASSERT_TRUE(ReadScalar(element.value(), &scalar, &raw).ok());
+    ASSERT_TRUE(ReadScalar(element, &scalar, &raw).ok());
     seen.emplace_back(scalar.kind, std::string(raw));
   }
   ASSERT_EQ(seen.size(), 6u);

@@ -71,13 +71,13 @@ Status IterateArray(std::string_view json, int slot, od::document* doc, od::arra
   return IterateRoot(json, slot, doc, out, shape_code, what);
 }
 
-Status ReadString(od::value value, std::string_view* out, ErrorCode shape_code, std::string_view what) {
+Status ReadString(JsonValue value, std::string_view* out, ErrorCode shape_code, std::string_view what) {
   auto error = value.get_string().get(*out);
   if (error) return JsonError(error, shape_code, std::string(what) + " (expected a string)");
   return Status::Ok();
 }
 
-Status ReadOptionalString(od::value value, std::string_view* out, bool* present, ErrorCode shape_code,
+Status ReadOptionalString(JsonValue value, std::string_view* out, bool* present, ErrorCode shape_code,
                           std::string_view what) {
   bool is_null = false;
   auto error = value.is_null().get(is_null);
@@ -91,7 +91,7 @@ Status ReadOptionalString(od::value value, std::string_view* out, bool* present,
   return ReadString(value, out, shape_code, what);
 }
 
-Status ReadInt64(od::value value, int64_t* out, ErrorCode shape_code, std::string_view what) {
+Status ReadInt64(JsonValue value, int64_t* out, ErrorCode shape_code, std::string_view what) {
   auto error = value.get_int64().get(*out);
   if (error) {
     // Accept integers sent as strings ("42"), as the Darwin clients sometimes do.
@@ -103,13 +103,13 @@ Status ReadInt64(od::value value, int64_t* out, ErrorCode shape_code, std::strin
   return Status::Ok();
 }
 
-Status ReadBool(od::value value, bool* out, ErrorCode shape_code, std::string_view what) {
+Status ReadBool(JsonValue value, bool* out, ErrorCode shape_code, std::string_view what) {
   auto error = value.get_bool().get(*out);
   if (error) return JsonError(error, shape_code, std::string(what) + " (expected a boolean)");
   return Status::Ok();
 }
 
-Status ReadStringArray(od::value value, std::vector<std::string_view>* out, ErrorCode shape_code,
+Status ReadStringArray(JsonValue value, std::vector<std::string_view>* out, ErrorCode shape_code,
                        std::string_view what) {
   od::array array;
   auto error = value.get_array().get(array);
@@ -123,7 +123,7 @@ Status ReadStringArray(od::value value, std::vector<std::string_view>* out, Erro
   return Status::Ok();
 }
 
-Status ReadRawContainer(od::value value, std::string_view* out, ErrorCode shape_code, std::string_view what) {
+Status ReadRawContainer(JsonValue value, std::string_view* out, ErrorCode shape_code, std::string_view what) {
   od::json_type type;
   auto error = value.type().get(type);
   if (error) return JsonError(error, shape_code, what);
@@ -142,7 +142,19 @@ Status ReadRawContainer(od::value value, std::string_view* out, ErrorCode shape_
   return Status::Ok();
 }
 
-Status ReadScalar(od::value value, codec::JsonScalar* out, std::string_view* raw) {
+namespace {
+
+Status RawToken(JsonValue& value, std::string_view* raw) {
+  std::string_view token;
+  auto error = value.raw_json_token().get(token);
+  if (error) return JsonError(error, ErrorCode::kInvalidRequest, "value");
+  *raw = TrimJsonWhitespace(token);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ReadScalar(JsonValue value, codec::JsonScalar* out, std::string_view* raw) {
   od::json_type type;
   auto error = value.type().get(type);
   if (error) return JsonError(error, ErrorCode::kInvalidRequest, "value");
@@ -155,22 +167,21 @@ Status ReadScalar(od::value value, codec::JsonScalar* out, std::string_view* raw
                                      : Status::Ok();
     case od::json_type::boolean: {
       bool b = false;
-      *raw = TrimJsonWhitespace(value.raw_json_token());
+      OFS_RETURN_IF_ERROR(RawToken(value, raw));
       error = value.get_bool().get(b);
       if (error) return JsonError(error, ErrorCode::kInvalidRequest, "value");
       *out = codec::JsonScalar::Bool(b);
       return Status::Ok();
     }
     case od::json_type::number: {
-      std::string_view token = TrimJsonWhitespace(value.raw_json_token());
-      *raw = token;
-      *out = codec::JsonScalar::Number(token);
+      OFS_RETURN_IF_ERROR(RawToken(value, raw));
+      *out = codec::JsonScalar::Number(*raw);
       // The codec validates the token's grammar for the target type; On-Demand skips the unconsumed
       // value when iteration moves on.
       return Status::Ok();
     }
     case od::json_type::string: {
-      *raw = TrimJsonWhitespace(value.raw_json_token());
+      OFS_RETURN_IF_ERROR(RawToken(value, raw));
       std::string_view s;
       error = value.get_string().get(s);
       if (error) return JsonError(error, ErrorCode::kInvalidRequest, "string");

@@ -21,6 +21,9 @@
 namespace ofs::api {
 
 namespace od = simdjson::ondemand;
+// A value as iteration yields it: errors (malformed JSON found lazily) travel inside it and surface as a
+// Status from the readers below. OFS builds with SIMDJSON_EXCEPTIONS=0, so nothing here can throw.
+using JsonValue = simdjson::simdjson_result<od::value>;
 
 inline constexpr int kParserSlots = 5;
 
@@ -40,20 +43,47 @@ Status IterateArray(std::string_view json, int slot, od::document* doc, od::arra
                     std::string_view what);
 
 // Field readers. `what` names the field in error messages.
-Status ReadString(od::value value, std::string_view* out, ErrorCode shape_code, std::string_view what);
+Status ReadString(JsonValue value, std::string_view* out, ErrorCode shape_code, std::string_view what);
 // A string or null (null -> empty view and *present = false).
-Status ReadOptionalString(od::value value, std::string_view* out, bool* present, ErrorCode shape_code,
+Status ReadOptionalString(JsonValue value, std::string_view* out, bool* present, ErrorCode shape_code,
                           std::string_view what);
-Status ReadInt64(od::value value, int64_t* out, ErrorCode shape_code, std::string_view what);
-Status ReadBool(od::value value, bool* out, ErrorCode shape_code, std::string_view what);
-Status ReadStringArray(od::value value, std::vector<std::string_view>* out, ErrorCode shape_code,
+Status ReadInt64(JsonValue value, int64_t* out, ErrorCode shape_code, std::string_view what);
+Status ReadBool(JsonValue value, bool* out, ErrorCode shape_code, std::string_view what);
+Status ReadStringArray(JsonValue value, std::vector<std::string_view>* out, ErrorCode shape_code,
                        std::string_view what);
 // The raw JSON text of an array or object value (a span of the parsed buffer).
-Status ReadRawContainer(od::value value, std::string_view* out, ErrorCode shape_code, std::string_view what);
+Status ReadRawContainer(JsonValue value, std::string_view* out, ErrorCode shape_code, std::string_view what);
 
 // Converts a scalar to the codec's library-independent form. Objects/arrays give Kind::kOther.
 // `raw` receives the value's raw JSON text (strings keep their quotes and escapes) for echoing.
-Status ReadScalar(od::value value, codec::JsonScalar* out, std::string_view* raw);
+Status ReadScalar(JsonValue value, codec::JsonScalar* out, std::string_view* raw);
+
+// The same readers for a value already extracted from its result (e.g. with `.get(value)`).
+inline Status ReadString(od::value value, std::string_view* out, ErrorCode shape_code,
+                         std::string_view what) {
+  return ReadString(JsonValue(std::move(value)), out, shape_code, what);
+}
+inline Status ReadOptionalString(od::value value, std::string_view* out, bool* present, ErrorCode shape_code,
+                                 std::string_view what) {
+  return ReadOptionalString(JsonValue(std::move(value)), out, present, shape_code, what);
+}
+inline Status ReadInt64(od::value value, int64_t* out, ErrorCode shape_code, std::string_view what) {
+  return ReadInt64(JsonValue(std::move(value)), out, shape_code, what);
+}
+inline Status ReadBool(od::value value, bool* out, ErrorCode shape_code, std::string_view what) {
+  return ReadBool(JsonValue(std::move(value)), out, shape_code, what);
+}
+inline Status ReadStringArray(od::value value, std::vector<std::string_view>* out, ErrorCode shape_code,
+                              std::string_view what) {
+  return ReadStringArray(JsonValue(std::move(value)), out, shape_code, what);
+}
+inline Status ReadRawContainer(od::value value, std::string_view* out, ErrorCode shape_code,
+                               std::string_view what) {
+  return ReadRawContainer(JsonValue(std::move(value)), out, shape_code, what);
+}
+inline Status ReadScalar(od::value value, codec::JsonScalar* out, std::string_view* raw) {
+  return ReadScalar(JsonValue(std::move(value)), out, raw);
+}
 
 // Text with trailing JSON whitespace removed (raw tokens may carry it).
 std::string_view TrimJsonWhitespace(std::string_view s);

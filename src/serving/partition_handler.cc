@@ -50,7 +50,7 @@ Status ParseColumns(std::string_view json, const catalog::GroupEntry& group, Par
   const size_t width = group.entity->table.key_columns.size();
   for (auto element : array) {
     std::string_view name;
-    OFS_RETURN_IF_ERROR(api::ReadString(element.value(), &name, kRequestError, "featureColumns"));
+    OFS_RETURN_IF_ERROR(api::ReadString(element, &name, kRequestError, "featureColumns"));
     const catalog::ResolvedColumn* column = group.Find(name);
     if (column == nullptr) {
       return Status(kSchemaError, "unknown column '" + std::string(name) + "' in featureColumns");
@@ -93,7 +93,7 @@ Status ParsePartitionKey(std::string_view json, const catalog::GroupEntry& group
       for (auto element : array) {
         codec::JsonScalar scalar;
         std::string_view raw;
-        OFS_RETURN_IF_ERROR(api::ReadScalar(element.value(), &scalar, &raw));
+        OFS_RETURN_IF_ERROR(api::ReadScalar(element, &scalar, &raw));
         if (values++ == 0) {
           Status converted = codec::AppendValue(partition_column.type, scalar, &s.partition_key);
           if (!converted.ok()) {

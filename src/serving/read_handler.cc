@@ -65,7 +65,7 @@ Status ParseColumns(std::string_view json, const catalog::GroupEntry& group, Rea
   OFS_RETURN_IF_ERROR(api::IterateArray(json, 2, &doc, &array, kRequestError, "featureColumns"));
   for (auto element : array) {
     std::string_view name;
-    OFS_RETURN_IF_ERROR(api::ReadString(element.value(), &name, kRequestError, "featureColumns"));
+    OFS_RETURN_IF_ERROR(api::ReadString(element, &name, kRequestError, "featureColumns"));
     const catalog::ResolvedColumn* column = group.Find(name);
     if (column == nullptr) {
       return Status(kSchemaError, "unknown column '" + std::string(name) + "' in featureColumns",
@@ -134,7 +134,7 @@ Status ParseKeyRows(std::string_view json, const catalog::GroupEntry& group, siz
     for (auto element : row) {
       codec::JsonScalar scalar;
       std::string_view raw;
-      OFS_RETURN_IF_ERROR(api::ReadScalar(element.value(), &scalar, &raw));
+      OFS_RETURN_IF_ERROR(api::ReadScalar(element, &scalar, &raw));
       if (col > 0) s.echo.push_back(',');
       s.echo.append(raw);
       if (col < width) {

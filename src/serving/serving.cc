@@ -56,7 +56,7 @@ Status ForEachBatch(const ServingDeps& deps, std::string_view body, ErrorCode co
         return Status(code, "too many batches (limit " + std::to_string(deps.limits.max_batches) + ")");
       }
       std::string_view batch;
-      OFS_RETURN_IF_ERROR(api::ReadRawContainer(element.value(), &batch, code, "batches[]"));
+      OFS_RETURN_IF_ERROR(api::ReadRawContainer(element, &batch, code, "batches[]"));
       each(batch);
     }
   }

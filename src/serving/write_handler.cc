@@ -106,7 +106,7 @@ Status ParseRow(api::od::array row, size_t row_index, const catalog::GroupEntry&
   for (auto element : row) {
     codec::JsonScalar scalar;
     std::string_view raw;
-    OFS_RETURN_IF_ERROR(api::ReadScalar(element.value(), &scalar, &raw));
+    OFS_RETURN_IF_ERROR(api::ReadScalar(element, &scalar, &raw));
     if (col > 0) s.echo.push_back(',');
     s.echo.append(raw);
     if (col < s.columns.size() && *accepted) {

@@ -1,0 +1,105 @@
+#include "config.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
+
+namespace ofs::app {
+namespace {
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    for (const char* name : {"OFS_PORT", "OFS_DATA_DIR", "OFS_SYNC_WRITES"}) unsetenv(name);
+    std::filesystem::remove(path_);
+  }
+
+  Result<Config> Resolve(std::vector<std::string> args) {
+    CLI::App app{"test"};
+    Config flags;
+    AddFlags(&app, &flags);
+    std::vector<const char*> argv{"ofs"};
+    for (const auto& a : args) argv.push_back(a.c_str());
+    app.parse(static_cast<int>(argv.size()), argv.data());
+    return ResolveConfig(app, flags);
+  }
+
+  std::string WriteToml(const std::string& text) {
+    std::ofstream(path_) << text;
+    return path_;
+  }
+
+  std::string path_ =
+      (std::filesystem::temp_directory_path() / ("ofs-config-" + std::to_string(getpid()) + ".toml"))
+          .string();
+};
+
+TEST_F(ConfigTest, DefaultsWithoutAnything) {
+  auto config = Resolve({});
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->port, 8080);
+  EXPECT_EQ(config->admin_port, 8081);
+  EXPECT_EQ(config->data_dir, "./data");
+  EXPECT_TRUE(config->sync_writes);
+  EXPECT_TRUE(config->tokens.empty());
+}
+
+TEST_F(ConfigTest, PrecedenceFileThenEnvironmentThenFlags) {
+  std::string file = WriteToml("data_dir = \"/from/file\"\n[http]\nport = 9000\nadmin_port = 9001\n");
+  setenv("OFS_PORT", "9100", 1);
+  auto config = Resolve({"--config", file});
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->data_dir, "/from/file");
+  EXPECT_EQ(config->port, 9100);  // environment beats the file
+  EXPECT_EQ(config->admin_port, 9001);
+  config = Resolve({"--config", file, "--port", "9200"});
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->port, 9200);  // flags beat the environment
+}
+
+TEST_F(ConfigTest, InvalidValuesNameTheSetting) {
+  auto config = Resolve({"--port", "70000"});
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("http.port"), std::string_view::npos);
+  setenv("OFS_SYNC_WRITES", "maybe", 1);
+  config = Resolve({});
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("OFS_SYNC_WRITES"), std::string_view::npos);
+  unsetenv("OFS_SYNC_WRITES");
+  EXPECT_FALSE(Resolve({"--port", "9000", "--admin-port", "9000"}).ok());
+  EXPECT_FALSE(Resolve({"--log-level", "loud"}).ok());
+}
+
+TEST_F(ConfigTest, UnknownTomlKeysAreRefused) {
+  auto config = Resolve({"--config", WriteToml("[http]\nprot = 1\n")});
+  ASSERT_FALSE(config.ok());
+  EXPECT_NE(config.status().message().find("http.prot"), std::string_view::npos);
+  EXPECT_FALSE(Resolve({"--config", WriteToml("port = [")}).ok());
+  EXPECT_FALSE(Resolve({"--config", "/nonexistent/ofs.toml"}).ok());
+}
+
+TEST_F(ConfigTest, AuthTokens) {
+  auto config = Resolve({"--config", WriteToml(R"([auth]
+tokens = [ { token = "a", roles = ["admin", "reader"] }, { token = "r", roles = ["reader"], tenants = ["t1"] } ]
+)")});
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  ASSERT_EQ(config->tokens.size(), 2u);
+  EXPECT_EQ(config->tokens[0].roles.size(), 2u);
+  EXPECT_EQ(config->tokens[1].tenants, std::vector<std::string>{"t1"});
+  EXPECT_FALSE(
+      Resolve({"--config", WriteToml("[auth]\ntokens = [ { token = \"a\", roles = [\"root\"] } ]\n")}).ok());
+  EXPECT_FALSE(Resolve({"--config", WriteToml("[auth]\ntokens = [ { roles = [\"admin\"] } ]\n")}).ok());
+}
+
+TEST_F(ConfigTest, TemplateParsesBackToTheDefaults) {
+  auto config = Resolve({"--config", WriteToml(ConfigTemplate())});
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ(config->port, 8080);
+  EXPECT_EQ(config->block_cache_mb, 256);
+}
+
+}  // namespace
+}  // namespace ofs::app
