@@ -2,6 +2,9 @@
 
 #include <string>
 
+#include "base/strings.h"
+#include "serving/handlers.h"
+
 namespace ofs::serving {
 
 Result<const catalog::GroupEntry*> ResolveGroup(const catalog::Snapshot& snapshot, std::string_view name,
@@ -33,6 +36,21 @@ Result<const catalog::GroupEntry*> ResolveGroup(const catalog::Snapshot& snapsho
         "feature group " + group->meta.name + " " + group->meta.version + " is ARCHIVED");
   }
   return group;
+}
+
+Status ReadGroupRefField(std::string_view key, api::JsonValue value, ErrorCode code, GroupRef* ref,
+                         bool* handled) {
+  *handled = true;
+  if (EqualsIgnoreCase(key, "featureGroupName")) {
+    ref->has_name = true;
+    return api::ReadString(std::move(value), &ref->name, code, "featureGroupName");
+  }
+  if (EqualsIgnoreCase(key, "featureGroupVersion")) {
+    bool present = false;
+    return api::ReadOptionalString(std::move(value), &ref->version, &present, code, "featureGroupVersion");
+  }
+  *handled = false;
+  return Status::Ok();
 }
 
 }  // namespace ofs::serving

@@ -3,9 +3,12 @@
 // (the body, or one batch of a multi-request) and appends its payload to `out`; errors are returned
 // without partial output being meaningful (callers truncate).
 
+#include <chrono>
+#include <cstdint>
 #include <string_view>
 
 #include "api/endpoint.h"
+#include "api/json_read.h"
 #include "codec/json_writer.h"
 #include "serving/serving.h"
 
@@ -21,6 +24,25 @@ Status ReadPartition(const ServingDeps& deps, const api::Call& call, const catal
 Status WriteOne(const ServingDeps& deps, const api::Call& call, const catalog::Snapshot& snapshot,
                 std::string_view json, codec::JsonWriter& out);
 
+// A byte range of a per-thread scratch buffer (offsets survive the buffer's reallocation).
+struct Span {
+  uint32_t offset;
+  uint32_t size;
+};
+
+// How a request names its group: "featureGroupName" and the optional "featureGroupVersion" (null or
+// absent = latest).
+struct GroupRef {
+  std::string_view name;
+  std::string_view version;
+  bool has_name = false;
+};
+
+// Reads `key`'s value into *ref when the key is one of GroupRef's fields (case-insensitive).
+// *handled says whether it was; errors carry `code`.
+Status ReadGroupRefField(std::string_view key, api::JsonValue value, ErrorCode code, GroupRef* ref,
+                         bool* handled);
+
 // Store operation latency histograms, created once per registry.
 struct StoreProbe {
   metrics::Histogram* multiget;
@@ -29,5 +51,26 @@ struct StoreProbe {
   metrics::Counter* errors;
   static const StoreProbe& For(metrics::Registry* registry);
 };
+
+// Runs one store operation `op(completion)`, records its latency in `latency`, and returns its status.
+// The embedded store completes inline; a completion that has not run when `op` returns is answered as
+// an internal error (deferred HTTP responses do not exist yet). Failures other than `expected` (a
+// client error the store reports, e.g. a bad page token) count in probe.errors.
+template <typename Op>
+Status CallStore(const StoreProbe& probe, metrics::Histogram* latency, Op&& op,
+                 ErrorCode expected = ErrorCode::kOk) {
+  Status result;
+  bool completed = false;
+  auto start = std::chrono::steady_clock::now();
+  op([&](Status status) {
+    result = std::move(status);
+    completed = true;
+  });
+  latency->ObserveNanos(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
+  if (!completed) return Status(ErrorCode::kInternal, "store completed asynchronously; unsupported here");
+  if (!result.ok() && result.code() != expected) probe.errors->Inc();
+  return result;
+}
 
 }  // namespace ofs::serving

@@ -158,20 +158,18 @@ Status ReadPartition(const ServingDeps& deps, const api::Call& call, const catal
   api::od::document doc;
   api::od::object object;
   OFS_RETURN_IF_ERROR(api::IterateObject(json, 1, &doc, &object, kRequestError));
-  std::string_view name, version, columns_json, key_json, token;
-  bool has_name = false, has_version = false, has_token = false;
+  GroupRef ref;
+  std::string_view columns_json, key_json, token;
+  bool has_token = false;
   int64_t limit = 0;
   for (auto field : object) {
     std::string_view key;
     auto error = field.unescaped_key().get(key);
     if (error) return api::JsonError(error, kRequestError, "request body");
-    if (EqualsIgnoreCase(key, "featureGroupName")) {
-      OFS_RETURN_IF_ERROR(api::ReadString(field.value(), &name, kRequestError, "featureGroupName"));
-      has_name = true;
-    } else if (EqualsIgnoreCase(key, "featureGroupVersion")) {
-      OFS_RETURN_IF_ERROR(api::ReadOptionalString(field.value(), &version, &has_version, kRequestError,
-                                                  "featureGroupVersion"));
-    } else if (EqualsIgnoreCase(key, "featureColumns")) {
+    bool handled = false;
+    OFS_RETURN_IF_ERROR(ReadGroupRefField(key, field.value(), kRequestError, &ref, &handled));
+    if (handled) continue;
+    if (EqualsIgnoreCase(key, "featureColumns")) {
       OFS_RETURN_IF_ERROR(
           api::ReadRawContainer(field.value(), &columns_json, kRequestError, "featureColumns"));
     } else if (EqualsIgnoreCase(key, "partitionKey")) {
@@ -184,7 +182,7 @@ Status ReadPartition(const ServingDeps& deps, const api::Call& call, const catal
           api::ReadOptionalString(field.value(), &token, &has_token, kRequestError, "pageToken"));
     }
   }
-  if (!has_name) return Status(kRequestError, "featureGroupName is required");
+  if (!ref.has_name) return Status(kRequestError, "featureGroupName is required");
   if (columns_json.empty()) return Status(kRequestError, "featureColumns is required");
   if (key_json.empty()) return Status(kRequestError, "partitionKey is required");
   if (!token.empty() && !codec::Base64Decode(token, &s.page_token)) {
@@ -192,7 +190,8 @@ Status ReadPartition(const ServingDeps& deps, const api::Call& call, const catal
                   "pass the nextPageToken of the previous page unchanged");
   }
 
-  OFS_ASSIGN_OR_RETURN(const catalog::GroupEntry* group, ResolveGroup(snapshot, name, version, call.darwin));
+  OFS_ASSIGN_OR_RETURN(const catalog::GroupEntry* group,
+                       ResolveGroup(snapshot, ref.name, ref.version, call.darwin));
   OFS_RETURN_IF_ERROR(api::Authenticator::CheckTenant(call.principal, group->meta.tenant.read));
   OFS_RETURN_IF_ERROR(ParseColumns(columns_json, *group, s));
   OFS_RETURN_IF_ERROR(ParsePartitionKey(key_json, *group, s));
@@ -202,22 +201,10 @@ Status ReadPartition(const ServingDeps& deps, const api::Call& call, const catal
   storage::ScanRequest request{group->meta.tenant.read, &group->entity->table, s.partition_key,
                                s.value_column_ids,      s.page_token,          page};
   const StoreProbe& probe = StoreProbe::For(deps.registry);
-  Status result;
-  bool completed = false;
-  auto start = std::chrono::steady_clock::now();
-  s.result.next_page_token.clear();
-  deps.store->ScanPartition(request, &s.result, [&](Status st) {
-    result = std::move(st);
-    completed = true;
-  });
-  probe.scan->ObserveNanos(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
-  if (!completed)
-    return Status(ErrorCode::kInternal, "store completed a scan asynchronously; unsupported here");
-  if (!result.ok()) {
-    if (result.code() != kRequestError) probe.errors->Inc();
-    return result;
-  }
+  OFS_RETURN_IF_ERROR(CallStore(
+      probe, probe.scan,
+      [&](storage::Completion done) { deps.store->ScanPartition(request, &s.result, std::move(done)); },
+      kRequestError));
   WriteRows(*group, s, out);
   return Status::Ok();
 }

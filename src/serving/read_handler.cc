@@ -17,11 +17,6 @@ namespace {
 constexpr ErrorCode kRequestError = ErrorCode::kReadFeatureGroupRequest;
 constexpr ErrorCode kSchemaError = ErrorCode::kFeatureGroupSchemaValidation;
 
-struct Span {
-  uint32_t offset;
-  uint32_t size;
-};
-
 // Per-thread working memory of one read request.
 struct ReadScratch {
   std::vector<const catalog::ResolvedColumn*> columns;  // requested, in order
@@ -29,6 +24,7 @@ struct ReadScratch {
   std::vector<int> value_index;             // per requested column: index in value_column_ids, -1 for keys
   std::vector<std::string_view> key_names;  // primaryKeys.names as sent
   std::vector<int> name_to_key;             // per primaryKeys.names entry: key index
+  std::vector<uint8_t> key_seen;            // per key column: named yet
   std::string key_bytes;                    // canonical key values of every row
   std::vector<Span> key_spans;              // row-major, declared key order
   std::string echo;                         // raw JSON of every request row
@@ -90,7 +86,8 @@ Status ParseColumns(std::string_view json, const catalog::GroupEntry& group, Rea
 Status ResolveKeyNames(const std::vector<std::string_view>& names, const catalog::GroupEntry& group,
                        ReadScratch& s) {
   const auto& keys = group.entity->table.key_columns;
-  std::vector<uint8_t> seen(keys.size(), 0);
+  std::vector<uint8_t>& seen = s.key_seen;
+  seen.assign(keys.size(), 0);
   for (std::string_view name : names) {
     const catalog::ResolvedColumn* column = group.Find(name);
     if (column == nullptr || column->key_index < 0) {
@@ -252,30 +249,28 @@ Status ReadOne(const ServingDeps& deps, const api::Call& call, const catalog::Sn
   api::od::document doc;
   api::od::object object;
   OFS_RETURN_IF_ERROR(api::IterateObject(json, 1, &doc, &object, kRequestError));
-  std::string_view name, version, columns_json, keys_json;
-  bool has_name = false, has_version = false;
+  GroupRef ref;
+  std::string_view columns_json, keys_json;
   for (auto field : object) {
     std::string_view key;
     auto error = field.unescaped_key().get(key);
     if (error) return api::JsonError(error, kRequestError, "request body");
-    if (EqualsIgnoreCase(key, "featureGroupName")) {
-      OFS_RETURN_IF_ERROR(api::ReadString(field.value(), &name, kRequestError, "featureGroupName"));
-      has_name = true;
-    } else if (EqualsIgnoreCase(key, "featureGroupVersion")) {
-      OFS_RETURN_IF_ERROR(api::ReadOptionalString(field.value(), &version, &has_version, kRequestError,
-                                                  "featureGroupVersion"));
-    } else if (EqualsIgnoreCase(key, "featureColumns")) {
+    bool handled = false;
+    OFS_RETURN_IF_ERROR(ReadGroupRefField(key, field.value(), kRequestError, &ref, &handled));
+    if (handled) continue;
+    if (EqualsIgnoreCase(key, "featureColumns")) {
       OFS_RETURN_IF_ERROR(
           api::ReadRawContainer(field.value(), &columns_json, kRequestError, "featureColumns"));
     } else if (EqualsIgnoreCase(key, "primaryKeys")) {
       OFS_RETURN_IF_ERROR(api::ReadRawContainer(field.value(), &keys_json, kRequestError, "primaryKeys"));
     }
   }
-  if (!has_name) return Status(kRequestError, "featureGroupName is required");
+  if (!ref.has_name) return Status(kRequestError, "featureGroupName is required");
   if (columns_json.empty()) return Status(kRequestError, "featureColumns is required");
   if (keys_json.empty()) return Status(kRequestError, "primaryKeys is required");
 
-  OFS_ASSIGN_OR_RETURN(const catalog::GroupEntry* group, ResolveGroup(snapshot, name, version, call.darwin));
+  OFS_ASSIGN_OR_RETURN(const catalog::GroupEntry* group,
+                       ResolveGroup(snapshot, ref.name, ref.version, call.darwin));
   OFS_RETURN_IF_ERROR(api::Authenticator::CheckTenant(call.principal, group->meta.tenant.read));
   OFS_RETURN_IF_ERROR(ParseColumns(columns_json, *group, s));
   OFS_RETURN_IF_ERROR(ParsePrimaryKeys(keys_json, *group, deps.limits.max_keys_per_read, s));
@@ -295,26 +290,13 @@ Status ReadOne(const ServingDeps& deps, const api::Call& call, const catalog::Sn
     }
   }
   s.rows.Reset(s.value_column_ids.size());
-  Status store_status;
-  bool completed = false;
   if (sent > 0) {
     const StoreProbe& probe = StoreProbe::For(deps.registry);
-    auto start = std::chrono::steady_clock::now();
     storage::ReadRequest request{group->meta.tenant.read, &group->entity->table, s.key_views,
                                  s.value_column_ids};
-    deps.store->MultiGet(request, &s.rows, [&](Status st) {
-      store_status = std::move(st);
-      completed = true;
-    });
-    probe.multiget->ObserveNanos(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-            .count());
-    if (!completed)
-      return Status(ErrorCode::kInternal, "store completed a read asynchronously; unsupported here");
-    if (!store_status.ok()) {
-      probe.errors->Inc();
-      return store_status;
-    }
+    OFS_RETURN_IF_ERROR(CallStore(probe, probe.multiget, [&](storage::Completion done) {
+      deps.store->MultiGet(request, &s.rows, std::move(done));
+    }));
   }
   WriteResponse(*group, s, out);
   return Status::Ok();

@@ -19,11 +19,6 @@ namespace {
 constexpr ErrorCode kRequestError = ErrorCode::kWriteFeatureGroupRequest;
 constexpr ErrorCode kSchemaError = ErrorCode::kFeatureGroupSchemaValidation;
 
-struct Span {
-  uint32_t offset;
-  uint32_t size;
-};
-
 struct PendingCell {
   uint32_t column_id;
   Span value;
@@ -32,6 +27,7 @@ struct PendingCell {
 struct WriteScratch {
   std::vector<std::string_view> names;
   std::vector<const catalog::ResolvedColumn*> columns;  // per name
+  std::vector<uint8_t> key_seen;                        // per key column: named yet
   std::string bytes;                                    // canonical values of every accepted row
   std::vector<Span> keys;                               // accepted rows x key width, declared order
   std::vector<PendingCell> cells;                       // accepted rows' value cells
@@ -68,7 +64,8 @@ WriteScratch& Scratch() {
 
 Status ResolveNames(const catalog::GroupEntry& group, WriteScratch& s) {
   const size_t width = group.entity->table.key_columns.size();
-  std::vector<uint8_t> key_seen(width, 0);
+  std::vector<uint8_t>& key_seen = s.key_seen;
+  key_seen.assign(width, 0);
   for (std::string_view name : s.names) {
     const catalog::ResolvedColumn* column = group.Find(name);
     if (column == nullptr) {
@@ -198,19 +195,8 @@ Status WriteToStore(const ServingDeps& deps, std::string_view tenant, const cata
                     const WriteScratch& s) {
   const StoreProbe& probe = StoreProbe::For(deps.registry);
   storage::WriteRequest request{tenant, &group.entity->table, deps.clock->NowMicros(), s.store_rows};
-  Status result;
-  bool completed = false;
-  auto start = std::chrono::steady_clock::now();
-  deps.store->Write(request, [&](Status st) {
-    result = std::move(st);
-    completed = true;
-  });
-  probe.write->ObserveNanos(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
-  if (!completed)
-    return Status(ErrorCode::kInternal, "store completed a write asynchronously; unsupported here");
-  if (!result.ok()) probe.errors->Inc();
-  return result;
+  return CallStore(probe, probe.write,
+                   [&](storage::Completion done) { deps.store->Write(request, std::move(done)); });
 }
 
 void BuildStoreRows(const catalog::GroupEntry& group, WriteScratch& s) {
@@ -277,26 +263,23 @@ Status WriteOne(const ServingDeps& deps, const api::Call& call, const catalog::S
   api::od::document doc;
   api::od::object object;
   OFS_RETURN_IF_ERROR(api::IterateObject(json, 1, &doc, &object, kRequestError));
-  std::string_view name, version, features_json;
-  bool has_name = false, has_version = false;
+  GroupRef ref;
+  std::string_view features_json;
   for (auto field : object) {
     std::string_view key;
     auto error = field.unescaped_key().get(key);
     if (error) return api::JsonError(error, kRequestError, "request body");
-    if (EqualsIgnoreCase(key, "featureGroupName")) {
-      OFS_RETURN_IF_ERROR(api::ReadString(field.value(), &name, kRequestError, "featureGroupName"));
-      has_name = true;
-    } else if (EqualsIgnoreCase(key, "featureGroupVersion")) {
-      OFS_RETURN_IF_ERROR(api::ReadOptionalString(field.value(), &version, &has_version, kRequestError,
-                                                  "featureGroupVersion"));
-    } else if (EqualsIgnoreCase(key, "features")) {
+    bool handled = false;
+    OFS_RETURN_IF_ERROR(ReadGroupRefField(key, field.value(), kRequestError, &ref, &handled));
+    if (!handled && EqualsIgnoreCase(key, "features")) {
       OFS_RETURN_IF_ERROR(api::ReadRawContainer(field.value(), &features_json, kRequestError, "features"));
     }
   }
-  if (!has_name) return Status(kRequestError, "featureGroupName is required");
+  if (!ref.has_name) return Status(kRequestError, "featureGroupName is required");
   if (features_json.empty()) return Status(kRequestError, "features is required");
 
-  OFS_ASSIGN_OR_RETURN(const catalog::GroupEntry* group, ResolveGroup(snapshot, name, version, call.darwin));
+  OFS_ASSIGN_OR_RETURN(const catalog::GroupEntry* group,
+                       ResolveGroup(snapshot, ref.name, ref.version, call.darwin));
   const model::TenantConfig& tenant = group->meta.tenant;
   OFS_RETURN_IF_ERROR(api::Authenticator::CheckTenant(call.principal, tenant.write));
   OFS_RETURN_IF_ERROR(ParseFeatures(features_json, *group, deps.limits.max_rows_per_write, s));
