@@ -8,8 +8,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 #include "http/server.h"
@@ -40,6 +43,33 @@ ofs::http::Server& TheServer() {
   return *server;
 }
 
+// Completes a connect(2) that a signal interrupted; false (errno set) when it failed.
+bool AwaitConnect(int fd) {
+  if (errno != EINTR) return false;
+  pollfd p{fd, POLLOUT, 0};
+  while (::poll(&p, 1, 5'000) < 0) {
+    if (errno != EINTR) return false;
+  }
+  int error = 0;
+  socklen_t length = sizeof(error);
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) return false;
+  errno = error;
+  return error == 0;
+}
+
+// Waits until fd is readable (or closed by the peer); false when `deadline` passes first.
+bool AwaitReadable(int fd, std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p{fd, POLLIN, 0};
+    int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (ready > 0) return true;
+    if (ready < 0 && errno != EINTR) return false;
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -49,23 +79,34 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(server.port());
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) std::abort();
+  // libFuzzer's SIGALRM timer interrupts blocking calls: every call below tolerates EINTR.
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 && !AwaitConnect(fd)) {
+    std::fprintf(stderr, "harness: connect failed: %s\n", std::strerror(errno));
+    std::abort();
+  }
   size_t sent = 0;
   while (sent < size) {
     ssize_t n = ::send(fd, data + sent, size - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // the server may close early (limits); that is fine
     sent += static_cast<size_t>(n);
   }
   ::shutdown(fd, SHUT_WR);
   char buffer[65536];
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   for (;;) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 5'000) <= 0) {
+    if (!AwaitReadable(fd, deadline)) {
       std::fprintf(stderr, "server did not close the connection within 5 s\n");
       std::abort();
     }
-    if (::recv(fd, buffer, sizeof(buffer), 0) <= 0) break;
+    ssize_t n = ::recv(fd, buffer, sizeof(buffer), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
   }
+  // Abortive close once the server is done: hundreds of thousands of runs must not pile up TIME_WAIT
+  // sockets and exhaust the ephemeral ports (a harness failure, not a server one).
+  linger abortive{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abortive, sizeof(abortive));
   ::close(fd);
   return 0;
 }

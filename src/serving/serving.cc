@@ -152,8 +152,10 @@ Status BatchWrite(const ServingDeps& deps, const api::Call& call, http::Response
 
 }  // namespace
 
-void RegisterServingRoutes(api::Endpoint& endpoint, const ServingDeps& deps) {
+void RegisterServingRoutes(api::Endpoint& endpoint, const ServingDeps& registration) {
   using api::Role;
+  ServingDeps deps = registration;
+  deps.write_clock = std::make_shared<WriteClock>(deps.clock);
   endpoint.Add("read", Role::kReader,
                {{Method::kPost, "/v1/feature-group/read"},
                 {Method::kGet, "/v1/feature-group/read"},

@@ -3,8 +3,10 @@
 // and batch writes, on both the /v1 paths and the Darwin-compatible paths. Handlers validate against
 // the catalog snapshot (lock-free), convert values once (codec), and talk to the OnlineStore.
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 #include "api/endpoint.h"
 #include "base/clock.h"
@@ -22,12 +24,27 @@ struct ServingLimits {
   size_t max_partition_rows = 100'000;  // rows in one partition-read page
 };
 
+// Write timestamps that strictly increase across the writes of one serving registration: a write
+// acknowledged before another one starts always has the smaller timestamp, even within one microsecond
+// of the clock or when the wall clock steps back. Thread-safe (one CAS per write request).
+class WriteClock {
+ public:
+  explicit WriteClock(const Clock* clock) : clock_(clock) {}
+  int64_t Next();
+
+ private:
+  const Clock* clock_;
+  std::atomic<int64_t> last_{0};
+};
+
 struct ServingDeps {
   catalog::Catalog* catalog = nullptr;
   storage::OnlineStore* store = nullptr;
   const Clock* clock = nullptr;
   metrics::Registry* registry = nullptr;
   ServingLimits limits;
+  // Set by RegisterServingRoutes (one per registration); leave empty.
+  std::shared_ptr<WriteClock> write_clock;
 };
 
 void RegisterServingRoutes(api::Endpoint& endpoint, const ServingDeps& deps);

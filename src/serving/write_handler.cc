@@ -3,6 +3,8 @@
 // reported in failedRows (with the reason in failedRowErrors) while the others are written as one
 // atomic, durable store batch.
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -191,10 +193,10 @@ Status ParseFeatures(std::string_view json, const catalog::GroupEntry& group, si
   return ParseRows(values_json, group, max_rows, s);
 }
 
-Status WriteToStore(const ServingDeps& deps, std::string_view tenant, const catalog::GroupEntry& group,
-                    const WriteScratch& s) {
+Status WriteToStore(const ServingDeps& deps, int64_t write_time, std::string_view tenant,
+                    const catalog::GroupEntry& group, const WriteScratch& s) {
   const StoreProbe& probe = StoreProbe::For(deps.registry);
-  storage::WriteRequest request{tenant, &group.entity->table, deps.clock->NowMicros(), s.store_rows};
+  storage::WriteRequest request{tenant, &group.entity->table, write_time, s.store_rows};
   return CallStore(probe, probe.write,
                    [&](storage::Completion done) { deps.store->Write(request, std::move(done)); });
 }
@@ -285,13 +287,25 @@ Status WriteOne(const ServingDeps& deps, const api::Call& call, const catalog::S
   OFS_RETURN_IF_ERROR(ParseFeatures(features_json, *group, deps.limits.max_rows_per_write, s));
   BuildStoreRows(*group, s);
   if (!s.store_rows.empty()) {
-    OFS_RETURN_IF_ERROR(WriteToStore(deps, tenant.write, *group, s));
+    // Both tenants get the same timestamp, so replicated cells compare equal on either cluster.
+    const int64_t write_time = deps.write_clock->Next();
+    OFS_RETURN_IF_ERROR(WriteToStore(deps, write_time, tenant.write, *group, s));
     if (tenant.read != tenant.write && ReplicationRequested(call.request)) {
-      OFS_RETURN_IF_ERROR(WriteToStore(deps, tenant.read, *group, s));
+      OFS_RETURN_IF_ERROR(WriteToStore(deps, write_time, tenant.read, *group, s));
     }
   }
   WriteResponse(*group, s, out);
   return Status::Ok();
+}
+
+int64_t WriteClock::Next() {
+  const int64_t now = clock_->NowMicros();
+  int64_t prev = last_.load(std::memory_order_relaxed);
+  int64_t next = 0;
+  do {
+    next = std::max(now, prev + 1);
+  } while (!last_.compare_exchange_weak(prev, next, std::memory_order_relaxed));
+  return next;
 }
 
 }  // namespace ofs::serving
