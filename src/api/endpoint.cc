@@ -43,7 +43,7 @@ void Endpoint::InitRouteMetrics(RouteMetrics* m, const std::string& label) {
 }
 
 void Endpoint::Add(const std::string& label, Role role, std::initializer_list<PathSpec> paths,
-                   ApiHandler handler) {
+                   const ApiHandler& handler) {
   auto metrics = std::make_shared<RouteMetrics>();
   InitRouteMetrics(metrics.get(), label);
   for (const PathSpec& spec : paths) {

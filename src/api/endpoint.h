@@ -41,7 +41,8 @@ class Endpoint {
   Endpoint(const Authenticator* auth, metrics::Registry* registry, std::string server_label);
 
   // Registers `handler` under each path with the metrics label `label`; callers need `role`.
-  void Add(const std::string& label, Role role, std::initializer_list<PathSpec> paths, ApiHandler handler);
+  void Add(const std::string& label, Role role, std::initializer_list<PathSpec> paths,
+           const ApiHandler& handler);
   // Serves one request: route, authorize, run, count. Suitable as the http::Server handler.
   void Dispatch(const http::Request& request, http::Response& response) const;
 

@@ -61,28 +61,28 @@ Status ReadScalar(JsonValue value, codec::JsonScalar* out, std::string_view* raw
 // The same readers for a value already extracted from its result (e.g. with `.get(value)`).
 inline Status ReadString(od::value value, std::string_view* out, ErrorCode shape_code,
                          std::string_view what) {
-  return ReadString(JsonValue(std::move(value)), out, shape_code, what);
+  return ReadString(JsonValue(od::value(value)), out, shape_code, what);
 }
 inline Status ReadOptionalString(od::value value, std::string_view* out, bool* present, ErrorCode shape_code,
                                  std::string_view what) {
-  return ReadOptionalString(JsonValue(std::move(value)), out, present, shape_code, what);
+  return ReadOptionalString(JsonValue(od::value(value)), out, present, shape_code, what);
 }
 inline Status ReadInt64(od::value value, int64_t* out, ErrorCode shape_code, std::string_view what) {
-  return ReadInt64(JsonValue(std::move(value)), out, shape_code, what);
+  return ReadInt64(JsonValue(od::value(value)), out, shape_code, what);
 }
 inline Status ReadBool(od::value value, bool* out, ErrorCode shape_code, std::string_view what) {
-  return ReadBool(JsonValue(std::move(value)), out, shape_code, what);
+  return ReadBool(JsonValue(od::value(value)), out, shape_code, what);
 }
 inline Status ReadStringArray(od::value value, std::vector<std::string_view>* out, ErrorCode shape_code,
                               std::string_view what) {
-  return ReadStringArray(JsonValue(std::move(value)), out, shape_code, what);
+  return ReadStringArray(JsonValue(od::value(value)), out, shape_code, what);
 }
 inline Status ReadRawContainer(od::value value, std::string_view* out, ErrorCode shape_code,
                                std::string_view what) {
-  return ReadRawContainer(JsonValue(std::move(value)), out, shape_code, what);
+  return ReadRawContainer(JsonValue(od::value(value)), out, shape_code, what);
 }
 inline Status ReadScalar(od::value value, codec::JsonScalar* out, std::string_view* raw) {
-  return ReadScalar(JsonValue(std::move(value)), out, raw);
+  return ReadScalar(JsonValue(od::value(value)), out, raw);
 }
 
 // Text with trailing JSON whitespace removed (raw tokens may carry it).

@@ -92,4 +92,5 @@ class [[nodiscard]] Result {
   auto OFS_CONCAT_(ofs_result_, __LINE__) = (expr);                    \
   if (!OFS_CONCAT_(ofs_result_, __LINE__).ok())                        \
     return std::move(OFS_CONCAT_(ofs_result_, __LINE__)).TakeStatus(); \
-  lhs = std::move(OFS_CONCAT_(ofs_result_, __LINE__)).value()
+  lhs = std::move(OFS_CONCAT_(ofs_result_, __LINE__))                  \
+            .value()  // NOLINT(bugprone-macro-parentheses): lhs is a declaration

@@ -74,18 +74,19 @@ struct ServerOptions {
   std::string bind_address = "127.0.0.1";
   uint16_t port = 8080;  // 0 = pick a free port (see Server::port())
   int threads = 1;
-  size_t max_header_bytes = 16 * 1024;
-  size_t max_body_bytes = 16 * 1024 * 1024;
+  size_t max_header_bytes = size_t{16} << 10;
+  size_t max_body_bytes = size_t{16} << 20;
   int64_t request_timeout_ms = 10'000;
   int64_t idle_timeout_ms = 60'000;
   size_t max_connections = 10'000;
-  size_t gzip_min_bytes = 8 * 1024;
+  size_t gzip_min_bytes = size_t{8} << 10;
   bool access_log = false;
 };
 
 class Server {
  public:
-  Server(ServerOptions options, Handler handler, ErrorFormatter error_formatter, CompletionHook on_complete = {});
+  Server(ServerOptions options, Handler handler, ErrorFormatter error_formatter,
+         CompletionHook on_complete = {});
   ~Server();  // stops and joins
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -1,0 +1,268 @@
+// Micro-benchmarks of request JSON decoding alone (no catalog, no store): a realistic read request
+// (10 feature columns, 1 or 100 keys) and a 100-row write request, decoded the way the serving
+// handlers do it with the api::json_read helpers — case-insensitive key matching, raw spans of nested
+// fields re-parsed with another parser slot, ReadScalar per key / row value.
+// BM_DecodeReadOnePass decodes the same read request in a single pass (nested values iterated in
+// place, no re-parse) to show what the raw-span re-parses cost.
+
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "api/json_read.h"
+#include "base/strings.h"
+#include "http/server.h"
+
+namespace ofs::api {
+namespace {
+
+constexpr ErrorCode kCode = ErrorCode::kReadFeatureGroupRequest;
+
+struct Body {
+  std::string text;  // json + padding
+  size_t size = 0;
+  std::string_view json() const { return std::string_view(text).substr(0, size); }
+};
+
+Body MakeBody(std::string json) {
+  Body body{std::move(json), 0};
+  body.size = body.text.size();
+  body.text.append(http::kBodyPadding, '\0');
+  return body;
+}
+
+constexpr const char* kColumns =
+    R"(["f_int","f_bigint","f_double","f_float","f_text","f_bool","f_int2","f_double2","f_float2","f_text2"])";
+
+Body ReadRequest(int keys) {
+  std::string json = std::string(R"({"featureGroupName":"user_features","featureColumns":)") + kColumns +
+                     R"(,"primaryKeys":{"names":["user_id"],"values":[)";
+  for (int k = 0; k < keys; ++k) {
+    if (k) json += ',';
+    json += '[' + std::to_string(1'000'003LL * (k + 1) % 100'000) + ']';
+  }
+  return MakeBody(json + "]}}");
+}
+
+Body WriteRequest(int rows) {
+  std::string json =
+      R"({"featureGroupName":"user_features","features":{"names":["user_id","f_int","f_bigint","f_double",)"
+      R"("f_float","f_text","f_bool","f_int2","f_double2","f_float2","f_text2"],"values":[)";
+  char row[256];
+  for (int r = 0; r < rows; ++r) {
+    std::snprintf(row, sizeof row,
+                  R"(%s[%d,%d,%lld,%.17g,%.9g,"txt-%d-xxxxxxxxxxxx",%s,%d,%.17g,%.9g,"city-%d-yyyyyyyyyy"])",
+                  r ? "," : "", r, r * 7919, r * 1'000'003LL, r * 0.001 + 0.123456789, r * 0.37f, r,
+                  r % 3 ? "false" : "true", r % 1000, 1.0 / (r + 1), r / 7.0f, r % 997);
+    json += row;
+  }
+  return MakeBody(json + "]}}");
+}
+
+// What the read handler extracts.
+struct ReadDecoded {
+  std::string_view name, version;
+  std::vector<std::string_view> columns;
+  std::vector<std::string_view> key_names;
+  size_t values = 0;
+  size_t raw_bytes = 0;
+};
+
+// The read handler's decode, slot for slot (read_handler.cc): body, featureColumns, primaryKeys, values.
+Status DecodeRead(std::string_view body, ReadDecoded* d) {
+  od::document doc;
+  od::object object;
+  OFS_RETURN_IF_ERROR(IterateObject(body, 1, &doc, &object, kCode));
+  std::string_view columns_json, keys_json;
+  bool has_version = false;
+  for (auto field : object) {
+    std::string_view key;
+    if (auto error = field.unescaped_key().get(key)) return JsonError(error, kCode, "request body");
+    if (EqualsIgnoreCase(key, "featureGroupName")) {
+      OFS_RETURN_IF_ERROR(ReadString(field.value(), &d->name, kCode, "featureGroupName"));
+    } else if (EqualsIgnoreCase(key, "featureGroupVersion")) {
+      OFS_RETURN_IF_ERROR(ReadOptionalString(field.value(), &d->version, &has_version, kCode, "version"));
+    } else if (EqualsIgnoreCase(key, "featureColumns")) {
+      OFS_RETURN_IF_ERROR(ReadRawContainer(field.value(), &columns_json, kCode, "featureColumns"));
+    } else if (EqualsIgnoreCase(key, "primaryKeys")) {
+      OFS_RETURN_IF_ERROR(ReadRawContainer(field.value(), &keys_json, kCode, "primaryKeys"));
+    }
+  }
+  {
+    od::document cdoc;
+    od::array array;
+    OFS_RETURN_IF_ERROR(IterateArray(columns_json, 2, &cdoc, &array, kCode, "featureColumns"));
+    for (auto element : array) {
+      std::string_view name;
+      OFS_RETURN_IF_ERROR(ReadString(element, &name, kCode, "featureColumns"));
+      d->columns.push_back(name);
+    }
+  }
+  od::document kdoc;
+  od::object keys;
+  OFS_RETURN_IF_ERROR(IterateObject(keys_json, 3, &kdoc, &keys, kCode, "primaryKeys"));
+  std::string_view values_json;
+  for (auto field : keys) {
+    std::string_view key;
+    if (auto error = field.unescaped_key().get(key)) return JsonError(error, kCode, "primaryKeys");
+    if (EqualsIgnoreCase(key, "names")) {
+      OFS_RETURN_IF_ERROR(ReadStringArray(field.value(), &d->key_names, kCode, "primaryKeys.names"));
+    } else if (EqualsIgnoreCase(key, "values")) {
+      OFS_RETURN_IF_ERROR(ReadRawContainer(field.value(), &values_json, kCode, "primaryKeys.values"));
+    }
+  }
+  od::document vdoc;
+  od::array rows;
+  OFS_RETURN_IF_ERROR(IterateArray(values_json, 4, &vdoc, &rows, kCode, "primaryKeys.values"));
+  for (auto row_value : rows) {
+    od::array row;
+    if (auto error = row_value.get_array().get(row)) return JsonError(error, kCode, "rows");
+    for (auto element : row) {
+      codec::JsonScalar scalar;
+      std::string_view raw;
+      OFS_RETURN_IF_ERROR(ReadScalar(element, &scalar, &raw));
+      ++d->values;
+      d->raw_bytes += raw.size();
+    }
+  }
+  return Status::Ok();
+}
+
+// The same request in one pass: each nested value is consumed where it is met, so field order does not
+// matter here either (the handler re-parses because it needs the group before it can read the rows).
+Status DecodeReadOnePass(std::string_view body, ReadDecoded* d) {
+  od::document doc;
+  od::object object;
+  OFS_RETURN_IF_ERROR(IterateObject(body, 1, &doc, &object, kCode));
+  bool has_version = false;
+  for (auto field : object) {
+    std::string_view key;
+    if (auto error = field.unescaped_key().get(key)) return JsonError(error, kCode, "request body");
+    if (EqualsIgnoreCase(key, "featureGroupName")) {
+      OFS_RETURN_IF_ERROR(ReadString(field.value(), &d->name, kCode, "featureGroupName"));
+    } else if (EqualsIgnoreCase(key, "featureGroupVersion")) {
+      OFS_RETURN_IF_ERROR(ReadOptionalString(field.value(), &d->version, &has_version, kCode, "version"));
+    } else if (EqualsIgnoreCase(key, "featureColumns")) {
+      OFS_RETURN_IF_ERROR(ReadStringArray(field.value(), &d->columns, kCode, "featureColumns"));
+    } else if (EqualsIgnoreCase(key, "primaryKeys")) {
+      od::object keys;
+      if (auto error = field.value().get_object().get(keys)) return JsonError(error, kCode, "primaryKeys");
+      for (auto kfield : keys) {
+        std::string_view kkey;
+        if (auto error = kfield.unescaped_key().get(kkey)) return JsonError(error, kCode, "primaryKeys");
+        if (EqualsIgnoreCase(kkey, "names")) {
+          OFS_RETURN_IF_ERROR(ReadStringArray(kfield.value(), &d->key_names, kCode, "primaryKeys.names"));
+        } else if (EqualsIgnoreCase(kkey, "values")) {
+          od::array rows;
+          if (auto error = kfield.value().get_array().get(rows)) return JsonError(error, kCode, "values");
+          for (auto row_value : rows) {
+            od::array row;
+            if (auto error = row_value.get_array().get(row)) return JsonError(error, kCode, "rows");
+            for (auto element : row) {
+              codec::JsonScalar scalar;
+              std::string_view raw;
+              OFS_RETURN_IF_ERROR(ReadScalar(element, &scalar, &raw));
+              ++d->values;
+              d->raw_bytes += raw.size();
+            }
+          }
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+template <Status (*Decode)(std::string_view, ReadDecoded*)>
+void RunRead(benchmark::State& state) {
+  const int keys = static_cast<int>(state.range(0));
+  const Body body = ReadRequest(keys);
+  ReadDecoded d;
+  for (auto _ : state) {
+    d.columns.clear();
+    d.key_names.clear();
+    d.values = 0;
+    Status status = Decode(body.json(), &d);
+    if (!status.ok() || d.values != static_cast<size_t>(keys) || d.columns.size() != 10) {
+      state.SkipWithError("decode failed");
+      return;
+    }
+    benchmark::DoNotOptimize(d.raw_bytes);
+  }
+  state.SetItemsProcessed(state.iterations() * keys);
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(body.size));
+}
+
+void BM_DecodeRead(benchmark::State& state) { RunRead<DecodeRead>(state); }
+BENCHMARK(BM_DecodeRead)->Arg(1)->Arg(100);
+
+void BM_DecodeReadOnePass(benchmark::State& state) { RunRead<DecodeReadOnePass>(state); }
+BENCHMARK(BM_DecodeReadOnePass)->Arg(1)->Arg(100);
+
+// The write handler's decode (write_handler.cc): body, features, features.values, ReadScalar per value.
+Status DecodeWrite(std::string_view body, std::vector<std::string_view>* names, size_t* values) {
+  od::document doc;
+  od::object object;
+  OFS_RETURN_IF_ERROR(IterateObject(body, 1, &doc, &object, kCode));
+  std::string_view name, features_json;
+  for (auto field : object) {
+    std::string_view key;
+    if (auto error = field.unescaped_key().get(key)) return JsonError(error, kCode, "request body");
+    if (EqualsIgnoreCase(key, "featureGroupName")) {
+      OFS_RETURN_IF_ERROR(ReadString(field.value(), &name, kCode, "featureGroupName"));
+    } else if (EqualsIgnoreCase(key, "features")) {
+      OFS_RETURN_IF_ERROR(ReadRawContainer(field.value(), &features_json, kCode, "features"));
+    }
+  }
+  od::document fdoc;
+  od::object features;
+  OFS_RETURN_IF_ERROR(IterateObject(features_json, 2, &fdoc, &features, kCode, "features"));
+  std::string_view values_json;
+  for (auto field : features) {
+    std::string_view key;
+    if (auto error = field.unescaped_key().get(key)) return JsonError(error, kCode, "features");
+    if (EqualsIgnoreCase(key, "names")) {
+      OFS_RETURN_IF_ERROR(ReadStringArray(field.value(), names, kCode, "features.names"));
+    } else if (EqualsIgnoreCase(key, "values")) {
+      OFS_RETURN_IF_ERROR(ReadRawContainer(field.value(), &values_json, kCode, "features.values"));
+    }
+  }
+  od::document vdoc;
+  od::array rows;
+  OFS_RETURN_IF_ERROR(IterateArray(values_json, 3, &vdoc, &rows, kCode, "features.values"));
+  for (auto row_value : rows) {
+    od::array row;
+    if (auto error = row_value.get_array().get(row)) return JsonError(error, kCode, "rows");
+    for (auto element : row) {
+      codec::JsonScalar scalar;
+      std::string_view raw;
+      OFS_RETURN_IF_ERROR(ReadScalar(element, &scalar, &raw));
+      ++*values;
+    }
+  }
+  return Status::Ok();
+}
+
+void BM_DecodeWrite(benchmark::State& state) {
+  const int rows = static_cast<int>(state.range(0));
+  const Body body = WriteRequest(rows);
+  std::vector<std::string_view> names;
+  for (auto _ : state) {
+    names.clear();
+    size_t values = 0;
+    Status status = DecodeWrite(body.json(), &names, &values);
+    if (!status.ok() || values != static_cast<size_t>(rows) * 11 || names.size() != 11) {
+      state.SkipWithError(("decode failed: " + status.ToString()).c_str());
+      return;
+    }
+    benchmark::DoNotOptimize(values);
+  }
+  state.SetItemsProcessed(state.iterations() * rows);
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(body.size));
+}
+BENCHMARK(BM_DecodeWrite)->Arg(100);
+
+}  // namespace
+}  // namespace ofs::api
