@@ -7,7 +7,8 @@ PORT ?= 8080
 ADMIN_PORT ?= 8081
 JOBS ?= $(shell nproc)
 
-.PHONY: bootstrap configure build run test test-unit test-e2e test-asan test-tsan bench fmt fmt-check tidy clean
+.PHONY: bootstrap configure build run test test-unit test-e2e test-asan test-tsan bench bench-build bench-quick \
+        bench-scaling fmt fmt-check tidy clean
 
 bootstrap:
 	@./scripts/bootstrap
@@ -37,8 +38,27 @@ test-asan:
 test-tsan:
 	@$(MAKE) --no-print-directory build test-unit PRESET=tsan
 
-bench: build
-	@echo "benchmarks: see bench/README.md"
+# Benchmarks (bench/README.md): always the release preset, whatever PRESET says. `make bench` writes
+# docs/benchmarks.md; bench-quick (under a minute) writes build/bench/quick/benchmarks.md; bench-scaling adds
+# the scaling section to docs/benchmarks.md. Extra harness flags: BENCH_ARGS="--duration 5 --no-redis".
+BENCH_BUILD_DIR := build/release
+BENCH_TARGETS := ofs ofs_loadgen ofs_wire_server ofs_storage_limit
+SCALE_ENTITIES ?= 100000,1000000
+SCALE_FEATURES ?= 10,100
+BENCH_RUN = OFS_BENCH_COMMAND="make $@" python3 bench/run.py --no-build --build-dir $(BENCH_BUILD_DIR)
+
+bench-build: bootstrap
+	@cmake --preset release >/dev/null
+	@cmake --build $(BENCH_BUILD_DIR) -j$(JOBS) --target $(BENCH_TARGETS)
+
+bench: bench-build
+	@$(BENCH_RUN) $(BENCH_ARGS)
+
+bench-quick: bench-build
+	@$(BENCH_RUN) --quick $(BENCH_ARGS)
+
+bench-scaling: bench-build
+	@$(BENCH_RUN) --scaling --scaling-entities $(SCALE_ENTITIES) --scaling-features $(SCALE_FEATURES) $(BENCH_ARGS)
 
 fmt:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

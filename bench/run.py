@@ -1,0 +1,1195 @@
+#!/usr/bin/env python3
+"""OFS end-to-end benchmark harness (bench/README.md; what and why: shared/design/PERFORMANCE.md).
+
+Drives `ofs standalone` pinned to one core with bench/ofs_loadgen pinned to another, side by side with
+the references measured in the same run on the same machine: the wire limit (bench/ofs_wire_server under
+the same load generator), Redis GET (redis-server + redis-benchmark) and the storage limit
+(bench/ofs_storage_limit: RocksStore::MultiGet in a tight loop on the same data). Prints one table of
+figures, ratios and targets and writes it, with the machine description, to docs/benchmarks.md (the part
+below the `<!-- history -->` marker is kept as it is: the lead edits it by hand).
+
+    python3 bench/run.py                 # = make bench: 1M entities, 3 runs of 10 s per figure
+    python3 bench/run.py --quick         # = make bench-quick: 100k entities, under a minute
+    python3 bench/run.py --scaling       # = make bench-scaling: S1/S2/memory at 100k and 1M x 10/100 features
+    python3 bench/run.py --smoke         # = ctest bench_smoke: 1k entities, seconds, output checked
+    python3 bench/run.py --check FILE    # only check that a written benchmarks.md parses
+
+Python 3 standard library only. Every process it starts is killed on exit (normal, error, SIGINT/SIGTERM,
+time limit); everything listens on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+HISTORY_MARKER = "<!-- history -->"
+SECTION_MARKERS = {
+    "main": ("<!-- bench:main:start -->", "<!-- bench:main:end -->"),
+    "scaling": ("<!-- bench:scaling:start -->", "<!-- bench:scaling:end -->"),
+}
+# Rows every main table must have (the smoke check and --check look for them).
+REQUIRED_ROWS = ["S1", "S2", "S3", "S4", "S7", "memory", "wire limit", "storage limit"]
+
+# Targets (PERFORMANCE.md "Goals").
+TARGET_S1_VS_WIRE = 0.7
+TARGET_S1_P99_US = 1000.0
+TARGET_S2_ROWS = 300_000.0
+TARGET_S2_P99_US = 3000.0
+TARGET_S4_ROWS = 200_000.0
+
+
+class BenchError(Exception):
+    """A step that failed; the message says which and why."""
+
+
+class TimeLimit(Exception):
+    pass
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# processes: every child in its own session, killed by process group id on exit
+# ----------------------------------------------------------------------------------------------
+
+class Processes:
+    def __init__(self) -> None:
+        self.live: list[subprocess.Popen] = []
+
+    def start(self, cmd: list[str], log_path: Path | None = None, stdout=None) -> subprocess.Popen:
+        out = open(log_path, "ab") if log_path else subprocess.DEVNULL
+        try:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=stdout if stdout else out,
+                                    stderr=out, start_new_session=True)
+        finally:
+            if log_path:
+                out.close()
+        self.live.append(proc)
+        return proc
+
+    def run(self, cmd: list[str], timeout: float, log_path: Path | None = None) -> tuple[int, str]:
+        """Runs to completion (killed at the timeout); returns (exit code, stdout)."""
+        err = open(log_path, "ab") if log_path else subprocess.DEVNULL
+        try:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err,
+                                    start_new_session=True)
+        finally:
+            if log_path:
+                err.close()
+        self.live.append(proc)
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.stop(proc, sig=signal.SIGKILL)
+            raise BenchError(f"timed out after {timeout:.0f} s: {shlex.join(cmd)}")
+        finally:
+            if proc in self.live and proc.poll() is not None:
+                self.live.remove(proc)
+        return proc.returncode, out.decode(errors="replace")
+
+    def stop(self, proc: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 20.0) -> float:
+        """Signals the child's process group and waits; SIGKILL after `timeout`. Returns seconds taken."""
+        start = time.monotonic()
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                pass
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait(timeout=10)
+        if proc in self.live:
+            self.live.remove(proc)
+        return time.monotonic() - start
+
+    def stop_all(self) -> None:
+        for proc in list(self.live):
+            try:
+                self.stop(proc, timeout=5.0)
+            except Exception:  # noqa: BLE001 - best effort at exit
+                pass
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_request(port: int, method: str, path: str, body: bytes | None = None,
+                 timeout: float = 5.0) -> tuple[int, dict, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        conn.request(method, path, body=body, headers=headers)
+        resp = conn.getresponse()
+        return resp.status, dict(resp.getheaders()), resp.read()
+    finally:
+        conn.close()
+
+
+def median_spread(values: list[float]) -> tuple[float, float]:
+    """Median and spread ((max - min) / median, as a fraction)."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return 0.0, 0.0
+    med = statistics.median(values)
+    spread = (max(values) - min(values)) / med if med > 0 else 0.0
+    return med, spread
+
+
+# ----------------------------------------------------------------------------------------------
+# configuration
+# ----------------------------------------------------------------------------------------------
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="100k entities, short runs, under a minute")
+    mode.add_argument("--smoke", action="store_true",
+                      help="1k entities, fractions of a second per figure, output to the work dir, checked")
+    mode.add_argument("--scaling", action="store_true", help="S1/S2/memory over --scaling-entities x features")
+    mode.add_argument("--check", metavar="FILE", help="only check that FILE (a benchmarks.md) parses")
+    p.add_argument("--entities", type=int, help="main entity rows (default 1,000,000)")
+    p.add_argument("--features", type=int, default=10, help="features per group (10 or 100)")
+    p.add_argument("--duration", type=float, help="seconds per closed-loop run and open-loop run (default 10)")
+    p.add_argument("--warmup", type=float, help="seconds of warm-up before each run (default 2)")
+    p.add_argument("--runs", type=int, help="closed-loop runs per figure (default 3)")
+    p.add_argument("--connections", type=int, help="client connections (default 64)")
+    p.add_argument("--zipf", type=float, help="exponent of an extra Zipf-keyed S1 run (0 = none; default 0.99)")
+    p.add_argument("--scaling-entities", default="100000,1000000", help="comma-separated entity counts")
+    p.add_argument("--scaling-features", default="10,100", help="comma-separated feature counts")
+    p.add_argument("--no-redis", action="store_true", help="skip the Redis reference")
+    p.add_argument("--rt", action="store_true",
+                   help="run servers and load generators under SCHED_FIFO (chrt -f 10): on a shared machine, "
+                        "other processes then cannot delay them; needs root or CAP_SYS_NICE")
+    p.add_argument("--no-build", action="store_true", help="use the binaries as they are (no cmake)")
+    p.add_argument("--preset", default="release", help="CMake preset to build (default release)")
+    p.add_argument("--build-dir", type=Path, help="build directory (default build/<preset>)")
+    p.add_argument("--ofs", type=Path, help="ofs binary")
+    p.add_argument("--loadgen", type=Path, help="ofs_loadgen binary")
+    p.add_argument("--wire-server", type=Path, help="ofs_wire_server binary")
+    p.add_argument("--storage-limit", type=Path, help="ofs_storage_limit binary")
+    p.add_argument("--work-dir", type=Path, help="data and logs (default build/bench, smoke: a temp dir)")
+    p.add_argument("--output", type=Path, help="markdown file to write (default docs/benchmarks.md; "
+                                                "quick: <work-dir>/benchmarks.md; smoke: in the work dir)")
+    p.add_argument("--time-limit", type=float, help="seconds for the whole run before it is stopped")
+    p.add_argument("--jobs", type=int, default=2, help="build parallelism (default 2)")
+    a = p.parse_args(argv)
+
+    if a.smoke:
+        defaults = dict(entities=1000, duration=0.3, warmup=0.1, runs=1, connections=8, zipf=0.0, time_limit=100)
+    elif a.quick:
+        defaults = dict(entities=100_000, duration=1.0, warmup=0.3, runs=3, connections=64, zipf=0.0,
+                        time_limit=180)
+    elif a.scaling:
+        defaults = dict(entities=0, duration=5.0, warmup=1.0, runs=3, connections=64, zipf=0.0, time_limit=14400)
+    else:
+        defaults = dict(entities=1_000_000, duration=10.0, warmup=2.0, runs=3, connections=64, zipf=0.99,
+                        time_limit=3600)
+    for key, value in defaults.items():
+        if getattr(a, key) is None:
+            setattr(a, key, value)
+    a.build_dir = a.build_dir or REPO / "build" / a.preset
+    if a.work_dir is None:
+        if a.smoke:
+            a.work_dir = Path(tempfile.mkdtemp(prefix="ofs-bench-smoke-"))
+        else:
+            a.work_dir = REPO / "build" / "bench" / ("quick" if a.quick else "scaling" if a.scaling else "full")
+    if a.output is None:
+        a.output = a.work_dir / "benchmarks.md" if (a.smoke or a.quick) else REPO / "docs" / "benchmarks.md"
+    a.ofs = a.ofs or a.build_dir / "apps" / "ofs" / "ofs"
+    a.loadgen = a.loadgen or a.build_dir / "bench" / "ofs_loadgen"
+    a.wire_server = a.wire_server or a.build_dir / "bench" / "ofs_wire_server"
+    a.storage_limit = a.storage_limit or a.build_dir / "bench" / "ofs_storage_limit"
+    return a
+
+
+# ----------------------------------------------------------------------------------------------
+# the harness
+# ----------------------------------------------------------------------------------------------
+
+class Harness:
+    def __init__(self, args: argparse.Namespace, procs: Processes) -> None:
+        self.a = args
+        self.procs = procs
+        self.work = args.work_dir
+        self.logs = self.work / "logs"
+        self.server: subprocess.Popen | None = None
+        self.port = 0
+        self.admin_port = 0
+        self.data_dir = self.work / "data"
+        cpus = sorted(os.sched_getaffinity(0))
+        self.pinned = len(cpus) >= 2 and shutil.which("taskset") is not None
+        self.server_cpu = cpus[0]
+        self.client_cpu = cpus[1] if len(cpus) >= 2 else cpus[0]
+        self.results: dict = {"scenarios": {}, "references": {}, "failures": [], "notes": []}
+        self.schema: dict = {}
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def pin(self, cpu: int) -> list[str]:
+        prefix = ["chrt", "-f", "10"] if self.a.rt else []
+        return prefix + (["taskset", "-c", str(cpu)] if self.pinned else [])
+
+    def fail(self, what: str, why: str) -> None:
+        log(f"FAILED {what}: {why}")
+        self.results["failures"].append(f"{what}: {why}")
+
+    def loadgen(self, port: int, mode: str, kind: str | None = None, timeout: float | None = None,
+                **kw) -> dict:
+        cmd = self.pin(self.client_cpu) + [str(self.a.loadgen), "--mode", mode, "--port", str(port),
+                                           "--entities", str(self.entities), "--features", str(self.features)]
+        if kind:
+            cmd += ["--kind", kind]
+        for key, value in kw.items():
+            cmd += ["--" + key.replace("_", "-"), str(value)]
+        if timeout is None:
+            timeout = self.a.warmup + self.a.duration + 60
+        rc, out = self.procs.run(cmd, timeout=timeout, log_path=self.logs / "loadgen.log")
+        line = out.strip().splitlines()[-1] if out.strip() else ""
+        try:
+            result = json.loads(line)
+        except json.JSONDecodeError:
+            raise BenchError(f"loadgen {mode} {kind or ''} printed no JSON (exit {rc}): {out[-400:]!r}")
+        if rc != 0 or not result.get("ok"):
+            raise BenchError(f"loadgen {mode} {kind or ''}: {result.get('error', 'exit ' + str(rc))}")
+        return result
+
+    # -- server ----------------------------------------------------------------------------------
+
+    def start_server(self, timeout: float = 120.0) -> float:
+        """Starts ofs on free ports; returns seconds until /health answered 200."""
+        for attempt in range(3):
+            self.port, self.admin_port = free_port(), free_port()
+            while self.admin_port == self.port:
+                self.admin_port = free_port()
+            cmd = self.pin(self.server_cpu) + [
+                str(self.a.ofs), "standalone", "--data-dir", str(self.data_dir), "--port", str(self.port),
+                "--admin-port", str(self.admin_port), "--threads", "1", "--log-level", "warn"]
+            start = time.monotonic()
+            self.server = self.procs.start(cmd, log_path=self.logs / "ofs.log")
+            deadline = start + timeout
+            while time.monotonic() < deadline:
+                if self.server.poll() is not None:
+                    break
+                try:
+                    status, _, _ = http_request(self.port, "GET", "/health", timeout=1.0)
+                    if status == 200:
+                        return time.monotonic() - start
+                except OSError:
+                    pass
+                time.sleep(0.005)
+            code = self.server.poll()
+            self.procs.stop(self.server)
+            self.server = None
+            if code is None:
+                raise BenchError(f"ofs did not become healthy within {timeout:.0f} s (see {self.logs}/ofs.log)")
+            log(f"ofs exited with {code} at start (attempt {attempt + 1}); retrying on other ports")
+        raise BenchError(f"ofs would not start (see {self.logs}/ofs.log)")
+
+    def stop_server(self) -> float:
+        if self.server is None:
+            return 0.0
+        taken = self.procs.stop(self.server, sig=signal.SIGTERM, timeout=60.0)
+        code = self.server.returncode
+        self.server = None
+        if code not in (0, -signal.SIGTERM):
+            self.results["notes"].append(f"ofs exited with status {code} on SIGTERM")
+        return taken
+
+    def server_memory(self) -> dict:
+        fields = {}
+        with open(f"/proc/{self.server.pid}/status") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "VmHWM"):
+                    fields[key] = int(value.split()[0]) * 1024
+        return fields
+
+    def settle(self, proc: subprocess.Popen | None, limit: float = 60.0) -> None:
+        """Waits (up to `limit` s) until the process uses < 3% of a core over 0.5 s: background flushes and
+        compactions after a load would otherwise run during the next measurement."""
+        if proc is None or proc.poll() is not None:
+            return
+        tick = os.sysconf("SC_CLK_TCK")
+
+        def cpu() -> float:
+            with open(f"/proc/{proc.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+
+        deadline = time.monotonic() + limit
+        last = cpu()
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            now = cpu()
+            if now - last < 0.015:
+                return
+            last = now
+        self.results["notes"].append(f"server still busy {limit:.0f} s after a load step (measured anyway)")
+
+    def first_read_ok(self) -> bool:
+        body = json.dumps({"featureGroupName": "bench_fg", "featureColumns": ["f0"],
+                           "primaryKeys": {"names": ["id"], "values": [[0]]}}).encode()
+        try:
+            status, _, data = http_request(self.port, "POST", "/v1/feature-group/read", body, timeout=2.0)
+        except OSError:
+            return False
+        return status == 200 and b'"successfulKeys":[{' in data
+
+    # -- dataset ---------------------------------------------------------------------------------
+
+    def create_schema(self, with_partitions: bool) -> None:
+        rc, out = self.procs.run([str(self.a.loadgen), "--mode", "schema", "--entities", str(self.entities),
+                                  "--features", str(self.features)], timeout=30)
+        if rc != 0:
+            raise BenchError(f"loadgen --mode schema failed ({rc})")
+        self.schema = json.loads(out)
+        steps = [("entity", "/v1/entity"), ("group", "/v1/feature-group")]
+        if with_partitions:
+            steps += [("part_entity", "/v1/entity"), ("part_group", "/v1/feature-group")]
+        for key, path in steps:
+            status, _, data = http_request(self.admin_port, "POST", path, json.dumps(self.schema[key]).encode())
+            if status != 200:
+                raise BenchError(f"admin POST {path} ({key}): {status} {data[:300]!r}")
+
+    def load(self, with_partitions: bool) -> dict:
+        out = {}
+        datasets = ["main", "part"] if with_partitions else ["main"]
+        for dataset in datasets:
+            rows = self.schema["rows"]["main" if dataset == "main" else "part_rows"]
+            log(f"loading {rows:,} {dataset} rows")
+            r = self.loadgen(self.port, "load", dataset=dataset, connections=4,
+                             batch=max(1, min(1000, 100_000 // max(self.features, 1))),
+                             timeout=max(600, rows / 1000))
+            out[dataset] = r
+        log("warming the server: every main key once")
+        self.loadgen(self.port, "sweep", connections=4, batch=100, timeout=max(600, self.entities / 2000))
+        self.settle(self.server)
+        return out
+
+    # -- scenarios -------------------------------------------------------------------------------
+
+    def closed_run(self, port: int, kind: str, i: int, **kw) -> dict:
+        r = self.loadgen(port, "closed", kind, connections=self.a.connections, duration=self.a.duration,
+                         warmup=self.a.warmup, seed=1000 + i, **kw)
+        if r["not_found"]:
+            self.results["notes"].append(f"{kind}: {r['not_found']} responses had unknown keys")
+        return r
+
+    @staticmethod
+    def summarize(runs: list[dict]) -> dict:
+        rps, rps_spread = median_spread([r["rps"] for r in runs])
+        rows, rows_spread = median_spread([r["rows_per_s"] for r in runs])
+        return {"runs": runs, "rps": rps, "rps_spread": rps_spread, "rows_per_s": rows,
+                "rows_spread": rows_spread, "first_response": runs[0]["first_response"]}
+
+    def closed_runs(self, port: int, kind: str, **kw) -> dict:
+        return self.summarize([self.closed_run(port, kind, i, **kw) for i in range(self.a.runs)])
+
+    def open_run(self, port: int, kind: str, rate: float, **kw) -> dict:
+        rate = max(rate, 1.0)
+        return self.loadgen(port, "open", kind, connections=self.a.connections, duration=self.a.duration,
+                            warmup=self.a.warmup, rate=f"{rate:.1f}", drain=max(2.0, self.a.duration), **kw)
+
+    def scenario(self, name: str, port: int, kind: str, **kw) -> dict | None:
+        log(f"{name}: {self.a.runs} closed-loop run(s) of {self.a.duration:g} s ({kind})")
+        try:
+            closed = self.closed_runs(port, kind, **kw)
+            log(f"{name}: max {closed['rps']:,.0f} req/s, {closed['rows_per_s']:,.0f} rows/s; open loop at 50%")
+            opened = self.open_run(port, kind, closed["rps"] * 0.5, **kw)
+            lat = opened["latency_us"]
+            log(f"{name}: p50 {lat['p50']:.0f} µs, p99 {lat['p99']:.0f} µs, p999 {lat['p999']:.0f} µs")
+            result = {"closed": closed, "open": opened}
+        except BenchError as e:
+            self.fail(name, str(e))
+            return None
+        return result
+
+    def redis_reference(self, value_bytes: int) -> dict | None:
+        server_bin, bench_bin, cli_bin = (shutil.which(x) for x in ("redis-server", "redis-benchmark", "redis-cli"))
+        if self.a.no_redis:
+            return None
+        if not (server_bin and bench_bin and cli_bin):
+            msg = "redis-server/redis-benchmark/redis-cli not installed (scripts/bootstrap installs them)"
+            if self.a.smoke:
+                self.results["notes"].append("Redis reference skipped: " + msg)
+                return None
+            self.fail("Redis reference", msg)
+            return None
+        port = free_port()
+        redis_dir = self.work / "redis"
+        redis_dir.mkdir(parents=True, exist_ok=True)
+        proc = self.procs.start(self.pin(self.server_cpu) + [
+            server_bin, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--daemonize", "no", "--dir", str(redis_dir), "--protected-mode", "yes"],
+            log_path=self.logs / "redis.log")
+        try:
+            cli = [cli_bin, "-h", "127.0.0.1", "-p", str(port)]
+            deadline = time.monotonic() + 20
+            while True:
+                rc, out = self.procs.run(cli + ["PING"], timeout=5)
+                if out.strip() == "PONG":
+                    break
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise BenchError("redis-server did not answer PING")
+                time.sleep(0.05)
+            script = ("local v = string.rep('x', tonumber(ARGV[3])) "
+                      "for i = tonumber(ARGV[1]), tonumber(ARGV[1]) + tonumber(ARGV[2]) - 1 do "
+                      "redis.call('SET', string.format('key:%012d', i), v) end return tonumber(ARGV[2])")
+            chunk = 100_000
+            for first in range(0, self.entities, chunk):
+                n = min(chunk, self.entities - first)
+                rc, out = self.procs.run(cli + ["EVAL", script, "0", str(first), str(n), str(value_bytes)],
+                                         timeout=300)
+                if rc != 0 or out.strip() != str(n):
+                    raise BenchError(f"populating Redis failed: {out[:200]!r}")
+            rc, out = self.procs.run(cli + ["DBSIZE"], timeout=10)
+            if out.strip() != str(self.entities):
+                raise BenchError(f"Redis holds {out.strip()} keys, expected {self.entities}")
+
+            def bench(requests: int) -> dict:
+                cmd = self.pin(self.client_cpu) + [bench_bin, "-h", "127.0.0.1", "-p", str(port),
+                                                   "-c", str(self.a.connections), "-n", str(requests),
+                                                   "-r", str(self.entities), "-t", "get", "--csv"]
+                rc, out = self.procs.run(cmd, timeout=max(60, requests / 5000), log_path=self.logs / "redis.log")
+                for line in out.splitlines():
+                    cells = [c.strip('"') for c in line.split(",")]
+                    if cells and cells[0] == "GET":
+                        return {"rps": float(cells[1]), "p50_ms": float(cells[4]), "p99_ms": float(cells[6])}
+                raise BenchError(f"redis-benchmark printed no GET line (exit {rc}): {out[-300:]!r}")
+
+            log("Redis GET reference: calibrating")
+            calib = bench(max(2000, int(20_000 * min(1.0, self.a.duration))))
+            requests = max(2000, int(calib["rps"] * self.a.duration))
+            runs = [bench(requests) for _ in range(self.a.runs)]
+            rps, spread = median_spread([r["rps"] for r in runs])
+            p99, _ = median_spread([r["p99_ms"] for r in runs])
+            rc, out = self.procs.run(cli + ["INFO", "stats"], timeout=10)
+            misses = re.search(r"keyspace_misses:(\d+)", out)
+            if misses and int(misses.group(1)) > 0:
+                self.results["notes"].append(f"Redis: {misses.group(1)} GET misses (expected none)")
+            log(f"Redis GET: {rps:,.0f} req/s")
+            return {"rps": rps, "spread": spread, "p99_ms_closed_loop": p99, "runs": runs,
+                    "value_bytes": value_bytes, "requests_per_run": requests}
+        except BenchError as e:
+            self.fail("Redis reference", str(e))
+            return None
+        finally:
+            self.procs.stop(proc)
+
+    def storage_limit(self, extra: list[str], timeout: float) -> dict:
+        cmd = self.pin(self.server_cpu) + [str(self.a.storage_limit), "--data-dir", str(self.data_dir),
+                                           "--entities", str(self.entities)] + extra
+        rc, out = self.procs.run(cmd, timeout=timeout, log_path=self.logs / "storage_limit.log")
+        try:
+            result = json.loads(out.strip().splitlines()[-1])
+        except (json.JSONDecodeError, IndexError):
+            raise BenchError(f"ofs_storage_limit printed no JSON (exit {rc}): {out[-300:]!r}")
+        if rc != 0 or not result.get("ok"):
+            why = result.get("error") or f"exit {rc}, {result.get('missing')} keys missing"
+            raise BenchError(f"ofs_storage_limit: {why}")
+        return result
+
+    def storage_reference(self) -> dict | None:
+        log(f"storage limit: {self.a.runs} x (Get, MultiGet 100) of {self.a.duration:g} s")
+        try:
+            runs = [self.storage_limit(["--duration", str(self.a.duration), "--seed", str(7 + i)] +
+                                       (["--no-sweep"] if i else []),
+                                       timeout=self.entities / 5000 + 4 * self.a.duration + 120)
+                    for i in range(self.a.runs)]
+        except BenchError as e:
+            self.fail("storage limit", str(e))
+            return None
+        get, get_spread = median_spread([r["get"]["keys_per_s"] for r in runs])
+        multi, multi_spread = median_spread([r["multiget"]["keys_per_s"] for r in runs])
+        log(f"storage limit: Get {get:,.0f} keys/s, MultiGet(100) {multi:,.0f} keys/s")
+        return {"get_keys_per_s": get, "get_spread": get_spread, "multiget_keys_per_s": multi,
+                "multiget_spread": multi_spread, "runs": runs}
+
+    def compaction(self) -> dict | None:
+        log("full compaction (server stopped) for on-disk bytes")
+        try:
+            return self.storage_limit(["--compact"], timeout=max(600, self.entities / 1000))
+        except BenchError as e:
+            self.fail("on-disk size", str(e))
+            return None
+
+    def s1_and_wire(self) -> tuple[dict | None, dict | None]:
+        """S1 and the wire limit, their closed-loop runs interleaved (S1, wire, S1, wire, ...) so that both
+        see the same machine noise: their ratio is the headline target. The wire server answers with the
+        head and body sizes of OFS's own S1 response (from the first S1 run)."""
+        n = self.a.runs
+        log(f"S1 and wire limit: {n} interleaved closed-loop run(s) of {self.a.duration:g} s each")
+        try:
+            s1_runs = [self.closed_run(self.port, "read", 0)]
+        except BenchError as e:
+            self.fail("S1", str(e))
+            return None, None
+        body = s1_runs[0]["first_response"]["body_bytes"]
+        head = s1_runs[0]["first_response"]["header_bytes"]
+        proc = self.procs.start(self.pin(self.server_cpu) + [
+            str(self.a.wire_server), "--port", "0", "--response-bytes", str(body), "--header-bytes", str(head)],
+            log_path=self.logs / "wire.log", stdout=subprocess.PIPE)
+        s1 = wire = None
+        try:
+            line = proc.stdout.readline().decode()
+            m = re.match(r"listening on (\d+)", line)
+            wire_port = int(m.group(1)) if m else 0
+            wire_runs: list[dict] = []
+            wire_error = None if m else f"ofs_wire_server did not start: {line!r}"
+            if wire_error:
+                self.fail("wire limit", wire_error)
+            for i in range(n):
+                if i > 0:
+                    s1_runs.append(self.closed_run(self.port, "read", i))
+                if wire_error is None:
+                    try:
+                        wire_runs.append(self.closed_run(wire_port, "wire", i))
+                    except BenchError as e:
+                        wire_error = str(e)
+                        self.fail("wire limit", wire_error)
+            closed = self.summarize(s1_runs)
+            log(f"S1: max {closed['rps']:,.0f} req/s; open loop at 50%")
+            s1 = {"closed": closed, "open": self.open_run(self.port, "read", closed["rps"] * 0.5)}
+            lat = s1["open"]["latency_us"]
+            log(f"S1: p50 {lat['p50']:.0f} µs, p99 {lat['p99']:.0f} µs, p999 {lat['p999']:.0f} µs")
+            if wire_runs and wire_error is None:
+                wire = {"closed": self.summarize(wire_runs), "response_body_bytes": body,
+                        "response_header_bytes": head}
+                log(f"wire limit: max {wire['closed']['rps']:,.0f} req/s; open loop at 50%")
+                try:
+                    wire["open"] = self.open_run(wire_port, "wire", wire["closed"]["rps"] * 0.5)
+                except BenchError as e:
+                    self.fail("wire limit", str(e))
+                    wire = None
+        except BenchError as e:  # an S1 run (wire failures are caught above)
+            self.fail("S1", str(e))
+            s1 = None
+        finally:
+            self.procs.stop(proc)
+            if proc.stdout:
+                proc.stdout.close()
+        return s1, wire
+
+    def cold_start(self) -> dict:
+        health, first_read, shutdown = [], [], []
+        for i in range(max(2, self.a.runs)):
+            shutdown.append(self.stop_server())
+            start = time.monotonic()
+            health.append(self.start_server())
+            deadline = time.monotonic() + 60
+            while not self.first_read_ok():
+                if time.monotonic() > deadline:
+                    raise BenchError("no successful read within 60 s of start")
+                time.sleep(0.002)
+            first_read.append(time.monotonic() - start)
+        # The first restart after the load replays the WAL (and flushes it); later ones open table files only.
+        later_h, later_h_spread = median_spread(health[1:]) if len(health) > 1 else (None, None)
+        later_r, later_r_spread = median_spread(first_read[1:]) if len(first_read) > 1 else (None, None)
+        log(f"S7: first restart healthy after {health[0]:.3f} s, first read after {first_read[0]:.3f} s"
+            + (f"; later restarts {later_r:.3f} s" if later_r is not None else ""))
+        return {"health_s": health[0], "first_read_s": first_read[0], "later_health_s": later_h,
+                "later_health_spread": later_h_spread, "later_first_read_s": later_r,
+                "later_first_read_spread": later_r_spread, "shutdown_s": statistics.median(shutdown),
+                "runs": {"health": health, "first_read": first_read, "shutdown": shutdown}}
+
+    # -- the whole run ---------------------------------------------------------------------------
+
+    def prepare(self, entities: int, features: int) -> None:
+        self.entities, self.features = entities, features
+        if self.data_dir.exists():
+            shutil.rmtree(self.data_dir)
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(parents=True)
+
+    def run_main(self) -> dict:
+        a, res = self.a, self.results
+        self.prepare(a.entities, a.features)
+        res["parameters"] = {"entities": a.entities, "features": a.features, "duration_s": a.duration,
+                             "warmup_s": a.warmup, "runs": a.runs, "connections": a.connections,
+                             "zipf": a.zipf, "pinned": self.pinned, "rt": a.rt, "server_cpu": self.server_cpu,
+                             "client_cpu": self.client_cpu}
+        sc = res["scenarios"]
+        log(f"starting ofs ({a.entities:,} entities, {a.features} features, data in {self.data_dir})")
+        self.start_server()
+        empty = self.server_memory()
+        self.create_schema(with_partitions=True)
+        res["dataset"] = self.schema["rows"]
+        res["load"] = self.load(with_partitions=True)
+
+        sc["S1"], res["references"]["wire"] = self.s1_and_wire()
+        if a.zipf > 0:
+            log(f"S1 with Zipf({a.zipf}) keys")
+            try:
+                sc["S1 zipf"] = {"closed": self.closed_runs(self.port, "read", zipf=a.zipf), "zipf": a.zipf}
+            except BenchError as e:
+                self.fail("S1 zipf", str(e))
+        sc["S2"] = self.scenario("S2", self.port, "read100")
+        sc["S3"] = self.scenario("S3", self.port, "partition")
+        mem = self.server_memory()
+        sc["memory"] = {"rss_bytes": mem.get("VmRSS", 0), "hwm_bytes": mem.get("VmHWM", 0),
+                        "rss_empty_bytes": empty.get("VmRSS", 0),
+                        "stored_rows": self.schema["rows"]["main"] + self.schema["rows"]["part_rows"]}
+        try:
+            sc["S7"] = self.cold_start()
+        except BenchError as e:
+            self.fail("S7", str(e))
+        self.stop_server()
+
+        res["references"]["storage"] = self.storage_reference()
+
+        self.start_server()
+        self.settle(self.server)
+        sc["S4"] = self.scenario("S4", self.port, "write100")
+        self.stop_server()
+
+        disk = self.compaction()
+        if disk:
+            sc["memory"]["disk"] = disk
+            sc["memory"]["stored_rows"] = disk["stored_rows"]
+
+        s1 = sc.get("S1")
+        value_bytes = s1["closed"]["first_response"]["body_bytes"] if s1 else 300
+        res["references"]["redis"] = self.redis_reference(value_bytes)
+        return res
+
+    def run_scaling(self) -> dict:
+        a = self.a
+        rows = []
+        ents = [int(x) for x in a.scaling_entities.split(",") if x.strip()]
+        feats = [int(x) for x in a.scaling_features.split(",") if x.strip()]
+        for features in feats:
+            for entities in ents:
+                log(f"scaling point: {entities:,} entities x {features} features")
+                self.prepare(entities, features)
+                point = {"entities": entities, "features": features}
+                try:
+                    self.start_server()
+                    self.create_schema(with_partitions=False)
+                    load = self.load(with_partitions=False)
+                    point["load_rows_per_s"] = load["main"]["rows_per_s"]
+                    s1 = self.closed_runs(self.port, "read")
+                    s2 = self.closed_runs(self.port, "read100")
+                    point.update(s1_rps=s1["rps"], s1_spread=s1["rps_spread"], s2_rows=s2["rows_per_s"],
+                                 s2_spread=s2["rows_spread"])
+                    point["rss_bytes"] = self.server_memory().get("VmRSS", 0)
+                    self.stop_server()
+                    disk = self.storage_limit(["--compact"], timeout=max(600, entities / 1000))
+                    point["sst_bytes"] = disk["sst_bytes"]
+                    point["stored_rows"] = disk["stored_rows"]
+                except BenchError as e:
+                    self.fail(f"scaling {entities}x{features}", str(e))
+                    point["error"] = str(e)
+                finally:
+                    self.stop_server()
+                rows.append(point)
+        self.results["scaling"] = rows
+        self.results["parameters"] = {"duration_s": a.duration, "warmup_s": a.warmup, "runs": a.runs,
+                                      "connections": a.connections, "pinned": self.pinned, "rt": a.rt}
+        return self.results
+
+
+# ----------------------------------------------------------------------------------------------
+# the report
+# ----------------------------------------------------------------------------------------------
+
+def fmt_num(v: float | None, unit: str = "") -> str:
+    if v is None:
+        return "n/a"
+    if v >= 100:
+        s = f"{v:,.0f}"
+    elif v >= 10:
+        s = f"{v:.1f}"
+    else:
+        s = f"{v:.3g}"
+    return s + (f" {unit}" if unit else "")
+
+
+def fmt_spread(s: float | None) -> str:
+    return "—" if s is None else f"±{s * 50:.0f}%"  # half the range, relative to the median
+
+
+def fmt_ratio(a: float | None, b: float | None) -> tuple[str, float | None]:
+    if not a or not b:
+        return "n/a", None
+    r = a / b
+    return f"{r:.2f}x", r
+
+
+def met(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("met" if ok else "**not met**")
+
+
+def machine_description(a: argparse.Namespace) -> list[tuple[str, str]]:
+    def sh(cmd: list[str]) -> str:
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+
+    model = ""
+    for line in sh(["lscpu"]).splitlines():
+        if line.startswith("Model name:"):
+            model = line.split(":", 1)[1].strip()
+    mem_kb = 0
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    mem_kb = int(line.split()[1])
+    except OSError:
+        pass
+    compiler, flags, build_type = "", "", ""
+    cache = Path(a.build_dir) / "CMakeCache.txt"
+    if cache.exists():
+        text = cache.read_text(errors="replace")
+        m = re.search(r"^CMAKE_CXX_COMPILER:\w+=(.*)$", text, re.M)
+        if m:
+            compiler = sh([m.group(1), "--version"]).splitlines()[0] if sh([m.group(1), "--version"]) else m.group(1)
+        m = re.search(r"^CMAKE_BUILD_TYPE:\w+=(.*)$", text, re.M)
+        build_type = m.group(1) if m else ""
+        m = re.search(r"^CMAKE_CXX_FLAGS_RELWITHDEBINFO:\w+=(.*)$", text, re.M)
+        flags = m.group(1) if m and build_type == "RelWithDebInfo" else ""
+    commit = sh(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"])
+    dirty = sh(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"])
+    rocks = sh(["dpkg-query", "-W", "-f=${Version}", "librocksdb-dev"])
+    redis = sh(["redis-server", "--version"]) if shutil.which("redis-server") else ""
+    redis_v = re.search(r"v=(\S+)", redis)
+    command = os.environ.get("OFS_BENCH_COMMAND", "")
+    argv_cmd = "python3 " + shlex.join([os.path.relpath(sys.argv[0], REPO)] + sys.argv[1:])
+    return [
+        ("CPU", f"{model or platform.processor()} — {os.cpu_count()} logical CPUs "
+                f"(allowed: {','.join(map(str, sorted(os.sched_getaffinity(0))))})"),
+        ("memory", f"{mem_kb / 1024 / 1024:.1f} GiB"),
+        ("kernel", platform.release()),
+        ("compiler", compiler or "unknown"),
+        ("build", f"preset `{a.preset}` ({build_type} {flags})".strip()),
+        ("RocksDB / Redis", f"librocksdb-dev {rocks or '?'} / redis {redis_v.group(1) if redis_v else 'absent'}"),
+        ("commit", f"{commit}{' (with uncommitted changes)' if dirty else ''}"),
+        ("date", dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
+        ("command", f"`{command}` (`{argv_cmd}`)" if command else f"`{argv_cmd}`"),
+    ]
+
+
+def build_main_tables(res: dict) -> tuple[list[list[str]], list[list[str]]]:
+    sc, refs = res["scenarios"], res["references"]
+    wire, redis, storage = refs.get("wire"), refs.get("redis"), refs.get("storage")
+    rows: list[list[str]] = []
+
+    def lat(s: dict | None) -> str:
+        if not s:
+            return "n/a"
+        l = s["open"]["latency_us"]
+        return f"{fmt_num(l['p50'])} / {fmt_num(l['p99'])} / {fmt_num(l['p999'])} µs"
+
+    def open_note(s: dict | None) -> str:
+        if not s:
+            return ""
+        o = s["open"]
+        return f"at {fmt_num(o['target_rps'])} req/s (achieved {fmt_num(o['achieved_rps'])})"
+
+    s1 = sc.get("S1")
+    s1_rps = s1["closed"]["rps"] if s1 else None
+    wire_rps = wire["closed"]["rps"] if wire else None
+    ratio_s, ratio = fmt_ratio(s1_rps, wire_rps)
+    rows.append(["S1 single-key read", "max req/s (1 core)", fmt_num(s1_rps),
+                 fmt_spread(s1["closed"]["rps_spread"]) if s1 else "—",
+                 f"wire limit {fmt_num(wire_rps)} req/s", ratio_s, f">= {TARGET_S1_VS_WIRE}x wire",
+                 met(None if ratio is None else ratio >= TARGET_S1_VS_WIRE)])
+    rs, _ = fmt_ratio(s1_rps, redis["rps"] if redis else None)
+    rows.append(["S1 single-key read", "max req/s vs Redis GET", fmt_num(s1_rps), "—",
+                 f"Redis GET {fmt_num(redis['rps']) if redis else 'n/a'} req/s", rs, "—", "—"])
+    gs, _ = fmt_ratio(s1_rps, storage["get_keys_per_s"] if storage else None)
+    rows.append(["S1 single-key read", "max req/s vs storage Get", fmt_num(s1_rps), "—",
+                 f"RocksStore Get {fmt_num(storage['get_keys_per_s']) if storage else 'n/a'} keys/s", gs, "—", "—"])
+    p99 = s1["open"]["latency_us"]["p99"] if s1 else None
+    wire_p99 = wire["open"]["latency_us"]["p99"] if wire else None
+    rows.append(["S1 single-key read", "p50 / p99 / p999 at 50% " + open_note(s1), lat(s1), "—",
+                 f"wire limit p99 {fmt_num(wire_p99)} µs", fmt_ratio(p99, wire_p99)[0], "p99 <= 1 ms",
+                 met(None if p99 is None else p99 <= TARGET_S1_P99_US)])
+    z = sc.get("S1 zipf")
+    if z:
+        zs, _ = fmt_ratio(z["closed"]["rps"], s1_rps)
+        rows.append([f"S1 Zipf({z['zipf']}) keys", "max req/s", fmt_num(z["closed"]["rps"]),
+                     fmt_spread(z["closed"]["rps_spread"]), f"S1 uniform {fmt_num(s1_rps)} req/s", zs, "—", "—"])
+
+    s2 = sc.get("S2")
+    s2_rows = s2["closed"]["rows_per_s"] if s2 else None
+    ms, _ = fmt_ratio(s2_rows, storage["multiget_keys_per_s"] if storage else None)
+    rows.append(["S2 100-key read", "rows/s at max", fmt_num(s2_rows),
+                 fmt_spread(s2["closed"]["rows_spread"]) if s2 else "—",
+                 f"RocksStore MultiGet(100) {fmt_num(storage['multiget_keys_per_s']) if storage else 'n/a'} keys/s",
+                 ms, f">= {TARGET_S2_ROWS / 1000:.0f}k rows/s",
+                 met(None if s2_rows is None else s2_rows >= TARGET_S2_ROWS)])
+    p99 = s2["open"]["latency_us"]["p99"] if s2 else None
+    rows.append(["S2 100-key read", "p50 / p99 / p999 at 50% " + open_note(s2), lat(s2), "—", "—", "—",
+                 "p99 <= 3 ms", met(None if p99 is None else p99 <= TARGET_S2_P99_US)])
+
+    s3 = sc.get("S3")
+    s3_rows = s3["closed"]["rows_per_s"] if s3 else None
+    rows.append(["S3 partition read (100 rows)", "rows/s at max", fmt_num(s3_rows),
+                 fmt_spread(s3["closed"]["rows_spread"]) if s3 else "—",
+                 f"S2 {fmt_num(s2_rows)} rows/s", fmt_ratio(s3_rows, s2_rows)[0], "—", "—"])
+    rows.append(["S3 partition read (100 rows)", "p50 / p99 / p999 at 50% " + open_note(s3), lat(s3), "—", "—",
+                 "—", "—", "—"])
+
+    s4 = sc.get("S4")
+    s4_rows = s4["closed"]["rows_per_s"] if s4 else None
+    rows.append(["S4 durable write (100 rows)", "rows/s at max", fmt_num(s4_rows),
+                 fmt_spread(s4["closed"]["rows_spread"]) if s4 else "—", "—", "—",
+                 f">= {TARGET_S4_ROWS / 1000:.0f}k rows/s",
+                 met(None if s4_rows is None else s4_rows >= TARGET_S4_ROWS)])
+    rows.append(["S4 durable write (100 rows)", "p50 / p99 / p999 at 50% " + open_note(s4), lat(s4), "—", "—",
+                 "—", "—", "—"])
+
+    s7 = sc.get("S7")
+    stored = sc.get("memory", {}).get("stored_rows", 0)
+    rows.append(["S7 cold start", f"s to first read, first restart after the load ({fmt_num(stored)} rows; "
+                 "may replay the WAL)", fmt_num(s7["first_read_s"]) if s7 else "n/a", "—",
+                 f"/health 200 after {fmt_num(s7['health_s'])} s" if s7 else "—", "—", "—", "—"])
+    later = s7.get("later_first_read_s") if s7 else None
+    rows.append(["S7 cold start", "s to first read, later restarts (table files only)",
+                 fmt_num(later) if later is not None else "n/a",
+                 fmt_spread(s7["later_first_read_spread"]) if later is not None else "—",
+                 f"/health 200 after {fmt_num(s7['later_health_s'])} s" if later is not None else "—",
+                 "—", "—", "—"])
+
+    mem = sc.get("memory")
+    if mem:
+        rss = mem["rss_bytes"]
+        rows.append(["memory", "server RSS after reads (MiB)", fmt_num(rss / 2**20), "—",
+                     f"empty server {fmt_num(mem['rss_empty_bytes'] / 2**20)} MiB", "—", "—", "—"])
+        rows.append(["memory", "RSS bytes per stored row", fmt_num(rss / stored if stored else None), "—",
+                     f"{fmt_num(stored)} rows", "—", "—", "—"])
+        disk = mem.get("disk")
+        rows.append(["memory", "on-disk bytes per row after compaction (SST)",
+                     fmt_num(disk["sst_bytes"] / disk["stored_rows"]) if disk and disk["stored_rows"] else "n/a",
+                     "—", f"{fmt_num(disk['sst_bytes'] / 2**20) if disk else 'n/a'} MiB of SST", "—", "—", "—"])
+    else:
+        rows.append(["memory", "server RSS after reads (MiB)", "n/a", "—", "—", "—", "—", "—"])
+
+    load = res.get("load", {}).get("main")
+    if load:
+        rows.append(["load (API, 1000-row writes)", "rows/s", fmt_num(load["rows_per_s"])] + ["—"] * 5)
+
+    refs_rows: list[list[str]] = []
+    if wire:
+        refs_rows.append(["wire limit (raw epoll + simdjson)", "max req/s", fmt_num(wire["closed"]["rps"]),
+                          fmt_spread(wire["closed"]["rps_spread"]),
+                          f"{wire['response_header_bytes']} + {wire['response_body_bytes']} B responses"])
+        refs_rows.append(["wire limit (raw epoll + simdjson)", "p50 / p99 / p999 at 50% " + open_note(wire),
+                          lat(wire), "—", "—"])
+    else:
+        refs_rows.append(["wire limit (raw epoll + simdjson)", "max req/s", "n/a", "—", "failed"])
+    if redis:
+        refs_rows.append(["Redis GET (redis-benchmark)", "req/s", fmt_num(redis["rps"]), fmt_spread(redis["spread"]),
+                          f"{redis['value_bytes']} B values, closed-loop p99 {redis['p99_ms_closed_loop']:.2f} ms"])
+    else:
+        refs_rows.append(["Redis GET (redis-benchmark)", "req/s", "n/a", "—", "skipped or failed"])
+    if storage:
+        refs_rows.append(["storage limit (RocksStore, 1 thread)", "Get keys/s", fmt_num(storage["get_keys_per_s"]),
+                          fmt_spread(storage["get_spread"]), "MultiGet with 1 key"])
+        refs_rows.append(["storage limit (RocksStore, 1 thread)", "MultiGet(100) keys/s",
+                          fmt_num(storage["multiget_keys_per_s"]), fmt_spread(storage["multiget_spread"]), ""])
+    else:
+        refs_rows.append(["storage limit (RocksStore, 1 thread)", "Get keys/s", "n/a", "—", "failed"])
+    return rows, refs_rows
+
+
+def md_table(header: list[str], rows: list[list[str]]) -> str:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
+    return "\n".join(out)
+
+
+MAIN_HEADER = ["scenario", "figure", "median", "spread", "reference", "ratio", "target", "status"]
+REF_HEADER = ["reference", "figure", "median", "spread", "notes"]
+SCALING_HEADER = ["entities", "features", "S1 req/s", "S2 rows/s", "S1 cost vs fewer entities",
+                  "S2 cost vs fewer entities", "S1 cost vs fewer features", "S2 cost vs fewer features",
+                  "RSS MiB", "RSS B/row", "SST B/row", "load rows/s"]
+
+
+def render_main(res: dict, machine: list[tuple[str, str]], title: str) -> str:
+    rows, refs = build_main_tables(res)
+    p = res["parameters"]
+    ds = res.get("dataset", {})
+    lines = [f"## {title}", ""]
+    lines += [f"- **{k}**: {v}" for k, v in machine]
+    lines += [f"- **parameters**: {p['entities']:,} entities x {p['features']} features "
+              f"({ds.get('part_rows', 0):,} more rows in {ds.get('partitions', 0):,} partitions, "
+              f"{ds.get('big_partitions', 0):,} of them with 100 rows); {p['runs']} closed-loop run(s) of "
+              f"{p['duration_s']:g} s after {p['warmup_s']:g} s warm-up, {p['connections']} connections; "
+              + (f"server on CPU {p['server_cpu']}, load generator on CPU {p['client_cpu']}" if p["pinned"]
+                 else "NOT pinned (fewer than 2 CPUs or no taskset)")
+              + ("; SCHED_FIFO (--rt)" if p.get("rt") else ""), ""]
+    lines += [md_table(MAIN_HEADER, rows), "", "References, measured in the same run:", "",
+              md_table(REF_HEADER, refs), ""]
+    lines += ["Median of the closed-loop runs; spread = ±half the range of the runs, relative to the median. "
+              "Latency: open loop at 50% of the median max, from each request's intended send time "
+              "(no coordinated omission). See bench/README.md for how to read this.", ""]
+    if res["failures"]:
+        lines += ["**Failures:**", ""] + [f"- {f}" for f in res["failures"]] + [""]
+    if res["notes"]:
+        lines += ["Notes:", ""] + [f"- {n}" for n in sorted(set(res["notes"]))] + [""]
+    return "\n".join(lines)
+
+
+def render_scaling(res: dict, machine: list[tuple[str, str]]) -> str:
+    points = [pt for pt in res.get("scaling", []) if "error" not in pt]
+    rows = []
+
+    def cost(base: dict | None, pt: dict, key: str, factor: float) -> tuple[str, bool | None]:
+        """base throughput / throughput here, and whether it stays within `factor` (the size ratio)."""
+        if base is None or base is pt or not pt.get(key):
+            return "—", None
+        c = base[key] / pt[key]
+        return f"x{c:.2f}", c <= factor
+
+    verdicts: list[bool] = []
+    for pt in res.get("scaling", []):
+        if "error" in pt:
+            rows.append([f"{pt['entities']:,}", str(pt["features"])] + ["failed"] + ["—"] * 9)
+            continue
+        same_f = [x for x in points if x["features"] == pt["features"]]
+        same_e = [x for x in points if x["entities"] == pt["entities"]]
+        eb = min(same_f, key=lambda x: x["entities"])
+        fb = min(same_e, key=lambda x: x["features"])
+        cells = []
+        for base, key, factor in ((eb, "s1_rps", pt["entities"] / eb["entities"]),
+                                  (eb, "s2_rows", pt["entities"] / eb["entities"]),
+                                  (fb, "s1_rps", pt["features"] / fb["features"]),
+                                  (fb, "s2_rows", pt["features"] / fb["features"])):
+            text, ok = cost(base, pt, key, factor)
+            if ok is not None:
+                verdicts.append(ok)
+                text += "" if ok else " **over**"
+            cells.append(text)
+        stored = pt.get("stored_rows") or pt["entities"]
+        rows.append([f"{pt['entities']:,}", str(pt["features"]),
+                     f"{fmt_num(pt['s1_rps'])} {fmt_spread(pt['s1_spread'])}",
+                     f"{fmt_num(pt['s2_rows'])} {fmt_spread(pt['s2_spread'])}"] + cells +
+                    [fmt_num(pt["rss_bytes"] / 2**20), fmt_num(pt["rss_bytes"] / stored),
+                     fmt_num(pt["sst_bytes"] / stored), fmt_num(pt["load_rows_per_s"])])
+    p = res["parameters"]
+    lines = ["## Scaling (make bench-scaling)", ""]
+    lines += [f"- **{k}**: {v}" for k, v in machine]
+    lines += [f"- **parameters**: {p['runs']} closed-loop run(s) of {p['duration_s']:g} s, {p['connections']} "
+              f"connections; only the main entity is loaded"
+              + ("; SCHED_FIFO (--rt)" if p.get("rt") else ""), ""]
+    lines += [md_table(SCALING_HEADER, rows), ""]
+    lines += ["Cost = throughput of the smaller configuration / throughput here (x1.00: no slower; x10: ten times "
+              "slower). Goal (PERFORMANCE.md): 10x entities or 10x features cost at most 10x — "
+              + ("met at every point." if verdicts and all(verdicts) else
+                 "**not met** where marked." if verdicts else "no pair to compare."),
+              "RSS B/row includes the server's fixed footprint (so it falls as rows grow); SST B/row is after a "
+              "full compaction.", ""]
+    if res["failures"]:
+        lines += ["**Failures:**", ""] + [f"- {f}" for f in res["failures"]] + [""]
+    return "\n".join(lines)
+
+
+def write_report(path: Path, section: str, body: str) -> None:
+    """Replaces one section of the file, keeps the other sections and everything below the history marker."""
+    start, end = SECTION_MARKERS[section]
+    text = path.read_text() if path.exists() else ""
+    if HISTORY_MARKER in text:
+        head, tail = text.split(HISTORY_MARKER, 1)
+        tail = HISTORY_MARKER + tail
+    else:
+        head, tail = text, (HISTORY_MARKER + "\n## History\n\nNotes on past runs, edited by hand "
+                            "(the harness never changes anything below the marker above).\n")
+    if not head.strip():
+        head = ("# OFS benchmarks\n\nWritten by `bench/run.py` (`make bench`, `make bench-scaling`); what the "
+                "figures mean and how to read them: [bench/README.md](../bench/README.md). Everything above "
+                "the history marker is regenerated.\n\n")
+    block = f"{start}\n{body.rstrip()}\n{end}\n"
+    if start in head and end in head:
+        head = re.sub(re.escape(start) + r".*?" + re.escape(end) + r"\n?", lambda _: block, head, flags=re.S)
+    else:
+        # main before scaling
+        other_start = SECTION_MARKERS["scaling"][0]
+        if section == "main" and other_start in head:
+            i = head.index(other_start)
+            head = head[:i] + block + "\n" + head[i:]
+        else:
+            head = head.rstrip() + "\n\n" + block + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(head.rstrip() + "\n\n" + tail)
+
+
+def parse_tables(text: str) -> list[list[list[str]]]:
+    """Every markdown table in text, as rows of cells (header row included, separator dropped)."""
+    tables, cur = [], []
+    for line in text.splitlines():
+        if line.startswith("|") and line.rstrip().endswith("|"):
+            cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+            if all(re.fullmatch(r":?-+:?", c) for c in cells):
+                continue
+            cur.append(cells)
+        elif cur:
+            tables.append(cur)
+            cur = []
+    if cur:
+        tables.append(cur)
+    return tables
+
+
+def number_of(cell: str) -> float | None:
+    m = re.match(r"^\s*([0-9][0-9,]*\.?[0-9]*(?:e[-+]?\d+)?)", cell)
+    return float(m.group(1).replace(",", "")) if m else None
+
+
+def check_main(path: Path) -> list[str]:
+    """Problems with a written main section (empty list = it parses and every figure has a number)."""
+    problems = []
+    if not path.exists():
+        return [f"{path} does not exist"]
+    text = path.read_text()
+    start, end = SECTION_MARKERS["main"]
+    if start not in text or end not in text:
+        return [f"{path}: no main section markers"]
+    section = text[text.index(start):text.index(end)]
+    tables = parse_tables(section)
+    main = next((t for t in tables if t and t[0] == MAIN_HEADER), None)
+    refs = next((t for t in tables if t and t[0] == REF_HEADER), None)
+    if main is None or refs is None:
+        return [f"{path}: main or reference table missing"]
+    for row in main[1:] + refs[1:]:
+        if len(row) != len(main[0] if row in main else refs[0]):
+            problems.append(f"row with {len(row)} cells: {row}")
+    names = " ".join(r[0] for r in main[1:] + refs[1:])
+    for needed in REQUIRED_ROWS:
+        if needed not in names:
+            problems.append(f"no row for {needed}")
+    for row in main[1:] + refs[1:]:
+        if row[0].startswith("Redis") and "skipped" in " ".join(row):
+            continue
+        if number_of(row[2]) is None:
+            problems.append(f"no number for {row[0]} / {row[1]}: {row[2]!r}")
+    if HISTORY_MARKER not in text:
+        problems.append("history marker missing")
+    return problems
+
+
+# ----------------------------------------------------------------------------------------------
+# main
+# ----------------------------------------------------------------------------------------------
+
+def build(a: argparse.Namespace) -> None:
+    if not (Path(a.build_dir) / "build.ninja").exists() and not (Path(a.build_dir) / "Makefile").exists():
+        log(f"configuring preset {a.preset}")
+        subprocess.run(["cmake", "--preset", a.preset], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    log(f"building ofs and the bench tools in {a.build_dir}")
+    subprocess.run(["cmake", "--build", str(a.build_dir), f"-j{a.jobs}", "--target", "ofs", "ofs_loadgen",
+                    "ofs_wire_server", "ofs_storage_limit"], cwd=REPO, check=True)
+
+
+def main(argv: list[str]) -> int:
+    a = parse_args(argv)
+    if a.check:
+        problems = check_main(Path(a.check))
+        for p in problems:
+            print(f"bench check: {p}", file=sys.stderr)
+        print("bench check: ok" if not problems else "bench check: FAILED")
+        return 1 if problems else 0
+
+    procs = Processes()
+
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    def on_alarm(signum, frame):
+        raise TimeLimit(f"the run exceeded its time limit of {a.time_limit:.0f} s")
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, a.time_limit)
+    started = time.monotonic()
+    rc = 1
+    try:
+        if not a.no_build:
+            build(a)
+        for tool in (a.ofs, a.loadgen, a.wire_server, a.storage_limit):
+            if not Path(tool).exists():
+                raise BenchError(f"{tool} not found (build first, or pass its path)")
+        h = Harness(a, procs)
+        if not h.pinned:
+            log("warning: not pinning (needs 2 CPUs and taskset): figures are not comparable")
+        if a.rt and subprocess.run(["chrt", "-f", "10", "true"], capture_output=True).returncode != 0:
+            raise BenchError("--rt: chrt -f 10 is not permitted here (needs root or CAP_SYS_NICE)")
+        machine = machine_description(a)
+        if a.scaling:
+            res = h.run_scaling()
+            body = render_scaling(res, machine)
+            section = "scaling"
+        else:
+            res = h.run_main()
+            title = ("Smoke run (not a measurement)" if a.smoke else
+                     "Quick run (make bench-quick; indicative only)" if a.quick else "Latest run (make bench)")
+            body = render_main(res, machine, title)
+            section = "main"
+        res["elapsed_s"] = time.monotonic() - started
+        (a.work_dir / "results.json").write_text(json.dumps(res, indent=1, default=str))
+        write_report(a.output, section, body)
+        print(body)
+        log(f"wrote {a.output} and {a.work_dir / 'results.json'} in {res['elapsed_s']:.0f} s")
+        rc = 0
+        if res["failures"]:
+            log(f"{len(res['failures'])} failure(s)")
+            rc = 1
+        if section == "main":
+            problems = check_main(a.output)
+            for p in problems:
+                log(f"output check: {p}")
+            if problems:
+                rc = 1
+            if a.smoke and res["notes"]:
+                for n in res["notes"]:
+                    log(f"note: {n}")
+                if any("unknown keys" in n or "misses" in n for n in res["notes"]):
+                    rc = 1
+        return rc
+    except (BenchError, TimeLimit, subprocess.CalledProcessError) as e:
+        log(f"FAILED: {e}")
+        return 1
+    except KeyboardInterrupt as e:
+        log(f"interrupted ({e})")
+        return 130
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        procs.stop_all()
+        temp = a.work_dir.name.startswith("ofs-bench-smoke-") and a.work_dir.parent == Path(tempfile.gettempdir())
+        if temp and rc == 0:
+            shutil.rmtree(a.work_dir, ignore_errors=True)
+        elif temp:
+            log(f"kept {a.work_dir} for inspection")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
