@@ -45,6 +45,7 @@ struct Options {
   double zipf = 0;
   uint64_t seed = 42;
   int64_t block_cache_mb = 256;  // the server's default (apps/ofs/config.h)
+  int64_t row_cache_mb = 256;  // the server's default (apps/ofs/config.h)
   bool sweep = true;
   bool compact = false;
 };
@@ -54,7 +55,7 @@ struct Options {
       stderr,
       "ofs_storage_limit: %s\n"
       "usage: ofs_storage_limit --data-dir DIR [--group G] [--entities N] [--duration S] [--batch N]\n"
-      "       [--zipf S] [--seed S] [--block-cache-mb MB] [--no-sweep] [--compact]\n",
+      "       [--zipf S] [--seed S] [--block-cache-mb MB] [--row-cache-mb MB] [--no-sweep] [--compact]\n",
       why);
   std::exit(64);
 }
@@ -93,6 +94,8 @@ Options ParseOptions(int argc, char** argv) {
       o.zipf = number(v);
     } else if (flag == "--seed") {
       o.seed = static_cast<uint64_t>(number(v));
+    } else if (flag == "--row-cache-mb") {
+      o.row_cache_mb = std::max<int64_t>(0, static_cast<int64_t>(number(v)));
     } else if (flag == "--block-cache-mb") {
       o.block_cache_mb = std::max<int64_t>(1, static_cast<int64_t>(number(v)));
     } else {
@@ -141,6 +144,7 @@ Result<Opened> Open(const Options& o) {
   store_options.path = (dir / "rocksdb").string();
   store_options.create_if_missing = false;
   store_options.block_cache_bytes = static_cast<size_t>(o.block_cache_mb) << 20;
+  store_options.row_cache_bytes = static_cast<size_t>(o.row_cache_mb) << 20;
   OFS_ASSIGN_OR_RETURN(auto store, storage::RocksStore::Open(store_options));
   opened.store = std::move(store);
   return opened;

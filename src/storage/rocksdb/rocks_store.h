@@ -24,6 +24,9 @@ namespace ofs::storage {
 struct RocksStoreOptions {
   std::string path;                         // database directory
   size_t block_cache_bytes = 512ull << 20;  // LRU cache of uncompressed blocks, index and filter blocks
+  // LRU cache of whole rows read from table files (0 = off): a hit skips the index, filter and data-block
+  // lookups. Memtable rows are read from the memtable as usual.
+  size_t row_cache_bytes = 0;
   // true: a write is acknowledged after its WAL record is fsynced (concurrent writers share one fsync:
   // RocksDB group commit). false: acknowledged after the write() to the WAL, which survives a process
   // crash but not a machine crash.

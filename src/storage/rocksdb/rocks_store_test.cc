@@ -35,8 +35,11 @@ RocksStoreOptions TestOptions(const Clock* clock, const std::string& dir) {
   return options;
 }
 
-std::unique_ptr<RocksStore> OpenRocks(const Clock* clock, const std::string& dir) {
-  Result<std::unique_ptr<RocksStore>> store = RocksStore::Open(TestOptions(clock, dir));
+std::unique_ptr<RocksStore> OpenRocks(const Clock* clock, const std::string& dir,
+                                      size_t row_cache_bytes = 0) {
+  RocksStoreOptions options = TestOptions(clock, dir);
+  options.row_cache_bytes = row_cache_bytes;
+  Result<std::unique_ptr<RocksStore>> store = RocksStore::Open(options);
   EXPECT_TRUE(store.ok()) << store.status().ToString();
   return store.ok() ? std::move(store).value() : nullptr;
 }
@@ -75,8 +78,17 @@ OFS_INSTANTIATE_ONLINE_STORE_CONFORMANCE(
                    [](Clock* clock, const std::string& dir) -> std::unique_ptr<OnlineStore> {
                      return OpenRocks(clock, dir);
                    }},
-    StoreUnderTest{"TableFiles", [](Clock* clock, const std::string& dir) -> std::unique_ptr<OnlineStore> {
+    StoreUnderTest{"TableFiles",
+                   [](Clock* clock, const std::string& dir) -> std::unique_ptr<OnlineStore> {
                      std::unique_ptr<RocksStore> store = OpenRocks(clock, dir);
+                     if (store == nullptr) return nullptr;
+                     return std::make_unique<FlushingStore>(std::move(store));
+                   }},
+    // The row cache caches table-file lookups (merge operands included): reads must stay exact across
+    // flushes, compactions, TTL expiry and overwrites.
+    StoreUnderTest{"TableFilesRowCache",
+                   [](Clock* clock, const std::string& dir) -> std::unique_ptr<OnlineStore> {
+                     std::unique_ptr<RocksStore> store = OpenRocks(clock, dir, 8 << 20);
                      if (store == nullptr) return nullptr;
                      return std::make_unique<FlushingStore>(std::move(store));
                    }});
