@@ -24,6 +24,7 @@
 #include <new>
 #include <random>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "api/endpoint.h"
@@ -38,7 +39,7 @@ namespace {
 std::atomic<uint64_t> g_allocations{0};
 }  // namespace
 
-void* operator new(std::size_t size) {
+[[gnu::noinline]] void* operator new(std::size_t size) {
   g_allocations.fetch_add(1, std::memory_order_relaxed);
   if (size == 0) size = 1;
   if (void* p = std::malloc(size)) return p;
@@ -159,10 +160,29 @@ class Env {
  public:
   enum Kind { kCompacted, kMemtable };
 
+  // Built on first use. Closed and removed by an atexit handler registered after the database opened:
+  // it runs before RocksDB's own statics are destroyed, which a static Env's destructor would not.
   static Env& Get(Kind kind) {
-    static Env* envs[2] = {nullptr, nullptr};
-    if (envs[kind] == nullptr) envs[kind] = new Env(kind);  // lives for the process
-    return *envs[kind];
+    if (envs_[kind] == nullptr) {
+      envs_[kind] = new Env(kind);
+      std::atexit(kind == kCompacted ? &Destroy<kCompacted> : &Destroy<kMemtable>);
+    }
+    return *envs_[kind];
+  }
+
+  template <Kind kind>
+  static void Destroy() {
+    delete envs_[kind];
+    envs_[kind] = nullptr;
+  }
+
+  ~Env() {
+    serving_.reset();
+    catalog_.reset();
+    store_.reset();  // closes the database before its directory goes
+    metadata_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
   }
 
   const api::Endpoint& endpoint() const { return *serving_; }
@@ -273,6 +293,8 @@ class Env {
       Post("/v1/feature-group/write", MakeBody(std::move(json)), response);
     }
   }
+
+  static inline Env* envs_[2] = {nullptr, nullptr};
 
   std::filesystem::path dir_;
   metrics::Registry registry_;
