@@ -213,8 +213,13 @@ Status RocksStore::Read(const ReadRequest& req, RowSet* out) {
   buffers.values.resize(key_count);
   buffers.statuses.resize(key_count);
   Unpin unpin(&buffers.values);
-  db_->db->MultiGet(rocksdb::ReadOptions(), cf, key_count, buffers.slices.data(), buffers.values.data(),
-                    buffers.statuses.data());
+  if (key_count == 1) {
+    // One key: Get costs ~0.4-0.9 µs less than a MultiGet of one (bench: ofs_rocks_read_bench).
+    buffers.statuses[0] = db_->db->Get(rocksdb::ReadOptions(), cf, buffers.slices[0], &buffers.values[0]);
+  } else {
+    db_->db->MultiGet(rocksdb::ReadOptions(), cf, key_count, buffers.slices.data(), buffers.values.data(),
+                      buffers.statuses.data());
+  }
   rocks::SelectColumns(req.column_ids, 0, &buffers.slots);
   const int64_t now = db_->clock->NowMicros();
   for (size_t i = 0; i < key_count; ++i) {
