@@ -91,8 +91,8 @@ class Catalog {
   MetadataStore* store_;
   std::mutex refresh_mu_;  // serializes Refresh() (held while loading); never taken by readers
   mutable std::mutex publish_mu_;
-  std::shared_ptr<const Snapshot> published_;     // guarded by publish_mu_
-  std::atomic<uint64_t> generation_{0};           // bumped on every publish
+  std::shared_ptr<const Snapshot> published_;  // guarded by publish_mu_
+  std::atomic<uint64_t> generation_{0};        // bumped on every publish
 };
 
 }  // namespace ofs::catalog

@@ -38,6 +38,33 @@ Result<const catalog::GroupEntry*> ResolveGroup(const catalog::Snapshot& snapsho
   return group;
 }
 
+Status ResolveFeatureColumns(std::string_view json, const catalog::GroupEntry& group, ErrorCode request_code,
+                             std::vector<const catalog::ResolvedColumn*>* columns,
+                             std::vector<uint32_t>* value_column_ids) {
+  constexpr ErrorCode kSchemaError = ErrorCode::kFeatureGroupSchemaValidation;
+  api::od::document doc;
+  api::od::array array;
+  OFS_RETURN_IF_ERROR(api::IterateArray(json, 2, &doc, &array, request_code, "featureColumns"));
+  for (auto element : array) {
+    std::string_view name;
+    OFS_RETURN_IF_ERROR(api::ReadString(element, &name, request_code, "featureColumns"));
+    const catalog::ResolvedColumn* column = group.Find(name);
+    if (column == nullptr) {
+      return Status(kSchemaError, "unknown column '" + std::string(name) + "' in featureColumns",
+                    "feature group " + group.meta.name + " " + group.meta.version + " has no such column");
+    }
+    for (const auto* seen : *columns) {
+      if (seen == column) {
+        return Status(kSchemaError, "duplicate column '" + std::string(name) + "' in featureColumns");
+      }
+    }
+    columns->push_back(column);
+    if (column->key_index < 0) value_column_ids->push_back(column->id);
+  }
+  if (columns->empty()) return Status(request_code, "featureColumns must name at least one column");
+  return Status::Ok();
+}
+
 Status ReadGroupRefField(std::string_view key, api::JsonValue value, ErrorCode code, GroupRef* ref,
                          bool* handled) {
   *handled = true;

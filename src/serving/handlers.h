@@ -43,6 +43,14 @@ struct GroupRef {
 Status ReadGroupRefField(std::string_view key, api::JsonValue value, ErrorCode code, GroupRef* ref,
                          bool* handled);
 
+// Resolves a request's "featureColumns" (raw JSON array, parser slot 2) against the group: appends each
+// column to *columns and, for value (non-key) columns, its storage id to *value_column_ids, both in
+// request order. Unknown or duplicate names -> FEATURE-GROUP-SCHEMA-VALIDATION-EXCEPTION; an empty
+// list or a wrong shape -> `request_code`.
+Status ResolveFeatureColumns(std::string_view json, const catalog::GroupEntry& group, ErrorCode request_code,
+                             std::vector<const catalog::ResolvedColumn*>* columns,
+                             std::vector<uint32_t>* value_column_ids);
+
 // Store operation latency histograms, created once per registry.
 struct StoreProbe {
   metrics::Histogram* multiget;

@@ -43,31 +43,14 @@ PartitionScratch& Scratch() {
   return scratch;
 }
 
+// Resolves featureColumns; cell_index maps each requested column to its cell in the scan result (key
+// columns first, then the requested value columns).
 Status ParseColumns(std::string_view json, const catalog::GroupEntry& group, PartitionScratch& s) {
-  api::od::document doc;
-  api::od::array array;
-  OFS_RETURN_IF_ERROR(api::IterateArray(json, 2, &doc, &array, kRequestError, "featureColumns"));
-  const size_t width = group.entity->table.key_columns.size();
-  for (auto element : array) {
-    std::string_view name;
-    OFS_RETURN_IF_ERROR(api::ReadString(element, &name, kRequestError, "featureColumns"));
-    const catalog::ResolvedColumn* column = group.Find(name);
-    if (column == nullptr) {
-      return Status(kSchemaError, "unknown column '" + std::string(name) + "' in featureColumns");
-    }
-    for (const auto* seen : s.columns) {
-      if (seen == column)
-        return Status(kSchemaError, "duplicate column '" + std::string(name) + "' in featureColumns");
-    }
-    s.columns.push_back(column);
-    if (column->key_index >= 0) {
-      s.cell_index.push_back(column->key_index);
-    } else {
-      s.cell_index.push_back(static_cast<int>(width + s.value_column_ids.size()));
-      s.value_column_ids.push_back(column->id);
-    }
+  OFS_RETURN_IF_ERROR(ResolveFeatureColumns(json, group, kRequestError, &s.columns, &s.value_column_ids));
+  int next_value = static_cast<int>(group.entity->table.key_columns.size());
+  for (const catalog::ResolvedColumn* column : s.columns) {
+    s.cell_index.push_back(column->key_index >= 0 ? column->key_index : next_value++);
   }
-  if (s.columns.empty()) return Status(kRequestError, "featureColumns must name at least one column");
   return Status::Ok();
 }
 

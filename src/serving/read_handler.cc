@@ -55,31 +55,13 @@ ReadScratch& Scratch() {
   return scratch;
 }
 
+// Resolves featureColumns; value_index maps each requested column to its cell in the store's answer.
 Status ParseColumns(std::string_view json, const catalog::GroupEntry& group, ReadScratch& s) {
-  api::od::document doc;
-  api::od::array array;
-  OFS_RETURN_IF_ERROR(api::IterateArray(json, 2, &doc, &array, kRequestError, "featureColumns"));
-  for (auto element : array) {
-    std::string_view name;
-    OFS_RETURN_IF_ERROR(api::ReadString(element, &name, kRequestError, "featureColumns"));
-    const catalog::ResolvedColumn* column = group.Find(name);
-    if (column == nullptr) {
-      return Status(kSchemaError, "unknown column '" + std::string(name) + "' in featureColumns",
-                    "feature group " + group.meta.name + " " + group.meta.version + " has no such column");
-    }
-    for (const auto* seen : s.columns) {
-      if (seen == column)
-        return Status(kSchemaError, "duplicate column '" + std::string(name) + "' in featureColumns");
-    }
-    s.columns.push_back(column);
-    if (column->key_index >= 0) {
-      s.value_index.push_back(-1);
-    } else {
-      s.value_index.push_back(static_cast<int>(s.value_column_ids.size()));
-      s.value_column_ids.push_back(column->id);
-    }
+  OFS_RETURN_IF_ERROR(ResolveFeatureColumns(json, group, kRequestError, &s.columns, &s.value_column_ids));
+  int next_value = 0;
+  for (const catalog::ResolvedColumn* column : s.columns) {
+    s.value_index.push_back(column->key_index >= 0 ? -1 : next_value++);
   }
-  if (s.columns.empty()) return Status(kRequestError, "featureColumns must name at least one column");
   return Status::Ok();
 }
 
