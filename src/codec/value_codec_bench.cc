@@ -120,5 +120,18 @@ void BM_JsonWriter100RowsOf10Floats(benchmark::State& state) {
 }
 BENCHMARK(BM_JsonWriter100RowsOf10Floats);
 
+// JSON string escaping: short keys and TEXT values (the common case) and a long clean string.
+void BM_AppendJsonString(benchmark::State& state) {
+  const std::string text(static_cast<size_t>(state.range(0)), 'a');
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    AppendJsonString(text, &out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * state.range(0));
+}
+BENCHMARK(BM_AppendJsonString)->Arg(12)->Arg(24)->Arg(1024);
+
 }  // namespace
 }  // namespace ofs::codec
