@@ -5,16 +5,12 @@
 namespace ofs::admin {
 
 Status ForEachField(od::object& object, ErrorCode code, std::string_view what, const FieldVisitor& each) {
-  for (auto field : object) {
-    std::string_view key;
-    auto error = field.unescaped_key().get(key);
-    if (error) return api::JsonError(error, code, what);
+  return api::ForEachField(object, code, what, [&](std::string_view key, api::JsonValue result) -> Status {
     od::value value;
-    error = field.value().get(value);
+    auto error = std::move(result).get(value);
     if (error) return api::JsonError(error, code, what);
-    OFS_RETURN_IF_ERROR(each(key, value));
-  }
-  return Status::Ok();
+    return each(key, value);
+  });
 }
 
 bool IsNull(od::value& value) {

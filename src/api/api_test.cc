@@ -211,11 +211,14 @@ TEST(JsonRead, MalformedRootIsInvalidRequestWellFormedWrongShapeIsTheRequestCode
     od::object object;
     Status status = IterateObject(body.view(), 0, &doc, &object, ErrorCode::kWriteFeatureGroupRequest);
     if (status.ok()) {
-      for (auto field : object) {
-        od::value value;
-        if (field.value().get(value)) break;
-      }
-      continue;  // lazily detected: the handlers map those iteration errors to INVALID_REQUEST
+      // On-Demand found nothing yet: the error must surface while iterating, as INVALID_REQUEST.
+      status = ForEachField(object, ErrorCode::kWriteFeatureGroupRequest, "body",
+                            [](std::string_view, JsonValue value) {
+                              codec::JsonScalar scalar;
+                              std::string_view raw;
+                              return ReadScalar(std::move(value), &scalar, &raw);
+                            });
+      ASSERT_FALSE(status.ok()) << text;
     }
     EXPECT_EQ(status.code(), ErrorCode::kInvalidRequest) << text;
   }

@@ -85,6 +85,20 @@ inline Status ReadScalar(od::value value, codec::JsonScalar* out, std::string_vi
   return ReadScalar(JsonValue(od::value(value)), out, raw);
 }
 
+// Calls `each(key, JsonValue) -> Status` for every field of `object`, in document order, stopping at the
+// first error; a malformed key is reported with `code` and `what`. A template (no std::function), so the
+// request hot path allocates nothing.
+template <typename Visitor>
+Status ForEachField(od::object& object, ErrorCode code, std::string_view what, Visitor&& each) {
+  for (auto field : object) {
+    std::string_view key;
+    auto error = field.unescaped_key().get(key);
+    if (error) return JsonError(error, code, what);
+    OFS_RETURN_IF_ERROR(each(key, field.value()));
+  }
+  return Status::Ok();
+}
+
 // Text with trailing JSON whitespace removed (raw tokens may carry it).
 std::string_view TrimJsonWhitespace(std::string_view s);
 

@@ -56,38 +56,24 @@ Status ParseColumns(std::string_view json, const catalog::GroupEntry& group, Par
 
 // partitionKey: {"names": [partition key column], "values": [value]}.
 Status ParsePartitionKey(std::string_view json, const catalog::GroupEntry& group, PartitionScratch& s) {
-  api::od::document doc;
-  api::od::object object;
-  OFS_RETURN_IF_ERROR(api::IterateObject(json, 3, &doc, &object, kRequestError, "partitionKey"));
+  std::string_view values_json;
+  OFS_RETURN_IF_ERROR(ReadNamesAndValues(json, 3, kRequestError, "partitionKey", &s.names, &values_json));
   const model::ColumnSpec& partition_column = group.entity->table.key_columns[0];
-  bool has_names = false;
+  api::od::document doc;
+  api::od::array array;
+  OFS_RETURN_IF_ERROR(api::IterateArray(values_json, 4, &doc, &array, kRequestError, "partitionKey.values"));
   int values = 0;
-  for (auto field : object) {
-    std::string_view key;
-    auto error = field.unescaped_key().get(key);
-    if (error) return api::JsonError(error, kRequestError, "partitionKey");
-    if (EqualsIgnoreCase(key, "names")) {
-      OFS_RETURN_IF_ERROR(api::ReadStringArray(field.value(), &s.names, kRequestError, "partitionKey.names"));
-      has_names = true;
-    } else if (EqualsIgnoreCase(key, "values")) {
-      api::od::array array;
-      error = field.value().get_array().get(array);
-      if (error) return api::JsonError(error, kRequestError, "partitionKey.values (expected an array)");
-      for (auto element : array) {
-        codec::JsonScalar scalar;
-        std::string_view raw;
-        OFS_RETURN_IF_ERROR(api::ReadScalar(element, &scalar, &raw));
-        if (values++ == 0) {
-          Status converted = codec::AppendValue(partition_column.type, scalar, &s.partition_key);
-          if (!converted.ok()) {
-            return Status(kSchemaError, "partition key '" + partition_column.name +
-                                            "': " + std::string(converted.message()));
-          }
-        }
-      }
+  for (auto element : array) {
+    codec::JsonScalar scalar;
+    std::string_view raw;
+    OFS_RETURN_IF_ERROR(api::ReadScalar(element, &scalar, &raw));
+    if (values++ > 0) continue;
+    Status converted = codec::AppendValue(partition_column.type, scalar, &s.partition_key);
+    if (!converted.ok()) {
+      return Status(kSchemaError,
+                    "partition key '" + partition_column.name + "': " + std::string(converted.message()));
     }
   }
-  if (!has_names || values == 0) return Status(kRequestError, "partitionKey needs 'names' and 'values'");
   if (s.names.size() != 1 || !EqualsIgnoreCase(s.names[0], partition_column.name) || values != 1) {
     return Status(kSchemaError, "partitionKey must name exactly the partition key column '" +
                                     partition_column.name + "' with one value");
@@ -145,26 +131,26 @@ Status ReadPartition(const ServingDeps& deps, const api::Call& call, const catal
   std::string_view columns_json, key_json, token;
   bool has_token = false;
   int64_t limit = 0;
-  for (auto field : object) {
-    std::string_view key;
-    auto error = field.unescaped_key().get(key);
-    if (error) return api::JsonError(error, kRequestError, "request body");
-    bool handled = false;
-    OFS_RETURN_IF_ERROR(ReadGroupRefField(key, field.value(), kRequestError, &ref, &handled));
-    if (handled) continue;
-    if (EqualsIgnoreCase(key, "featureColumns")) {
-      OFS_RETURN_IF_ERROR(
-          api::ReadRawContainer(field.value(), &columns_json, kRequestError, "featureColumns"));
-    } else if (EqualsIgnoreCase(key, "partitionKey")) {
-      OFS_RETURN_IF_ERROR(api::ReadRawContainer(field.value(), &key_json, kRequestError, "partitionKey"));
-    } else if (EqualsIgnoreCase(key, "limit")) {
-      OFS_RETURN_IF_ERROR(api::ReadInt64(field.value(), &limit, kRequestError, "limit"));
-      if (limit < 1) return Status(kRequestError, "limit must be at least 1");
-    } else if (EqualsIgnoreCase(key, "pageToken")) {
-      OFS_RETURN_IF_ERROR(
-          api::ReadOptionalString(field.value(), &token, &has_token, kRequestError, "pageToken"));
-    }
-  }
+  OFS_RETURN_IF_ERROR(api::ForEachField(
+      object, kRequestError, "request body", [&](std::string_view key, api::JsonValue value) {
+        bool handled = false;
+        OFS_RETURN_IF_ERROR(ReadGroupRefField(key, value, kRequestError, &ref, &handled));
+        if (handled) return Status::Ok();
+        if (EqualsIgnoreCase(key, "featureColumns")) {
+          return api::ReadRawContainer(std::move(value), &columns_json, kRequestError, "featureColumns");
+        }
+        if (EqualsIgnoreCase(key, "partitionKey")) {
+          return api::ReadRawContainer(std::move(value), &key_json, kRequestError, "partitionKey");
+        }
+        if (EqualsIgnoreCase(key, "limit")) {
+          OFS_RETURN_IF_ERROR(api::ReadInt64(std::move(value), &limit, kRequestError, "limit"));
+          return limit < 1 ? Status(kRequestError, "limit must be at least 1") : Status::Ok();
+        }
+        if (EqualsIgnoreCase(key, "pageToken")) {
+          return api::ReadOptionalString(std::move(value), &token, &has_token, kRequestError, "pageToken");
+        }
+        return Status::Ok();
+      }));
   if (!ref.has_name) return Status(kRequestError, "featureGroupName is required");
   if (columns_json.empty()) return Status(kRequestError, "featureColumns is required");
   if (key_json.empty()) return Status(kRequestError, "partitionKey is required");

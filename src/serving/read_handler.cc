@@ -142,28 +142,9 @@ Status ParseKeyRows(std::string_view json, const catalog::GroupEntry& group, siz
 
 Status ParsePrimaryKeys(std::string_view json, const catalog::GroupEntry& group, size_t max_keys,
                         ReadScratch& s) {
-  api::od::document doc;
-  api::od::object object;
-  OFS_RETURN_IF_ERROR(api::IterateObject(json, 3, &doc, &object, kRequestError, "primaryKeys"));
-  std::vector<std::string_view>& names = s.key_names;
   std::string_view values_json;
-  bool has_names = false;
-  for (auto field : object) {
-    std::string_view key;
-    auto error = field.unescaped_key().get(key);
-    if (error) return api::JsonError(error, kRequestError, "primaryKeys");
-    if (EqualsIgnoreCase(key, "names")) {
-      OFS_RETURN_IF_ERROR(api::ReadStringArray(field.value(), &names, kRequestError, "primaryKeys.names"));
-      has_names = true;
-    } else if (EqualsIgnoreCase(key, "values")) {
-      OFS_RETURN_IF_ERROR(
-          api::ReadRawContainer(field.value(), &values_json, kRequestError, "primaryKeys.values"));
-    }
-  }
-  if (!has_names || values_json.empty()) {
-    return Status(kRequestError, "primaryKeys needs 'names' and 'values'");
-  }
-  OFS_RETURN_IF_ERROR(ResolveKeyNames(names, group, s));
+  OFS_RETURN_IF_ERROR(ReadNamesAndValues(json, 3, kRequestError, "primaryKeys", &s.key_names, &values_json));
+  OFS_RETURN_IF_ERROR(ResolveKeyNames(s.key_names, group, s));
   return ParseKeyRows(values_json, group, max_keys, s);
 }
 
@@ -233,20 +214,19 @@ Status ReadOne(const ServingDeps& deps, const api::Call& call, const catalog::Sn
   OFS_RETURN_IF_ERROR(api::IterateObject(json, 1, &doc, &object, kRequestError));
   GroupRef ref;
   std::string_view columns_json, keys_json;
-  for (auto field : object) {
-    std::string_view key;
-    auto error = field.unescaped_key().get(key);
-    if (error) return api::JsonError(error, kRequestError, "request body");
-    bool handled = false;
-    OFS_RETURN_IF_ERROR(ReadGroupRefField(key, field.value(), kRequestError, &ref, &handled));
-    if (handled) continue;
-    if (EqualsIgnoreCase(key, "featureColumns")) {
-      OFS_RETURN_IF_ERROR(
-          api::ReadRawContainer(field.value(), &columns_json, kRequestError, "featureColumns"));
-    } else if (EqualsIgnoreCase(key, "primaryKeys")) {
-      OFS_RETURN_IF_ERROR(api::ReadRawContainer(field.value(), &keys_json, kRequestError, "primaryKeys"));
-    }
-  }
+  OFS_RETURN_IF_ERROR(api::ForEachField(
+      object, kRequestError, "request body", [&](std::string_view key, api::JsonValue value) {
+        bool handled = false;
+        OFS_RETURN_IF_ERROR(ReadGroupRefField(key, value, kRequestError, &ref, &handled));
+        if (handled) return Status::Ok();
+        if (EqualsIgnoreCase(key, "featureColumns")) {
+          return api::ReadRawContainer(std::move(value), &columns_json, kRequestError, "featureColumns");
+        }
+        if (EqualsIgnoreCase(key, "primaryKeys")) {
+          return api::ReadRawContainer(std::move(value), &keys_json, kRequestError, "primaryKeys");
+        }
+        return Status::Ok();
+      }));
   if (!ref.has_name) return Status(kRequestError, "featureGroupName is required");
   if (columns_json.empty()) return Status(kRequestError, "featureColumns is required");
   if (keys_json.empty()) return Status(kRequestError, "primaryKeys is required");

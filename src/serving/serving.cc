@@ -41,25 +41,24 @@ Status ForEachBatch(const ServingDeps& deps, std::string_view body, ErrorCode co
   api::od::object object;
   OFS_RETURN_IF_ERROR(api::IterateObject(body, 0, &doc, &object, code));
   bool has_batches = false;
-  for (auto field : object) {
-    std::string_view key;
-    auto error = field.unescaped_key().get(key);
-    if (error) return api::JsonError(error, code, "request body");
-    if (!EqualsIgnoreCase(key, "batches")) continue;
-    has_batches = true;
-    api::od::array batches;
-    error = field.value().get_array().get(batches);
-    if (error) return api::JsonError(error, code, "batches (expected an array)");
-    size_t count = 0;
-    for (auto element : batches) {
-      if (++count > deps.limits.max_batches) {
-        return Status(code, "too many batches (limit " + std::to_string(deps.limits.max_batches) + ")");
-      }
-      std::string_view batch;
-      OFS_RETURN_IF_ERROR(api::ReadRawContainer(element, &batch, code, "batches[]"));
-      each(batch);
-    }
-  }
+  OFS_RETURN_IF_ERROR(
+      api::ForEachField(object, code, "request body", [&](std::string_view key, api::JsonValue value) {
+        if (!EqualsIgnoreCase(key, "batches")) return Status::Ok();
+        has_batches = true;
+        api::od::array batches;
+        auto error = std::move(value).get_array().get(batches);
+        if (error) return api::JsonError(error, code, "batches (expected an array)");
+        size_t count = 0;
+        for (auto element : batches) {
+          if (++count > deps.limits.max_batches) {
+            return Status(code, "too many batches (limit " + std::to_string(deps.limits.max_batches) + ")");
+          }
+          std::string_view batch;
+          OFS_RETURN_IF_ERROR(api::ReadRawContainer(element, &batch, code, "batches[]"));
+          each(batch);
+        }
+        return Status::Ok();
+      }));
   if (!has_batches) return Status(code, "batches is required");
   return Status::Ok();
 }

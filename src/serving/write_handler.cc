@@ -171,24 +171,8 @@ Status ParseRows(std::string_view json, const catalog::GroupEntry& group, size_t
 
 Status ParseFeatures(std::string_view json, const catalog::GroupEntry& group, size_t max_rows,
                      WriteScratch& s) {
-  api::od::document doc;
-  api::od::object object;
-  OFS_RETURN_IF_ERROR(api::IterateObject(json, 2, &doc, &object, kRequestError, "features"));
   std::string_view values_json;
-  bool has_names = false;
-  for (auto field : object) {
-    std::string_view key;
-    auto error = field.unescaped_key().get(key);
-    if (error) return api::JsonError(error, kRequestError, "features");
-    if (EqualsIgnoreCase(key, "names")) {
-      OFS_RETURN_IF_ERROR(api::ReadStringArray(field.value(), &s.names, kRequestError, "features.names"));
-      has_names = true;
-    } else if (EqualsIgnoreCase(key, "values")) {
-      OFS_RETURN_IF_ERROR(
-          api::ReadRawContainer(field.value(), &values_json, kRequestError, "features.values"));
-    }
-  }
-  if (!has_names || values_json.empty()) return Status(kRequestError, "features needs 'names' and 'values'");
+  OFS_RETURN_IF_ERROR(ReadNamesAndValues(json, 2, kRequestError, "features", &s.names, &values_json));
   OFS_RETURN_IF_ERROR(ResolveNames(group, s));
   return ParseRows(values_json, group, max_rows, s);
 }
@@ -267,16 +251,13 @@ Status WriteOne(const ServingDeps& deps, const api::Call& call, const catalog::S
   OFS_RETURN_IF_ERROR(api::IterateObject(json, 1, &doc, &object, kRequestError));
   GroupRef ref;
   std::string_view features_json;
-  for (auto field : object) {
-    std::string_view key;
-    auto error = field.unescaped_key().get(key);
-    if (error) return api::JsonError(error, kRequestError, "request body");
-    bool handled = false;
-    OFS_RETURN_IF_ERROR(ReadGroupRefField(key, field.value(), kRequestError, &ref, &handled));
-    if (!handled && EqualsIgnoreCase(key, "features")) {
-      OFS_RETURN_IF_ERROR(api::ReadRawContainer(field.value(), &features_json, kRequestError, "features"));
-    }
-  }
+  OFS_RETURN_IF_ERROR(api::ForEachField(
+      object, kRequestError, "request body", [&](std::string_view key, api::JsonValue value) {
+        bool handled = false;
+        OFS_RETURN_IF_ERROR(ReadGroupRefField(key, value, kRequestError, &ref, &handled));
+        if (handled || !EqualsIgnoreCase(key, "features")) return Status::Ok();
+        return api::ReadRawContainer(std::move(value), &features_json, kRequestError, "features");
+      }));
   if (!ref.has_name) return Status(kRequestError, "featureGroupName is required");
   if (features_json.empty()) return Status(kRequestError, "features is required");
 

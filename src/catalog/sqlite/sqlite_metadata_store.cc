@@ -300,14 +300,21 @@ Result<EntityMetadata> LoadEntity(Connection& conn, int64_t id) {
   return e;
 }
 
-Result<std::vector<EntityMetadata>> LoadEntities(Connection& conn, const std::vector<int64_t>& ids) {
-  std::vector<EntityMetadata> out;
+// Loads every id with `load` (LoadEntity, LoadGroup), in order.
+template <typename T, typename Load>
+Result<std::vector<T>> LoadAll(Connection& conn, const std::vector<int64_t>& ids, Load load) {
+  std::vector<T> out;
   out.reserve(ids.size());
   for (int64_t id : ids) {
-    OFS_ASSIGN_OR_RETURN(EntityMetadata e, LoadEntity(conn, id));
-    out.push_back(std::move(e));
+    auto item = load(conn, id);
+    if (!item.ok()) return std::move(item).TakeStatus();
+    out.push_back(std::move(item).value());
   }
   return out;
+}
+
+Result<std::vector<EntityMetadata>> LoadEntities(Connection& conn, const std::vector<int64_t>& ids) {
+  return LoadAll<EntityMetadata>(conn, ids, LoadEntity);
 }
 
 Result<EntityMetadata> InsertEntity(Connection& conn, const EntityMetadata& e, int64_t now_ms) {
@@ -414,13 +421,7 @@ Result<FeatureGroupMetadata> LoadGroup(Connection& conn, int64_t id) {
 }
 
 Result<std::vector<FeatureGroupMetadata>> LoadGroups(Connection& conn, const std::vector<int64_t>& ids) {
-  std::vector<FeatureGroupMetadata> out;
-  out.reserve(ids.size());
-  for (int64_t id : ids) {
-    OFS_ASSIGN_OR_RETURN(FeatureGroupMetadata g, LoadGroup(conn, id));
-    out.push_back(std::move(g));
-  }
-  return out;
+  return LoadAll<FeatureGroupMetadata>(conn, ids, LoadGroup);
 }
 
 struct EntityForGroup {
