@@ -50,9 +50,11 @@ Status Server::Impl::Validate() const {
 }
 
 // Binds every loop's listener before any thread starts, so that a bind failure is Start's error. With
-// port 0 the first listener picks the port and the others bind to it.
+// port 0 the first listener picks the port and the others bind to it. A fixed port is first checked to be
+// free: the SO_REUSEPORT listeners would otherwise join another server's group on that port.
 Status Server::Impl::OpenLoops() {
   OFS_ASSIGN_OR_RETURN(SocketAddress address, ParseBindAddress(options.bind_address, options.port));
+  if (options.port != 0) OFS_RETURN_IF_ERROR(CheckAddressFree(address));
   const uint32_t instance_id = std::random_device{}();
   for (int i = 0; i < options.threads; ++i) {
     auto loop = std::make_unique<EventLoop>(i, options, handler, error_formatter, on_complete, instance_id,

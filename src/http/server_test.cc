@@ -631,5 +631,32 @@ TEST(ServerStartTest, BindFailureIsReported) {
   EXPECT_FALSE(third.Start().ok());
 }
 
+// Two servers on one port would split connections between them (SO_REUSEPORT groups admit any socket of
+// the same user): the second must fail to start, the first keep serving, and the port be reusable once the
+// first has stopped.
+TEST(ServerStartTest, PortOfARunningServerIsRefused) {
+  ServerOptions options;
+  options.port = 0;
+  options.threads = 2;
+  auto first = std::make_unique<Server>(options, TestHandler, TestFormatter);
+  ASSERT_TRUE(first->Start().ok());
+  ServerOptions same = options;
+  same.port = first->port();
+  Server second(same, TestHandler, TestFormatter);
+  Status status = second.Start();
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("already in use"), std::string_view::npos) << status.ToString();
+  TestClient client(first->port());
+  ASSERT_TRUE(client.Send(MakeRequest("GET", "/still-here")));
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.status, 200);
+  client.Close();
+  first->Stop();
+  first.reset();
+  Server third(same, TestHandler, TestFormatter);
+  EXPECT_TRUE(third.Start().ok());
+}
+
 }  // namespace
 }  // namespace ofs::http

@@ -65,6 +65,25 @@ Result<int> OpenListener(const SocketAddress& address) {
   return fd;
 }
 
+Status CheckAddressFree(const SocketAddress& address) {
+  int fd = ::socket(address.storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Errno("socket");
+  int one = 1;
+  // SO_REUSEADDR only: ignores TIME_WAIT leftovers of an earlier run, but not a live listener.
+  Status status;
+  if (::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0) {
+    status = Errno("setsockopt SO_REUSEADDR");
+  } else if (::bind(fd, reinterpret_cast<const sockaddr*>(&address.storage), address.length) != 0) {
+    int err = errno;
+    status = Status(ErrorCode::kInternal,
+                    "bind " + FormatPeer(address.storage) +
+                        (err == EADDRINUSE ? ": address already in use (is another server running?)" : ""),
+                    ErrnoText(err));
+  }
+  ::close(fd);
+  return status;
+}
+
 std::string ErrnoText(int err) { return std::system_category().message(err); }
 
 uint16_t LocalPort(int fd) {

@@ -56,10 +56,12 @@ uint64_t ExpiryRank(int64_t expire_at) {
                         : static_cast<uint64_t>(expire_at) ^ (uint64_t{1} << 63);
 }
 
-// Sorts by column id, then keeps the winner of each run of equal ids.
+// Sorts by column id, then keeps the winner of each run of equal ids. Supersedes is a total order on
+// distinct cells, so the order within a run does not matter: std::sort (in place, no allocation, unlike
+// std::stable_sort's temporary buffer).
 void KeepWinners(std::vector<CellView>* cells) {
-  std::stable_sort(cells->begin(), cells->end(),
-                   [](const CellView& a, const CellView& b) { return a.column_id < b.column_id; });
+  std::sort(cells->begin(), cells->end(),
+            [](const CellView& a, const CellView& b) { return a.column_id < b.column_id; });
   size_t kept = 0;
   for (const CellView& cell : *cells) {
     if (kept > 0 && (*cells)[kept - 1].column_id == cell.column_id) {
@@ -130,7 +132,9 @@ int64_t ExpireAt(int64_t write_time, int64_t ttl_seconds) {
 
 bool MergeRows(std::span<const std::string_view> rows, std::optional<int64_t> drop_expired_at,
                std::string* out) {
-  std::vector<CellView> cells;
+  // Per-thread working space: merges run on every read of a key with pending operands.
+  thread_local std::vector<CellView> cells;
+  cells.clear();
   for (std::string_view row : rows) {
     RowReader reader(row);
     for (CellView cell; reader.Next(&cell);) cells.push_back(cell);
@@ -141,6 +145,14 @@ bool MergeRows(std::span<const std::string_view> rows, std::optional<int64_t> dr
     if (!drop_expired_at || cell.LiveAt(*drop_expired_at)) AppendCell(cell, out);
   }
   return true;
+}
+
+bool IsWellFormedAndLiveAt(std::string_view row, int64_t now_micros) {
+  RowReader reader(row);
+  for (CellView cell; reader.Next(&cell);) {
+    if (!cell.LiveAt(now_micros)) return false;
+  }
+  return reader.ok();
 }
 
 std::optional<bool> RowLiveAt(std::string_view row, int64_t now_micros) {

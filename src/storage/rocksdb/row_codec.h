@@ -75,6 +75,11 @@ int64_t ExpireAt(int64_t write_time, int64_t ttl_seconds);
 bool MergeRows(std::span<const std::string_view> rows, std::optional<int64_t> drop_expired_at,
                std::string* out);
 
+// True when the row decodes (RowReader: column ids strictly increasing) and every cell is live at
+// `now_micros`: such a row, as a key's whole history, is its own full merge (MergeRows would copy it
+// unchanged).
+bool IsWellFormedAndLiveAt(std::string_view row, int64_t now_micros);
+
 // Whether any cell of the row is live at `now_micros`; nullopt on malformed input.
 std::optional<bool> RowLiveAt(std::string_view row, int64_t now_micros);
 
