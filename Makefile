@@ -7,7 +7,7 @@ PORT ?= 8080
 ADMIN_PORT ?= 8081
 JOBS ?= $(shell nproc)
 
-.PHONY: bootstrap configure build run test test-unit test-e2e test-asan test-tsan bench bench-build bench-quick \
+.PHONY: bootstrap configure build run test test-unit test-e2e test-python test-asan test-tsan bench bench-build bench-quick \
         bench-scaling fmt fmt-check tidy clean
 
 bootstrap:
@@ -22,15 +22,29 @@ build: configure
 run: build
 	$(OFS) standalone --data-dir $(DATA_DIR) --port $(PORT) --admin-port $(ADMIN_PORT)
 
-# Every test: unit and integration tests (ctest), then the black-box suite against the real binary.
+# Every test: unit and integration tests (ctest), the black-box suite against the real binary, then the
+# Python SDK's suite (python/) against the same binary.
 test: build
-	@$(MAKE) --no-print-directory test-unit test-e2e
+	@$(MAKE) --no-print-directory test-unit test-e2e test-python
 
 test-unit:
 	@ctest --test-dir $(BUILD_DIR) -j$(JOBS) --output-on-failure --timeout 300
 
 test-e2e:
 	@OFS_BINARY=$(OFS) python3 -m pytest -q tests/e2e
+
+# The Python SDK (python/README.md) in its own venv: created and installed once, again only when
+# python/pyproject.toml changes (editable install: source edits need no reinstall).
+PYTHON_VENV := build/python-venv
+PYTHON_STAMP := $(PYTHON_VENV)/.darwin_fs-installed
+
+$(PYTHON_STAMP): python/pyproject.toml
+	@test -x $(PYTHON_VENV)/bin/python || python3 -m venv $(PYTHON_VENV)
+	@$(PYTHON_VENV)/bin/python -m pip install -q --disable-pip-version-check -e './python[async,pandas,test]'
+	@touch $@
+
+test-python: $(PYTHON_STAMP)
+	@OFS_BINARY=$(OFS) $(PYTHON_VENV)/bin/python -m pytest -q python/tests
 
 test-asan:
 	@$(MAKE) --no-print-directory test PRESET=asan-ubsan

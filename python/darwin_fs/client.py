@@ -1,0 +1,310 @@
+"""The Darwin-compatible functions (Darwin's SDK 2.x ``darwin_fs.client``, re-exported by ``darwin_fs``).
+
+Code written for Darwin's SDK runs unchanged: the same names, arguments and models, the same
+Darwin-compatible HTTP paths, and :class:`~darwin_fs.exception.SdkException` carrying the server's
+``error.code`` and ``error.message`` from every function (async ones included). Where Darwin returned
+``None`` these functions return what the server answered (the created entity, ...), which old code ignores.
+Darwin printed a YAML summary after a creation; this SDK logs it on the ``darwin_fs`` logger (INFO).
+
+Where the server is: see :mod:`darwin_fs.config` (``OFS_URL``, ``OFS_ADMIN_URL``, ``OFS_TOKEN``, or
+``sdk.python.environment`` + ``ofs.server.host`` / ``ofs.admin.host``), read on every call. Calls share
+one pooled connection set and retry connection failures and 503 answers (see :class:`RetryPolicy`).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Type, TypeVar, Union
+
+from darwin_fs import _api
+from darwin_fs._http.async_transport import AsyncTransport
+from darwin_fs._http.sync_transport import SyncTransport
+from darwin_fs.config import Settings, resolve_settings
+from darwin_fs.constant.constants import State
+from darwin_fs.exception import ApiException, ErrorCode, SdkException, SparkWriterException
+from darwin_fs.model._serde import JsonModel
+from darwin_fs.model.create_entity_request import CreateEntityRequest
+from darwin_fs.model.create_feature_group_request import CreateFeatureGroupRequest
+from darwin_fs.model.create_feature_group_response import CreateFeatureGroupResponse
+from darwin_fs.model.entity import Entity
+from darwin_fs.model.entity_metadata import EntityMetadata
+from darwin_fs.model.feature_group import FeatureGroup
+from darwin_fs.model.feature_group_metadata import FeatureGroupMetadata
+from darwin_fs.model.feature_group_schema import FeatureGroupSchema
+from darwin_fs.model.feature_group_version import FeatureGroupVersion
+from darwin_fs.model.read_features_request import ReadFeaturesRequest
+from darwin_fs.model.read_features_response import ReadFeaturesResponse
+from darwin_fs.model.write_features_request import WriteFeaturesRequest
+from darwin_fs.model.write_features_response import WriteFeaturesResponse
+
+if TYPE_CHECKING:
+    import aiohttp
+
+log = logging.getLogger("darwin_fs")
+
+T = TypeVar("T")
+M = TypeVar("M", bound=JsonModel)
+F = TypeVar("F", bound=Callable[..., Any])
+
+# ------------------------------------------------------------------------------------------------------
+# plumbing
+# ------------------------------------------------------------------------------------------------------
+
+_lock = threading.Lock()
+_transport: Optional[SyncTransport] = None
+_transport_settings: Optional[Settings] = None
+
+
+def _default_transport() -> SyncTransport:
+    """The shared transport for the current settings (rebuilt when the environment changed)."""
+    global _transport, _transport_settings
+    settings = resolve_settings()
+    with _lock:
+        if _transport is None or settings != _transport_settings:
+            if _transport is not None:
+                _transport.close()
+            _transport = SyncTransport(settings.serving_url, settings.admin_url, token=settings.token)
+            _transport_settings = settings
+        return _transport
+
+
+def _as_sdk_exception(e: BaseException, what: str) -> SdkException:
+    if isinstance(e, SdkException):
+        return e
+    if isinstance(e, (ApiException, SparkWriterException)):
+        return SdkException(e.message, e.error_code)
+    return SdkException(f"unknown exception {what}\n\t{type(e).__name__}: {e}", ErrorCode.UNKNOWN)
+
+
+def _sdk_errors(what: str) -> Callable[[F], F]:
+    """Decorator: whatever escapes the function is an SdkException (unexpected ones wrapped)."""
+
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except Exception as e:
+                raise _as_sdk_exception(e, what) from e
+
+        return sync_wrapper  # type: ignore[return-value]
+
+    return wrap
+
+
+def _sdk_errors_async(what: str) -> Callable[[F], F]:
+    """Decorator of coroutine functions: as :func:`_sdk_errors`."""
+
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await fn(*args, **kwargs)
+            except Exception as e:
+                raise _as_sdk_exception(e, what) from e
+
+        return async_wrapper  # type: ignore[return-value]
+
+    return wrap
+
+
+def _model(value: Union[M, Mapping[str, Any]], cls: Type[M], argument: str) -> M:
+    """The request model; a plain dict in wire form is accepted and converted."""
+    if isinstance(value, cls):
+        return value
+    if isinstance(value, Mapping):
+        return cls.from_dict(value)
+    raise SdkException(f"{argument} must be a {cls.__name__}, got {type(value).__name__}", ErrorCode.VALIDATION)
+
+
+# ------------------------------------------------------------------------------------------------------
+# admin
+# ------------------------------------------------------------------------------------------------------
+
+@_sdk_errors("creating entity")
+def create_entity(request: Union[CreateEntityRequest, Mapping[str, Any]]) -> Entity:
+    """Creates an entity (its metadata and its table). Returns the entity as stored.
+    Errors: ``ENTITY-ALREADY-EXISTS-EXCEPTION``, ``ENTITY-SCHEMA-VALIDATION-EXCEPTION``, ..."""
+    req = _model(request, CreateEntityRequest, "request")
+    created = _api.parse_entity(_default_transport().execute(_api.darwin_create_entity(req))).entity
+    log.info("darwin_fs: created entity %s: %s", created.table_name, created.to_dict())
+    return created
+
+
+@_sdk_errors("creating feature-group")
+def create_feature_group(
+    request: Union[CreateFeatureGroupRequest, Mapping[str, Any]], upgrade: Optional[bool] = None
+) -> CreateFeatureGroupResponse:
+    """Creates a feature group (version ``v1``); with ``upgrade=True`` creates the next version of an
+    existing one. Returns the group as stored and the version created.
+    Errors: ``FEATURE-GROUP-ALREADY-EXISTS-EXCEPTION`` (exists, no upgrade),
+    ``VERSIONING-DISABLED-EXCEPTION``, ``ENTITY-NOT-FOUND-EXCEPTION``, ..."""
+    req = _model(request, CreateFeatureGroupRequest, "request")
+    created = _api.parse_create_feature_group(
+        _default_transport().execute(_api.darwin_create_feature_group(req, upgrade))
+    )
+    action = "upgraded" if upgrade else "created"
+    log.info("darwin_fs: %s feature group %s version %s: %s", action,
+             created.feature_group.feature_group_name, created.version, created.feature_group.to_dict())
+    return created
+
+
+@_sdk_errors("fetching entity")
+def get_entity(name: str) -> Entity:
+    """The entity called ``name``. Errors: ``ENTITY-NOT-FOUND-EXCEPTION``."""
+    return get_entity_metadata(name).entity
+
+
+@_sdk_errors("fetching entity metadata")
+def get_entity_metadata(name: str) -> EntityMetadata:
+    """The entity called ``name`` with its metadata (owner, state, times, ...)."""
+    return _api.parse_entity_metadata(_default_transport().execute(_api.darwin_get_entity_metadata(name)))
+
+
+@_sdk_errors("fetching feature-group")
+def get_feature_group(name: str, version: Optional[str] = None) -> FeatureGroup:
+    """The feature group ``name`` at ``version`` (``"v2"``; default the latest).
+    Errors: ``FEATURE-GROUP-NOT-FOUND-EXCEPTION``, ``FEATURE-GROUP-VERSION-NOT-FOUND-EXCEPTION``."""
+    return get_feature_group_metadata(name, version).feature_group
+
+
+@_sdk_errors("fetching feature-group metadata")
+def get_feature_group_metadata(name: str, version: Optional[str] = None) -> FeatureGroupMetadata:
+    """The feature group ``name`` at ``version`` (default the latest) with its metadata."""
+    return _api.parse_feature_group_metadata(
+        _default_transport().execute(_api.darwin_get_feature_group_metadata(name, version))
+    )
+
+
+@_sdk_errors("updating feature-group state")
+def update_feature_group_state(
+    state: Union[State, str], name: str, version: Optional[str] = None
+) -> FeatureGroupMetadata:
+    """Sets the state (LIVE or ARCHIVED) of ``version`` of the group (no version = the latest).
+    ARCHIVED versions refuse reads, writes and schema calls. Returns the updated metadata."""
+    metadata = _api.parse_feature_group_metadata(
+        _default_transport().execute(_api.darwin_update_feature_group_state(state, name, version))
+    )
+    log.info("darwin_fs: feature group %s version %s is now %s", name, metadata.version, metadata.state.value)
+    return metadata
+
+
+@_sdk_errors("fetching latest feature-group version")
+def get_latest_feature_group_version(name: str) -> FeatureGroupVersion:
+    """The latest version of the group: ``FeatureGroupVersion(name, latest_version, updated_at)``."""
+    return _api.parse_latest_version(_default_transport().execute(_api.darwin_get_latest_version(name)))
+
+
+@_sdk_errors("fetching feature-group schema")
+def get_feature_group_schema(name: str, version: Optional[str] = None) -> FeatureGroupSchema:
+    """Every column of the group's ``version`` (default the latest): entity columns, then group columns,
+    with the primary keys and the resolved version. Errors: ``FEATURE-GROUP-STATE-EXCEPTION`` (archived)."""
+    return _api.parse_schema(_default_transport().execute(_api.darwin_get_schema(name, version)))
+
+
+# ------------------------------------------------------------------------------------------------------
+# serving
+# ------------------------------------------------------------------------------------------------------
+
+@_sdk_errors("reading features from feature-group")
+def read_features(request: Union[ReadFeaturesRequest, Mapping[str, Any]]) -> ReadFeaturesResponse:
+    """Point reads of one feature group. Unknown keys come back in ``failed_keys``. Errors:
+    ``FEATURE-GROUP-SCHEMA-VALIDATION-EXCEPTION`` (unknown column, wrong key names, ragged keys),
+    ``OFS-V2-ADMIN-SERVICE-EXCEPTION`` (unknown group, as Darwin answered), ``FEATURE-GROUP-STATE-EXCEPTION``."""
+    req = _model(request, ReadFeaturesRequest, "request")
+    return _api.parse_read(_default_transport().execute(_api.darwin_read_features(req)))
+
+
+@_sdk_errors("writing features to feature-group")
+def write_features_sync(request: Union[WriteFeaturesRequest, Mapping[str, Any]]) -> WriteFeaturesResponse:
+    """Synchronous write (upsert of the given columns); rows are durable when it returns. Rows whose
+    values do not convert are in ``failed_rows`` (reasons in ``failed_row_errors``); the call still
+    succeeds. Errors: ``FEATURE-GROUP-SCHEMA-VALIDATION-EXCEPTION`` (unknown column, missing key column)."""
+    req = _model(request, WriteFeaturesRequest, "request")
+    return _api.parse_write(_default_transport().execute(_api.darwin_write_features(req)))
+
+
+async def _execute_on_session(session: Optional["aiohttp.ClientSession"], call: Any) -> Any:
+    settings = resolve_settings()
+    transport = AsyncTransport(settings.serving_url, settings.admin_url, token=settings.token, session=session)
+    try:
+        return await transport.execute(call)
+    finally:
+        await transport.close()  # closes only a session it created itself
+
+
+@_sdk_errors_async("writing features to feature-group")
+async def write_features_async(
+    client_session: Optional["aiohttp.ClientSession"], request: Union[WriteFeaturesRequest, Mapping[str, Any]]
+) -> WriteFeaturesResponse:
+    """:func:`write_features_sync` on the caller's ``aiohttp.ClientSession`` (left open). Needs the
+    ``async`` extra. ``client_session=None`` uses a temporary session."""
+    req = _model(request, WriteFeaturesRequest, "request")
+    return _api.parse_write(await _execute_on_session(client_session, _api.darwin_write_features(req)))
+
+
+@_sdk_errors_async("reading features from feature-group")
+async def read_features_async(
+    client_session: Optional["aiohttp.ClientSession"], request: Union[ReadFeaturesRequest, Mapping[str, Any]]
+) -> ReadFeaturesResponse:
+    """:func:`read_features` on the caller's ``aiohttp.ClientSession`` (left open). Needs the ``async``
+    extra. ``client_session=None`` uses a temporary session."""
+    req = _model(request, ReadFeaturesRequest, "request")
+    return _api.parse_read(await _execute_on_session(client_session, _api.darwin_read_features(req)))
+
+
+# ------------------------------------------------------------------------------------------------------
+# Spark (not available yet)
+# ------------------------------------------------------------------------------------------------------
+
+_SPARK_MESSAGE = (
+    "{fn} needs OFS's Spark integration (the offline store and its Spark writer), which is not available "
+    "yet: it arrives with the Spark issue. For pandas DataFrames use "
+    "darwin_fs.FeatureStoreClient(...).{alternative}."
+)
+
+
+def write_features(
+    df: Any, feature_group_name: str, feature_group_version: Optional[str] = None, mode: str = "overwrite"
+) -> None:
+    """Darwin's Spark writer: not available yet; always raises ``SPARK-NOT-SUPPORTED-EXCEPTION``."""
+    raise SdkException(
+        _SPARK_MESSAGE.format(fn="write_features(df, ...)", alternative="write_features_df(group, df)"),
+        ErrorCode.SPARK_NOT_SUPPORTED,
+    )
+
+
+def read_offline_features(
+    spark: Any,
+    feature_group_name: str,
+    feature_group_version: Optional[str] = None,
+    delta_table_version: Optional[int] = None,
+    timestamp: Optional[int] = None,
+) -> Any:
+    """Darwin's offline (Delta) reader: not available yet; always raises ``SPARK-NOT-SUPPORTED-EXCEPTION``."""
+    raise SdkException(
+        _SPARK_MESSAGE.format(fn="read_offline_features(spark, ...)", alternative="read_features_df(group, keys_df)"),
+        ErrorCode.SPARK_NOT_SUPPORTED,
+    )
+
+
+__all__ = [
+    "create_entity",
+    "create_feature_group",
+    "get_entity",
+    "get_entity_metadata",
+    "get_feature_group",
+    "get_feature_group_metadata",
+    "get_feature_group_schema",
+    "get_latest_feature_group_version",
+    "read_features",
+    "read_features_async",
+    "read_offline_features",
+    "update_feature_group_state",
+    "write_features",
+    "write_features_async",
+    "write_features_sync",
+]
+
