@@ -52,6 +52,7 @@ Status Application::Start() {
   storage::RocksStoreOptions store_options;
   store_options.path = (dir / "rocksdb").string();
   store_options.block_cache_bytes = static_cast<size_t>(config_.block_cache_mb) << 20;
+  store_options.write_buffer_bytes = static_cast<size_t>(config_.write_buffer_mb) << 20;
   store_options.row_cache_bytes = static_cast<size_t>(config_.row_cache_mb) << 20;
   store_options.sync_writes = config_.sync_writes;
   store_options.clock = SystemClock::Default();

@@ -72,6 +72,9 @@ const std::vector<Setting>& Settings() {
        "1M rows take ~430 MiB); a cache smaller than the hot rows churns, inserting and evicting on most "
        "reads",
        &Config::row_cache_mb, 0, 1 << 20},
+      {"rocksdb.write_buffer_mb", "--write-buffer-mb", "OFS_WRITE_BUFFER_MB",
+       "RocksDB memtable size in MiB per tenant, flushed to a table file when full", &Config::write_buffer_mb,
+       1, 1 << 16},
       {"rocksdb.sync_writes", "--sync-writes", "OFS_SYNC_WRITES",
        "fsync the WAL before acknowledging a write (group-committed); false trades durability on power loss "
        "for speed",

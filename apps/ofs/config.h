@@ -38,6 +38,7 @@ struct Config {
   int64_t max_partition_rows = 100'000;
   int64_t block_cache_mb = 256;
   int64_t row_cache_mb = 1024;
+  int64_t write_buffer_mb = 64;
   bool sync_writes = true;
   std::vector<api::TokenConfig> tokens;  // [auth] tokens = [{token, roles, tenants}]
 };

@@ -38,16 +38,11 @@ Result<const catalog::GroupEntry*> ResolveGroup(const catalog::Snapshot& snapsho
   return group;
 }
 
-Status ResolveFeatureColumns(std::string_view json, const catalog::GroupEntry& group, ErrorCode request_code,
-                             std::vector<const catalog::ResolvedColumn*>* columns,
+Status ResolveFeatureColumns(std::span<const std::string_view> names, const catalog::GroupEntry& group,
+                             ErrorCode request_code, std::vector<const catalog::ResolvedColumn*>* columns,
                              std::vector<uint32_t>* value_column_ids) {
   constexpr ErrorCode kSchemaError = ErrorCode::kFeatureGroupSchemaValidation;
-  api::od::document doc;
-  api::od::array array;
-  OFS_RETURN_IF_ERROR(api::IterateArray(json, 2, &doc, &array, request_code, "featureColumns"));
-  for (auto element : array) {
-    std::string_view name;
-    OFS_RETURN_IF_ERROR(api::ReadString(element, &name, request_code, "featureColumns"));
+  for (std::string_view name : names) {
     const catalog::ResolvedColumn* column = group.Find(name);
     if (column == nullptr) {
       return Status(kSchemaError, "unknown column '" + std::string(name) + "' in featureColumns",
@@ -63,6 +58,22 @@ Status ResolveFeatureColumns(std::string_view json, const catalog::GroupEntry& g
   }
   if (columns->empty()) return Status(request_code, "featureColumns must name at least one column");
   return Status::Ok();
+}
+
+Status ResolveFeatureColumns(std::string_view json, const catalog::GroupEntry& group, ErrorCode request_code,
+                             std::vector<const catalog::ResolvedColumn*>* columns,
+                             std::vector<uint32_t>* value_column_ids) {
+  thread_local std::vector<std::string_view> names;
+  names.clear();
+  api::od::document doc;
+  api::od::array array;
+  OFS_RETURN_IF_ERROR(api::IterateArray(json, 2, &doc, &array, request_code, "featureColumns"));
+  for (auto element : array) {
+    std::string_view name;
+    OFS_RETURN_IF_ERROR(api::ReadString(element, &name, request_code, "featureColumns"));
+    names.push_back(name);
+  }
+  return ResolveFeatureColumns(names, group, request_code, columns, value_column_ids);
 }
 
 Status ReadNamesAndValues(std::string_view json, int slot, ErrorCode code, std::string_view what,

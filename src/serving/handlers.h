@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "api/endpoint.h"
@@ -14,7 +15,7 @@
 
 namespace ofs::serving {
 
-// Point reads of one group. Parser slots 1..4.
+// Point reads of one group. Parser slot 1 (one pass over the request).
 Status ReadOne(const ServingDeps& deps, const api::Call& call, const catalog::Snapshot& snapshot,
                std::string_view json, codec::JsonWriter& out);
 // Partition read of one group. Parser slots 1..3.
@@ -55,6 +56,10 @@ Status ReadNamesAndValues(std::string_view json, int slot, ErrorCode code, std::
 // list or a wrong shape -> `request_code`.
 Status ResolveFeatureColumns(std::string_view json, const catalog::GroupEntry& group, ErrorCode request_code,
                              std::vector<const catalog::ResolvedColumn*>* columns,
+                             std::vector<uint32_t>* value_column_ids);
+// The same for names already read from the request (views into its parsed body).
+Status ResolveFeatureColumns(std::span<const std::string_view> names, const catalog::GroupEntry& group,
+                             ErrorCode request_code, std::vector<const catalog::ResolvedColumn*>* columns,
                              std::vector<uint32_t>* value_column_ids);
 
 // Store operation latency histograms, created once per registry.

@@ -1,5 +1,7 @@
 // Point reads (API.md section 3, "Read"). Hot path: no per-request allocation in steady state — the
 // per-thread scratch keeps its capacity, the response is written straight into the response buffer.
+// The request is decoded in one pass, whatever its field order: names and key values are kept as views
+// into the parsed body and converted once the group (and so the key types) is known.
 
 #include <chrono>
 #include <string>
@@ -21,29 +23,40 @@ constexpr ErrorCode kSchemaError = ErrorCode::kFeatureGroupSchemaValidation;
 struct ReadScratch {
   std::vector<const catalog::ResolvedColumn*> columns;  // requested, in order
   std::vector<uint32_t> value_column_ids;               // requested value columns
-  std::vector<int> value_index;             // per requested column: index in value_column_ids, -1 for keys
-  std::vector<std::string_view> key_names;  // primaryKeys.names as sent
-  std::vector<int> name_to_key;             // per primaryKeys.names entry: key index
-  std::vector<uint8_t> key_seen;            // per key column: named yet
-  std::string key_bytes;                    // canonical key values of every row
-  std::vector<Span> key_spans;              // row-major, declared key order
-  std::string echo;                         // raw JSON of every request row
+  std::vector<int> value_index;                // per requested column: index in value_column_ids, -1 for keys
+  std::vector<std::string_view> column_names;  // featureColumns as sent
+  std::vector<std::string_view> key_names;     // primaryKeys.names as sent
+  std::vector<codec::JsonScalar> key_values;   // primaryKeys.values, row-major as sent
+  std::vector<uint32_t> row_widths;            // values per primaryKeys.values row
+  std::vector<int> name_to_key;                // per primaryKeys.names entry: key index
+  std::vector<uint8_t> key_seen;               // per key column: named yet
+  std::string key_bytes;                       // canonical key values of every row
+  std::vector<Span> key_spans;                 // row-major, declared key order
+  std::string echo;                            // raw JSON of every request row
   std::vector<Span> echo_spans;
   std::vector<uint8_t> convertible;
   std::vector<int32_t> store_row;  // per request row: its row in `rows`, -1 if not sent
   std::vector<std::string_view> key_views;
   storage::RowSet rows;
 
+  // What one primaryKeys field filled.
+  void ResetKeys() {
+    key_names.clear();
+    key_values.clear();
+    row_widths.clear();
+    echo.clear();
+    echo_spans.clear();
+  }
+
   void Reset() {
+    ResetKeys();
+    column_names.clear();
     columns.clear();
     value_column_ids.clear();
     value_index.clear();
-    key_names.clear();
     name_to_key.clear();
     key_bytes.clear();
     key_spans.clear();
-    echo.clear();
-    echo_spans.clear();
     convertible.clear();
     store_row.clear();
     key_views.clear();
@@ -56,8 +69,9 @@ ReadScratch& Scratch() {
 }
 
 // Resolves featureColumns; value_index maps each requested column to its cell in the store's answer.
-Status ParseColumns(std::string_view json, const catalog::GroupEntry& group, ReadScratch& s) {
-  OFS_RETURN_IF_ERROR(ResolveFeatureColumns(json, group, kRequestError, &s.columns, &s.value_column_ids));
+Status ResolveColumns(const catalog::GroupEntry& group, ReadScratch& s) {
+  OFS_RETURN_IF_ERROR(
+      ResolveFeatureColumns(s.column_names, group, kRequestError, &s.columns, &s.value_column_ids));
   int next_value = 0;
   for (const catalog::ResolvedColumn* column : s.columns) {
     s.value_index.push_back(column->key_index >= 0 ? -1 : next_value++);
@@ -89,63 +103,82 @@ Status ResolveKeyNames(const std::vector<std::string_view>& names, const catalog
   return Status::Ok();
 }
 
-// Decodes primaryKeys.values: converts every row's values to canonical key bytes (declared order).
-Status ParseKeyRows(std::string_view json, const catalog::GroupEntry& group, size_t max_keys,
-                    ReadScratch& s) {
-  api::od::document doc;
+// Reads primaryKeys.values in place: every row's scalars (and their raw text, echoed in the answer).
+Status ReadKeyRows(api::JsonValue value, size_t max_keys, ReadScratch& s) {
   api::od::array rows;
-  OFS_RETURN_IF_ERROR(api::IterateArray(json, 4, &doc, &rows, kRequestError, "primaryKeys.values"));
-  const auto& keys = group.entity->table.key_columns;
-  const size_t width = s.name_to_key.size();
-  size_t row_index = 0;
+  if (auto error = value.get_array().get(rows))
+    return api::JsonError(error, kRequestError, "primaryKeys.values");
   for (auto row_value : rows) {
-    if (row_index >= max_keys) {
+    if (s.row_widths.size() >= max_keys) {
       return Status(kRequestError, "too many keys in one read (limit " + std::to_string(max_keys) + ")");
     }
     api::od::array row;
     auto error = row_value.get_array().get(row);
     if (error) return api::JsonError(error, kSchemaError, "primaryKeys.values rows (expected arrays)");
-    s.key_spans.resize((row_index + 1) * width);
-    uint32_t echo_start = static_cast<uint32_t>(s.echo.size());
+    const auto echo_start = static_cast<uint32_t>(s.echo.size());
     s.echo.push_back('[');
-    bool ok = true;
-    size_t col = 0;
+    uint32_t width = 0;
     for (auto element : row) {
       codec::JsonScalar scalar;
       std::string_view raw;
       OFS_RETURN_IF_ERROR(api::ReadScalar(element, &scalar, &raw));
-      if (col > 0) s.echo.push_back(',');
+      if (width > 0) s.echo.push_back(',');
       s.echo.append(raw);
-      if (col < width) {
-        int key = s.name_to_key[col];
-        auto offset = static_cast<uint32_t>(s.key_bytes.size());
-        if (ok && codec::AppendValue(keys[static_cast<size_t>(key)].type, scalar, &s.key_bytes).ok()) {
-          s.key_spans[row_index * width + static_cast<size_t>(key)] =
-              Span{offset, static_cast<uint32_t>(s.key_bytes.size() - offset)};
-        } else {
-          ok = false;
-        }
-      }
-      ++col;
-    }
-    if (col != width) {
-      return Status(kSchemaError, "primaryKeys.values row " + std::to_string(row_index) + " has " +
-                                      std::to_string(col) + " values, expected " + std::to_string(width));
+      s.key_values.push_back(scalar);
+      ++width;
     }
     s.echo.push_back(']');
     s.echo_spans.push_back(Span{echo_start, static_cast<uint32_t>(s.echo.size() - echo_start)});
-    s.convertible.push_back(ok ? 1 : 0);
-    ++row_index;
+    s.row_widths.push_back(width);
   }
   return Status::Ok();
 }
 
-Status ParsePrimaryKeys(std::string_view json, const catalog::GroupEntry& group, size_t max_keys,
-                        ReadScratch& s) {
-  std::string_view values_json;
-  OFS_RETURN_IF_ERROR(ReadNamesAndValues(json, 3, kRequestError, "primaryKeys", &s.key_names, &values_json));
-  OFS_RETURN_IF_ERROR(ResolveKeyNames(s.key_names, group, s));
-  return ParseKeyRows(values_json, group, max_keys, s);
+// Reads the primaryKeys object in place: {"names": [...], "values": [[...], ...]}.
+Status ReadPrimaryKeys(api::JsonValue value, size_t max_keys, ReadScratch& s) {
+  api::od::object object;
+  if (auto error = value.get_object().get(object)) return api::JsonError(error, kRequestError, "primaryKeys");
+  bool has_names = false, has_values = false;
+  OFS_RETURN_IF_ERROR(api::ForEachField(
+      object, kRequestError, "primaryKeys", [&](std::string_view key, api::JsonValue field) {
+        if (EqualsIgnoreCase(key, "names")) {
+          has_names = true;
+          return api::ReadStringArray(std::move(field), &s.key_names, kRequestError, "primaryKeys");
+        }
+        if (EqualsIgnoreCase(key, "values")) {
+          has_values = true;
+          return ReadKeyRows(std::move(field), max_keys, s);
+        }
+        return Status::Ok();
+      }));
+  if (!has_names || !has_values) return Status(kRequestError, "primaryKeys needs 'names' and 'values'");
+  return Status::Ok();
+}
+
+// Converts every row's key values to canonical key bytes (declared key order); a row with a value that
+// does not convert is answered as a failed key.
+Status ConvertKeyRows(const catalog::GroupEntry& group, ReadScratch& s) {
+  const auto& keys = group.entity->table.key_columns;
+  const size_t width = s.name_to_key.size();
+  s.key_spans.resize(s.row_widths.size() * width);
+  size_t next_value = 0;
+  for (size_t row = 0; row < s.row_widths.size(); ++row) {
+    if (s.row_widths[row] != width) {
+      return Status(kSchemaError, "primaryKeys.values row " + std::to_string(row) + " has " +
+                                      std::to_string(s.row_widths[row]) + " values, expected " +
+                                      std::to_string(width));
+    }
+    bool ok = true;
+    for (size_t col = 0; col < width && ok; ++col) {
+      const auto key = static_cast<size_t>(s.name_to_key[col]);
+      const auto offset = static_cast<uint32_t>(s.key_bytes.size());
+      ok = codec::AppendValue(keys[key].type, s.key_values[next_value + col], &s.key_bytes).ok();
+      s.key_spans[row * width + key] = Span{offset, static_cast<uint32_t>(s.key_bytes.size() - offset)};
+    }
+    next_value += width;
+    s.convertible.push_back(ok ? 1 : 0);
+  }
+  return Status::Ok();
 }
 
 void WriteResponse(const catalog::GroupEntry& group, const ReadScratch& s, codec::JsonWriter& out) {
@@ -213,29 +246,35 @@ Status ReadOne(const ServingDeps& deps, const api::Call& call, const catalog::Sn
   api::od::object object;
   OFS_RETURN_IF_ERROR(api::IterateObject(json, 1, &doc, &object, kRequestError));
   GroupRef ref;
-  std::string_view columns_json, keys_json;
+  bool has_columns = false, has_keys = false;
   OFS_RETURN_IF_ERROR(api::ForEachField(
       object, kRequestError, "request body", [&](std::string_view key, api::JsonValue value) {
         bool handled = false;
         OFS_RETURN_IF_ERROR(ReadGroupRefField(key, value, kRequestError, &ref, &handled));
         if (handled) return Status::Ok();
+        // A repeated field replaces the earlier one (last wins, as in the admin API's decoding).
         if (EqualsIgnoreCase(key, "featureColumns")) {
-          return api::ReadRawContainer(std::move(value), &columns_json, kRequestError, "featureColumns");
+          has_columns = true;
+          s.column_names.clear();
+          return api::ReadStringArray(std::move(value), &s.column_names, kRequestError, "featureColumns");
         }
         if (EqualsIgnoreCase(key, "primaryKeys")) {
-          return api::ReadRawContainer(std::move(value), &keys_json, kRequestError, "primaryKeys");
+          has_keys = true;
+          s.ResetKeys();
+          return ReadPrimaryKeys(std::move(value), deps.limits.max_keys_per_read, s);
         }
         return Status::Ok();
       }));
   if (!ref.has_name) return Status(kRequestError, "featureGroupName is required");
-  if (columns_json.empty()) return Status(kRequestError, "featureColumns is required");
-  if (keys_json.empty()) return Status(kRequestError, "primaryKeys is required");
+  if (!has_columns) return Status(kRequestError, "featureColumns is required");
+  if (!has_keys) return Status(kRequestError, "primaryKeys is required");
 
   OFS_ASSIGN_OR_RETURN(const catalog::GroupEntry* group,
                        ResolveGroup(snapshot, ref.name, ref.version, call.darwin));
   OFS_RETURN_IF_ERROR(api::Authenticator::CheckTenant(call.principal, group->meta.tenant.read));
-  OFS_RETURN_IF_ERROR(ParseColumns(columns_json, *group, s));
-  OFS_RETURN_IF_ERROR(ParsePrimaryKeys(keys_json, *group, deps.limits.max_keys_per_read, s));
+  OFS_RETURN_IF_ERROR(ResolveColumns(*group, s));
+  OFS_RETURN_IF_ERROR(ResolveKeyNames(s.key_names, *group, s));
+  OFS_RETURN_IF_ERROR(ConvertKeyRows(*group, s));
 
   // Keys of convertible rows go to the store, in declared key order.
   const size_t width = group->entity->table.key_columns.size();

@@ -274,6 +274,23 @@ def test_request_keys_case_insensitive(ofs: Ofs):
     assert found_map(d) == {(1,): ["ci"]}
 
 
+def test_read_fields_in_any_order_and_repeated_field_last_wins(ofs: Ofs):
+    ent, grp = make_basic(ofs)
+    write_ok(ofs, grp, ["id", "label"], [[1, "a"], [2, "b"]])
+    # The group is named last: key values are decoded before the key types are known.
+    body = {"primaryKeys": {"values": [[2], [1], ["x"]], "names": ["id"]}, "featureColumns": ["label"],
+            "featureGroupName": grp}
+    d = assert_ok(ofs.read_raw(body))
+    assert found_map(d) == {(2,): ["b"], (1,): ["a"]}
+    assert d["failedKeys"] == [["x"]]
+    # A repeated field replaces the earlier one.
+    raw = ('{"featureGroupName": "%s", "featureColumns": ["id"], "featureColumns": ["label"],'
+           ' "primaryKeys": {"names": ["id"], "values": [[9]]}, "primaryKeys": {"names": ["id"], "values": [[1]]}}'
+           % grp).encode()
+    d = assert_ok(ofs.read_raw(raw))
+    assert d["successfulKeys"] == [{"key": [1], "features": ["a"]}] and d["failedKeys"] == []
+
+
 def test_read_duplicate_keys_answered(ofs: Ofs):
     ent, grp = make_basic(ofs)
     write_ok(ofs, grp, ["id", "label"], [[1, "a"]])
