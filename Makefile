@@ -57,7 +57,7 @@ test-tsan:
 # the scaling section to docs/benchmarks.md. Extra harness flags: BENCH_ARGS="--duration 5 --no-redis".
 BENCH_BUILD_DIR := build/release
 BENCH_TARGETS := ofs ofs_loadgen ofs_wire_server ofs_storage_limit
-SCALE_ENTITIES ?= 100000,1000000
+SCALE_ENTITIES ?= 100000,1000000,10000000
 SCALE_FEATURES ?= 10,100
 BENCH_RUN = OFS_BENCH_COMMAND="make $@" python3 bench/run.py --no-build --build-dir $(BENCH_BUILD_DIR)
 

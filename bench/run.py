@@ -183,6 +183,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--zipf", type=float, help="exponent of an extra Zipf-keyed S1 run (0 = none; default 0.99)")
     p.add_argument("--scaling-entities", default="100000,1000000", help="comma-separated entity counts")
     p.add_argument("--scaling-features", default="10,100", help="comma-separated feature counts")
+    p.add_argument("--scaling-max-cells", type=float, default=1e8,
+                   help="skip (and list as not run) points with more entities x features than this; "
+                        "10M x 100 features is ~30 GB of rows and hours of loading on a small VM")
     p.add_argument("--no-redis", action="store_true", help="skip the Redis reference")
     p.add_argument("--rt", action="store_true",
                    help="run servers and load generators under SCHED_FIFO (chrt -f 10): on a shared machine, "
@@ -686,6 +689,12 @@ class Harness:
         feats = [int(x) for x in a.scaling_features.split(",") if x.strip()]
         for features in feats:
             for entities in ents:
+                if entities * features > a.scaling_max_cells:
+                    log(f"scaling point {entities:,} x {features} skipped (--scaling-max-cells)")
+                    rows.append({"entities": entities, "features": features,
+                                 "skipped": f"not run: {entities * features:,.0f} cells > --scaling-max-cells "
+                                            f"{a.scaling_max_cells:,.0f}"})
+                    continue
                 log(f"scaling point: {entities:,} entities x {features} features")
                 self.prepare(entities, features)
                 point = {"entities": entities, "features": features}
@@ -961,7 +970,7 @@ def render_main(res: dict, machine: list[tuple[str, str]], title: str) -> str:
 
 
 def render_scaling(res: dict, machine: list[tuple[str, str]]) -> str:
-    points = [pt for pt in res.get("scaling", []) if "error" not in pt]
+    points = [pt for pt in res.get("scaling", []) if "error" not in pt and "skipped" not in pt]
     rows = []
 
     def cost(base: dict | None, pt: dict, key: str, factor: float) -> tuple[str, bool | None]:
@@ -973,8 +982,8 @@ def render_scaling(res: dict, machine: list[tuple[str, str]]) -> str:
 
     verdicts: list[bool] = []
     for pt in res.get("scaling", []):
-        if "error" in pt:
-            rows.append([f"{pt['entities']:,}", str(pt["features"])] + ["failed"] + ["—"] * 9)
+        if "error" in pt or "skipped" in pt:
+            rows.append([f"{pt['entities']:,}", str(pt["features"])] + [pt.get("skipped", "failed")] + ["—"] * 9)
             continue
         same_f = [x for x in points if x["features"] == pt["features"]]
         same_e = [x for x in points if x["entities"] == pt["entities"]]
