@@ -1,6 +1,8 @@
 #include "storage/rocksdb/row_codec.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 #include <limits>
 
 namespace ofs::storage::rocks {
@@ -17,6 +19,12 @@ void AppendVarint32(uint32_t v, std::string* out) {
 }
 
 bool ReadVarint32(std::string_view* in, uint32_t* v) {
+  // Fast path: column ids and most value lengths fit one byte.
+  if (!in->empty() && static_cast<uint8_t>(in->front()) < 0x80) {
+    *v = static_cast<uint8_t>(in->front());
+    in->remove_prefix(1);
+    return true;
+  }
   uint64_t result = 0;
   for (int i = 0; i < kMaxVarint32Bytes && i < static_cast<int>(in->size()); ++i) {
     const auto byte = static_cast<uint8_t>((*in)[static_cast<size_t>(i)]);
@@ -44,7 +52,8 @@ void AppendFixed64(int64_t v, std::string* out) {
 bool ReadFixed64(std::string_view* in, int64_t* v) {
   if (in->size() < 8) return false;
   uint64_t u = 0;
-  for (size_t i = 8; i-- > 0;) u = (u << 8) | static_cast<uint8_t>((*in)[i]);
+  std::memcpy(&u, in->data(), sizeof(u));  // one load; the format is little-endian
+  if constexpr (std::endian::native == std::endian::big) u = __builtin_bswap64(u);
   in->remove_prefix(8);
   *v = static_cast<int64_t>(u);
   return true;
