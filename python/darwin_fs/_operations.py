@@ -8,7 +8,8 @@ line of behaviour: chunking, shrinking chunks the server found too big, schema l
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Dict, Generator, List, Mapping, Optional, Sequence, TypeVar
+from typing import (Any, Awaitable, Callable, Dict, Generator, Iterator, List, Mapping, Optional, Protocol, Sequence,
+                    Tuple, TypeVar)
 
 from darwin_fs import _api
 from darwin_fs._http.call import ADMIN, SERVING, HttpCall
@@ -123,21 +124,41 @@ def get_schema(name: str, version: Optional[str]) -> Operation[FeatureGroupSchem
 # reads and writes
 # ------------------------------------------------------------------------------------------------------
 
-def _send_write_chunks(plan: WritePlan, replicate: Optional[bool]) -> Generator[HttpCall, Any, None]:
-    def send(start: int, rows: Sequence[Sequence[Any]]) -> Generator[HttpCall, Any, None]:
+A = TypeVar("A")
+A_contra = TypeVar("A_contra", contravariant=True)
+
+
+class _ChunkPlan(Protocol[A_contra]):
+    """What :func:`_send_in_chunks` needs of a WritePlan or ReadPlan (``A_contra``: the answer type)."""
+
+    def chunks(self) -> Iterator[Tuple[int, Sequence[Sequence[Any]]]]: ...
+
+    def body(self, items: Sequence[Sequence[Any]]) -> Dict[str, Any]: ...
+
+    def shrink(self, error: SdkException, size: int) -> Optional[int]: ...
+
+    def record(self, start: int, items: Sequence[Sequence[Any]], answer: A_contra) -> None: ...
+
+
+def _send_in_chunks(plan: _ChunkPlan[A], call: Callable[[Dict[str, Any]], HttpCall],
+                    parse: Callable[[Any], A]) -> Generator[HttpCall, Any, None]:
+    """Sends the plan's chunks one after the other; a chunk the server finds too big (the plan's
+    ``shrink`` says by how much) is split and its parts sent instead."""
+
+    def send(start: int, items: Sequence[Sequence[Any]]) -> Generator[HttpCall, Any, None]:
         try:
-            data = yield _api.v1_write(plan.body(rows), replicate)
+            data = yield call(plan.body(items))
         except SdkException as e:
-            smaller = plan.shrink(e, len(rows))
+            smaller = plan.shrink(e, len(items))
             if smaller is None:
                 raise
-            for offset in range(0, len(rows), smaller):
-                yield from send(start + offset, rows[offset:offset + smaller])
+            for offset in range(0, len(items), smaller):
+                yield from send(start + offset, items[offset:offset + smaller])
             return
-        plan.record(start, rows, _api.parse_write(data))
+        plan.record(start, items, parse(data))
 
-    for start, rows in plan.chunks():
-        yield from send(start, rows)
+    for start, items in plan.chunks():
+        yield from send(start, items)
 
 
 def write_rows(group: str, names: List[str], rows: Sequence[Sequence[Any]], *, version: Optional[str],
@@ -145,7 +166,7 @@ def write_rows(group: str, names: List[str], rows: Sequence[Sequence[Any]], *, v
                replicate: Optional[bool]) -> Operation[WriteResult]:
     plan = WritePlan(group, version, names, rows, chunk_size=chunk_size, errors=errors,
                      progress=progress_callback(progress, f"writing {group}"), run_id=run_id)
-    yield from _send_write_chunks(plan, replicate)
+    yield from _send_in_chunks(plan, lambda body: _api.v1_write(body, replicate), _api.parse_write)
     return plan.finish()
 
 
@@ -163,30 +184,13 @@ def write_features_df(group: str, df: Any, *, version: Optional[str], **options:
     return (yield from write_rows(group, names, rows, version=schema.version, **options))
 
 
-def _read_chunks(plan: ReadPlan, exact_decimals: bool) -> Generator[HttpCall, Any, None]:
-    def send(start: int, keys: Sequence[Sequence[Any]]) -> Generator[HttpCall, Any, None]:
-        try:
-            data = yield _api.v1_read(plan.body(keys), exact_decimals)
-        except SdkException as e:
-            smaller = plan.shrink(e, len(keys))
-            if smaller is None:
-                raise
-            for offset in range(0, len(keys), smaller):
-                yield from send(start + offset, keys[offset:offset + smaller])
-            return
-        plan.record(start, keys, _api.parse_read(data))
-
-    for start, keys in plan.chunks():
-        yield from send(start, keys)
-
-
 def read_features(group: str, keys: Sequence[Any], columns: Sequence[str], *, key_names: Optional[Sequence[str]],
                   version: Optional[str], chunk_size: Optional[int]) -> Operation[ReadResult]:
     names, rows = keys_to_rows(keys, key_names, f"read_features({group!r})")
     if names is None:
         names = list((yield from get_schema(group, version)).primary_keys)
     plan = ReadPlan(group, version, names, rows, list(columns), chunk_size=chunk_size)
-    yield from _read_chunks(plan, exact_decimals=False)
+    yield from _send_in_chunks(plan, lambda body: _api.v1_read(body, False), _api.parse_read)
     return plan.result()
 
 
@@ -201,7 +205,7 @@ def read_features_df(group: str, keys_df: Any, columns: Optional[Sequence[str]],
     wanted = list(columns) if columns is not None else [c.name for c in schema.schema if c.name.lower() not in key_set]
     plan = ReadPlan(group, schema.version, names, keys, wanted, chunk_size=chunk_size)
     exact = any((c := schema.column(w)) is not None and c.type is DataType.DECIMAL for w in wanted)
-    yield from _read_chunks(plan, exact_decimals=exact)
+    yield from _send_in_chunks(plan, lambda body: _api.v1_read(body, exact), _api.parse_read)
     return frame_from_read(keys_df, names, wanted, schema, plan.found, how)
 
 
