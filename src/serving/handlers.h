@@ -21,7 +21,7 @@ Status ReadOne(const ServingDeps& deps, const api::Call& call, const catalog::Sn
 // Partition read of one group. Parser slots 1..3.
 Status ReadPartition(const ServingDeps& deps, const api::Call& call, const catalog::Snapshot& snapshot,
                      std::string_view json, codec::JsonWriter& out);
-// Synchronous write of one group. Parser slots 1..3.
+// Synchronous write of one group. Parser slot 1 (one pass over the request).
 Status WriteOne(const ServingDeps& deps, const api::Call& call, const catalog::Snapshot& snapshot,
                 std::string_view json, codec::JsonWriter& out);
 

@@ -1,11 +1,13 @@
 // Synchronous writes (API.md section 3, "Write"). All rows are parsed and converted before anything is
 // written: a request that fails validation changes nothing; rows whose values do not convert are
 // reported in failedRows (with the reason in failedRowErrors) while the others are written as one
-// atomic, durable store batch.
+// atomic, durable store batch. The request is decoded in one pass, whatever its field order: names and
+// value scalars are kept as views into the parsed body and converted once the group is resolved.
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,8 @@ struct PendingCell {
 
 struct WriteScratch {
   std::vector<std::string_view> names;
+  std::vector<codec::JsonScalar> values;                // features.values, row-major as sent
+  std::vector<uint32_t> row_widths;                     // values per features.values row
   std::vector<const catalog::ResolvedColumn*> columns;  // per name
   std::vector<uint8_t> key_seen;                        // per key column: named yet
   std::string bytes;                                    // canonical values of every accepted row
@@ -42,15 +46,22 @@ struct WriteScratch {
   std::vector<storage::Cell> store_cells;
   std::vector<storage::WriteRow> store_rows;
 
-  void Reset() {
+  // What one features field filled.
+  void ResetFeatures() {
     names.clear();
+    values.clear();
+    row_widths.clear();
+    echo.clear();
+    echo_spans.clear();
+  }
+
+  void Reset() {
+    ResetFeatures();
     columns.clear();
     bytes.clear();
     keys.clear();
     cells.clear();
     cell_start.clear();
-    echo.clear();
-    echo_spans.clear();
     accepted.clear();
     errors.clear();
     key_views.clear();
@@ -90,72 +101,107 @@ Status ResolveNames(const catalog::GroupEntry& group, WriteScratch& s) {
   return Status::Ok();
 }
 
-// Converts one row's values; on the first bad value records the reason and returns false. The row's
-// bytes are rolled back by the caller when it fails.
-Status ParseRow(api::od::array row, size_t row_index, const catalog::GroupEntry& group, WriteScratch& s,
-                bool* accepted) {
-  const size_t width = group.entity->table.key_columns.size();
-  const size_t key_base = s.keys.size();
-  s.keys.resize(key_base + width);
-  uint32_t echo_start = static_cast<uint32_t>(s.echo.size());
-  s.echo.push_back('[');
-  *accepted = true;
-  std::string error;
-  size_t col = 0;
-  for (auto element : row) {
-    codec::JsonScalar scalar;
-    std::string_view raw;
-    OFS_RETURN_IF_ERROR(api::ReadScalar(element, &scalar, &raw));
-    if (col > 0) s.echo.push_back(',');
-    s.echo.append(raw);
-    if (col < s.columns.size() && *accepted) {
-      const catalog::ResolvedColumn* column = s.columns[col];
-      auto offset = static_cast<uint32_t>(s.bytes.size());
-      Status converted = codec::AppendValue(column->type, scalar, &s.bytes);
-      if (!converted.ok()) {
-        *accepted = false;
-        error = "column '" + column->name + "': " + std::string(converted.message());
-      } else {
-        Span span{offset, static_cast<uint32_t>(s.bytes.size() - offset)};
-        if (column->key_index >= 0) {
-          s.keys[key_base + static_cast<size_t>(column->key_index)] = span;
-        } else {
-          s.cells.push_back(PendingCell{column->id, span});
-        }
-      }
-    }
-    ++col;
-  }
-  if (col != s.columns.size()) {
-    return Status(kSchemaError, "features.values row " + std::to_string(row_index) + " has " +
-                                    std::to_string(col) + " values, expected " +
-                                    std::to_string(s.columns.size()));
-  }
-  s.echo.push_back(']');
-  s.echo_spans.push_back(Span{echo_start, static_cast<uint32_t>(s.echo.size() - echo_start)});
-  if (!*accepted) {
-    s.keys.resize(key_base);
-    s.errors.push_back("row " + std::to_string(row_index) + ": " + error);
-  }
-  return Status::Ok();
-}
-
-Status ParseRows(std::string_view json, const catalog::GroupEntry& group, size_t max_rows, WriteScratch& s) {
-  api::od::document doc;
+// Reads features.values in place: every row's scalars (and their raw text, echoed in the answer).
+Status ReadRows(api::JsonValue value, size_t max_rows, WriteScratch& s) {
   api::od::array rows;
-  OFS_RETURN_IF_ERROR(api::IterateArray(json, 3, &doc, &rows, kRequestError, "features.values"));
-  size_t row_index = 0;
+  if (auto error = value.get_array().get(rows))
+    return api::JsonError(error, kRequestError, "features.values");
   for (auto row_value : rows) {
-    if (row_index >= max_rows) {
+    if (s.row_widths.size() >= max_rows) {
       return Status(kRequestError, "too many rows in one write (limit " + std::to_string(max_rows) + ")");
     }
     api::od::array row;
     auto error = row_value.get_array().get(row);
     if (error) return api::JsonError(error, kSchemaError, "features.values rows (expected arrays)");
-    size_t bytes_before = s.bytes.size();
-    size_t cells_before = s.cells.size();
+    const auto echo_start = static_cast<uint32_t>(s.echo.size());
+    s.echo.push_back('[');
+    uint32_t width = 0;
+    for (auto element : row) {
+      codec::JsonScalar scalar;
+      std::string_view raw;
+      OFS_RETURN_IF_ERROR(api::ReadScalar(element, &scalar, &raw));
+      if (width > 0) s.echo.push_back(',');
+      s.echo.append(raw);
+      s.values.push_back(scalar);
+      ++width;
+    }
+    s.echo.push_back(']');
+    s.echo_spans.push_back(Span{echo_start, static_cast<uint32_t>(s.echo.size() - echo_start)});
+    s.row_widths.push_back(width);
+  }
+  return Status::Ok();
+}
+
+// Reads the features object in place: {"names": [...], "values": [[...], ...]}.
+Status ReadFeatures(api::JsonValue value, size_t max_rows, WriteScratch& s) {
+  api::od::object object;
+  if (auto error = value.get_object().get(object)) return api::JsonError(error, kRequestError, "features");
+  bool has_names = false, has_values = false;
+  OFS_RETURN_IF_ERROR(
+      api::ForEachField(object, kRequestError, "features", [&](std::string_view key, api::JsonValue field) {
+        if (EqualsIgnoreCase(key, "names")) {
+          has_names = true;
+          s.names.clear();
+          return api::ReadStringArray(std::move(field), &s.names, kRequestError, "features");
+        }
+        if (EqualsIgnoreCase(key, "values")) {
+          has_values = true;
+          s.values.clear();
+          s.row_widths.clear();
+          s.echo.clear();
+          s.echo_spans.clear();
+          return ReadRows(std::move(field), max_rows, s);
+        }
+        return Status::Ok();
+      }));
+  if (!has_names || !has_values) return Status(kRequestError, "features needs 'names' and 'values'");
+  return Status::Ok();
+}
+
+// Converts one row's values (`values`, one per resolved column); on the first bad value records the
+// reason and sets *accepted = false. The row's bytes are rolled back by the caller when it fails.
+void ConvertRow(std::span<const codec::JsonScalar> values, size_t row_index, const catalog::GroupEntry& group,
+                WriteScratch& s, bool* accepted) {
+  const size_t width = group.entity->table.key_columns.size();
+  const size_t key_base = s.keys.size();
+  s.keys.resize(key_base + width);
+  *accepted = true;
+  for (size_t col = 0; col < values.size(); ++col) {
+    const catalog::ResolvedColumn* column = s.columns[col];
+    auto offset = static_cast<uint32_t>(s.bytes.size());
+    Status converted = codec::AppendValue(column->type, values[col], &s.bytes);
+    if (!converted.ok()) {
+      *accepted = false;
+      s.keys.resize(key_base);
+      s.errors.push_back("row " + std::to_string(row_index) + ": column '" + column->name +
+                         "': " + std::string(converted.message()));
+      return;
+    }
+    Span span{offset, static_cast<uint32_t>(s.bytes.size() - offset)};
+    if (column->key_index >= 0) {
+      s.keys[key_base + static_cast<size_t>(column->key_index)] = span;
+    } else {
+      s.cells.push_back(PendingCell{column->id, span});
+    }
+  }
+}
+
+// Converts every row: checks its width, then its values against the resolved columns.
+Status ConvertRows(const catalog::GroupEntry& group, WriteScratch& s) {
+  const size_t width = s.columns.size();
+  size_t next_value = 0;
+  for (size_t row = 0; row < s.row_widths.size(); ++row) {
+    if (s.row_widths[row] != width) {
+      return Status(kSchemaError, "features.values row " + std::to_string(row) + " has " +
+                                      std::to_string(s.row_widths[row]) + " values, expected " +
+                                      std::to_string(width));
+    }
+    const size_t bytes_before = s.bytes.size();
+    const size_t cells_before = s.cells.size();
     bool accepted = false;
-    OFS_RETURN_IF_ERROR(ParseRow(row, row_index, group, s, &accepted));
+    ConvertRow(std::span<const codec::JsonScalar>(s.values).subspan(next_value, width), row, group, s,
+               &accepted);
+    next_value += width;
     if (accepted) {
       s.cell_start.push_back(static_cast<uint32_t>(cells_before));
     } else {
@@ -163,18 +209,9 @@ Status ParseRows(std::string_view json, const catalog::GroupEntry& group, size_t
       s.cells.resize(cells_before);
     }
     s.accepted.push_back(accepted ? 1 : 0);
-    ++row_index;
   }
   s.cell_start.push_back(static_cast<uint32_t>(s.cells.size()));
   return Status::Ok();
-}
-
-Status ParseFeatures(std::string_view json, const catalog::GroupEntry& group, size_t max_rows,
-                     WriteScratch& s) {
-  std::string_view values_json;
-  OFS_RETURN_IF_ERROR(ReadNamesAndValues(json, 2, kRequestError, "features", &s.names, &values_json));
-  OFS_RETURN_IF_ERROR(ResolveNames(group, s));
-  return ParseRows(values_json, group, max_rows, s);
 }
 
 Status WriteToStore(const ServingDeps& deps, int64_t write_time, std::string_view tenant,
@@ -250,22 +287,25 @@ Status WriteOne(const ServingDeps& deps, const api::Call& call, const catalog::S
   api::od::object object;
   OFS_RETURN_IF_ERROR(api::IterateObject(json, 1, &doc, &object, kRequestError));
   GroupRef ref;
-  std::string_view features_json;
+  bool has_features = false;
   OFS_RETURN_IF_ERROR(api::ForEachField(
       object, kRequestError, "request body", [&](std::string_view key, api::JsonValue value) {
         bool handled = false;
         OFS_RETURN_IF_ERROR(ReadGroupRefField(key, value, kRequestError, &ref, &handled));
         if (handled || !EqualsIgnoreCase(key, "features")) return Status::Ok();
-        return api::ReadRawContainer(std::move(value), &features_json, kRequestError, "features");
+        has_features = true;
+        s.ResetFeatures();  // a repeated field replaces the earlier one
+        return ReadFeatures(std::move(value), deps.limits.max_rows_per_write, s);
       }));
   if (!ref.has_name) return Status(kRequestError, "featureGroupName is required");
-  if (features_json.empty()) return Status(kRequestError, "features is required");
+  if (!has_features) return Status(kRequestError, "features is required");
 
   OFS_ASSIGN_OR_RETURN(const catalog::GroupEntry* group,
                        ResolveGroup(snapshot, ref.name, ref.version, call.darwin));
   const model::TenantConfig& tenant = group->meta.tenant;
   OFS_RETURN_IF_ERROR(api::Authenticator::CheckTenant(call.principal, tenant.write));
-  OFS_RETURN_IF_ERROR(ParseFeatures(features_json, *group, deps.limits.max_rows_per_write, s));
+  OFS_RETURN_IF_ERROR(ResolveNames(*group, s));
+  OFS_RETURN_IF_ERROR(ConvertRows(*group, s));
   BuildStoreRows(*group, s);
   if (!s.store_rows.empty()) {
     // Both tenants get the same timestamp, so replicated cells compare equal on either cluster.

@@ -291,6 +291,20 @@ def test_read_fields_in_any_order_and_repeated_field_last_wins(ofs: Ofs):
     assert d["successfulKeys"] == [{"key": [1], "features": ["a"]}] and d["failedKeys"] == []
 
 
+def test_write_fields_in_any_order_and_repeated_field_last_wins(ofs: Ofs):
+    ent, grp = make_basic(ofs)
+    # The group is named last: values are decoded before the column types are known.
+    body = {"features": {"values": [[1, "a"], ["x", "b"]], "names": ["id", "label"]}, "featureGroupName": grp}
+    r = assert_ok(ofs.write_raw(body))
+    assert r["successfulRows"] == [[1, "a"]] and r["failedRows"] == [["x", "b"]]
+    raw = ('{"featureGroupName": "%s", "features": {"names": ["id", "label"], "values": [[2, "lost"]]},'
+           ' "features": {"names": ["id", "label"], "values": [[2, "kept"]]}}' % grp).encode()
+    r = assert_ok(ofs.write_raw(raw))
+    assert r["successfulRows"] == [[2, "kept"]]
+    d = read_data(ofs, grp, ["label"], ["id"], [[1], [2]])
+    assert found_map(d) == {(1,): ["a"], (2,): ["kept"]}
+
+
 def test_read_duplicate_keys_answered(ofs: Ofs):
     ent, grp = make_basic(ofs)
     write_ok(ofs, grp, ["id", "label"], [[1, "a"]])
