@@ -98,6 +98,68 @@ Status ReadNamesAndValues(std::string_view json, int slot, ErrorCode code, std::
   return Status::Ok();
 }
 
+namespace {
+
+Status ReadRows(api::JsonValue value, ErrorCode code, std::string_view what, size_t max_rows,
+                std::string_view too_many, ScalarRows* out) {
+  out->Clear();
+  api::od::array rows;
+  if (auto error = value.get_array().get(rows)) {
+    return api::JsonError(error, code, std::string(what) + ".values");
+  }
+  for (auto row_value : rows) {
+    if (out->rows() >= max_rows) {
+      return Status(code, std::string(too_many) + " (limit " + std::to_string(max_rows) + ")");
+    }
+    api::od::array row;
+    if (auto error = row_value.get_array().get(row)) {
+      return api::JsonError(error, ErrorCode::kFeatureGroupSchemaValidation,
+                            std::string(what) + ".values rows (expected arrays)");
+    }
+    const auto echo_start = static_cast<uint32_t>(out->echo.size());
+    out->echo.push_back('[');
+    uint32_t width = 0;
+    for (auto element : row) {
+      codec::JsonScalar scalar;
+      std::string_view raw;
+      OFS_RETURN_IF_ERROR(api::ReadScalar(element, &scalar, &raw));
+      if (width > 0) out->echo.push_back(',');
+      out->echo.append(raw);
+      out->values.push_back(scalar);
+      ++width;
+    }
+    out->echo.push_back(']');
+    out->echo_spans.push_back(Span{echo_start, static_cast<uint32_t>(out->echo.size() - echo_start)});
+    out->widths.push_back(width);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ReadNamesAndRows(api::JsonValue value, ErrorCode code, std::string_view what, size_t max_rows,
+                        std::string_view too_many, std::vector<std::string_view>* names, ScalarRows* rows) {
+  names->clear();
+  rows->Clear();
+  api::od::object object;
+  if (auto error = value.get_object().get(object)) return api::JsonError(error, code, what);
+  bool has_names = false, has_values = false;
+  OFS_RETURN_IF_ERROR(api::ForEachField(object, code, what, [&](std::string_view key, api::JsonValue field) {
+    if (EqualsIgnoreCase(key, "names")) {
+      has_names = true;
+      names->clear();
+      return api::ReadStringArray(std::move(field), names, code, what);
+    }
+    if (EqualsIgnoreCase(key, "values")) {
+      has_values = true;
+      return ReadRows(std::move(field), code, what, max_rows, too_many, rows);
+    }
+    return Status::Ok();
+  }));
+  if (!has_names || !has_values) return Status(code, std::string(what) + " needs 'names' and 'values'");
+  return Status::Ok();
+}
+
 Status ReadGroupRefField(std::string_view key, api::JsonValue value, ErrorCode code, GroupRef* ref,
                          bool* handled) {
   *handled = true;

@@ -6,7 +6,9 @@
 #include <chrono>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/endpoint.h"
 #include "api/json_read.h"
@@ -30,6 +32,33 @@ struct Span {
   uint32_t offset;
   uint32_t size;
 };
+
+// Rows of JSON scalars as a request sent them (primaryKeys.values, features.values). Values are views
+// into the parsed body: valid while its parser slot is not reused on this thread.
+struct ScalarRows {
+  std::vector<codec::JsonScalar> values;  // row-major
+  std::vector<uint32_t> widths;           // values per row
+  std::string echo;                       // every row's raw JSON, to answer with
+  std::vector<Span> echo_spans;           // per row, into `echo`
+
+  size_t rows() const { return widths.size(); }
+  std::string_view Echo(size_t row) const {
+    return std::string_view(echo).substr(echo_spans[row].offset, echo_spans[row].size);
+  }
+  void Clear() {
+    values.clear();
+    widths.clear();
+    echo.clear();
+    echo_spans.clear();
+  }
+};
+
+// Reads an object {"names": [str], "values": [[scalar, ...], ...]} in place (one pass, no re-parse) into
+// *names and *rows, which it clears first; a repeated field replaces the earlier one. Not an object, a
+// missing field or a wrong shape -> `code` naming `what`; a row that is not an array ->
+// FEATURE-GROUP-SCHEMA-VALIDATION-EXCEPTION; more than `max_rows` rows -> `code`, "<too_many> (limit N)".
+Status ReadNamesAndRows(api::JsonValue value, ErrorCode code, std::string_view what, size_t max_rows,
+                        std::string_view too_many, std::vector<std::string_view>* names, ScalarRows* rows);
 
 // How a request names its group: "featureGroupName" and the optional "featureGroupVersion" (null or
 // absent = latest).

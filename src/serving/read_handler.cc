@@ -26,30 +26,19 @@ struct ReadScratch {
   std::vector<int> value_index;                // per requested column: index in value_column_ids, -1 for keys
   std::vector<std::string_view> column_names;  // featureColumns as sent
   std::vector<std::string_view> key_names;     // primaryKeys.names as sent
-  std::vector<codec::JsonScalar> key_values;   // primaryKeys.values, row-major as sent
-  std::vector<uint32_t> row_widths;            // values per primaryKeys.values row
+  ScalarRows key_rows;                         // primaryKeys.values as sent
   std::vector<int> name_to_key;                // per primaryKeys.names entry: key index
   std::vector<uint8_t> key_seen;               // per key column: named yet
   std::string key_bytes;                       // canonical key values of every row
   std::vector<Span> key_spans;                 // row-major, declared key order
-  std::string echo;                            // raw JSON of every request row
-  std::vector<Span> echo_spans;
   std::vector<uint8_t> convertible;
   std::vector<int32_t> store_row;  // per request row: its row in `rows`, -1 if not sent
   std::vector<std::string_view> key_views;
   storage::RowSet rows;
 
-  // What one primaryKeys field filled.
-  void ResetKeys() {
-    key_names.clear();
-    key_values.clear();
-    row_widths.clear();
-    echo.clear();
-    echo_spans.clear();
-  }
-
   void Reset() {
-    ResetKeys();
+    key_names.clear();
+    key_rows.Clear();
     column_names.clear();
     columns.clear();
     value_column_ids.clear();
@@ -103,76 +92,24 @@ Status ResolveKeyNames(const std::vector<std::string_view>& names, const catalog
   return Status::Ok();
 }
 
-// Reads primaryKeys.values in place: every row's scalars (and their raw text, echoed in the answer).
-Status ReadKeyRows(api::JsonValue value, size_t max_keys, ReadScratch& s) {
-  api::od::array rows;
-  if (auto error = value.get_array().get(rows))
-    return api::JsonError(error, kRequestError, "primaryKeys.values");
-  for (auto row_value : rows) {
-    if (s.row_widths.size() >= max_keys) {
-      return Status(kRequestError, "too many keys in one read (limit " + std::to_string(max_keys) + ")");
-    }
-    api::od::array row;
-    auto error = row_value.get_array().get(row);
-    if (error) return api::JsonError(error, kSchemaError, "primaryKeys.values rows (expected arrays)");
-    const auto echo_start = static_cast<uint32_t>(s.echo.size());
-    s.echo.push_back('[');
-    uint32_t width = 0;
-    for (auto element : row) {
-      codec::JsonScalar scalar;
-      std::string_view raw;
-      OFS_RETURN_IF_ERROR(api::ReadScalar(element, &scalar, &raw));
-      if (width > 0) s.echo.push_back(',');
-      s.echo.append(raw);
-      s.key_values.push_back(scalar);
-      ++width;
-    }
-    s.echo.push_back(']');
-    s.echo_spans.push_back(Span{echo_start, static_cast<uint32_t>(s.echo.size() - echo_start)});
-    s.row_widths.push_back(width);
-  }
-  return Status::Ok();
-}
-
-// Reads the primaryKeys object in place: {"names": [...], "values": [[...], ...]}.
-Status ReadPrimaryKeys(api::JsonValue value, size_t max_keys, ReadScratch& s) {
-  api::od::object object;
-  if (auto error = value.get_object().get(object)) return api::JsonError(error, kRequestError, "primaryKeys");
-  bool has_names = false, has_values = false;
-  OFS_RETURN_IF_ERROR(api::ForEachField(
-      object, kRequestError, "primaryKeys", [&](std::string_view key, api::JsonValue field) {
-        if (EqualsIgnoreCase(key, "names")) {
-          has_names = true;
-          return api::ReadStringArray(std::move(field), &s.key_names, kRequestError, "primaryKeys");
-        }
-        if (EqualsIgnoreCase(key, "values")) {
-          has_values = true;
-          return ReadKeyRows(std::move(field), max_keys, s);
-        }
-        return Status::Ok();
-      }));
-  if (!has_names || !has_values) return Status(kRequestError, "primaryKeys needs 'names' and 'values'");
-  return Status::Ok();
-}
-
 // Converts every row's key values to canonical key bytes (declared key order); a row with a value that
 // does not convert is answered as a failed key.
 Status ConvertKeyRows(const catalog::GroupEntry& group, ReadScratch& s) {
   const auto& keys = group.entity->table.key_columns;
   const size_t width = s.name_to_key.size();
-  s.key_spans.resize(s.row_widths.size() * width);
+  s.key_spans.resize(s.key_rows.rows() * width);
   size_t next_value = 0;
-  for (size_t row = 0; row < s.row_widths.size(); ++row) {
-    if (s.row_widths[row] != width) {
+  for (size_t row = 0; row < s.key_rows.rows(); ++row) {
+    if (s.key_rows.widths[row] != width) {
       return Status(kSchemaError, "primaryKeys.values row " + std::to_string(row) + " has " +
-                                      std::to_string(s.row_widths[row]) + " values, expected " +
+                                      std::to_string(s.key_rows.widths[row]) + " values, expected " +
                                       std::to_string(width));
     }
     bool ok = true;
     for (size_t col = 0; col < width && ok; ++col) {
       const auto key = static_cast<size_t>(s.name_to_key[col]);
       const auto offset = static_cast<uint32_t>(s.key_bytes.size());
-      ok = codec::AppendValue(keys[key].type, s.key_values[next_value + col], &s.key_bytes).ok();
+      ok = codec::AppendValue(keys[key].type, s.key_rows.values[next_value + col], &s.key_bytes).ok();
       s.key_spans[row * width + key] = Span{offset, static_cast<uint32_t>(s.key_bytes.size() - offset)};
     }
     next_value += width;
@@ -191,9 +128,6 @@ void WriteResponse(const catalog::GroupEntry& group, const ReadScratch& s, codec
   out.Key("successfulKeys");
   out.StartArray();
   const size_t rows = s.convertible.size();
-  auto echo = [&s](size_t row) {
-    return std::string_view(s.echo).substr(s.echo_spans[row].offset, s.echo_spans[row].size);
-  };
   auto succeeded = [&](size_t row) {
     int32_t r = s.store_row[row];
     if (r < 0 || !s.rows.found(static_cast<size_t>(r))) return false;
@@ -208,7 +142,7 @@ void WriteResponse(const catalog::GroupEntry& group, const ReadScratch& s, codec
     auto r = static_cast<size_t>(s.store_row[row]);
     out.StartObject();
     out.Key("key");
-    out.Raw(echo(row));
+    out.Raw(s.key_rows.Echo(row));
     out.Key("features");
     out.StartArray();
     for (size_t c = 0; c < s.columns.size(); ++c) {
@@ -230,7 +164,7 @@ void WriteResponse(const catalog::GroupEntry& group, const ReadScratch& s, codec
   out.Key("failedKeys");
   out.StartArray();
   for (size_t row = 0; row < rows; ++row) {
-    if (!succeeded(row)) out.Raw(echo(row));
+    if (!succeeded(row)) out.Raw(s.key_rows.Echo(row));
   }
   out.EndArray();
   out.EndObject();
@@ -260,8 +194,9 @@ Status ReadOne(const ServingDeps& deps, const api::Call& call, const catalog::Sn
         }
         if (EqualsIgnoreCase(key, "primaryKeys")) {
           has_keys = true;
-          s.ResetKeys();
-          return ReadPrimaryKeys(std::move(value), deps.limits.max_keys_per_read, s);
+          return ReadNamesAndRows(std::move(value), kRequestError, "primaryKeys",
+                                  deps.limits.max_keys_per_read, "too many keys in one read", &s.key_names,
+                                  &s.key_rows);
         }
         return Status::Ok();
       }));

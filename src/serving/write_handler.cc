@@ -29,34 +29,23 @@ struct PendingCell {
 };
 
 struct WriteScratch {
-  std::vector<std::string_view> names;
-  std::vector<codec::JsonScalar> values;                // features.values, row-major as sent
-  std::vector<uint32_t> row_widths;                     // values per features.values row
+  std::vector<std::string_view> names;                  // features.names as sent
+  ScalarRows rows;                                      // features.values as sent
   std::vector<const catalog::ResolvedColumn*> columns;  // per name
   std::vector<uint8_t> key_seen;                        // per key column: named yet
   std::string bytes;                                    // canonical values of every accepted row
   std::vector<Span> keys;                               // accepted rows x key width, declared order
   std::vector<PendingCell> cells;                       // accepted rows' value cells
   std::vector<uint32_t> cell_start;                     // per accepted row: first cell index (+ sentinel)
-  std::string echo;
-  std::vector<Span> echo_spans;     // per request row
-  std::vector<uint8_t> accepted;    // per request row
-  std::vector<std::string> errors;  // per failed row, in order
+  std::vector<uint8_t> accepted;                        // per request row
+  std::vector<std::string> errors;                      // per failed row, in order
   std::vector<std::string_view> key_views;
   std::vector<storage::Cell> store_cells;
   std::vector<storage::WriteRow> store_rows;
 
-  // What one features field filled.
-  void ResetFeatures() {
-    names.clear();
-    values.clear();
-    row_widths.clear();
-    echo.clear();
-    echo_spans.clear();
-  }
-
   void Reset() {
-    ResetFeatures();
+    names.clear();
+    rows.Clear();
     columns.clear();
     bytes.clear();
     keys.clear();
@@ -101,63 +90,6 @@ Status ResolveNames(const catalog::GroupEntry& group, WriteScratch& s) {
   return Status::Ok();
 }
 
-// Reads features.values in place: every row's scalars (and their raw text, echoed in the answer).
-Status ReadRows(api::JsonValue value, size_t max_rows, WriteScratch& s) {
-  api::od::array rows;
-  if (auto error = value.get_array().get(rows))
-    return api::JsonError(error, kRequestError, "features.values");
-  for (auto row_value : rows) {
-    if (s.row_widths.size() >= max_rows) {
-      return Status(kRequestError, "too many rows in one write (limit " + std::to_string(max_rows) + ")");
-    }
-    api::od::array row;
-    auto error = row_value.get_array().get(row);
-    if (error) return api::JsonError(error, kSchemaError, "features.values rows (expected arrays)");
-    const auto echo_start = static_cast<uint32_t>(s.echo.size());
-    s.echo.push_back('[');
-    uint32_t width = 0;
-    for (auto element : row) {
-      codec::JsonScalar scalar;
-      std::string_view raw;
-      OFS_RETURN_IF_ERROR(api::ReadScalar(element, &scalar, &raw));
-      if (width > 0) s.echo.push_back(',');
-      s.echo.append(raw);
-      s.values.push_back(scalar);
-      ++width;
-    }
-    s.echo.push_back(']');
-    s.echo_spans.push_back(Span{echo_start, static_cast<uint32_t>(s.echo.size() - echo_start)});
-    s.row_widths.push_back(width);
-  }
-  return Status::Ok();
-}
-
-// Reads the features object in place: {"names": [...], "values": [[...], ...]}.
-Status ReadFeatures(api::JsonValue value, size_t max_rows, WriteScratch& s) {
-  api::od::object object;
-  if (auto error = value.get_object().get(object)) return api::JsonError(error, kRequestError, "features");
-  bool has_names = false, has_values = false;
-  OFS_RETURN_IF_ERROR(
-      api::ForEachField(object, kRequestError, "features", [&](std::string_view key, api::JsonValue field) {
-        if (EqualsIgnoreCase(key, "names")) {
-          has_names = true;
-          s.names.clear();
-          return api::ReadStringArray(std::move(field), &s.names, kRequestError, "features");
-        }
-        if (EqualsIgnoreCase(key, "values")) {
-          has_values = true;
-          s.values.clear();
-          s.row_widths.clear();
-          s.echo.clear();
-          s.echo_spans.clear();
-          return ReadRows(std::move(field), max_rows, s);
-        }
-        return Status::Ok();
-      }));
-  if (!has_names || !has_values) return Status(kRequestError, "features needs 'names' and 'values'");
-  return Status::Ok();
-}
-
 // Converts one row's values (`values`, one per resolved column); on the first bad value records the
 // reason and sets *accepted = false. The row's bytes are rolled back by the caller when it fails.
 void ConvertRow(std::span<const codec::JsonScalar> values, size_t row_index, const catalog::GroupEntry& group,
@@ -190,16 +122,16 @@ void ConvertRow(std::span<const codec::JsonScalar> values, size_t row_index, con
 Status ConvertRows(const catalog::GroupEntry& group, WriteScratch& s) {
   const size_t width = s.columns.size();
   size_t next_value = 0;
-  for (size_t row = 0; row < s.row_widths.size(); ++row) {
-    if (s.row_widths[row] != width) {
+  for (size_t row = 0; row < s.rows.rows(); ++row) {
+    if (s.rows.widths[row] != width) {
       return Status(kSchemaError, "features.values row " + std::to_string(row) + " has " +
-                                      std::to_string(s.row_widths[row]) + " values, expected " +
+                                      std::to_string(s.rows.widths[row]) + " values, expected " +
                                       std::to_string(width));
     }
     const size_t bytes_before = s.bytes.size();
     const size_t cells_before = s.cells.size();
     bool accepted = false;
-    ConvertRow(std::span<const codec::JsonScalar>(s.values).subspan(next_value, width), row, group, s,
+    ConvertRow(std::span<const codec::JsonScalar>(s.rows.values).subspan(next_value, width), row, group, s,
                &accepted);
     next_value += width;
     if (accepted) {
@@ -239,9 +171,6 @@ void BuildStoreRows(const catalog::GroupEntry& group, WriteScratch& s) {
 }
 
 void WriteResponse(const catalog::GroupEntry& group, const WriteScratch& s, codec::JsonWriter& out) {
-  auto echo = [&s](size_t row) {
-    return std::string_view(s.echo).substr(s.echo_spans[row].offset, s.echo_spans[row].size);
-  };
   out.StartObject();
   out.Key("featureGroupName");
   out.String(group.meta.name);
@@ -254,13 +183,13 @@ void WriteResponse(const catalog::GroupEntry& group, const WriteScratch& s, code
   out.Key("successfulRows");
   out.StartArray();
   for (size_t row = 0; row < s.accepted.size(); ++row) {
-    if (s.accepted[row]) out.Raw(echo(row));
+    if (s.accepted[row]) out.Raw(s.rows.Echo(row));
   }
   out.EndArray();
   out.Key("failedRows");
   out.StartArray();
   for (size_t row = 0; row < s.accepted.size(); ++row) {
-    if (!s.accepted[row]) out.Raw(echo(row));
+    if (!s.accepted[row]) out.Raw(s.rows.Echo(row));
   }
   out.EndArray();
   if (!s.errors.empty()) {
@@ -293,9 +222,9 @@ Status WriteOne(const ServingDeps& deps, const api::Call& call, const catalog::S
         bool handled = false;
         OFS_RETURN_IF_ERROR(ReadGroupRefField(key, value, kRequestError, &ref, &handled));
         if (handled || !EqualsIgnoreCase(key, "features")) return Status::Ok();
-        has_features = true;
-        s.ResetFeatures();  // a repeated field replaces the earlier one
-        return ReadFeatures(std::move(value), deps.limits.max_rows_per_write, s);
+        has_features = true;  // a repeated field replaces the earlier one
+        return ReadNamesAndRows(std::move(value), kRequestError, "features", deps.limits.max_rows_per_write,
+                                "too many rows in one write", &s.names, &s.rows);
       }));
   if (!ref.has_name) return Status(kRequestError, "featureGroupName is required");
   if (!has_features) return Status(kRequestError, "features is required");
