@@ -89,29 +89,29 @@ def _rebuild_sdk_exception(cls: Any, message: str, error_code: Optional[str], st
     return exc
 
 
-class ApiException(Exception):
+class _DarwinError(Exception):
+    """Darwin's legacy error shape: ``message`` and an optional ``error_code``, printed with a prefix."""
+
+    _prefix = "ERROR"
+
+    def __init__(self, message: str, error_code: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.error_code = error_code
+
+    def __str__(self) -> str:
+        if self.error_code is not None:
+            return f"[{self._prefix} {self.error_code}] {self.message}"
+        return self.message
+
+
+class ApiException(_DarwinError):
     """Darwin's error of one HTTP call (kept for imports; public functions raise SdkException instead)."""
 
-    def __init__(self, message: str, error_code: Optional[str] = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.error_code = error_code
-
-    def __str__(self) -> str:
-        if self.error_code is not None:
-            return f"[API_ERROR {self.error_code}] {self.message}"
-        return self.message
+    _prefix = "API_ERROR"
 
 
-class SparkWriterException(Exception):
+class SparkWriterException(_DarwinError):
     """Darwin's error of the Spark writer (kept for imports; the Spark functions are not available yet)."""
 
-    def __init__(self, message: str, error_code: Optional[str] = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.error_code = error_code
-
-    def __str__(self) -> str:
-        if self.error_code is not None:
-            return f"[SPARK_ERROR {self.error_code}] {self.message}"
-        return self.message
+    _prefix = "SPARK_ERROR"
