@@ -1,8 +1,7 @@
 // Micro-benchmarks of request JSON decoding alone (no catalog, no store): a realistic read request
 // (10 feature columns, 1 or 100 keys) and a 100-row write request, decoded the way the serving
 // handlers do it with the api::json_read helpers — case-insensitive key matching, ReadScalar per key /
-// row value, in one pass as read_handler.cc and write_handler.cc do. BM_DecodeReadReparsed keeps the
-// read handler's former decode (four parses of nested spans) as the reference for what a re-parse costs.
+// row value, in one pass as read_handler.cc and write_handler.cc do.
 
 #include <benchmark/benchmark.h>
 
@@ -68,66 +67,6 @@ struct ReadDecoded {
   size_t values = 0;
   size_t raw_bytes = 0;
 };
-
-// The read handler's former decode: body, then featureColumns, primaryKeys and values re-parsed.
-Status DecodeReadReparsed(std::string_view body, ReadDecoded* d) {
-  od::document doc;
-  od::object object;
-  OFS_RETURN_IF_ERROR(IterateObject(body, 1, &doc, &object, kCode));
-  std::string_view columns_json, keys_json;
-  bool has_version = false;
-  for (auto field : object) {
-    std::string_view key;
-    if (auto error = field.unescaped_key().get(key)) return JsonError(error, kCode, "request body");
-    if (EqualsIgnoreCase(key, "featureGroupName")) {
-      OFS_RETURN_IF_ERROR(ReadString(field.value(), &d->name, kCode, "featureGroupName"));
-    } else if (EqualsIgnoreCase(key, "featureGroupVersion")) {
-      OFS_RETURN_IF_ERROR(ReadOptionalString(field.value(), &d->version, &has_version, kCode, "version"));
-    } else if (EqualsIgnoreCase(key, "featureColumns")) {
-      OFS_RETURN_IF_ERROR(ReadRawContainer(field.value(), &columns_json, kCode, "featureColumns"));
-    } else if (EqualsIgnoreCase(key, "primaryKeys")) {
-      OFS_RETURN_IF_ERROR(ReadRawContainer(field.value(), &keys_json, kCode, "primaryKeys"));
-    }
-  }
-  {
-    od::document cdoc;
-    od::array array;
-    OFS_RETURN_IF_ERROR(IterateArray(columns_json, 2, &cdoc, &array, kCode, "featureColumns"));
-    for (auto element : array) {
-      std::string_view name;
-      OFS_RETURN_IF_ERROR(ReadString(element, &name, kCode, "featureColumns"));
-      d->columns.push_back(name);
-    }
-  }
-  od::document kdoc;
-  od::object keys;
-  OFS_RETURN_IF_ERROR(IterateObject(keys_json, 3, &kdoc, &keys, kCode, "primaryKeys"));
-  std::string_view values_json;
-  for (auto field : keys) {
-    std::string_view key;
-    if (auto error = field.unescaped_key().get(key)) return JsonError(error, kCode, "primaryKeys");
-    if (EqualsIgnoreCase(key, "names")) {
-      OFS_RETURN_IF_ERROR(ReadStringArray(field.value(), &d->key_names, kCode, "primaryKeys.names"));
-    } else if (EqualsIgnoreCase(key, "values")) {
-      OFS_RETURN_IF_ERROR(ReadRawContainer(field.value(), &values_json, kCode, "primaryKeys.values"));
-    }
-  }
-  od::document vdoc;
-  od::array rows;
-  OFS_RETURN_IF_ERROR(IterateArray(values_json, 4, &vdoc, &rows, kCode, "primaryKeys.values"));
-  for (auto row_value : rows) {
-    od::array row;
-    if (auto error = row_value.get_array().get(row)) return JsonError(error, kCode, "rows");
-    for (auto element : row) {
-      codec::JsonScalar scalar;
-      std::string_view raw;
-      OFS_RETURN_IF_ERROR(ReadScalar(element, &scalar, &raw));
-      ++d->values;
-      d->raw_bytes += raw.size();
-    }
-  }
-  return Status::Ok();
-}
 
 // The read handler's decode (read_handler.cc): one pass, each nested value consumed where it is met;
 // scalars are kept and converted once the group is known, so field order does not matter.
@@ -196,9 +135,6 @@ void RunRead(benchmark::State& state) {
 
 void BM_DecodeRead(benchmark::State& state) { RunRead<DecodeRead>(state); }
 BENCHMARK(BM_DecodeRead)->Arg(1)->Arg(100);
-
-void BM_DecodeReadReparsed(benchmark::State& state) { RunRead<DecodeReadReparsed>(state); }
-BENCHMARK(BM_DecodeReadReparsed)->Arg(1)->Arg(100);
 
 // The write handler's decode (write_handler.cc): one pass, ReadScalar per value.
 Status DecodeWrite(std::string_view body, std::vector<std::string_view>* names, size_t* values) {

@@ -73,9 +73,9 @@ struct GroupRef {
 Status ReadGroupRefField(std::string_view key, api::JsonValue value, ErrorCode code, GroupRef* ref,
                          bool* handled);
 
-// Reads an object {"names": [str], "values": <array>} (primaryKeys, features) from its raw JSON with
-// parser `slot`: appends the names to *names and returns the raw JSON of "values" in *values_json (to be
-// decoded once the names are resolved). Missing either -> `code`, naming `what`.
+// Reads an object {"names": [str], "values": <array>} (the partition read's partitionKey) from its raw
+// JSON with parser `slot`: appends the names to *names and returns the raw JSON of "values" in *values_json
+// (to be decoded once the names are resolved). Missing either -> `code`, naming `what`.
 Status ReadNamesAndValues(std::string_view json, int slot, ErrorCode code, std::string_view what,
                           std::vector<std::string_view>* names, std::string_view* values_json);
 
