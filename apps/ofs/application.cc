@@ -57,6 +57,7 @@ Status Application::Start() {
   store_options.sync_writes = config_.sync_writes;
   store_options.clock = SystemClock::Default();
   OFS_ASSIGN_OR_RETURN(auto store, storage::RocksStore::Open(store_options));
+  RegisterStoreMetrics(store.get());
   store_ = std::move(store);
 
   catalog_ = std::make_unique<catalog::Catalog>(metadata_.get());
@@ -138,6 +139,27 @@ Status Application::Health(std::string* failures) const {
   if (catalog_->CurrentShared() == nullptr)
     check("catalog", Status(ErrorCode::kMetastoreUnavailable, "not loaded"));
   return worst;
+}
+
+// Row cache figures (rocksdb.row_cache_mb): hit ratio and fill level tell whether the cache is sized right.
+void Application::RegisterStoreMetrics(const storage::RocksStore* store) {
+  const auto stat = [store](uint64_t storage::RocksStore::RowCacheStats::*field) {
+    return [store, field] { return static_cast<double>(store->GetRowCacheStats().*field); };
+  };
+  using Stats = storage::RocksStore::RowCacheStats;
+  registry_.AddCallbackCounter("ofs_row_cache_lookups_total", "Point-read lookups in the row cache",
+                               {{"result", "hit"}}, stat(&Stats::hits));
+  registry_.AddCallbackCounter("ofs_row_cache_lookups_total", "", {{"result", "miss"}}, stat(&Stats::misses));
+  registry_.AddCallbackCounter("ofs_row_cache_evictions_total",
+                               "Rows evicted from the row cache to make room", {}, stat(&Stats::evictions));
+  registry_.AddCallbackCounter("ofs_row_cache_raced_fills_total",
+                               "Rows read while a write of them committed, hence not cached", {},
+                               stat(&Stats::rejected_fills));
+  registry_.AddCallbackGauge("ofs_row_cache_rows", "Rows in the row cache", {}, stat(&Stats::entries));
+  registry_.AddCallbackGauge("ofs_row_cache_bytes", "Bytes charged to the row cache", {},
+                             stat(&Stats::bytes));
+  registry_.AddCallbackGauge("ofs_row_cache_capacity_bytes", "Row cache capacity (rocksdb.row_cache_mb)", {},
+                             stat(&Stats::capacity_bytes));
 }
 
 void Application::RegisterOperationalRoutes(api::Endpoint& endpoint) {

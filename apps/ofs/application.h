@@ -15,6 +15,7 @@
 #include "http/server.h"
 #include "metrics/metrics.h"
 #include "storage/online_store.h"
+#include "storage/rocksdb/rocks_store.h"
 
 namespace ofs::app {
 
@@ -30,6 +31,7 @@ class Application {
 
  private:
   void RegisterOperationalRoutes(api::Endpoint& endpoint);
+  void RegisterStoreMetrics(const storage::RocksStore* store);
   Status Health(std::string* failures) const;
 
   Config config_;

@@ -67,10 +67,10 @@ const std::vector<Setting>& Settings() {
       {"rocksdb.block_cache_mb", "--block-cache-mb", "OFS_BLOCK_CACHE_MB", "RocksDB block cache size in MiB",
        &Config::block_cache_mb, 1, 1 << 20},
       {"rocksdb.row_cache_mb", "--row-cache-mb", "OFS_ROW_CACHE_MB",
-       "RocksDB row cache in MiB (0 = off): whole rows from table files, skipping index, filter and block "
-       "lookups; a cap, filled as rows are read. Size it to the hot rows (about 450 B per 10-feature row: "
-       "1M rows take ~430 MiB); a cache smaller than the hot rows churns, inserting and evicting on most "
-       "reads",
+       "Row cache in MiB (0 = off): whole rows in front of RocksDB, so a hit answers a point read without "
+       "entering RocksDB; filled by reads, invalidated by writes, a cap allocated as rows are read. Size it "
+       "to the hot rows (about 360 B per 10-feature row: 1M rows take ~345 MiB); when it is smaller, "
+       "ofs_row_cache_evictions_total climbs and the hit share of ofs_row_cache_lookups_total falls",
        &Config::row_cache_mb, 0, 1 << 20},
       {"rocksdb.write_buffer_mb", "--write-buffer-mb", "OFS_WRITE_BUFFER_MB",
        "RocksDB memtable size in MiB per tenant, flushed to a table file when full", &Config::write_buffer_mb,

@@ -195,6 +195,12 @@ void Registry::AddCallbackGauge(std::string_view name, std::string_view help, co
   FamilyFor(name, help, kGauge).callbacks[labels] = std::move(read);
 }
 
+void Registry::AddCallbackCounter(std::string_view name, std::string_view help, const Labels& labels,
+                                  std::function<double()> read) {
+  std::lock_guard lock(mu_);
+  FamilyFor(name, help, kCounter).callbacks[labels] = std::move(read);
+}
+
 void Registry::Render(std::string* out) const {
   std::lock_guard lock(mu_);
   for (const auto& [name, family] : families_) {
@@ -206,6 +212,7 @@ void Registry::Render(std::string* out) const {
       case kCounter:
         for (const auto& [labels, counter] : family->counters)
           AppendSample(name, labels, counter->value(), out);
+        for (const auto& [labels, read] : family->callbacks) AppendFloatSample(name, "", labels, read(), out);
         break;
       case kGauge:
         for (const auto& [labels, gauge] : family->gauges) AppendSample(name, labels, gauge->value(), out);

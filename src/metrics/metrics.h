@@ -72,6 +72,9 @@ class Registry {
   // A gauge computed at render time (open connections, snapshot age...).
   void AddCallbackGauge(std::string_view name, std::string_view help, const Labels& labels,
                         std::function<double()> read);
+  // A counter kept elsewhere (a component's own monotonic statistic), read at render time.
+  void AddCallbackCounter(std::string_view name, std::string_view help, const Labels& labels,
+                          std::function<double()> read);
 
   // Appends the text exposition of every metric, families sorted by name.
   void Render(std::string* out) const;

@@ -61,6 +61,17 @@ TEST(Registry, UnlabelledHistogramAndEmptyRegistry) {
             "h_bucket{le=\"0.5\"} 1\nh_bucket{le=\"+Inf\"} 1\nh_sum 0.25\nh_count 1\n");
 }
 
+TEST(Registry, CallbackCountersRenderAsCounters) {
+  Registry registry;
+  uint64_t hits = 41;
+  registry.AddCallbackCounter("e_total", "Lookups", {{"result", "hit"}}, [&hits] { return hits; });
+  registry.AddCallbackCounter("e_total", "", {{"result", "miss"}}, [] { return 2.0; });
+  ++hits;
+  EXPECT_EQ(Rendered(registry),
+            "# HELP e_total Lookups\n# TYPE e_total counter\n"
+            "e_total{result=\"hit\"} 42\ne_total{result=\"miss\"} 2\n");
+}
+
 TEST(Registry, SameNameAndLabelsGiveTheSameMetric) {
   Registry registry;
   Counter& a = registry.GetCounter("c", "help", {{"k", "v"}});

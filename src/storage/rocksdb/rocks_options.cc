@@ -62,7 +62,6 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptions(const RocksStoreOptions& option
 rocksdb::DBOptions DbOptions(const RocksStoreOptions& options,
                              std::shared_ptr<rocksdb::EventListener> listener) {
   rocksdb::DBOptions db;
-  if (options.row_cache_bytes > 0) db.row_cache = rocksdb::NewLRUCache(options.row_cache_bytes);
   db.create_if_missing = options.create_if_missing;
   db.max_open_files = options.max_open_files;
   db.max_background_jobs = options.max_background_jobs;

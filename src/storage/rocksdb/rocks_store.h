@@ -5,6 +5,8 @@
 // - Row key = table id + order-preserving key columns (key_codec.h); value = the row's cells
 //   (row_codec.h), written as merge operands combined last-write-wins (merge_operator.h).
 // - TTL: cells carry their expire-at; reads hide expired cells, compaction reclaims them.
+// - Point reads go through the row cache (row_cache.h) when it is on; writes invalidate the rows they
+//   wrote after committing, before completing.
 // - Completions are called inline, on the calling thread, before the method returns.
 // - Errors: RocksDB failures are STORE-UNAVAILABLE with RocksDB's message as cause; corrupt stored
 //   data and broken request preconditions are kInternal.
@@ -24,8 +26,8 @@ namespace ofs::storage {
 struct RocksStoreOptions {
   std::string path;                         // database directory
   size_t block_cache_bytes = 512ull << 20;  // LRU cache of uncompressed blocks, index and filter blocks
-  // LRU cache of whole rows read from table files (0 = off): a hit skips the index, filter and data-block
-  // lookups. Memtable rows are read from the memtable as usual.
+  // Cache of whole rows in front of RocksDB (0 = off; row_cache.h): a hit skips RocksDB entirely.
+  // Filled by point reads, invalidated by writes; a cap, allocated as rows are read.
   size_t row_cache_bytes = 0;
   // true: a write is acknowledged after its WAL record is fsynced (concurrent writers share one fsync:
   // RocksDB group commit). false: acknowledged after the write() to the WAL, which survives a process
@@ -62,6 +64,18 @@ class RocksStore final : public OnlineStore {
   // Diagnostics and tests, O(rows): stored keys of a tenant, including rows whose cells all expired
   // but are not reclaimed yet.
   Result<uint64_t> CountStoredRows(std::string_view tenant);
+
+  // Row cache figures for /metrics; all zero when the cache is off. Locks each cache shard briefly.
+  struct RowCacheStats {
+    uint64_t hits = 0;
+    uint64_t misses = 0;
+    uint64_t rejected_fills = 0;  // rows read while a write of them committed: not cached
+    uint64_t evictions = 0;
+    uint64_t entries = 0;
+    uint64_t bytes = 0;
+    uint64_t capacity_bytes = 0;
+  };
+  RowCacheStats GetRowCacheStats() const;
 
  private:
   struct Db;  // the RocksDB objects (rocks_store.cc)

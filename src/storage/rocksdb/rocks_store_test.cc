@@ -84,8 +84,17 @@ OFS_INSTANTIATE_ONLINE_STORE_CONFORMANCE(
                      if (store == nullptr) return nullptr;
                      return std::make_unique<FlushingStore>(std::move(store));
                    }},
-    // The row cache caches table-file lookups (merge operands included): reads must stay exact across
+    // The row cache holds merged rows in front of RocksDB: reads must stay exact across writes,
     // flushes, compactions, TTL expiry and overwrites.
+    StoreUnderTest{"MemtableRowCache",
+                   [](Clock* clock, const std::string& dir) -> std::unique_ptr<OnlineStore> {
+                     return OpenRocks(clock, dir, 8 << 20);
+                   }},
+    // A cache too small for the suite's rows: reads mix hits, misses and evictions.
+    StoreUnderTest{"MemtableTinyRowCache",
+                   [](Clock* clock, const std::string& dir) -> std::unique_ptr<OnlineStore> {
+                     return OpenRocks(clock, dir, 64 << 10);
+                   }},
     StoreUnderTest{"TableFilesRowCache",
                    [](Clock* clock, const std::string& dir) -> std::unique_ptr<OnlineStore> {
                      std::unique_ptr<RocksStore> store = OpenRocks(clock, dir, 8 << 20);

@@ -628,6 +628,40 @@ TEST_P(OnlineStoreConformance, ConcurrentWritersConvergeToNewestWritePerColumn) 
                        expected[kShared].value, expected[kTied].value}));
 }
 
+// A read that starts after a write was acknowledged sees that write, even while other threads keep
+// reading (and caching, where the store caches) the same rows from before it.
+TEST_P(OnlineStoreConformance, ReadsAfterAcknowledgedWriteSeeItUnderConcurrentReads) {
+  const TableSpec users = Users();
+  constexpr int kKeys = 4;
+  constexpr int kWrites = 300;
+  std::vector<std::vector<std::string>> keys;
+  for (int id = 0; id < kKeys; ++id) keys.push_back(UserKey(id));
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&] {
+      RowSet rows;
+      while (!done.load()) {
+        if (!Read("t1", users, keys, {2}, &rows).ok()) ++failures;
+      }
+    });
+  }
+  std::string mismatch;
+  for (int i = 0; i < kWrites && mismatch.empty(); ++i) {
+    const int id = i % kKeys;
+    OFS_ASSERT_OK(Write("t1", users, kStartMicros + i, {UserRow(id, {{2, Int32Value(i)}})}));
+    RowSet rows;
+    OFS_ASSERT_OK(Read("t1", users, {UserKey(id)}, {2}, &rows));
+    if (RowCells(rows, 0) != TestCells{Int32Value(i)})
+      mismatch = "write " + std::to_string(i) + " not read back";
+  }
+  done = true;
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(mismatch, "");
+  EXPECT_EQ(failures.load(), 0);
+}
+
 TEST_P(OnlineStoreConformance, LargeBatchOf10kRows) {
   const TableSpec users = Users();
   const TableSpec events = Events();

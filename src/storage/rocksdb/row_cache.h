@@ -1,0 +1,79 @@
+#pragma once
+// RowCache: RocksStore's cache of whole stored rows, in front of RocksDB (storage/README.md, "Row cache").
+// A hit answers a point read with one hash probe instead of RocksDB's Get (superversion, memtables, one
+// row-cache probe per table file that may hold the key): 0.2-0.4 µs instead of 3-5 µs on 1M cached rows
+// (ofs_rocks_read_bench). It holds exactly what RocksDB's Get returned — the key's merged row — so
+// readers decode a hit like a Get result (expiry is applied at read time, as for stored rows).
+//
+// Why not RocksDB's caches: its row cache sits below the memtables and per table file (a Get walks the
+// superversion and probes once per candidate file, ~4 µs); its LRUCache as a standalone cache pays LRU
+// list upkeep on every hit (~0.7 µs per lookup on 1M entries, measured), and HyperClockCache (7.8)
+// charges a fixed slot table sized for block-sized entries (half of a 1 GiB cache for 256-byte rows).
+// This one is an open-addressing table per shard with CLOCK eviction: ~40 bytes of overhead per row.
+//
+// Consistency with writes (the fill protocol): a reader that misses takes a Ticket, reads RocksDB, then
+// Fills; a writer Invalidates every key it wrote after its batch has committed and before it is
+// acknowledged. Fill inserts only when no Invalidate of the key's stripe happened since the ticket, and
+// Fill / Invalidate of one key serialise on its shard's lock, so a row read before a write committed is
+// either rejected or erased afterwards: no read that starts after a write was acknowledged sees older
+// data than that write (same guarantee as reading RocksDB directly).
+//
+// Keys: (space, key bytes); RocksStore uses the column family id as space. Entries larger than a shard's
+// share of the capacity are not cached. Thread-safety: every method may be called concurrently.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace ofs::storage::rocks {
+
+class RowCache {
+ public:
+  // `capacity_bytes` > 0 bounds the bytes of cached entries (key, row and per-entry overhead).
+  explicit RowCache(size_t capacity_bytes);
+  ~RowCache();
+  RowCache(const RowCache&) = delete;
+  RowCache& operator=(const RowCache&) = delete;
+
+  // A key and its hash, computed once per request key.
+  struct Key {
+    uint32_t space = 0;
+    std::string_view bytes;
+    uint64_t hash = 0;
+  };
+  static Key MakeKey(uint32_t space, std::string_view bytes);
+
+  // Copies the cached row of `key` into *row and returns true; false on a miss (*row unspecified).
+  bool Read(const Key& key, std::string* row);
+
+  // Taken before reading a missed key from the store; passed to Fill afterwards.
+  uint64_t Ticket(const Key& key) const;
+  // Caches `row` (the store's merged row for `key`) unless `key` was invalidated since `ticket`.
+  void Fill(const Key& key, uint64_t ticket, std::string_view row);
+  // Called after a write of `key` committed, before it is acknowledged: drops the cached row and voids
+  // every ticket taken for it before now.
+  void Invalidate(const Key& key);
+
+  struct Stats {
+    uint64_t hits = 0;
+    uint64_t misses = 0;
+    uint64_t fills = 0;
+    uint64_t rejected_fills = 0;  // a write raced the read: not cached
+    uint64_t evictions = 0;
+    uint64_t entries = 0;
+    uint64_t bytes = 0;  // charged bytes, <= capacity
+  };
+  Stats GetStats() const;
+  size_t capacity_bytes() const { return capacity_bytes_; }
+
+ private:
+  struct Shard;
+  Shard& ShardOf(uint64_t hash) const;
+
+  const size_t capacity_bytes_;
+  std::unique_ptr<Shard[]> shards_;
+};
+
+}  // namespace ofs::storage::rocks
