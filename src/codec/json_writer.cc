@@ -2,26 +2,64 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 namespace ofs::codec {
+
+namespace {
+
+// Whether any of the 8 bytes of `word` needs escaping: a control character (< 0x20), '"' or '\\'.
+// Word-at-a-time ("has a zero byte" / "has a byte less than n" bit tricks): exact as a yes/no answer.
+bool NeedsEscape(uint64_t word) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHighs = 0x8080808080808080ull;
+  const auto has_zero_byte = [](uint64_t v) { return (v - kOnes) & ~v & kHighs; };
+  const uint64_t below_space = (word - kOnes * 0x20) & ~word & kHighs;
+  return (below_space | has_zero_byte(word ^ (kOnes * '"')) | has_zero_byte(word ^ (kOnes * '\\'))) != 0;
+}
+
+}  // namespace
 
 void AppendJsonString(std::string_view value, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
   size_t run_start = 0;
   for (size_t i = 0; i < value.size(); ++i) {
+    // Skip 8 plain bytes at a time: most names and values need no escaping at all.
+    while (i + 8 <= value.size()) {
+      uint64_t word;
+      std::memcpy(&word, value.data() + i, 8);
+      if (NeedsEscape(word)) break;
+      i += 8;
+    }
+    if (i == value.size()) break;
     unsigned char c = static_cast<unsigned char>(value[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out->append(value.data() + run_start, i - run_start);
     run_start = i + 1;
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\b':
+        out->append("\\b");
+        break;
+      case '\f':
+        out->append("\\f");
+        break;
       default: {
         char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
         out->append(esc, 6);

@@ -4,6 +4,9 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace ofs::codec {
 namespace {
@@ -21,6 +24,23 @@ TEST(AppendJsonString, EscapesQuotesBackslashAndControlCharacters) {
   EXPECT_EQ(Quoted(std::string_view("\0\x01\x1F", 3)), R"("\u0000\u0001\u001f")");
   EXPECT_EQ(Quoted("\x7F h\xC3\xA9"), "\"\x7F h\xC3\xA9\"");
   EXPECT_EQ(Quoted(""), R"("")");
+}
+
+// The word-at-a-time skip must find a character to escape at every position of a long string, and
+// treat bytes >= 0x80 (UTF-8) and the neighbours of the special characters as plain.
+TEST(AppendJsonString, LongStringsEscapeEveryPositionExactly) {
+  const std::string plain = "abcdefghijklmnopqrstuvwxyz0123456789 #!$\x7f\xc3\xa9\xff[]";
+  EXPECT_EQ(Quoted(plain), "\"" + plain + "\"");
+  const std::vector<std::pair<char, std::string>> specials = {
+      {'"', "\\\""}, {'\\', "\\\\"}, {'\n', "\\n"}, {'\0', "\\u0000"}, {'\x1f', "\\u001f"}};
+  for (const auto& [special, escaped] : specials) {
+    for (size_t at = 0; at < plain.size(); ++at) {
+      std::string input = plain;
+      input[at] = special;
+      const std::string expected = "\"" + plain.substr(0, at) + escaped + plain.substr(at + 1) + "\"";
+      ASSERT_EQ(Quoted(input), expected) << "special " << static_cast<int>(special) << " at " << at;
+    }
+  }
 }
 
 TEST(JsonWriter, NestedDocumentWithSeparators) {

@@ -38,10 +38,44 @@ Result<const catalog::GroupEntry*> ResolveGroup(const catalog::Snapshot& snapsho
   return group;
 }
 
+namespace {
+
+// The plan a serving thread resolved last: clients send the same group and featureColumns request after
+// request, so the next resolution is tried from it first. It is only a guess of positions in
+// group.columns, checked name by name against the group at hand (never dereferenced from a stale
+// snapshot): names are unique in a group, so a full match is exactly what the lookups would return.
+// Saves ~10 hashed, lower-cased lookups per request (BM_ReadOneKey).
+struct LastPlan {
+  const catalog::GroupEntry* group = nullptr;
+  std::vector<uint32_t> positions;
+};
+
+bool ReuseLastPlan(const LastPlan& plan, std::span<const std::string_view> names,
+                   const catalog::GroupEntry& group, std::vector<const catalog::ResolvedColumn*>* columns,
+                   std::vector<uint32_t>* value_column_ids) {
+  if (plan.group != &group || plan.positions.size() != names.size() || names.empty()) return false;
+  for (size_t i = 0; i < names.size(); ++i) {
+    const uint32_t position = plan.positions[i];
+    if (position >= group.columns.size() || !EqualsIgnoreCase(group.columns[position].name, names[i]))
+      return false;
+  }
+  for (uint32_t position : plan.positions) {
+    const catalog::ResolvedColumn& column = group.columns[position];
+    columns->push_back(&column);
+    if (column.key_index < 0) value_column_ids->push_back(column.id);
+  }
+  return true;
+}
+
+}  // namespace
+
 Status ResolveFeatureColumns(std::span<const std::string_view> names, const catalog::GroupEntry& group,
                              ErrorCode request_code, std::vector<const catalog::ResolvedColumn*>* columns,
                              std::vector<uint32_t>* value_column_ids) {
   constexpr ErrorCode kSchemaError = ErrorCode::kFeatureGroupSchemaValidation;
+  thread_local LastPlan last;
+  const size_t first = columns->size();
+  if (ReuseLastPlan(last, names, group, columns, value_column_ids)) return Status::Ok();
   for (std::string_view name : names) {
     const catalog::ResolvedColumn* column = group.Find(name);
     if (column == nullptr) {
@@ -57,6 +91,11 @@ Status ResolveFeatureColumns(std::span<const std::string_view> names, const cata
     if (column->key_index < 0) value_column_ids->push_back(column->id);
   }
   if (columns->empty()) return Status(request_code, "featureColumns must name at least one column");
+  last.group = &group;
+  last.positions.clear();
+  for (size_t i = first; i < columns->size(); ++i) {
+    last.positions.push_back(static_cast<uint32_t>((*columns)[i] - group.columns.data()));
+  }
   return Status::Ok();
 }
 
