@@ -25,10 +25,30 @@ bool IsParam(std::string_view segment) {
 void Router::Add(Method method, std::string_view pattern, std::string label, RouteHandler handler) {
   Route route{method, std::string(pattern), std::move(label), std::move(handler), {}};
   SplitPath(pattern, &route.segments);
+  bool literal = true;
+  std::string canonical;
+  for (const std::string& segment : route.segments) {
+    literal = literal && !IsParam(segment);
+    canonical.append("/").append(segment);
+  }
+  if (literal) literal_routes_[canonical].push_back(routes_.size());
   routes_.push_back(std::move(route));
 }
 
 Router::MatchResult Router::Match(Method method, std::string_view path) const {
+  // Fast path: a path equal to a parameterless pattern. Such a route has the most literals any route
+  // can have for this path, so the scan below would pick the first of them whose method fits as well.
+  if (auto it = literal_routes_.find(path); it != literal_routes_.end()) {
+    for (size_t index : it->second) {
+      const Route& route = routes_[index];
+      if (route.method == method || (method == Method::kHead && route.method == Method::kGet)) {
+        MatchResult found;
+        found.outcome = Outcome::kFound;
+        found.route = &route;
+        return found;
+      }
+    }
+  }
   std::string_view parts[16];
   size_t count = 0;
   {

@@ -4,9 +4,11 @@
 // by exact segments (case-sensitive), literal segments preferred over parameters.
 // Built at startup, read-only afterwards (thread-safe for concurrent Match calls).
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -48,7 +50,14 @@ class Router {
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   std::vector<Route> routes_;
+  // Routes without parameters by canonical path ("/" + segments joined by "/"), in registration order:
+  // a request path in that form matches one of them without scanning every route (the common case).
+  std::unordered_map<std::string, std::vector<size_t>, StringHash, std::equal_to<>> literal_routes_;
 };
 
 }  // namespace ofs::http

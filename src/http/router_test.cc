@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace ofs::http {
 namespace {
 
@@ -56,6 +58,31 @@ TEST(RouterTest, HeadMatchesGetAndCaseSensitive) {
   EXPECT_EQ(router.Match(Method::kHead, "/health").outcome, Router::Outcome::kFound);
   EXPECT_EQ(router.Match(Method::kGet, "/HEALTH").outcome, Router::Outcome::kNotFound);
   EXPECT_EQ(router.Match(Method::kGet, "/").outcome, Router::Outcome::kNotFound);
+}
+
+// Exact parameterless paths take an indexed fast path; the same path with a trailing slash takes the full
+// scan. Both must agree on every method: outcome, route and (absent) parameters.
+TEST(RouterTest, IndexedLiteralPathsAgreeWithTheScan) {
+  Router router;
+  router.Add(Method::kGet, "/a/{x}", "get-param", Noop());
+  router.Add(Method::kGet, "/a/b", "get-literal", Noop());
+  router.Add(Method::kPost, "/a/b", "post-first", Noop());
+  router.Add(Method::kPost, "/a/b", "post-second", Noop());
+  router.Add(Method::kDelete, "/a/{x}", "delete-param", Noop());
+  router.Add(Method::kPost, "/v1/feature-group/read", "read", Noop());
+  for (Method method : {Method::kGet, Method::kHead, Method::kPost, Method::kPut, Method::kDelete}) {
+    for (std::string path : {"/a/b", "/a/c", "/v1/feature-group/read", "/v1/feature-group"}) {
+      const Router::MatchResult fast = router.Match(method, path);
+      const Router::MatchResult scan = router.Match(method, path + "/");
+      ASSERT_EQ(fast.outcome, scan.outcome) << path;
+      ASSERT_EQ(fast.route, scan.route) << path;
+      EXPECT_EQ(fast.params.values, scan.params.values) << path;
+    }
+  }
+  EXPECT_EQ(router.Match(Method::kPost, "/a/b").route->label, "post-first");
+  EXPECT_EQ(router.Match(Method::kHead, "/a/b").route->label, "get-literal");
+  EXPECT_EQ(router.Match(Method::kDelete, "/a/b").route->label, "delete-param");
+  EXPECT_EQ(router.Match(Method::kPut, "/a/b").outcome, Router::Outcome::kMethodNotAllowed);
 }
 
 }  // namespace
