@@ -19,10 +19,43 @@ bool NeedsEscape(uint64_t word) {
   return (below_space | has_zero_byte(word ^ (kOnes * '"')) | has_zero_byte(word ^ (kOnes * '\\'))) != 0;
 }
 
+// True when no byte of `value` needs escaping.
+bool IsPlain(std::string_view value) {
+  size_t i = 0;
+  for (; i + 8 <= value.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, value.data() + i, 8);
+    if (NeedsEscape(word)) return false;
+  }
+  for (; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (c < 0x20 || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
+// Appends `prefix` (0 = none), then `value` quoted, then `suffix` (0 = none) with one append when `value`
+// is plain and short — the common case for keys and feature values. False when the caller must escape.
+bool AppendPlainQuoted(char prefix, std::string_view value, char suffix, std::string* out) {
+  constexpr size_t kMax = 256;
+  if (value.size() > kMax || !IsPlain(value)) return false;
+  char buffer[kMax + 4];
+  size_t n = 0;
+  if (prefix != 0) buffer[n++] = prefix;
+  buffer[n++] = '"';
+  std::memcpy(buffer + n, value.data(), value.size());
+  n += value.size();
+  buffer[n++] = '"';
+  if (suffix != 0) buffer[n++] = suffix;
+  out->append(buffer, n);
+  return true;
+}
+
 }  // namespace
 
 void AppendJsonString(std::string_view value, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
+  if (AppendPlainQuoted(0, value, 0, out)) return;
   out->push_back('"');
   size_t run_start = 0;
   for (size_t i = 0; i < value.size(); ++i) {
@@ -89,15 +122,19 @@ void JsonWriter::EndArray() {
   need_comma_ = true;
 }
 void JsonWriter::Key(std::string_view key) {
-  Separate();
+  const char comma = need_comma_ ? ',' : 0;
+  need_comma_ = false;
+  if (AppendPlainQuoted(comma, key, ':', out_)) return;
+  if (comma != 0) out_->push_back(comma);
   AppendJsonString(key, out_);
   out_->push_back(':');
-  need_comma_ = false;
 }
 void JsonWriter::String(std::string_view value) {
-  Separate();
-  AppendJsonString(value, out_);
+  const char comma = need_comma_ ? ',' : 0;
   need_comma_ = true;
+  if (AppendPlainQuoted(comma, value, 0, out_)) return;
+  if (comma != 0) out_->push_back(comma);
+  AppendJsonString(value, out_);
 }
 
 namespace {
