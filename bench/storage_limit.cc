@@ -45,7 +45,7 @@ struct Options {
   double zipf = 0;
   uint64_t seed = 42;
   int64_t block_cache_mb = 256;  // the server's default (apps/ofs/config.h)
-  int64_t row_cache_mb = 1024;   // the server's default (apps/ofs/config.h)
+  int64_t row_cache_mb = 1024;   // room for the 1M bench rows (the server defaults to a quarter of memory)
   bool sweep = true;
   bool compact = false;
 };

@@ -53,7 +53,8 @@ Status Application::Start() {
   store_options.path = (dir / "rocksdb").string();
   store_options.block_cache_bytes = static_cast<size_t>(config_.block_cache_mb) << 20;
   store_options.write_buffer_bytes = static_cast<size_t>(config_.write_buffer_mb) << 20;
-  store_options.row_cache_bytes = static_cast<size_t>(config_.row_cache_mb) << 20;
+  store_options.row_cache_bytes =
+      static_cast<size_t>(RowCacheBytes(config_.row_cache_mb, AvailableMemoryBytes()));
   store_options.sync_writes = config_.sync_writes;
   store_options.clock = SystemClock::Default();
   OFS_ASSIGN_OR_RETURN(auto store, storage::RocksStore::Open(store_options));
@@ -106,8 +107,9 @@ Status Application::Start() {
                                auto snapshot = catalog_->CurrentShared();
                                return snapshot ? static_cast<double>(snapshot->change_counter()) : 0.0;
                              });
-  OFS_LOG_INFO("app", "ofs standalone serving on {}:{}, admin on {}:{}, data in {}", config_.bind_address,
-               serving_server_->port(), config_.bind_address, admin_server_->port(), config_.data_dir);
+  OFS_LOG_INFO("app", "ofs standalone serving on {}:{}, admin on {}:{}, data in {}, row cache up to {} MiB",
+               config_.bind_address, serving_server_->port(), config_.bind_address, admin_server_->port(),
+               config_.data_dir, RowCacheBytes(config_.row_cache_mb, AvailableMemoryBytes()) >> 20);
   return Status::Ok();
 }
 

@@ -37,7 +37,7 @@ struct Config {
   int64_t max_batches = 1'000;
   int64_t max_partition_rows = 100'000;
   int64_t block_cache_mb = 256;
-  int64_t row_cache_mb = 1024;
+  int64_t row_cache_mb = -1;  // -1 = a quarter of the memory available (RowCacheBytes), 0 = off
   int64_t write_buffer_mb = 64;
   bool sync_writes = true;
   std::vector<api::TokenConfig> tokens;  // [auth] tokens = [{token, roles, tenants}]
@@ -53,5 +53,10 @@ Result<Config> ResolveConfig(const CLI::App& command, const Config& flags);
 
 // A documented TOML file with every setting at its default (`ofs config-template`).
 std::string ConfigTemplate();
+
+// The row cache capacity for `row_cache_mb`: MiB as given, or for -1 a quarter of `available_bytes`.
+uint64_t RowCacheBytes(int64_t row_cache_mb, uint64_t available_bytes);
+// Memory this process may use: physical memory, or the cgroup (v2) limit when lower; 0 if unknown.
+uint64_t AvailableMemoryBytes();
 
 }  // namespace ofs::app

@@ -101,5 +101,25 @@ TEST_F(ConfigTest, TemplateParsesBackToTheDefaults) {
   EXPECT_EQ(config->block_cache_mb, 256);
 }
 
+TEST(RowCacheBytesTest, ExplicitMiBOffOrAQuarterOfTheMemory) {
+  EXPECT_EQ(RowCacheBytes(512, 8ull << 30), 512ull << 20);
+  EXPECT_EQ(RowCacheBytes(0, 8ull << 30), 0u);
+  EXPECT_EQ(RowCacheBytes(-1, 8ull << 30), 2ull << 30);
+  EXPECT_EQ(RowCacheBytes(-1, 0), 0u);  // memory unknown: no cache rather than a guess
+}
+
+TEST(RowCacheBytesTest, AvailableMemoryIsKnownHere) { EXPECT_GT(AvailableMemoryBytes(), 64ull << 20); }
+
+TEST_F(ConfigTest, RowCacheDefaultsToAutoAndAcceptsOff) {
+  Result<Config> defaults = Resolve({});
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->row_cache_mb, -1);
+  Result<Config> off = Resolve({"--row-cache-mb", "0"});
+  ASSERT_TRUE(off.ok()) << off.status().ToString();
+  EXPECT_EQ(off->row_cache_mb, 0);
+  EXPECT_FALSE(Resolve({"--row-cache-mb", "-2"}).ok());
+}
+
 }  // namespace
+
 }  // namespace ofs::app
