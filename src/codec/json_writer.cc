@@ -11,7 +11,7 @@ namespace {
 
 // Whether any of the 8 bytes of `word` needs escaping: a control character (< 0x20), '"' or '\\'.
 // Word-at-a-time ("has a zero byte" / "has a byte less than n" bit tricks): exact as a yes/no answer.
-bool NeedsEscape(uint64_t word) {
+bool WordNeedsEscape(uint64_t word) {
   constexpr uint64_t kOnes = 0x0101010101010101ull;
   constexpr uint64_t kHighs = 0x8080808080808080ull;
   const auto has_zero_byte = [](uint64_t v) { return (v - kOnes) & ~v & kHighs; };
@@ -19,17 +19,18 @@ bool NeedsEscape(uint64_t word) {
   return (below_space | has_zero_byte(word ^ (kOnes * '"')) | has_zero_byte(word ^ (kOnes * '\\'))) != 0;
 }
 
+bool ByteNeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
+
 // True when no byte of `value` needs escaping.
 bool IsPlain(std::string_view value) {
   size_t i = 0;
   for (; i + 8 <= value.size(); i += 8) {
     uint64_t word;
     std::memcpy(&word, value.data() + i, 8);
-    if (NeedsEscape(word)) return false;
+    if (WordNeedsEscape(word)) return false;
   }
   for (; i < value.size(); ++i) {
-    const auto c = static_cast<unsigned char>(value[i]);
-    if (c < 0x20 || c == '"' || c == '\\') return false;
+    if (ByteNeedsEscape(static_cast<unsigned char>(value[i]))) return false;
   }
   return true;
 }
@@ -63,12 +64,12 @@ void AppendJsonString(std::string_view value, std::string* out) {
     while (i + 8 <= value.size()) {
       uint64_t word;
       std::memcpy(&word, value.data() + i, 8);
-      if (NeedsEscape(word)) break;
+      if (WordNeedsEscape(word)) break;
       i += 8;
     }
     if (i == value.size()) break;
     unsigned char c = static_cast<unsigned char>(value[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (!ByteNeedsEscape(c)) continue;
     out->append(value.data() + run_start, i - run_start);
     run_start = i + 1;
     switch (c) {
