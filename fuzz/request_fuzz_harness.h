@@ -59,6 +59,7 @@ class RequestHarness {
     options.path = (dir_ / "rocksdb").string();
     options.sync_writes = false;
     options.block_cache_bytes = 8 << 20;
+    options.row_cache_bytes = 1 << 20;  // the server's read path; small, so that fuzzed writes also evict
     store_ = Must(storage::RocksStore::Open(options));
     catalog_ = std::make_unique<catalog::Catalog>(metadata_.get());
     serving_ = std::make_unique<api::Endpoint>(&auth_, &registry_, "serving");

@@ -72,8 +72,9 @@ TEST(RouterTest, IndexedLiteralPathsAgreeWithTheScan) {
   router.Add(Method::kPost, "/v1/feature-group/read", "read", Noop());
   for (Method method : {Method::kGet, Method::kHead, Method::kPost, Method::kPut, Method::kDelete}) {
     for (std::string path : {"/a/b", "/a/c", "/v1/feature-group/read", "/v1/feature-group"}) {
+      const std::string with_slash = path + "/";  // parameters are views into the path: keep it alive
       const Router::MatchResult fast = router.Match(method, path);
-      const Router::MatchResult scan = router.Match(method, path + "/");
+      const Router::MatchResult scan = router.Match(method, with_slash);
       ASSERT_EQ(fast.outcome, scan.outcome) << path;
       ASSERT_EQ(fast.route, scan.route) << path;
       EXPECT_EQ(fast.params.values, scan.params.values) << path;
