@@ -321,14 +321,16 @@ Status RocksStore::Apply(const WriteRequest& req) {
     const rocksdb::Slice key(keys.data() + begin, keys.size() - begin);
     OFS_RETURN_IF_ERROR(FromRocks(batch.Merge(cf, key, value), "write"));
   }
-  OFS_RETURN_IF_ERROR(FromRocks(db_->db->Write(db_->write_options, &batch), "write"));
+  Status written = FromRocks(db_->db->Write(db_->write_options, &batch), "write");
+  // Invalidated even when the write failed: RocksDB may have applied it before reporting the error (a
+  // failed WAL sync), and a needless invalidation only costs a cache miss.
   if (db_->row_cache != nullptr) {
     for (size_t i = 0, begin = 0; i < key_ends.size(); begin = key_ends[i++]) {
       const std::string_view key = std::string_view(keys).substr(begin, key_ends[i] - begin);
       db_->row_cache->Invalidate(rocks::RowCache::MakeKey(cf->GetID(), key));
     }
   }
-  return Status::Ok();
+  return written;
 }
 
 Status RocksStore::Flush() {
