@@ -69,7 +69,7 @@ struct ReadBuffers {
   std::vector<rocks::RowCache::Key> missed_keys;
   std::vector<uint64_t> tickets;
   std::vector<rocksdb::Slice> missed_slices;
-  std::string cached_row;
+  std::string cached_row;  // a cache hit, or the cached form of a row read from RocksDB
 };
 
 class Unpin {
@@ -219,10 +219,12 @@ Status RocksStore::Read(const ReadRequest& req, RowSet* out) {
   EncodeReadKeys(req, key_count, &buffers);
   rocks::SelectColumns(req.column_ids, 0, &buffers.slots);
   const int64_t now = db_->clock->NowMicros();
-  // Decodes a stored row (a cache hit or a RocksDB value) into row `row` of *out.
-  const auto copy_row = [&](std::string_view stored, size_t row) {
+  // Decodes a RocksDB value (stored form) or a cache hit (cached form) into row `row` of *out.
+  const auto copy_row = [&](std::string_view bytes, bool cached, size_t row) {
     bool live = false;
-    if (!rocks::CopyLiveCells(stored, buffers.slots, now, row, out, &live)) return Corrupt("malformed cells");
+    const bool ok = cached ? rocks::CopyLiveCachedCells(bytes, buffers.slots, now, row, out, &live)
+                           : rocks::CopyLiveCells(bytes, buffers.slots, now, row, out, &live);
+    if (!ok) return Corrupt("malformed cells");
     if (live) out->SetFound(row);
     return Status::Ok();
   };
@@ -238,7 +240,7 @@ Status RocksStore::Read(const ReadRequest& req, RowSet* out) {
     if (cache != nullptr) {
       const rocks::RowCache::Key key = rocks::RowCache::MakeKey(cf->GetID(), View(slice));
       if (cache->Read(key, &buffers.cached_row)) {
-        OFS_RETURN_IF_ERROR(copy_row(buffers.cached_row, i));
+        OFS_RETURN_IF_ERROR(copy_row(buffers.cached_row, /*cached=*/true, i));
         continue;
       }
       buffers.missed_keys.push_back(key);
@@ -266,8 +268,10 @@ Status RocksStore::Read(const ReadRequest& req, RowSet* out) {
     if (buffers.statuses[j].IsNotFound()) continue;
     OFS_RETURN_IF_ERROR(FromRocks(buffers.statuses[j], "read"));
     const std::string_view stored = View(buffers.values[j]);
-    OFS_RETURN_IF_ERROR(copy_row(stored, buffers.missed[j]));
-    if (cache != nullptr) cache->Fill(buffers.missed_keys[j], buffers.tickets[j], stored);
+    OFS_RETURN_IF_ERROR(copy_row(stored, /*cached=*/false, buffers.missed[j]));
+    if (cache != nullptr && rocks::EncodeCachedRow(stored, now, &buffers.cached_row)) {
+      cache->Fill(buffers.missed_keys[j], buffers.tickets[j], buffers.cached_row);
+    }
   }
   return Status::Ok();
 }

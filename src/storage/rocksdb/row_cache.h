@@ -2,8 +2,9 @@
 // RowCache: RocksStore's cache of whole stored rows, in front of RocksDB (storage/README.md, "Row cache").
 // A hit answers a point read with one hash probe instead of RocksDB's Get (superversion, memtables, one
 // row-cache probe per table file that may hold the key): 0.2-0.4 µs instead of 3-5 µs on 1M cached rows
-// (ofs_rocks_read_bench). It holds exactly what RocksDB's Get returned — the key's merged row — so
-// readers decode a hit like a Get result (expiry is applied at read time, as for stored rows).
+// (ofs_storage_rocksdb_bench). It holds the key's merged row as RocksDB's Get returned it, in the compact
+// cached form of row_codec.h (no write times, expired cells dropped); expiry is applied at read time.
+// The cache itself stores opaque bytes.
 //
 // Why not RocksDB's caches: its row cache sits below the memtables and per table file (a Get walks the
 // superversion and probes once per candidate file, ~4 µs); its LRUCache as a standalone cache pays LRU

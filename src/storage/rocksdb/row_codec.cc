@@ -59,6 +59,78 @@ bool ReadFixed64(std::string_view* in, int64_t* v) {
   return true;
 }
 
+void AppendVarint64(uint64_t v, std::string* out) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7F) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+bool ReadVarint64(std::string_view* in, uint64_t* v) {
+  uint64_t result = 0;
+  for (int i = 0; i < 10 && i < static_cast<int>(in->size()); ++i) {
+    const auto byte = static_cast<uint8_t>((*in)[static_cast<size_t>(i)]);
+    if (i == 9 && byte > 1) return false;  // beyond 64 bits
+    result |= static_cast<uint64_t>(byte & 0x7F) << (7 * i);
+    if ((byte & 0x80) == 0) {
+      in->remove_prefix(static_cast<size_t>(i) + 1);
+      *v = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+
+// Reads the cells of the cached form (row_codec.h); the same contract as RowReader (write_time is 0).
+class CachedRowReader {
+ public:
+  explicit CachedRowReader(std::string_view row) : rest_(row) {}
+  bool Next(CellView* cell) {
+    if (!ok_ || rest_.empty()) return false;
+    uint64_t expire_at = 0;
+    uint32_t length = 0;
+    ok_ = ReadVarint32(&rest_, &cell->column_id) && static_cast<int64_t>(cell->column_id) > last_column_ &&
+          ReadVarint64(&rest_, &expire_at) && ReadVarint32(&rest_, &length) && length <= rest_.size();
+    if (!ok_) return false;
+    cell->write_time = 0;
+    cell->expire_at = UnZigZag(expire_at);
+    cell->value = rest_.substr(0, length);
+    rest_.remove_prefix(length);
+    last_column_ = cell->column_id;
+    return true;
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  std::string_view rest_;
+  int64_t last_column_ = -1;
+  bool ok_ = true;
+};
+
+// The live cells of `row` that `slots` select go to row `row_index` of *out; *live tells whether any cell
+// of the row (the marker included) is live. Shared by the stored and the cached forms.
+template <typename Reader>
+bool CopyLive(std::string_view row, std::span<const ColumnSlot> slots, int64_t now_micros, size_t row_index,
+              RowSet* out, bool* live) {
+  *live = false;
+  Reader reader(row);
+  auto slot = slots.begin();
+  for (CellView cell; reader.Next(&cell);) {
+    if (!cell.LiveAt(now_micros)) continue;
+    *live = true;
+    while (slot != slots.end() && slot->column_id < cell.column_id) ++slot;
+    // A column requested twice fills both outputs.
+    for (auto same = slot; same != slots.end() && same->column_id == cell.column_id; ++same) {
+      out->SetCell(row_index, same->output, cell.value);
+    }
+  }
+  return reader.ok();
+}
+
 // Never-expiring cells order after every expiring one.
 uint64_t ExpiryRank(int64_t expire_at) {
   return expire_at == 0 ? std::numeric_limits<uint64_t>::max()
@@ -183,19 +255,25 @@ void SelectColumns(std::span<const uint32_t> column_ids, size_t first_output,
 
 bool CopyLiveCells(std::string_view row, std::span<const ColumnSlot> slots, int64_t now_micros,
                    size_t row_index, RowSet* out, bool* live) {
-  *live = false;
-  RowReader reader(row);
-  auto slot = slots.begin();
+  return CopyLive<RowReader>(row, slots, now_micros, row_index, out, live);
+}
+
+bool EncodeCachedRow(std::string_view stored, int64_t now_micros, std::string* out) {
+  out->clear();
+  RowReader reader(stored);
   for (CellView cell; reader.Next(&cell);) {
     if (!cell.LiveAt(now_micros)) continue;
-    *live = true;
-    while (slot != slots.end() && slot->column_id < cell.column_id) ++slot;
-    // A column requested twice fills both outputs.
-    for (auto same = slot; same != slots.end() && same->column_id == cell.column_id; ++same) {
-      out->SetCell(row_index, same->output, cell.value);
-    }
+    AppendVarint32(cell.column_id, out);
+    AppendVarint64(ZigZag(cell.expire_at), out);
+    AppendVarint32(static_cast<uint32_t>(cell.value.size()), out);
+    out->append(cell.value);
   }
   return reader.ok();
+}
+
+bool CopyLiveCachedCells(std::string_view cached, std::span<const ColumnSlot> slots, int64_t now_micros,
+                         size_t row_index, RowSet* out, bool* live) {
+  return CopyLive<CachedRowReader>(cached, slots, now_micros, row_index, out, live);
 }
 
 ExpiryOutcome DropExpiredCells(std::string_view row, int64_t now_micros, std::string* out) {

@@ -156,5 +156,71 @@ TEST(RowCodecTest, CopyLiveCellsFillsEveryRequestedSlot) {
   EXPECT_EQ(rows.cell(0, 5), std::optional<std::string_view>("two"));
 }
 
+// The cached form answers every read made at or after the fill exactly like the stored row: same cells
+// per requested column (duplicates and unknown ids included), same liveness. Random merged rows with
+// expiries in the past, the future, never, and negative write times.
+TEST(RowCodecTest, CachedFormReadsLikeTheStoredRowAtAnyLaterTime) {
+  std::mt19937_64 rng(99);
+  const std::vector<int64_t> expiries = {0, -5, 1, 50, 100, 150, std::numeric_limits<int64_t>::max()};
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::vector<CellView> cells;
+    std::vector<std::string> values;
+    values.reserve(20);
+    uint32_t column = 0;
+    for (int c = 0, n = static_cast<int>(rng() % 12); c < n; ++c) {
+      values.push_back(std::string(rng() % 200, static_cast<char>('a' + c)));
+      const int64_t write_time = static_cast<int64_t>(rng() % 1000) - 500;
+      cells.push_back(CellView{column, write_time, expiries[rng() % expiries.size()], values.back()});
+      column += 1 + static_cast<uint32_t>(rng() % 300);  // ids above 127 take two varint bytes
+    }
+    const std::string stored = Row(cells);
+    const int64_t filled_at = static_cast<int64_t>(rng() % 120);
+    std::string cached;
+    ASSERT_TRUE(EncodeCachedRow(stored, filled_at, &cached));
+    EXPECT_LE(cached.size(), stored.size());
+    std::vector<uint32_t> requested;
+    for (int i = 0, n = 1 + static_cast<int>(rng() % 6); i < n; ++i)
+      requested.push_back(static_cast<uint32_t>(rng() % (column + 2)));
+    std::vector<ColumnSlot> slots;
+    SelectColumns(requested, 0, &slots);
+    for (int64_t now = filled_at; now < 200; now += 1 + static_cast<int64_t>(rng() % 40)) {
+      RowSet from_stored, from_cached;
+      from_stored.Reset(requested.size());
+      from_cached.Reset(requested.size());
+      from_stored.AddRow(false);
+      from_cached.AddRow(false);
+      bool live_stored = false, live_cached = false;
+      ASSERT_TRUE(CopyLiveCells(stored, slots, now, 0, &from_stored, &live_stored));
+      ASSERT_TRUE(CopyLiveCachedCells(cached, slots, now, 0, &from_cached, &live_cached));
+      ASSERT_EQ(live_stored, live_cached) << "trial " << trial << " now " << now;
+      for (size_t c = 0; c < requested.size(); ++c) {
+        ASSERT_EQ(from_stored.cell(0, c), from_cached.cell(0, c)) << "trial " << trial << " column " << c;
+      }
+    }
+  }
+}
+
+TEST(RowCodecTest, CachedFormDecoderRejectsMalformedBytes) {
+  std::string cached;
+  ASSERT_TRUE(EncodeCachedRow(Row({{0, 1, 0, ""}, {3, 1, 0, "three"}}), 0, &cached));
+  std::vector<ColumnSlot> slots;
+  SelectColumns(std::vector<uint32_t>{3}, 0, &slots);
+  RowSet rows;
+  for (size_t cut = 1; cut < cached.size(); ++cut) {
+    if (cut == 3) continue;  // the end of the marker cell (id 0, never expires, empty): a complete row
+    rows.Reset(1);
+    rows.AddRow(false);
+    bool live = false;
+    EXPECT_FALSE(CopyLiveCachedCells(std::string_view(cached).substr(0, cut), slots, 0, 0, &rows, &live))
+        << "truncated at " << cut;
+  }
+  rows.Reset(1);
+  rows.AddRow(false);
+  bool live = false;
+  EXPECT_FALSE(CopyLiveCachedCells(std::string("\x03\x00\x00\x01\x00\x00", 6), slots, 0, 0, &rows, &live))
+      << "column ids must increase";
+  EXPECT_FALSE(CopyLiveCachedCells(std::string(11, '\xff'), slots, 0, 0, &rows, &live)) << "overlong varint";
+}
+
 }  // namespace
 }  // namespace ofs::storage::rocks
