@@ -72,8 +72,8 @@ const std::vector<Setting>& Settings() {
       {"rocksdb.row_cache_mb", "--row-cache-mb", "OFS_ROW_CACHE_MB",
        "Row cache in MiB (-1 = a quarter of the memory available, cgroup limit included; 0 = off): whole "
        "rows in front of RocksDB, so a hit answers a point read without entering RocksDB; filled by reads, "
-       "invalidated by writes, a cap allocated as rows are read. Size it to the hot rows (about 360 B per "
-       "10-feature row, 2.8 KiB per 100-feature row: 1M rows take ~345 MiB or ~2.7 GiB); when it is "
+       "invalidated by writes, a cap allocated as rows are read. Size it to the hot rows (about 195 B per "
+       "10-feature row, 1.3 KiB per 100-feature row: 1M rows take ~185 MiB or ~1.2 GiB); when it is "
        "smaller, ofs_row_cache_evictions_total climbs and the hit share of ofs_row_cache_lookups_total falls",
        &Config::row_cache_mb, -1, 1 << 20},
       {"rocksdb.write_buffer_mb", "--write-buffer-mb", "OFS_WRITE_BUFFER_MB",
