@@ -10,13 +10,16 @@ namespace {
 
 constexpr int kMaxVarint32Bytes = 5;
 
-void AppendVarint32(uint32_t v, std::string* out) {
+// LEB128: 7 bits per byte, low groups first; a 32-bit value encodes the same as its 64-bit widening.
+void AppendVarint64(uint64_t v, std::string* out) {
   while (v >= 0x80) {
     out->push_back(static_cast<char>((v & 0x7F) | 0x80));
     v >>= 7;
   }
   out->push_back(static_cast<char>(v));
 }
+
+void AppendVarint32(uint32_t v, std::string* out) { AppendVarint64(v, out); }
 
 bool ReadVarint32(std::string_view* in, uint32_t* v) {
   // Fast path: column ids and most value lengths fit one byte.
@@ -57,14 +60,6 @@ bool ReadFixed64(std::string_view* in, int64_t* v) {
   in->remove_prefix(8);
   *v = static_cast<int64_t>(u);
   return true;
-}
-
-void AppendVarint64(uint64_t v, std::string* out) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>((v & 0x7F) | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
 }
 
 bool ReadVarint64(std::string_view* in, uint64_t* v) {
