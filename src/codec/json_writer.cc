@@ -52,11 +52,9 @@ bool AppendPlainQuoted(char prefix, std::string_view value, char suffix, std::st
   return true;
 }
 
-}  // namespace
-
-void AppendJsonString(std::string_view value, std::string* out) {
+// The general path of AppendJsonString: escapes what needs it, copying plain runs whole.
+void AppendEscapedQuoted(std::string_view value, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
-  if (AppendPlainQuoted(0, value, 0, out)) return;
   out->push_back('"');
   size_t run_start = 0;
   for (size_t i = 0; i < value.size(); ++i) {
@@ -104,6 +102,12 @@ void AppendJsonString(std::string_view value, std::string* out) {
   out->push_back('"');
 }
 
+}  // namespace
+
+void AppendJsonString(std::string_view value, std::string* out) {
+  if (!AppendPlainQuoted(0, value, 0, out)) AppendEscapedQuoted(value, out);
+}
+
 void JsonWriter::StartObject() {
   Separate();
   out_->push_back('{');
@@ -127,7 +131,7 @@ void JsonWriter::Key(std::string_view key) {
   need_comma_ = false;
   if (AppendPlainQuoted(comma, key, ':', out_)) return;
   if (comma != 0) out_->push_back(comma);
-  AppendJsonString(key, out_);
+  AppendEscapedQuoted(key, out_);
   out_->push_back(':');
 }
 void JsonWriter::String(std::string_view value) {
@@ -135,7 +139,7 @@ void JsonWriter::String(std::string_view value) {
   need_comma_ = true;
   if (AppendPlainQuoted(comma, value, 0, out_)) return;
   if (comma != 0) out_->push_back(comma);
-  AppendJsonString(value, out_);
+  AppendEscapedQuoted(value, out_);
 }
 
 namespace {
