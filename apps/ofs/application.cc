@@ -58,6 +58,8 @@ Status Application::Start() {
   store_options.sync_writes = config_.sync_writes;
   store_options.clock = SystemClock::Default();
   OFS_ASSIGN_OR_RETURN(auto store, storage::RocksStore::Open(store_options));
+  OFS_LOG_INFO("app", "row cache up to {} MiB (rocksdb.row_cache_mb = {})",
+               store_options.row_cache_bytes >> 20, config_.row_cache_mb);
   RegisterStoreMetrics(store.get());
   store_ = std::move(store);
 
@@ -107,9 +109,8 @@ Status Application::Start() {
                                auto snapshot = catalog_->CurrentShared();
                                return snapshot ? static_cast<double>(snapshot->change_counter()) : 0.0;
                              });
-  OFS_LOG_INFO("app", "ofs standalone serving on {}:{}, admin on {}:{}, data in {}, row cache up to {} MiB",
-               config_.bind_address, serving_server_->port(), config_.bind_address, admin_server_->port(),
-               config_.data_dir, RowCacheBytes(config_.row_cache_mb, AvailableMemoryBytes()) >> 20);
+  OFS_LOG_INFO("app", "ofs standalone serving on {}:{}, admin on {}:{}, data in {}", config_.bind_address,
+               serving_server_->port(), config_.bind_address, admin_server_->port(), config_.data_dir);
   return Status::Ok();
 }
 
@@ -145,10 +146,10 @@ Status Application::Health(std::string* failures) const {
 
 // Row cache figures (rocksdb.row_cache_mb): hit ratio and fill level tell whether the cache is sized right.
 void Application::RegisterStoreMetrics(const storage::RocksStore* store) {
-  const auto stat = [store](uint64_t storage::RocksStore::RowCacheStats::*field) {
+  using Stats = storage::rocks::RowCache::Stats;
+  const auto stat = [store](uint64_t Stats::*field) {
     return [store, field] { return static_cast<double>(store->GetRowCacheStats().*field); };
   };
-  using Stats = storage::RocksStore::RowCacheStats;
   registry_.AddCallbackCounter("ofs_row_cache_lookups_total", "Point-read lookups in the row cache",
                                {{"result", "hit"}}, stat(&Stats::hits));
   registry_.AddCallbackCounter("ofs_row_cache_lookups_total", "", {{"result", "miss"}}, stat(&Stats::misses));

@@ -21,25 +21,24 @@ bool WordNeedsEscape(uint64_t word) {
 
 bool ByteNeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
 
-// True when no byte of `value` needs escaping.
-bool IsPlain(std::string_view value) {
-  size_t i = 0;
+// Position of the first byte of `value` at or after `from` that needs escaping; value.size() when none.
+// Skips 8 plain bytes at a time: most names and values need no escaping at all.
+size_t FirstToEscape(std::string_view value, size_t from) {
+  size_t i = from;
   for (; i + 8 <= value.size(); i += 8) {
     uint64_t word;
     std::memcpy(&word, value.data() + i, 8);
-    if (WordNeedsEscape(word)) return false;
+    if (WordNeedsEscape(word)) break;
   }
-  for (; i < value.size(); ++i) {
-    if (ByteNeedsEscape(static_cast<unsigned char>(value[i]))) return false;
-  }
-  return true;
+  while (i < value.size() && !ByteNeedsEscape(static_cast<unsigned char>(value[i]))) ++i;
+  return i;
 }
 
 // Appends `prefix` (0 = none), then `value` quoted, then `suffix` (0 = none) with one append when `value`
 // is plain and short — the common case for keys and feature values. False when the caller must escape.
 bool AppendPlainQuoted(char prefix, std::string_view value, char suffix, std::string* out) {
   constexpr size_t kMax = 256;
-  if (value.size() > kMax || !IsPlain(value)) return false;
+  if (value.size() > kMax || FirstToEscape(value, 0) != value.size()) return false;
   char buffer[kMax + 4];
   size_t n = 0;
   if (prefix != 0) buffer[n++] = prefix;
@@ -57,17 +56,8 @@ void AppendEscapedQuoted(std::string_view value, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
   size_t run_start = 0;
-  for (size_t i = 0; i < value.size(); ++i) {
-    // Skip 8 plain bytes at a time: most names and values need no escaping at all.
-    while (i + 8 <= value.size()) {
-      uint64_t word;
-      std::memcpy(&word, value.data() + i, 8);
-      if (WordNeedsEscape(word)) break;
-      i += 8;
-    }
-    if (i == value.size()) break;
-    unsigned char c = static_cast<unsigned char>(value[i]);
-    if (!ByteNeedsEscape(c)) continue;
+  for (size_t i = FirstToEscape(value, 0); i < value.size(); i = FirstToEscape(value, i + 1)) {
+    const auto c = static_cast<unsigned char>(value[i]);
     out->append(value.data() + run_start, i - run_start);
     run_start = i + 1;
     switch (c) {

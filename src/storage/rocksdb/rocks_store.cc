@@ -368,18 +368,8 @@ Result<uint64_t> RocksStore::CountStoredRows(std::string_view tenant) {
   return rows;
 }
 
-RocksStore::RowCacheStats RocksStore::GetRowCacheStats() const {
-  RowCacheStats out;
-  if (db_->row_cache == nullptr) return out;
-  const rocks::RowCache::Stats stats = db_->row_cache->GetStats();
-  out.hits = stats.hits;
-  out.misses = stats.misses;
-  out.rejected_fills = stats.rejected_fills;
-  out.evictions = stats.evictions;
-  out.entries = stats.entries;
-  out.bytes = stats.bytes;
-  out.capacity_bytes = db_->row_cache->capacity_bytes();
-  return out;
+rocks::RowCache::Stats RocksStore::GetRowCacheStats() const {
+  return db_->row_cache != nullptr ? db_->row_cache->GetStats() : rocks::RowCache::Stats{};
 }
 
 }  // namespace ofs::storage

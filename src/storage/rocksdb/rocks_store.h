@@ -20,6 +20,7 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "storage/online_store.h"
+#include "storage/rocksdb/row_cache.h"
 
 namespace ofs::storage {
 
@@ -66,16 +67,7 @@ class RocksStore final : public OnlineStore {
   Result<uint64_t> CountStoredRows(std::string_view tenant);
 
   // Row cache figures for /metrics; all zero when the cache is off. Locks each cache shard briefly.
-  struct RowCacheStats {
-    uint64_t hits = 0;
-    uint64_t misses = 0;
-    uint64_t rejected_fills = 0;  // rows read while a write of them committed: not cached
-    uint64_t evictions = 0;
-    uint64_t entries = 0;
-    uint64_t bytes = 0;
-    uint64_t capacity_bytes = 0;
-  };
-  RowCacheStats GetRowCacheStats() const;
+  rocks::RowCache::Stats GetRowCacheStats() const;
 
  private:
   struct Db;  // the RocksDB objects (rocks_store.cc)

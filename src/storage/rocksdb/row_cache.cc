@@ -208,6 +208,7 @@ void RowCache::Invalidate(const Key& key) {
 
 RowCache::Stats RowCache::GetStats() const {
   Stats stats;
+  stats.capacity_bytes = capacity_bytes_;
   for (size_t i = 0; i < kShards; ++i) {
     const Shard& shard = shards_[i];
     std::lock_guard lock(shard.mu);

@@ -1,16 +1,17 @@
 #pragma once
 // RowCache: RocksStore's cache of whole stored rows, in front of RocksDB (storage/README.md, "Row cache").
 // A hit answers a point read with one hash probe instead of RocksDB's Get (superversion, memtables, one
-// row-cache probe per table file that may hold the key): 0.2-0.4 µs instead of 3-5 µs on 1M cached rows
+// row-cache probe per table file that may hold the key): 0.3-0.45 µs instead of 3.5-4.7 µs on 100k-1M rows
 // (ofs_storage_rocksdb_bench). It holds the key's merged row as RocksDB's Get returned it, in the compact
 // cached form of row_codec.h (no write times, expired cells dropped); expiry is applied at read time.
 // The cache itself stores opaque bytes.
 //
 // Why not RocksDB's caches: its row cache sits below the memtables and per table file (a Get walks the
 // superversion and probes once per candidate file, ~4 µs); its LRUCache as a standalone cache pays LRU
-// list upkeep on every hit (~0.7 µs per lookup on 1M entries, measured), and HyperClockCache (7.8)
-// charges a fixed slot table sized for block-sized entries (half of a 1 GiB cache for 256-byte rows).
-// This one is an open-addressing table per shard with CLOCK eviction: ~40 bytes of overhead per row.
+// list upkeep on every hit (0.7-1.2 µs per lookup on 1M entries: BM_RocksLruCacheLookup), and HyperClockCache
+// (7.8) charges a fixed slot table sized for block-sized entries (half of a 1 GiB cache for 256-byte rows).
+// This one is an open-addressing table per shard with CLOCK eviction: 56 bytes charged per row beyond its
+// key and cached bytes (header, slot at ~70% load, allocator header).
 //
 // Consistency with writes (the fill protocol): a reader that misses takes a Ticket, reads RocksDB, then
 // Fills; a writer Invalidates every key it wrote after its batch has committed and before it is
@@ -64,7 +65,8 @@ class RowCache {
     uint64_t rejected_fills = 0;  // a write raced the read: not cached
     uint64_t evictions = 0;
     uint64_t entries = 0;
-    uint64_t bytes = 0;  // charged bytes, <= capacity
+    uint64_t bytes = 0;  // charged bytes, <= capacity_bytes
+    uint64_t capacity_bytes = 0;
   };
   Stats GetStats() const;
   size_t capacity_bytes() const { return capacity_bytes_; }
