@@ -163,6 +163,15 @@ void Application::RegisterStoreMetrics(const storage::RocksStore* store) {
                              stat(&Stats::bytes));
   registry_.AddCallbackGauge("ofs_row_cache_capacity_bytes", "Row cache capacity (rocksdb.row_cache_mb)", {},
                              stat(&Stats::capacity_bytes));
+  using SyncStats = storage::rocks::WalSyncer::Stats;
+  const auto sync_stat = [store](uint64_t SyncStats::*field) {
+    return [store, field] { return static_cast<double>(store->GetWalSyncStats().*field); };
+  };
+  registry_.AddCallbackCounter("ofs_wal_syncs_total", "WAL fsyncs run for write requests (group commit)", {},
+                               sync_stat(&SyncStats::syncs));
+  registry_.AddCallbackCounter("ofs_wal_sync_waiters_total",
+                               "Write requests acknowledged after those fsyncs (per sync: the group size)", {},
+                               sync_stat(&SyncStats::waiters));
 }
 
 void Application::RegisterOperationalRoutes(api::Endpoint& endpoint) {

@@ -75,6 +75,7 @@ Connection::Connection(int fd, std::string remote_addr, LoopContext* loop)
 }
 
 Connection::~Connection() {
+  if (suspended_) --loop_->suspended;  // only when Stop gave up on it
   DeadlineList::Cancel(this);
   ::close(fd_);
 }
@@ -83,6 +84,12 @@ Connection::~Connection() {
 
 bool Connection::OnEvents(uint32_t events) {
   progressed_ = false;
+  if (suspended_) {  // nothing is read or closed until the answer is back; what happened is remembered
+    if ((events & EPOLLERR) != 0) dead_ = true;
+    if ((events & EPOLLOUT) != 0 && !out_.empty() && !Flush()) dead_ = true;
+    if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) != 0) input_paused_ = true;
+    return true;
+  }
   if ((events & EPOLLERR) != 0) return false;
   if (phase_ == Phase::kLingering) return DiscardInput();
   if ((events & EPOLLOUT) != 0 && !out_.empty() && !Flush()) return false;
@@ -94,6 +101,10 @@ bool Connection::OnEvents(uint32_t events) {
 
 bool Connection::OnDeadline() {
   progressed_ = false;
+  if (suspended_) {  // the work it waits for is bounded elsewhere; stay in a list so that Stop finds it
+    loop_->idle.Arm(this, loop_->now_ms);
+    return true;
+  }
   if (list == &loop_->request && phase_ == Phase::kOpen && in_request_) {
     RespondError(
         Status(ErrorCode::kRequestTimeout,
@@ -105,6 +116,34 @@ bool Connection::OnDeadline() {
 }
 
 void Connection::FlushBestEffort() { Flush(); }
+
+Resumer Connection::Suspend() {
+  if (suspended_) {
+    OFS_LOG_EVERY_N_SEC(1, OFS_LOG_ERROR, "http", "bug: request {} suspended twice", request_.request_id);
+    return Resumer();
+  }
+  suspended_ = true;
+  ++loop_->suspended;
+  return Resumer(loop_->mailbox, this);
+}
+
+bool Connection::Resume(Status status) {
+  if (!suspended_) return !dead_;
+  suspended_ = false;
+  --loop_->suspended;
+  progressed_ = true;
+  if (!status.ok()) {
+    response_.Reset();
+    response_.status = 500;  // unless the formatter sets one
+    loop_->error_formatter(status, response_);
+  }
+  FinishRequest(close_after_, parsed_at_);
+  if (dead_) return false;
+  if (loop_->stopping) return Flush();  // the loop closes it right after
+  // Input may have arrived (or been left unread) while suspended: read as after a hang-up, to EAGAIN.
+  if (phase_ == Phase::kOpen && !ReadAndServe(/*peer_hung_up=*/true)) return false;
+  return Settle();
+}
 
 // Flushes what is queued, then arms the timer that matches the connection's situation. Every live
 // connection stays armed in exactly one of the loop's lists (the loop finds them all there on stop).
@@ -187,6 +226,7 @@ bool Connection::ReadAndServe(bool peer_hung_up) {
   for (;;) {
     ParseBuffered();
     if (dead_) return false;
+    if (suspended_) input_paused_ = true;  // the socket may hold more: read it once resumed
     if (phase_ != Phase::kOpen || input_paused_) return true;
     char* dst = in_.PrepareWrite(read_chunk_);
     const size_t want = in_.writable();
@@ -198,6 +238,7 @@ bool Connection::ReadAndServe(bool peer_hung_up) {
         read_chunk_ = std::min(read_chunk_ * 2, kMaxReadChunk);
       } else if (!peer_hung_up) {
         ParseBuffered();
+        if (suspended_) input_paused_ = true;
         return !dead_;
       }
       continue;
@@ -215,7 +256,7 @@ bool Connection::ReadAndServe(bool peer_hung_up) {
 // (OnMessageComplete), so requests are served strictly one at a time, in order, while later pipelined
 // bytes wait in the buffer.
 void Connection::ParseBuffered() {
-  while (phase_ == Phase::kOpen && !in_.empty()) {
+  while (phase_ == Phase::kOpen && !suspended_ && !in_.empty()) {
     if (!HasRoomForOutput()) {
       input_paused_ = !dead_;
       return;
@@ -434,6 +475,15 @@ void Connection::ServeRequest() {
                                                                        : 500;
   }
   const bool close = !keep_alive_ || parser_.upgrade;
+  if (suspended_) {  // Resume finishes it
+    close_after_ = close;
+    parsed_at_ = parsed_at;
+    return;
+  }
+  FinishRequest(close, parsed_at);
+}
+
+void Connection::FinishRequest(bool close, std::chrono::steady_clock::time_point parsed_at) {
   QueueResponse(close, parsed_at);
   if (close) phase_ = Phase::kDraining;
   ReleaseLargeBuffers();
@@ -477,6 +527,7 @@ void Connection::BuildRequest() {
   std::string_view client_id = request_id_header_ >= 0 ? HeaderValue(request_id_header_) : std::string_view();
   request_.request_id = IsUsableRequestId(client_id) ? client_id : loop_->ids.Next(generated_id_);
   request_.remote_addr = remote_addr_;
+  request_.suspender = this;
   const size_t body_size = body_.size();
   body_.append(kBodyPadding, '\0');
   request_.body = std::string_view(body_.data(), body_size);

@@ -11,6 +11,9 @@
 // than kWriteHighWater bytes are queued and the socket does not take them, parsing (and reading) pauses
 // until the peer drains its side.
 //
+// A handler may suspend its request (resumer.h): the connection then parses and reads nothing more, is
+// kept alive whatever happens to the socket, and queues the response when the loop drains the resumption.
+//
 // Threading: only the owning loop's thread touches a connection. Lifetime: the loop creates it after
 // accept4 and destroys it when OnEvents/OnDeadline return false; the destructor closes the socket.
 
@@ -18,6 +21,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,6 +30,7 @@
 #include "http/deadline_list.h"
 #include "http/gzip.h"
 #include "http/request_id.h"
+#include "http/resumer.h"
 #include "http/server.h"
 
 namespace ofs::http {
@@ -48,9 +53,12 @@ struct LoopContext {
   DeadlineList request;  // a request partly received: request_timeout_ms from its first byte
   DeadlineList linger;   // closing after a response: discarding input until the peer's FIN
   int64_t now_ms = 0;    // coarse monotonic milliseconds, refreshed after every epoll_wait
+  std::shared_ptr<Mailbox> mailbox = std::make_shared<Mailbox>();  // resumed requests, drained by the loop
+  size_t suspended = 0;  // connections waiting for a Resumer
+  bool stopping = false;  // the server stops: resumed connections answer, then serve nothing more
 };
 
-class Connection : public DeadlineNode {
+class Connection final : public DeadlineNode, public Suspender {
  public:
   // Buffers above this size are released once idle.
   static constexpr size_t kKeepBufferBytes = 1 << 20;
@@ -74,6 +82,9 @@ class Connection : public DeadlineNode {
   bool OnDeadline();
   // Server stop: one non-blocking attempt to send what is queued; the loop destroys it afterwards.
   void FlushBestEffort();
+  // The suspended request's answer is ready (`status` as given to Resumer::Resume): queues the response
+  // and serves on. Returns false when the connection is finished.
+  bool Resume(Status status);
 
  private:
   enum class Phase : uint8_t {
@@ -120,6 +131,8 @@ class Connection : public DeadlineNode {
   void BuildRequest();
   void RespondError(const Status& status, int http_status);
   void QueueResponse(bool close, std::chrono::steady_clock::time_point parsed_at);
+  void FinishRequest(bool close, std::chrono::steady_clock::time_point parsed_at);
+  Resumer Suspend() override;
   void Complete(int64_t nanos, size_t body_bytes);
   bool Flush();
   bool Settle();
@@ -140,7 +153,9 @@ class Connection : public DeadlineNode {
   bool peer_eof_ = false;      // read returned 0
   bool dead_ = false;          // an I/O error: close without further ado
   bool progressed_ = false;    // bytes moved during this event (re-arms the idle timer)
-  bool input_paused_ = false;  // parsing stopped because output is above kWriteHighWater
+  bool input_paused_ = false;  // parsing stopped (output above kWriteHighWater, or suspended): read later
+  bool suspended_ = false;     // the handler suspended the request being served
+  bool close_after_ = false;   // suspended: close once its response is queued
   Method method_ = Method::kOther;
   int request_id_header_ = -1;  // index into spans_
   uint32_t url_len_ = 0;
@@ -159,6 +174,7 @@ class Connection : public DeadlineNode {
   Status pending_error_;    // why a callback stopped the parser
   int pending_status_ = 0;  // the HTTP status to answer pending_error_ with, 0 = the formatter's
   char generated_id_[kRequestIdCapacity] = {};
+  std::chrono::steady_clock::time_point parsed_at_;  // suspended: when its request was fully parsed
 };
 
 }  // namespace ofs::http

@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -66,6 +67,9 @@ Status EventLoop::Open(const SocketAddress& address) {
   ev.events = EPOLLIN;
   ev.data.ptr = &wake_fd_;
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) != 0) return Errno("epoll_ctl(eventfd)");
+  if (context_.mailbox->fd() < 0) return Errno("eventfd(mailbox)");
+  ev.data.ptr = &resumed_;
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, context_.mailbox->fd(), &ev) != 0) return Errno("epoll_ctl(mailbox)");
   return Status::Ok();
 }
 
@@ -82,15 +86,19 @@ void EventLoop::Run() {
       OFS_LOG_ERROR("http", "loop {}: epoll_wait failed ({}); the loop stops", index_, ErrnoText(errno));
       break;
     }
+    bool resumptions = false;
     for (int i = 0; i < n; ++i) {
       void* tag = events[i].data.ptr;
       if (tag == &listen_fd_) {
         Accept();
+      } else if (tag == &resumed_) {
+        resumptions = true;  // after the batch: a resumed connection may close, and later events name it
       } else if (tag != &wake_fd_) {
         auto* connection = static_cast<Connection*>(tag);
         if (!connection->OnEvents(events[i].events)) Destroy(connection);
       }
     }
+    if (resumptions) DrainMailbox();
     Expire(&context_.request);
     Expire(&context_.idle);
     Expire(&context_.linger);
@@ -206,8 +214,37 @@ void EventLoop::Destroy(Connection* connection) {
   open_connections_->fetch_sub(1, std::memory_order_relaxed);
 }
 
+void EventLoop::DrainMailbox() {
+  context_.mailbox->Drain(&resumed_);
+  for (auto& [connection, status] : resumed_) {
+    if (!connection->Resume(std::move(status))) Destroy(connection);
+  }
+  resumed_.clear();
+}
+
+// Stop: suspended requests are answered before their connections close, for at most request_timeout_ms;
+// after that the mailbox drops late answers (their connections are gone).
+void EventLoop::AwaitSuspended() {
+  context_.stopping = true;
+  const int64_t give_up_ms = CoarseNowMs() + context_.options.request_timeout_ms;
+  while (context_.suspended > 0) {
+    const int64_t left_ms = give_up_ms - CoarseNowMs();
+    if (left_ms <= 0) {
+      OFS_LOG_ERROR("http", "loop {}: {} suspended request(s) not answered within {} ms of stop; closing",
+                    index_, context_.suspended, context_.options.request_timeout_ms);
+      break;
+    }
+    pollfd wait{context_.mailbox->fd(), POLLIN, 0};
+    ::poll(&wait, 1, static_cast<int>(std::min<int64_t>(left_ms, kMaxWaitMs)));
+    context_.now_ms = CoarseNowMs();
+    DrainMailbox();
+  }
+  context_.mailbox->Close();
+}
+
 void EventLoop::CloseAll() {
   CloseFd(&listen_fd_);
+  if (context_.mailbox->fd() >= 0) AwaitSuspended();
   for (DeadlineList* list : {&context_.request, &context_.idle, &context_.linger}) {
     while (!list->empty()) {
       auto* connection = static_cast<Connection*>(list->front());

@@ -8,10 +8,13 @@
 // monotonic clock read once per wakeup, so timers cost no syscall per request.
 //
 // Threading: Open() and the constructor run on the thread that starts the server, Run() on the loop's
-// own thread; Stop() may be called from any thread. Connections never leave their loop.
+// own thread; Stop() may be called from any thread. Connections never leave their loop. Suspended
+// requests come back through the context's Mailbox, whose eventfd the loop polls with the sockets.
 
 #include <atomic>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "base/status.h"
 #include "http/connection.h"
@@ -45,6 +48,8 @@ class EventLoop {
   void Expire(DeadlineList* list);
   int NextTimeoutMs() const;
   void Destroy(Connection* connection);
+  void DrainMailbox();
+  void AwaitSuspended();
   void CloseAll();
 
   const int index_;
@@ -53,6 +58,7 @@ class EventLoop {
   int epoll_fd_ = -1;
   int listen_fd_ = -1;
   int wake_fd_ = -1;
+  std::vector<std::pair<Connection*, Status>> resumed_;  // scratch for DrainMailbox
   bool accept_retry_ = false;  // accept4 failed for lack of resources: retry on a short timer
   std::atomic<bool> stopping_{false};
 };

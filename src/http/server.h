@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "http/resumer.h"
 
 namespace ofs::http {
 
@@ -46,6 +47,13 @@ struct Request {
   std::string_view Header(std::string_view lower_name) const;
   // First value of a decoded query parameter; nullopt-like empty + false when absent.
   bool QueryParam(std::string_view name, std::string* value) const;
+
+  // Set by the server for the request being handled (null where handlers are called directly).
+  Suspender* suspender = nullptr;
+  bool CanSuspend() const { return suspender != nullptr; }
+  // Marks this request's response as not final: the handler returns, and the response it left is sent
+  // when the returned Resumer is resumed (see resumer.h). At most once per request; needs CanSuspend().
+  Resumer Suspend() const { return suspender->Suspend(); }
 };
 
 struct Response {
@@ -62,7 +70,8 @@ struct Response {
   }
 };
 
-// Handles one request on a worker thread. Must not block for long (no network waits).
+// Handles one request on a worker thread. Must not block for long (no network or disk waits): a handler
+// that waits for another thread suspends the request instead (Request::Suspend).
 using Handler = std::function<void(const Request&, Response&)>;
 // Formats a server-generated error (limits, parse errors) into a response body and status.
 using ErrorFormatter = std::function<void(const Status&, Response&)>;

@@ -6,8 +6,10 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "base/error_code.h"
 #include "http/test_client.h"
@@ -656,6 +658,209 @@ TEST(ServerStartTest, PortOfARunningServerIsRefused) {
   first.reset();
   Server third(same, TestHandler, TestFormatter);
   EXPECT_TRUE(third.Start().ok());
+}
+
+
+// ---- Suspended requests (resumer.h) ----
+
+// Requests to /park are suspended and their Resumers parked here for the test to resume; /drop suspends
+// and drops its Resumer; /inline resumes before the handler returns; anything else echoes its path.
+class SuspendTest : public ServerTest {
+ protected:
+  void Start(int threads = 1, int64_t request_timeout_ms = 10'000) {
+    ServerOptions options;
+    options.port = 0;
+    options.threads = threads;
+    options.request_timeout_ms = request_timeout_ms;
+    server_ = std::make_unique<Server>(
+        options,
+        [this](const Request& req, Response& resp) {
+          resp.content_type = "text/plain";
+          resp.body = "answer " + std::string(req.path);
+          EXPECT_TRUE(req.CanSuspend());
+          if (req.path == "/park") {
+            std::lock_guard<std::mutex> lock(mu_);
+            parked_.push_back(req.Suspend());
+          } else if (req.path == "/drop") {
+            Resumer dropped = req.Suspend();
+          } else if (req.path == "/inline") {
+            req.Suspend().Resume(Status::Ok());
+          }
+        },
+        TestFormatter,
+        [this](const Request&, const Response&, int64_t nanos) { last_nanos_.store(nanos); });
+    ASSERT_TRUE(server_->Start().ok());
+  }
+
+  size_t Parked() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return parked_.size();
+  }
+  // Resumes the oldest parked request with `status` from a thread of its own.
+  void ResumeOldest(Status status) {
+    Resumer resumer;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ASSERT_FALSE(parked_.empty());
+      resumer = std::move(parked_.front());
+      parked_.erase(parked_.begin());
+    }
+    std::thread([&resumer, status] { resumer.Resume(status); }).join();
+  }
+  static bool NothingToRead(TestClient& client, int ms) {
+    pollfd p{client.fd(), POLLIN, 0};
+    return ::poll(&p, 1, ms) == 0 && client.pending().empty();
+  }
+
+  std::mutex mu_;
+  std::vector<Resumer> parked_;
+  std::atomic<int64_t> last_nanos_{0};
+};
+
+TEST_F(SuspendTest, ResponseIsSentWhenResumedFromAnotherThread) {
+  Start();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(MakeRequest("POST", "/park", "x")));
+  ASSERT_TRUE(Eventually([&] { return Parked() == 1; }));
+  EXPECT_TRUE(NothingToRead(client, 100));
+  ResumeOldest(Status::Ok());
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.status, 200);
+  EXPECT_EQ(resp.body, "answer /park");
+  EXPECT_GE(last_nanos_.load(), 100'000'000);  // server time includes the wait
+  // The connection serves on.
+  ASSERT_TRUE(client.Send(MakeRequest("GET", "/next")));
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.body, "answer /next");
+}
+
+TEST_F(SuspendTest, ResumeWithAnErrorAnswersTheFormattedError) {
+  Start();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(MakeRequest("POST", "/park")));
+  ASSERT_TRUE(Eventually([&] { return Parked() == 1; }));
+  ResumeOldest(Status(ErrorCode::kStoreUnavailable, "disk gone"));
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.status, ErrorCodeHttpStatus(ErrorCode::kStoreUnavailable));
+  EXPECT_EQ(resp.body, std::string(ErrorCodeName(ErrorCode::kStoreUnavailable)) + ": disk gone");
+}
+
+TEST_F(SuspendTest, PipelinedRequestsWaitAndKeepTheirOrder) {
+  Start();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(MakeRequest("GET", "/first") + MakeRequest("POST", "/park") +
+                          MakeRequest("GET", "/third") + MakeRequest("POST", "/park")));
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.body, "answer /first");
+  ASSERT_TRUE(Eventually([&] { return Parked() == 1; }));
+  EXPECT_TRUE(NothingToRead(client, 100));  // /third waits behind the suspended request
+  ResumeOldest(Status::Ok());
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.body, "answer /park");
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.body, "answer /third");
+  ASSERT_TRUE(Eventually([&] { return Parked() == 1; }));
+  ResumeOldest(Status::Ok());
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.body, "answer /park");
+}
+
+TEST_F(SuspendTest, InputArrivingWhileSuspendedIsServedAfterwards) {
+  Start();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(MakeRequest("POST", "/park")));
+  ASSERT_TRUE(Eventually([&] { return Parked() == 1; }));
+  ASSERT_TRUE(client.Send(MakeRequest("GET", "/later")));  // an edge the suspended connection must remember
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ResumeOldest(Status::Ok());
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.body, "answer /park");
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.body, "answer /later");
+}
+
+TEST_F(SuspendTest, PeerGoneWhileSuspendedClosesOnResume) {
+  Start();
+  {
+    TestClient client(server_->port());
+    ASSERT_TRUE(client.Send(MakeRequest("POST", "/park")));
+    ASSERT_TRUE(Eventually([&] { return Parked() == 1; }));
+  }  // closed with the request still suspended
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(server_->open_connections(), 1u);  // kept until answered
+  ResumeOldest(Status::Ok());
+  EXPECT_TRUE(Eventually([&] { return server_->open_connections() == 0; }));
+}
+
+TEST_F(SuspendTest, IdleTimeoutDoesNotCloseASuspendedConnection) {
+  ServerOptions options;
+  Start(1, 10'000);
+  server_.reset();
+  options.port = 0;
+  options.idle_timeout_ms = 50;
+  server_ = std::make_unique<Server>(
+      options,
+      [this](const Request& req, Response& resp) {
+        resp.body = "late";
+        std::lock_guard<std::mutex> lock(mu_);
+        parked_.push_back(req.Suspend());
+      },
+      TestFormatter);
+  ASSERT_TRUE(server_->Start().ok());
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(MakeRequest("POST", "/park")));
+  ASSERT_TRUE(Eventually([&] { return Parked() == 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // six idle timeouts
+  ResumeOldest(Status::Ok());
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.body, "late");
+}
+
+TEST_F(SuspendTest, DroppedResumerAnswers500AndInlineResumeWorks) {
+  Start();
+  TestClient client(server_->port());
+  HttpResponse resp;
+  ASSERT_TRUE(client.Send(MakeRequest("POST", "/drop")));
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.status, 500);
+  ASSERT_TRUE(client.Send(MakeRequest("POST", "/inline")));
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.status, 200);
+  EXPECT_EQ(resp.body, "answer /inline");
+}
+
+TEST_F(SuspendTest, StopWaitsForSuspendedRequests) {
+  Start(2);
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(MakeRequest("POST", "/park")));
+  ASSERT_TRUE(Eventually([&] { return Parked() == 1; }));
+  auto start = Clock::now();
+  std::thread stopper([&] { server_->Stop(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ResumeOldest(Status::Ok());
+  stopper.join();
+  EXPECT_GE(MillisSince(start), 100);
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.body, "answer /park");
+}
+
+TEST_F(SuspendTest, StopGivesUpOnRequestsNeverResumedAfterTheRequestTimeout) {
+  Start(1, /*request_timeout_ms=*/200);
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(MakeRequest("POST", "/park")));
+  ASSERT_TRUE(Eventually([&] { return Parked() == 1; }));
+  auto start = Clock::now();
+  server_->Stop();
+  EXPECT_GE(MillisSince(start), 150);
+  EXPECT_EQ(server_->open_connections(), 0u);
+  EXPECT_TRUE(client.WaitClosed(1000));
+  ResumeOldest(Status::Ok());  // after stop: dropped, no crash
 }
 
 }  // namespace

@@ -161,7 +161,11 @@ struct Registry::Family {
   std::map<Labels, std::function<double()>> callbacks;
 };
 
-Registry::Registry() = default;
+namespace {
+std::atomic<uint64_t> next_registry_id{1};
+}  // namespace
+
+Registry::Registry() : instance_id_(next_registry_id.fetch_add(1, std::memory_order_relaxed)) {}
 Registry::~Registry() = default;
 
 Registry::Family& Registry::FamilyFor(std::string_view name, std::string_view help, int kind) {

@@ -62,6 +62,9 @@ class Registry {
   // Out of line: Family is defined in metrics.cc.
   Registry();
   ~Registry();
+  // Distinct for every registry the process creates (addresses are reused): callers that cache
+  // metric references per registry key them on this.
+  uint64_t instance_id() const { return instance_id_; }
 
   // Returns the metric of (name, labels), creating it on first use. The reference is stable for the
   // registry's lifetime. A name keeps the kind and help of its first registration.
@@ -80,6 +83,7 @@ class Registry {
   void Render(std::string* out) const;
 
  private:
+  const uint64_t instance_id_;
   struct Family;
   Family& FamilyFor(std::string_view name, std::string_view help, int kind);
   mutable std::mutex mu_;

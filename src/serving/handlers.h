@@ -23,9 +23,25 @@ Status ReadOne(const ServingDeps& deps, const api::Call& call, const catalog::Sn
 // Partition read of one group. Parser slots 1..3.
 Status ReadPartition(const ServingDeps& deps, const api::Call& call, const catalog::Snapshot& snapshot,
                      std::string_view json, codec::JsonWriter& out);
+// The store writes of one write request. When the request can be suspended (defer_durability), its
+// writes complete once applied and AwaitDurability makes them durable before the request is answered:
+// requests in flight together then share one disk sync (group commit) instead of paying one each, and
+// the serving thread serves other requests while the disk works. Otherwise each write completes
+// durable, as the store's Write does by default.
+struct RequestWrites {
+  bool defer_durability = false;
+  bool applied = false;  // a store write was applied
+};
+
 // Synchronous write of one group. Parser slot 1 (one pass over the request).
 Status WriteOne(const ServingDeps& deps, const api::Call& call, const catalog::Snapshot& snapshot,
-                std::string_view json, codec::JsonWriter& out);
+                std::string_view json, codec::JsonWriter& out, RequestWrites* writes);
+
+// Called once the response is written: when writes were applied with deferred durability, waits for the
+// store's sync. A sync that completes inline is returned (its error is the request's); otherwise the
+// request is suspended, and answered with the response written, or the sync's error instead, when the
+// sync completes. A write is visible to reads once applied, a moment before it is acknowledged.
+Status AwaitDurability(const ServingDeps& deps, const http::Request& request, const RequestWrites& writes);
 
 // A byte range of a per-thread scratch buffer (offsets survive the buffer's reallocation).
 struct Span {
@@ -96,6 +112,7 @@ struct StoreProbe {
   metrics::Histogram* multiget;
   metrics::Histogram* scan;
   metrics::Histogram* write;
+  metrics::Histogram* sync;  // a request's wait for the store's group-commit sync
   metrics::Counter* errors;
   static const StoreProbe& For(metrics::Registry* registry);
 };

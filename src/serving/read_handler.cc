@@ -239,17 +239,19 @@ Status ReadOne(const ServingDeps& deps, const api::Call& call, const catalog::Sn
 }
 
 const StoreProbe& StoreProbe::For(metrics::Registry* registry) {
-  // One probe per registry; registries live for the process (tests create a few).
-  thread_local metrics::Registry* cached_registry = nullptr;
+  // One probe per registry and thread, keyed by the registry's instance id (tests create registries at
+  // addresses earlier ones had).
+  thread_local uint64_t cached_registry = 0;
   thread_local StoreProbe cached{};
-  if (cached_registry != registry) {
+  if (cached_registry != registry->instance_id()) {
     const char* help = "Online store operation latency";
     cached = StoreProbe{
         &registry->GetHistogram("ofs_store_operation_duration_seconds", help, {{"op", "multiget"}}),
         &registry->GetHistogram("ofs_store_operation_duration_seconds", help, {{"op", "scan"}}),
         &registry->GetHistogram("ofs_store_operation_duration_seconds", help, {{"op", "write"}}),
+        &registry->GetHistogram("ofs_store_operation_duration_seconds", help, {{"op", "sync"}}),
         &registry->GetCounter("ofs_store_errors_total", "Online store operations that failed")};
-    cached_registry = registry;
+    cached_registry = registry->instance_id();
   }
   return cached;
 }

@@ -110,6 +110,7 @@ Status MultiRead(const ServingDeps& deps, const api::Call& call, http::Response&
 
 Status BatchWrite(const ServingDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(const catalog::Snapshot* snapshot, CurrentSnapshot(deps));
+  RequestWrites writes{call.request.CanSuspend()};
   // Failed batches are collected aside and appended after the successful ones.
   thread_local std::string failed;
   failed.clear();
@@ -124,7 +125,7 @@ Status BatchWrite(const ServingDeps& deps, const api::Call& call, http::Response
                                      size_t mark = response.body.size();
                                      if (!first) response.body.push_back(',');
                                      codec::JsonWriter item(&response.body);
-                                     Status status = WriteOne(deps, call, *snapshot, batch, item);
+                                     Status status = WriteOne(deps, call, *snapshot, batch, item, &writes);
                                      if (status.ok()) {
                                        first = false;
                                        return;
@@ -146,7 +147,16 @@ Status BatchWrite(const ServingDeps& deps, const api::Call& call, http::Response
   out.EndArray();
   out.EndObject();
   api::EndData(out);
-  return Status::Ok();
+  return AwaitDurability(deps, call.request, writes);
+}
+
+Status Write(const ServingDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(const catalog::Snapshot* snapshot, CurrentSnapshot(deps));
+  RequestWrites writes{call.request.CanSuspend()};
+  codec::JsonWriter out = api::BeginData(response);
+  OFS_RETURN_IF_ERROR(WriteOne(deps, call, *snapshot, call.request.body, out, &writes));
+  api::EndData(out);
+  return AwaitDurability(deps, call.request, writes);
 }
 
 }  // namespace
@@ -177,7 +187,7 @@ void RegisterServingRoutes(api::Endpoint& endpoint, const ServingDeps& registrat
   endpoint.Add(
       "write", Role::kWriter,
       {{Method::kPost, "/v1/feature-group/write"}, {Method::kPost, "/feature-group/write-features-v2", true}},
-      Single(deps, &WriteOne));
+      [deps](const api::Call& call, http::Response& response) { return Write(deps, call, response); });
   endpoint.Add(
       "batch_write", Role::kWriter,
       {{Method::kPost, "/v1/feature-group/batch-write"},

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -147,11 +149,14 @@ Status ConvertRows(const catalog::GroupEntry& group, WriteScratch& s) {
 }
 
 Status WriteToStore(const ServingDeps& deps, int64_t write_time, std::string_view tenant,
-                    const catalog::GroupEntry& group, const WriteScratch& s) {
+                    const catalog::GroupEntry& group, const WriteScratch& s, RequestWrites* writes) {
   const StoreProbe& probe = StoreProbe::For(deps.registry);
   storage::WriteRequest request{tenant, &group.entity->table, write_time, s.store_rows};
-  return CallStore(probe, probe.write,
-                   [&](storage::Completion done) { deps.store->Write(request, std::move(done)); });
+  if (writes->defer_durability) request.durability = storage::Durability::kApplied;
+  OFS_RETURN_IF_ERROR(CallStore(probe, probe.write,
+                                [&](storage::Completion done) { deps.store->Write(request, std::move(done)); }));
+  writes->applied = true;
+  return Status::Ok();
 }
 
 void BuildStoreRows(const catalog::GroupEntry& group, WriteScratch& s) {
@@ -209,7 +214,7 @@ bool ReplicationRequested(const http::Request& request) {
 }  // namespace
 
 Status WriteOne(const ServingDeps& deps, const api::Call& call, const catalog::Snapshot& snapshot,
-                std::string_view json, codec::JsonWriter& out) {
+                std::string_view json, codec::JsonWriter& out, RequestWrites* writes) {
   WriteScratch& s = Scratch();
   s.Reset();
   api::od::document doc;
@@ -239,12 +244,45 @@ Status WriteOne(const ServingDeps& deps, const api::Call& call, const catalog::S
   if (!s.store_rows.empty()) {
     // Both tenants get the same timestamp, so replicated cells compare equal on either cluster.
     const int64_t write_time = deps.write_clock->Next();
-    OFS_RETURN_IF_ERROR(WriteToStore(deps, write_time, tenant.write, *group, s));
+    OFS_RETURN_IF_ERROR(WriteToStore(deps, write_time, tenant.write, *group, s, writes));
     if (tenant.read != tenant.write && ReplicationRequested(call.request)) {
-      OFS_RETURN_IF_ERROR(WriteToStore(deps, write_time, tenant.read, *group, s));
+      OFS_RETURN_IF_ERROR(WriteToStore(deps, write_time, tenant.read, *group, s, writes));
     }
   }
   WriteResponse(*group, s, out);
+  return Status::Ok();
+}
+
+Status AwaitDurability(const ServingDeps& deps, const http::Request& request, const RequestWrites& writes) {
+  if (!writes.defer_durability || !writes.applied) return Status::Ok();
+  // Shared with the completion, which may run inline (here, before SyncWrites returns) or on the
+  // store's thread before or after this thread suspends the request: the mutex orders the two.
+  struct Wait {
+    std::mutex mu;
+    bool done = false;
+    Status status;
+    http::Resumer resumer;
+  };
+  auto wait = std::make_shared<Wait>();
+  const StoreProbe& probe = StoreProbe::For(deps.registry);
+  deps.store->SyncWrites([wait, latency = probe.sync, errors = probe.errors,
+                          start = std::chrono::steady_clock::now()](Status status) {
+    latency->ObserveNanos(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
+    if (!status.ok()) errors->Inc();
+    std::unique_lock<std::mutex> lock(wait->mu);
+    if (!wait->resumer.valid()) {
+      wait->done = true;
+      wait->status = std::move(status);
+      return;
+    }
+    http::Resumer resumer = std::move(wait->resumer);
+    lock.unlock();
+    resumer.Resume(std::move(status));
+  });
+  std::lock_guard<std::mutex> lock(wait->mu);
+  if (wait->done) return std::move(wait->status);
+  wait->resumer = request.Suspend();
   return Status::Ok();
 }
 

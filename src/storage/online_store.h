@@ -108,11 +108,20 @@ struct WriteRow {
   std::span<const Cell> cells;            // value columns only (may be empty: a key-only row)
 };
 
+// When a write completes.
+enum class Durability : uint8_t {
+  kDurable,  // once the batch is durable
+  // Once the batch is applied (visible to reads), possibly before it is durable: the caller calls
+  // SyncWrites and acknowledges only after that completes. Lets many requests share one disk sync.
+  kApplied,
+};
+
 struct WriteRequest {
   std::string_view tenant;
   const model::TableSpec* table = nullptr;
   int64_t write_time_micros = 0;  // last-write-wins timestamp of every cell in the batch
   std::span<const WriteRow> rows;
+  Durability durability = Durability::kDurable;
 };
 
 class OnlineStore {
@@ -123,8 +132,13 @@ class OnlineStore {
   // `out` and every span in `req` must stay valid until done is called.
   virtual void MultiGet(const ReadRequest& req, RowSet* out, Completion done) = 0;
   virtual void ScanPartition(const ScanRequest& req, ScanResult* out, Completion done) = 0;
-  // Applies every row atomically as one batch: all rows become durable or none do.
+  // Applies every row atomically as one batch: all rows become durable or none do. done runs as
+  // req.durability says.
   virtual void Write(const WriteRequest& req, Completion done) = 0;
+  // Calls done once every write of this store completed before this call is durable (writes made with
+  // Durability::kApplied). It may run inline or later on another thread. Stores whose writes are always
+  // durable when they complete need not override it.
+  virtual void SyncWrites(Completion done) { done(Status::Ok()); }
 
   // Schema hooks, called by admin when a table or columns appear (Cassandra: CREATE/ALTER TABLE;
   // embedded engines may only prepare a namespace). Idempotent.

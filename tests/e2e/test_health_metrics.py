@@ -7,11 +7,14 @@ ofs_http_errors_total.
 """
 
 import math
+import threading
 from collections import defaultdict
 
 import pytest
 
-from e2e_support import Ofs, assert_error, assert_ok, make_basic, parse_metrics, uniq, write_ok
+from e2e_support import (
+    Ofs, assert_error, assert_ok, found_map, make_basic, parse_metrics, read_data, uniq, write_ok,
+)
 
 REQUESTS = "ofs_http_requests_total"
 LATENCY = "ofs_http_request_duration_seconds"
@@ -175,3 +178,53 @@ def test_metrics_do_not_explode_with_unknown_paths(server):
     _, after, _ = _metrics(server.serving)
     new_series = set(_series(after, REQUESTS)) - set(_series(before, REQUESTS))
     assert len(new_series) <= 3, f"{len(new_series)} new request series for 30 distinct unknown paths"
+
+
+# ------------------------------------------------------------------------------------------------
+# group commit (rocksdb.sync_writes = true, the default)
+# ------------------------------------------------------------------------------------------------
+
+SYNCS = "ofs_wal_syncs_total"
+SYNC_WAITERS = "ofs_wal_sync_waiters_total"
+
+
+def _total(samples, name):
+    return sum(_series(samples, name).values())
+
+
+def test_durable_writes_wait_for_a_wal_sync_and_failed_ones_do_not(server):
+    """Every acknowledged write request waited for one WAL fsync; requests that wrote nothing did not."""
+    v1, darwin = Ofs(server, "v1"), Ofs(server, "darwin")
+    ent, grp = make_basic(v1)
+    _, before, _ = _metrics(server.serving)
+    write_ok(v1, grp, ["id", "label"], [[1, "a"]])
+    write_ok(darwin, grp, ["id", "label"], [[2, "b"]])
+    assert_ok(v1.batch_write([{"featureGroupName": grp, "features": {"names": ["id", "label"], "values": [[3, "c"]]}}]))
+    assert_error(server.serving.post("/v1/feature-group/write", "{bad json"), 400, "INVALID_REQUEST")
+    _, after, _ = _metrics(server.serving)
+    assert _total(after, SYNC_WAITERS) - _total(before, SYNC_WAITERS) == 3
+    assert 1 <= _total(after, SYNCS) - _total(before, SYNCS) <= 3
+    found = read_data(v1, grp, ["label"], ["id"], [[1], [2], [3]])
+    assert found_map(found) == {(1,): ["a"], (2,): ["b"], (3,): ["c"]}
+
+
+def test_concurrent_durable_writers_are_all_acknowledged(server):
+    v1 = Ofs(server, "v1")
+    ent, grp = make_basic(v1)
+    _, before, _ = _metrics(server.serving)
+
+    def writer(w):
+        for i in range(20):
+            write_ok(Ofs(server, "v1"), grp, ["id", "label"], [[w * 100 + i, f"w{w}-{i}"]])
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    _, after, _ = _metrics(server.serving)
+    assert _total(after, SYNC_WAITERS) - _total(before, SYNC_WAITERS) == 160
+    assert _total(after, SYNCS) - _total(before, SYNCS) <= 160
+    keys = [[w * 100 + i] for w in range(8) for i in range(20)]
+    found = found_map(read_data(v1, grp, ["label"], ["id"], keys))
+    assert found == {(w * 100 + i,): [f"w{w}-{i}"] for w in range(8) for i in range(20)}

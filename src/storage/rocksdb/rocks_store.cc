@@ -22,16 +22,19 @@ using rocks::FromRocks;
 
 struct RocksStore::Db {
   ~Db() {
+    syncer.reset();  // serves its last waiters while the database is open
     tenants.reset();  // column-family handles go before the database
     if (db) db->Close().PermitUncheckedError();
   }
 
   const Clock* clock = nullptr;
-  rocksdb::WriteOptions write_options;
+  rocksdb::WriteOptions write_options;          // Durability::kDurable
+  rocksdb::WriteOptions applied_write_options;  // Durability::kApplied: never waits for the disk
   std::shared_ptr<rocks::HealthListener> health;
   std::unique_ptr<rocksdb::DB> db;
   std::unique_ptr<rocks::TenantRegistry> tenants;
   std::unique_ptr<rocks::RowCache> row_cache;  // null when off
+  std::unique_ptr<rocks::WalSyncer> syncer;    // null when sync_writes is off
 };
 
 namespace {
@@ -191,6 +194,10 @@ Result<std::unique_ptr<RocksStore>> RocksStore::Open(const RocksStoreOptions& op
   db->db.reset(raw);
   db->tenants = std::make_unique<rocks::TenantRegistry>(raw, tuning.column_family, handles);
   if (options.row_cache_bytes > 0) db->row_cache = std::make_unique<rocks::RowCache>(options.row_cache_bytes);
+  if (options.sync_writes) {
+    db->applied_write_options.sync = false;
+    db->syncer = std::make_unique<rocks::WalSyncer>([raw] { return FromRocks(raw->SyncWAL(), "WAL sync"); });
+  }
   return std::unique_ptr<RocksStore>(new RocksStore(std::move(db)));
 }
 
@@ -201,6 +208,18 @@ void RocksStore::ScanPartition(const ScanRequest& req, ScanResult* out, Completi
 }
 
 void RocksStore::Write(const WriteRequest& req, Completion done) { done(Apply(req)); }
+
+void RocksStore::SyncWrites(Completion done) {
+  if (db_->syncer == nullptr) {
+    done(Status::Ok());
+    return;
+  }
+  db_->syncer->AfterSync(std::move(done));
+}
+
+rocks::WalSyncer::Stats RocksStore::GetWalSyncStats() const {
+  return db_->syncer == nullptr ? rocks::WalSyncer::Stats{} : db_->syncer->GetStats();
+}
 
 Status RocksStore::EnsureTable(std::string_view tenant, const model::TableSpec& /*table*/) {
   return db_->tenants->FindOrCreate(tenant).status();
@@ -325,7 +344,9 @@ Status RocksStore::Apply(const WriteRequest& req) {
     const rocksdb::Slice key(keys.data() + begin, keys.size() - begin);
     OFS_RETURN_IF_ERROR(FromRocks(batch.Merge(cf, key, value), "write"));
   }
-  Status written = FromRocks(db_->db->Write(db_->write_options, &batch), "write");
+  const rocksdb::WriteOptions& options =
+      req.durability == Durability::kApplied ? db_->applied_write_options : db_->write_options;
+  Status written = FromRocks(db_->db->Write(options, &batch), "write");
   // Invalidated even when the write failed: RocksDB may have applied it before reporting the error (a
   // failed WAL sync), and a needless invalidation only costs a cache miss.
   if (db_->row_cache != nullptr) {

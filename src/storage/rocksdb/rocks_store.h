@@ -7,7 +7,9 @@
 // - TTL: cells carry their expire-at; reads hide expired cells, compaction reclaims them.
 // - Point reads go through the row cache (row_cache.h) when it is on; writes invalidate the rows they
 //   wrote after committing, before completing.
-// - Completions are called inline, on the calling thread, before the method returns.
+// - Completions are called inline, on the calling thread, before the method returns, except
+//   SyncWrites with sync_writes on: it completes on the WAL syncer's thread after the next fsync
+//   (wal_syncer.h), shared by every caller waiting at that moment.
 // - Errors: RocksDB failures are STORE-UNAVAILABLE with RocksDB's message as cause; corrupt stored
 //   data and broken request preconditions are kInternal.
 // Thread-safety: every method may be called concurrently. RocksDB headers stay out of this header.
@@ -21,6 +23,7 @@
 #include "base/status.h"
 #include "storage/online_store.h"
 #include "storage/rocksdb/row_cache.h"
+#include "storage/rocksdb/wal_syncer.h"
 
 namespace ofs::storage {
 
@@ -30,9 +33,10 @@ struct RocksStoreOptions {
   // Cache of whole rows in front of RocksDB (0 = off; row_cache.h): a hit skips RocksDB entirely.
   // Filled by point reads, invalidated by writes; a cap, allocated as rows are read.
   size_t row_cache_bytes = 0;
-  // true: a write is acknowledged after its WAL record is fsynced (concurrent writers share one fsync:
-  // RocksDB group commit). false: acknowledged after the write() to the WAL, which survives a process
-  // crash but not a machine crash.
+  // true: a write is acknowledged after its WAL record is fsynced (Durability::kDurable writes: each
+  // fsyncs, concurrent ones share it through RocksDB's write group; kApplied writes + SyncWrites: one
+  // fsync on the syncer thread for all waiting callers). false: acknowledged after the write() to the
+  // WAL, which survives a process crash but not a machine crash; SyncWrites completes at once.
   bool sync_writes = true;
   int bloom_bits_per_key = 10;  // whole-key Bloom filter; 10 bits = ~1% false positives
   bool create_if_missing = true;
@@ -53,6 +57,7 @@ class RocksStore final : public OnlineStore {
   void MultiGet(const ReadRequest& req, RowSet* out, Completion done) override;
   void ScanPartition(const ScanRequest& req, ScanResult* out, Completion done) override;
   void Write(const WriteRequest& req, Completion done) override;
+  void SyncWrites(Completion done) override;
   Status EnsureTable(std::string_view tenant, const model::TableSpec& table) override;
   // OK unless a background error (failed flush, compaction or WAL write) stopped writes.
   Status Health() override;
@@ -68,6 +73,8 @@ class RocksStore final : public OnlineStore {
 
   // Row cache figures for /metrics; all zero when the cache is off. Locks each cache shard briefly.
   rocks::RowCache::Stats GetRowCacheStats() const;
+  // Group-commit figures for /metrics; zero when sync_writes is off.
+  rocks::WalSyncer::Stats GetWalSyncStats() const;
 
  private:
   struct Db;  // the RocksDB objects (rocks_store.cc)

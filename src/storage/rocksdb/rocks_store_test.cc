@@ -4,7 +4,10 @@
 #include <stdlib.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <future>
+#include <thread>
 
 #include "storage/testing/conformance.h"
 
@@ -72,6 +75,35 @@ class FlushingStore final : public OnlineStore {
   std::atomic<uint64_t> writes_{0};
 };
 
+// Serving's group-commit path: every write is applied without waiting for the disk, then completes
+// after SyncWrites (on the syncer's thread).
+class GroupCommitStore final : public OnlineStore {
+ public:
+  explicit GroupCommitStore(std::unique_ptr<RocksStore> store) : store_(std::move(store)) {}
+
+  void MultiGet(const ReadRequest& req, RowSet* out, Completion done) override {
+    store_->MultiGet(req, out, std::move(done));
+  }
+  void ScanPartition(const ScanRequest& req, ScanResult* out, Completion done) override {
+    store_->ScanPartition(req, out, std::move(done));
+  }
+  void Write(const WriteRequest& req, Completion done) override {
+    WriteRequest applied = req;
+    applied.durability = Durability::kApplied;
+    Status result;
+    store_->Write(applied, [&result](Status status) { result = std::move(status); });
+    if (!result.ok()) return done(std::move(result));
+    store_->SyncWrites(std::move(done));
+  }
+  Status EnsureTable(std::string_view tenant, const model::TableSpec& table) override {
+    return store_->EnsureTable(tenant, table);
+  }
+  Status Health() override { return store_->Health(); }
+
+ private:
+  std::unique_ptr<RocksStore> store_;
+};
+
 OFS_INSTANTIATE_ONLINE_STORE_CONFORMANCE(
     RocksStore,
     StoreUnderTest{"Memtable",
@@ -94,6 +126,12 @@ OFS_INSTANTIATE_ONLINE_STORE_CONFORMANCE(
     StoreUnderTest{"MemtableTinyRowCache",
                    [](Clock* clock, const std::string& dir) -> std::unique_ptr<OnlineStore> {
                      return OpenRocks(clock, dir, 64 << 10);
+                   }},
+    StoreUnderTest{"MemtableRowCacheGroupCommit",
+                   [](Clock* clock, const std::string& dir) -> std::unique_ptr<OnlineStore> {
+                     std::unique_ptr<RocksStore> store = OpenRocks(clock, dir, 8 << 20);
+                     if (store == nullptr) return nullptr;
+                     return std::make_unique<GroupCommitStore>(std::move(store));
                    }},
     StoreUnderTest{"TableFilesRowCache",
                    [](Clock* clock, const std::string& dir) -> std::unique_ptr<OnlineStore> {
@@ -304,6 +342,45 @@ TEST_F(RocksStoreTest, OpenFailuresAreStoreUnavailable) {
 }
 
 TEST_F(RocksStoreTest, HealthIsOk) { OFS_ASSERT_OK(store_->Health()); }
+
+TEST_F(RocksStoreTest, AppliedWritesAreVisibleAtOnceAndSyncWritesCompletesAfterAnFsync) {
+  const model::TableSpec table = Users(0);
+  const std::string key = Int64Value(7);
+  const std::string_view key_view = key;
+  const std::string value = Int32Value(70);  // cells hold views
+  const std::vector<Cell> cells = {Cell{2, value}};
+  const std::vector<WriteRow> rows = {WriteRow{std::span<const std::string_view>(&key_view, 1), cells}};
+  WriteRequest req{"t", &table, kStart, rows};
+  req.durability = Durability::kApplied;
+  Status written(ErrorCode::kInternal, "not completed");
+  store_->Write(req, [&written](Status s) { written = std::move(s); });
+  OFS_ASSERT_OK(written);  // completed inline, before any fsync
+  EXPECT_TRUE(ReadRange(7, 8)[0].has_value());
+
+  std::promise<std::thread::id> synced;
+  store_->SyncWrites([&synced](Status s) {
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    synced.set_value(std::this_thread::get_id());
+  });
+  std::future<std::thread::id> on = synced.get_future();
+  ASSERT_EQ(on.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_NE(on.get(), std::this_thread::get_id());  // the syncer's thread
+  EXPECT_EQ(store_->GetWalSyncStats().syncs, 1u);
+  EXPECT_EQ(store_->GetWalSyncStats().waiters, 1u);
+}
+
+TEST_F(RocksStoreTest, WithoutSyncWritesSyncWritesCompletesInline) {
+  store_.reset();
+  RocksStoreOptions options = TestOptions(&clock_, dir_);
+  options.sync_writes = false;
+  Result<std::unique_ptr<RocksStore>> opened = RocksStore::Open(options);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  store_ = std::move(opened).value();
+  bool completed = false;
+  store_->SyncWrites([&completed](Status s) { completed = s.ok(); });
+  EXPECT_TRUE(completed);
+  EXPECT_EQ(store_->GetWalSyncStats().syncs, 0u);
+}
 
 }  // namespace
 }  // namespace ofs::storage

@@ -1,0 +1,54 @@
+#pragma once
+// WalSyncer: group commit across callers. Writes are applied without waiting for the disk (RocksDB
+// WriteOptions::sync = false: the WAL record is written to the OS, not fsynced); a caller whose writes
+// have completed asks AfterSync(done), and one background thread fsyncs the WAL once for everyone who
+// asked since its last sync, then completes them all with that sync's status.
+//
+// Contract: a sync starts only after every waiter it completes was queued, so done(OK) means every
+// write that completed before the AfterSync call is on disk. Completions run on the syncer's thread
+// (keep them short: post, do not work). With one serving thread, N requests waiting for the disk share
+// one fsync instead of paying N in a row.
+// Thread-safety: AfterSync may be called concurrently from any thread.
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "base/status.h"
+#include "storage/online_store.h"
+
+namespace ofs::storage::rocks {
+
+class WalSyncer {
+ public:
+  struct Stats {
+    uint64_t syncs = 0;    // fsyncs run
+    uint64_t waiters = 0;  // completions they served (waiters / syncs = the mean group size)
+  };
+
+  // `sync` makes every write completed before it durable (DB::SyncWAL); called on the syncer thread.
+  explicit WalSyncer(std::function<Status()> sync);
+  // Serves what is queued (one last sync), then joins.
+  ~WalSyncer();
+  WalSyncer(const WalSyncer&) = delete;
+  WalSyncer& operator=(const WalSyncer&) = delete;
+
+  void AfterSync(Completion done);
+  Stats GetStats() const;
+
+ private:
+  void Run();
+
+  const std::function<Status()> sync_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::vector<Completion> waiting_;
+  bool stopping_ = false;
+  Stats stats_;
+  std::thread thread_;  // last: starts after the members it uses
+};
+
+}  // namespace ofs::storage::rocks
