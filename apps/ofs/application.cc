@@ -170,8 +170,8 @@ void Application::RegisterStoreMetrics(const storage::RocksStore* store) {
   registry_.AddCallbackCounter("ofs_wal_syncs_total", "WAL fsyncs run for write requests (group commit)", {},
                                sync_stat(&SyncStats::syncs));
   registry_.AddCallbackCounter("ofs_wal_sync_waiters_total",
-                               "Write requests acknowledged after those fsyncs (per sync: the group size)", {},
-                               sync_stat(&SyncStats::waiters));
+                               "Write requests acknowledged after those fsyncs (per sync: the group size)",
+                               {}, sync_stat(&SyncStats::waiters));
 }
 
 void Application::RegisterOperationalRoutes(api::Endpoint& endpoint) {

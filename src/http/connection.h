@@ -53,8 +53,9 @@ struct LoopContext {
   DeadlineList request;  // a request partly received: request_timeout_ms from its first byte
   DeadlineList linger;   // closing after a response: discarding input until the peer's FIN
   int64_t now_ms = 0;    // coarse monotonic milliseconds, refreshed after every epoll_wait
-  std::shared_ptr<Mailbox> mailbox = std::make_shared<Mailbox>();  // resumed requests, drained by the loop
-  size_t suspended = 0;  // connections waiting for a Resumer
+  // Resumed requests, drained by the loop.
+  std::shared_ptr<Mailbox> mailbox = std::make_shared<Mailbox>();
+  size_t suspended = 0;   // connections waiting for a Resumer
   bool stopping = false;  // the server stops: resumed connections answer, then serve nothing more
 };
 

@@ -2,8 +2,8 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sys/epoll.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,7 +69,8 @@ Status EventLoop::Open(const SocketAddress& address) {
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) != 0) return Errno("epoll_ctl(eventfd)");
   if (context_.mailbox->fd() < 0) return Errno("eventfd(mailbox)");
   ev.data.ptr = &resumed_;
-  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, context_.mailbox->fd(), &ev) != 0) return Errno("epoll_ctl(mailbox)");
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, context_.mailbox->fd(), &ev) != 0)
+    return Errno("epoll_ctl(mailbox)");
   return Status::Ok();
 }
 

@@ -660,7 +660,6 @@ TEST(ServerStartTest, PortOfARunningServerIsRefused) {
   EXPECT_TRUE(third.Start().ok());
 }
 
-
 // ---- Suspended requests (resumer.h) ----
 
 // Requests to /park are suspended and their Resumers parked here for the test to resume; /drop suspends
@@ -687,8 +686,7 @@ class SuspendTest : public ServerTest {
             req.Suspend().Resume(Status::Ok());
           }
         },
-        TestFormatter,
-        [this](const Request&, const Response&, int64_t nanos) { last_nanos_.store(nanos); });
+        TestFormatter, [this](const Request&, const Response&, int64_t nanos) { last_nanos_.store(nanos); });
     ASSERT_TRUE(server_->Start().ok());
   }
 

@@ -153,8 +153,8 @@ Status WriteToStore(const ServingDeps& deps, int64_t write_time, std::string_vie
   const StoreProbe& probe = StoreProbe::For(deps.registry);
   storage::WriteRequest request{tenant, &group.entity->table, write_time, s.store_rows};
   if (writes->defer_durability) request.durability = storage::Durability::kApplied;
-  OFS_RETURN_IF_ERROR(CallStore(probe, probe.write,
-                                [&](storage::Completion done) { deps.store->Write(request, std::move(done)); }));
+  OFS_RETURN_IF_ERROR(CallStore(
+      probe, probe.write, [&](storage::Completion done) { deps.store->Write(request, std::move(done)); }));
   writes->applied = true;
   return Status::Ok();
 }
@@ -268,7 +268,8 @@ Status AwaitDurability(const ServingDeps& deps, const http::Request& request, co
   deps.store->SyncWrites([wait, latency = probe.sync, errors = probe.errors,
                           start = std::chrono::steady_clock::now()](Status status) {
     latency->ObserveNanos(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+            .count());
     if (!status.ok()) errors->Inc();
     std::unique_lock<std::mutex> lock(wait->mu);
     if (!wait->resumer.valid()) {

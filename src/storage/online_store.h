@@ -48,7 +48,8 @@ class RowSet {
   }
   void SetFound(size_t row) { found_[row] = 1; }
   void SetCell(size_t row, size_t column, std::string_view value) {
-    cells_[row * columns_ + column] = CellRef{static_cast<uint32_t>(arena_.size()), static_cast<int32_t>(value.size())};
+    cells_[row * columns_ + column] =
+        CellRef{static_cast<uint32_t>(arena_.size()), static_cast<int32_t>(value.size())};
     arena_.append(value);
   }
   size_t rows() const { return found_.size(); }

@@ -22,7 +22,7 @@ using rocks::FromRocks;
 
 struct RocksStore::Db {
   ~Db() {
-    syncer.reset();  // serves its last waiters while the database is open
+    syncer.reset();   // serves its last waiters while the database is open
     tenants.reset();  // column-family handles go before the database
     if (db) db->Close().PermitUncheckedError();
   }
