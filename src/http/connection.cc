@@ -95,13 +95,13 @@ bool Connection::OnEvents(uint32_t events) {
   if ((events & EPOLLOUT) != 0 && !out_.empty() && !Flush()) return false;
   const bool hung_up = (events & (EPOLLRDHUP | EPOLLHUP)) != 0;
   const bool want_input = (events & EPOLLIN) != 0 || hung_up || input_paused_;
-  if (phase_ == Phase::kOpen && want_input && !ReadAndServe(hung_up)) return false;
+  if (phase_ == Phase::kOpen && want_input && !ReadAndServe(hung_up) && !MarkDeadIfSuspended()) return false;
   return Settle();
 }
 
 bool Connection::OnDeadline() {
   progressed_ = false;
-  if (suspended_) {  // the work it waits for is bounded elsewhere; stay in a list so that Stop finds it
+  if (suspended_) {  // no timeout: the request waits for its Resumer (a store's sync); stays listed for Stop
     loop_->idle.Arm(this, loop_->now_ms);
     return true;
   }
@@ -127,6 +127,16 @@ Resumer Connection::Suspend() {
   return Resumer(loop_->mailbox, this);
 }
 
+void Connection::OnResume(ResumeHook hook) {
+  if (suspended_) resume_hook_ = std::move(hook);
+}
+
+// A failure found while a request is suspended closes the connection only once it is resumed.
+bool Connection::MarkDeadIfSuspended() {
+  if (suspended_) dead_ = true;
+  return suspended_;
+}
+
 bool Connection::Resume(Status status) {
   if (!suspended_) return !dead_;
   suspended_ = false;
@@ -137,17 +147,31 @@ bool Connection::Resume(Status status) {
     response_.status = 500;  // unless the formatter sets one
     loop_->error_formatter(status, response_);
   }
+  if (resume_hook_) {
+    ResumeHook hook = std::move(resume_hook_);
+    resume_hook_ = nullptr;
+    try {
+      hook(status, response_);
+    } catch (const std::exception& e) {
+      OFS_LOG_EVERY_N_SEC(1, OFS_LOG_ERROR, "http", "bug: resume hook threw ({})", e.what());
+    }
+  }
   FinishRequest(close_after_, parsed_at_);
   if (dead_) return false;
   if (loop_->stopping) return Flush();  // the loop closes it right after
   // Input may have arrived (or been left unread) while suspended: read as after a hang-up, to EAGAIN.
-  if (phase_ == Phase::kOpen && !ReadAndServe(/*peer_hung_up=*/true)) return false;
+  if (phase_ == Phase::kOpen && !ReadAndServe(/*peer_hung_up=*/true) && !MarkDeadIfSuspended()) return false;
   return Settle();
 }
 
 // Flushes what is queued, then arms the timer that matches the connection's situation. Every live
 // connection stays armed in exactly one of the loop's lists (the loop finds them all there on stop).
 bool Connection::Settle() {
+  if (suspended_) {  // never finished while a Resumer points here: failures wait for Resume
+    if (!out_.empty() && !Flush()) dead_ = true;
+    if (list != &loop_->idle) loop_->idle.Arm(this, loop_->now_ms);
+    return true;
+  }
   if (dead_) return false;
   if (!out_.empty() && !Flush()) return false;
   if (phase_ == Phase::kOpen && peer_eof_) phase_ = Phase::kDraining;  // no further request can arrive

@@ -15,7 +15,8 @@
 // kept alive whatever happens to the socket, and queues the response when the loop drains the resumption.
 //
 // Threading: only the owning loop's thread touches a connection. Lifetime: the loop creates it after
-// accept4 and destroys it when OnEvents/OnDeadline return false; the destructor closes the socket.
+// accept4 and destroys it when OnEvents/OnDeadline/Resume return false (never while suspended, unless
+// Stop gives up waiting); the destructor closes the socket.
 
 #include <http_parser.h>
 
@@ -134,6 +135,9 @@ class Connection final : public DeadlineNode, public Suspender {
   void QueueResponse(bool close, std::chrono::steady_clock::time_point parsed_at);
   void FinishRequest(bool close, std::chrono::steady_clock::time_point parsed_at);
   Resumer Suspend() override;
+  bool IsSuspended() const override { return suspended_; }
+  void OnResume(ResumeHook hook) override;
+  bool MarkDeadIfSuspended();
   void Complete(int64_t nanos, size_t body_bytes);
   bool Flush();
   bool Settle();
@@ -176,6 +180,7 @@ class Connection final : public DeadlineNode, public Suspender {
   int pending_status_ = 0;  // the HTTP status to answer pending_error_ with, 0 = the formatter's
   char generated_id_[kRequestIdCapacity] = {};
   std::chrono::steady_clock::time_point parsed_at_;  // suspended: when its request was fully parsed
+  ResumeHook resume_hook_;                           // suspended: run by Resume
 };
 
 }  // namespace ofs::http

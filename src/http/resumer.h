@@ -17,6 +17,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <utility>
@@ -27,6 +28,11 @@
 namespace ofs::http {
 
 class Connection;
+struct Response;
+
+// Runs on the loop's thread when a suspended request is resumed, with the status it was resumed with and
+// the final response (after an error replaced it), just before it is queued: per-request metrics.
+using ResumeHook = std::function<void(const Status&, const Response&)>;
 
 // One loop's inbox of resumed requests: any thread posts, the loop drains when its eventfd fires.
 class Mailbox {
@@ -76,6 +82,9 @@ class Resumer {
 class Suspender {
  public:
   virtual Resumer Suspend() = 0;
+  virtual bool IsSuspended() const = 0;
+  // Replaces the hook of the current suspension; ignored when not suspended.
+  virtual void OnResume(ResumeHook hook) = 0;
 
  protected:
   ~Suspender() = default;

@@ -54,6 +54,9 @@ struct Request {
   // Marks this request's response as not final: the handler returns, and the response it left is sent
   // when the returned Resumer is resumed (see resumer.h). At most once per request; needs CanSuspend().
   Resumer Suspend() const { return suspender->Suspend(); }
+  bool IsSuspended() const { return suspender != nullptr && suspender->IsSuspended(); }
+  // While suspended: `hook` runs when the request is resumed (resumer.h).
+  void OnResume(ResumeHook hook) const { suspender->OnResume(std::move(hook)); }
 };
 
 struct Response {

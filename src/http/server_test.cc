@@ -684,6 +684,14 @@ class SuspendTest : public ServerTest {
             Resumer dropped = req.Suspend();
           } else if (req.path == "/inline") {
             req.Suspend().Resume(Status::Ok());
+          } else if (req.path == "/hooked") {
+            std::lock_guard<std::mutex> lock(mu_);
+            parked_.push_back(req.Suspend());
+            EXPECT_TRUE(req.IsSuspended());
+            req.OnResume([this](const Status& status, const Response& final) {
+              hooked_code_.store(static_cast<int>(status.code()));
+              hooked_status_.store(final.status);
+            });
           }
         },
         TestFormatter, [this](const Request&, const Response&, int64_t nanos) { last_nanos_.store(nanos); });
@@ -710,9 +718,22 @@ class SuspendTest : public ServerTest {
     return ::poll(&p, 1, ms) == 0 && client.pending().empty();
   }
 
+  // Answers what a failed test left parked before the server (a base member) outlives these members.
+  void TearDown() override {
+    std::vector<Resumer> left;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      left.swap(parked_);
+    }
+    left.clear();
+    server_.reset();
+  }
+
   std::mutex mu_;
   std::vector<Resumer> parked_;
   std::atomic<int64_t> last_nanos_{0};
+  std::atomic<int> hooked_code_{-1};
+  std::atomic<int> hooked_status_{0};
 };
 
 TEST_F(SuspendTest, ResponseIsSentWhenResumedFromAnotherThread) {
@@ -743,6 +764,20 @@ TEST_F(SuspendTest, ResumeWithAnErrorAnswersTheFormattedError) {
   ASSERT_TRUE(client.ReadResponse(&resp));
   EXPECT_EQ(resp.status, ErrorCodeHttpStatus(ErrorCode::kStoreUnavailable));
   EXPECT_EQ(resp.body, std::string(ErrorCodeName(ErrorCode::kStoreUnavailable)) + ": disk gone");
+}
+
+TEST_F(SuspendTest, ResumeHookSeesTheFinalStatusAndResponse) {
+  Start();
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(MakeRequest("POST", "/hooked")));
+  ASSERT_TRUE(Eventually([&] { return Parked() == 1; }));
+  EXPECT_EQ(hooked_code_.load(), -1);  // not before the resumption
+  ResumeOldest(Status(ErrorCode::kStoreUnavailable, "disk gone"));
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(hooked_code_.load(), static_cast<int>(ErrorCode::kStoreUnavailable));
+  EXPECT_EQ(hooked_status_.load(), resp.status);
+  EXPECT_EQ(resp.status, ErrorCodeHttpStatus(ErrorCode::kStoreUnavailable));
 }
 
 TEST_F(SuspendTest, PipelinedRequestsWaitAndKeepTheirOrder) {
@@ -796,8 +831,6 @@ TEST_F(SuspendTest, PeerGoneWhileSuspendedClosesOnResume) {
 
 TEST_F(SuspendTest, IdleTimeoutDoesNotCloseASuspendedConnection) {
   ServerOptions options;
-  Start(1, 10'000);
-  server_.reset();
   options.port = 0;
   options.idle_timeout_ms = 50;
   server_ = std::make_unique<Server>(

@@ -7,7 +7,11 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "admin/admin.h"
 #include "catalog/sqlite/sqlite_metadata_store.h"
@@ -15,6 +19,68 @@
 
 namespace ofs::serving {
 namespace {
+
+// The RocksDB store with SyncWrites under the test's control: inline with a given status, or held until
+// the test completes it (as the WAL syncer's thread would).
+class SyncControlStore final : public storage::OnlineStore {
+ public:
+  explicit SyncControlStore(storage::OnlineStore* store) : store_(store) {}
+  void MultiGet(const storage::ReadRequest& req, storage::RowSet* out, storage::Completion done) override {
+    store_->MultiGet(req, out, std::move(done));
+  }
+  void ScanPartition(const storage::ScanRequest& req, storage::ScanResult* out,
+                     storage::Completion done) override {
+    store_->ScanPartition(req, out, std::move(done));
+  }
+  void Write(const storage::WriteRequest& req, storage::Completion done) override {
+    durabilities.push_back(req.durability);
+    store_->Write(req, std::move(done));
+  }
+  void SyncWrites(storage::Completion done) override {
+    ++syncs;
+    if (hold) {
+      held.push_back(std::move(done));
+    } else {
+      done(inline_status);
+    }
+  }
+  Status EnsureTable(std::string_view tenant, const model::TableSpec& table) override {
+    return store_->EnsureTable(tenant, table);
+  }
+  Status Health() override { return store_->Health(); }
+
+  bool hold = false;
+  Status inline_status;
+  int syncs = 0;
+  std::vector<storage::Durability> durabilities;
+  std::vector<storage::Completion> held;
+
+ private:
+  storage::OnlineStore* store_;
+};
+
+// Stands in for the server's connection: records the suspension and its hook; resumptions land in a
+// mailbox the test drains (the tag is never dereferenced).
+class TestSuspender final : public http::Suspender {
+ public:
+  http::Resumer Suspend() override {
+    suspended = true;
+    return http::Resumer(mailbox, reinterpret_cast<http::Connection*>(this));
+  }
+  bool IsSuspended() const override { return suspended; }
+  void OnResume(http::ResumeHook h) override { hook = std::move(h); }
+  // The status the request was resumed with; nullopt when none arrived.
+  std::optional<Status> Resumed() {
+    std::vector<std::pair<http::Connection*, Status>> posted;
+    mailbox->Drain(&posted);
+    if (posted.empty()) return std::nullopt;
+    return posted.front().second;
+  }
+
+  std::shared_ptr<http::Mailbox> mailbox = std::make_shared<http::Mailbox>();
+  bool suspended = false;
+  http::ResumeHook hook;
+};
 
 class ServingTest : public ::testing::Test {
  protected:
@@ -36,21 +102,26 @@ class ServingTest : public ::testing::Test {
     store_ = std::move(store).value();
     catalog_ = std::make_unique<catalog::Catalog>(metadata_.get());
     endpoint_ = std::make_unique<api::Endpoint>(&auth_, &registry_, "test");
-    RegisterServingRoutes(*endpoint_, ServingDeps{catalog_.get(), store_.get(), &clock_, &registry_, {}});
+    sync_store_ = std::make_unique<SyncControlStore>(store_.get());
+    RegisterServingRoutes(*endpoint_,
+                          ServingDeps{catalog_.get(), sync_store_.get(), &clock_, &registry_, {}});
     admin::RegisterAdminRoutes(*endpoint_,
                                admin::AdminDeps{metadata_.get(), catalog_.get(), store_.get(), &clock_});
   }
   void TearDown() override {
     endpoint_.reset();
+    sync_store_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
 
-  // Sends a POST and returns (status, body).
-  std::pair<int, std::string> Post(std::string_view path, std::string_view json) {
+  // Sends a POST and returns (status, body); through `suspender` when given.
+  std::pair<int, std::string> Post(std::string_view path, std::string_view json,
+                                   http::Suspender* suspender = nullptr) {
     std::string padded(json);
     padded.append(http::kBodyPadding, '\0');
     http::Request request;
+    request.suspender = suspender;
     request.method = http::Method::kPost;
     request.path = path;
     request.body = std::string_view(padded).substr(0, json.size());
@@ -93,6 +164,7 @@ class ServingTest : public ::testing::Test {
   api::Authenticator auth_;
   std::unique_ptr<catalog::SqliteMetadataStore> metadata_;
   std::unique_ptr<storage::RocksStore> store_;
+  std::unique_ptr<SyncControlStore> sync_store_;
   std::unique_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<api::Endpoint> endpoint_;
 };
@@ -114,6 +186,66 @@ TEST_F(ServingTest, TtlHidesCellsFromTheirWriteTimePlusTtl) {
   EXPECT_NE(Read().find(R"("failedKeys":[[1]])"), std::string::npos) << Read();
   Write(8);  // a new write is visible again for another TTL
   EXPECT_NE(Read().find(R"("features":[8])"), std::string::npos) << Read();
+}
+
+constexpr std::string_view kWriteOne =
+    R"({"featureGroupName":"g","features":{"names":["id","v"],"values":[[1,5]]}})";
+
+TEST_F(ServingTest, ASuspendableWriteIsAppliedThenAnsweredWhenTheStoreHasSynced) {
+  CreateSchema(0);
+  sync_store_->hold = true;
+  TestSuspender suspender;
+  auto [status, body] = Post("/v1/feature-group/write", kWriteOne, &suspender);
+  EXPECT_EQ(status, 200);
+  EXPECT_NE(body.find(R"("successfulRows":[[1,5]])"), std::string::npos) << body;  // written before the wait
+  ASSERT_EQ(sync_store_->durabilities.size(), 1u);
+  EXPECT_EQ(sync_store_->durabilities[0], storage::Durability::kApplied);
+  EXPECT_TRUE(suspender.suspended);
+  EXPECT_FALSE(suspender.Resumed().has_value());                             // not before the sync
+  EXPECT_NE(Read().find(R"("features":[5])"), std::string::npos) << Read();  // visible once applied
+  ASSERT_EQ(sync_store_->held.size(), 1u);
+  std::thread([&] { sync_store_->held[0](Status::Ok()); }).join();  // the syncer's thread
+  std::optional<Status> resumed = suspender.Resumed();
+  ASSERT_TRUE(resumed.has_value());
+  EXPECT_TRUE(resumed->ok()) << resumed->ToString();
+  EXPECT_TRUE(suspender.hook != nullptr);  // the endpoint counts the request when it is answered
+}
+
+TEST_F(ServingTest, AFailedSyncResumesTheWriteWithItsError) {
+  CreateSchema(0);
+  sync_store_->hold = true;
+  TestSuspender suspender;
+  Post("/v1/feature-group/batch-write", R"({"batches":[)" + std::string(kWriteOne) + "]}", &suspender);
+  ASSERT_EQ(sync_store_->held.size(), 1u);
+  sync_store_->held[0](Status(ErrorCode::kStoreUnavailable, "fsync failed"));
+  std::optional<Status> resumed = suspender.Resumed();
+  ASSERT_TRUE(resumed.has_value());
+  EXPECT_EQ(resumed->code(), ErrorCode::kStoreUnavailable);
+}
+
+TEST_F(ServingTest, ASyncThatCompletesInlineAnswersAtOnce) {
+  CreateSchema(0);
+  sync_store_->inline_status = Status(ErrorCode::kStoreUnavailable, "fsync failed");
+  TestSuspender suspender;
+  auto [status, body] = Post("/v1/feature-group/write", kWriteOne, &suspender);
+  EXPECT_EQ(status, 503) << body;
+  EXPECT_NE(body.find("STORE-UNAVAILABLE"), std::string::npos) << body;
+  EXPECT_FALSE(suspender.suspended);
+  sync_store_->inline_status = Status::Ok();
+  EXPECT_EQ(Post("/v1/feature-group/write", kWriteOne, &suspender).first, 200);
+  EXPECT_FALSE(suspender.suspended);
+  EXPECT_EQ(sync_store_->syncs, 2);
+}
+
+TEST_F(ServingTest, WritesThatCannotSuspendAreDurableOnCompletionAndNeverWait) {
+  CreateSchema(0);
+  sync_store_->hold = true;  // would hang a request that waited
+  Write(3);
+  Post("/v1/feature-group/write",
+       R"({"featureGroupName":"g","features":{"names":["id","nope"],"values":[[1,5]]}})");
+  EXPECT_EQ(sync_store_->syncs, 0);
+  ASSERT_EQ(sync_store_->durabilities.size(), 1u);
+  EXPECT_EQ(sync_store_->durabilities[0], storage::Durability::kDurable);
 }
 
 }  // namespace

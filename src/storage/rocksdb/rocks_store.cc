@@ -225,7 +225,18 @@ Status RocksStore::EnsureTable(std::string_view tenant, const model::TableSpec& 
   return db_->tenants->FindOrCreate(tenant).status();
 }
 
-Status RocksStore::Health() { return db_->health->Check(); }
+Status RocksStore::Health() {
+  OFS_RETURN_IF_ERROR(db_->health->Check());
+  return SyncHealth();
+}
+
+Status RocksStore::SyncHealth() const {
+  if (db_->syncer == nullptr) return Status::Ok();
+  const Status synced = db_->syncer->Health();
+  if (synced.ok()) return synced;
+  return Status(ErrorCode::kStoreUnavailable, "a WAL sync failed: writes are refused until a restart",
+                synced.ToString());
+}
 
 Status RocksStore::Read(const ReadRequest& req, RowSet* out) {
   OFS_RETURN_IF_ERROR(CheckReadRequest(req));
@@ -324,6 +335,7 @@ Status RocksStore::Scan(const ScanRequest& req, ScanResult* out) {
 
 Status RocksStore::Apply(const WriteRequest& req) {
   OFS_RETURN_IF_ERROR(CheckWriteRequest(req));
+  OFS_RETURN_IF_ERROR(SyncHealth());
   for (const WriteRow& row : req.rows) OFS_RETURN_IF_ERROR(rocks::CheckCells(row.cells));
   if (req.rows.empty()) return Status::Ok();
   OFS_ASSIGN_OR_RETURN(rocksdb::ColumnFamilyHandle * cf, db_->tenants->FindOrCreate(req.tenant));

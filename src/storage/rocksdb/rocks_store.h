@@ -59,7 +59,8 @@ class RocksStore final : public OnlineStore {
   void Write(const WriteRequest& req, Completion done) override;
   void SyncWrites(Completion done) override;
   Status EnsureTable(std::string_view tenant, const model::TableSpec& table) override;
-  // OK unless a background error (failed flush, compaction or WAL write) stopped writes.
+  // OK unless a background error (failed flush, compaction or WAL write) or a failed WAL sync of the
+  // group commit stopped writes.
   Status Health() override;
 
   // Operations and tests: flushes every tenant's memtable to table files.
@@ -83,6 +84,8 @@ class RocksStore final : public OnlineStore {
   Status Read(const ReadRequest& req, RowSet* out);
   Status Scan(const ScanRequest& req, ScanResult* out);
   Status Apply(const WriteRequest& req);
+  // OK unless a WAL sync failed (wal_syncer.h): from then on writes are refused and Health reports it.
+  Status SyncHealth() const;
 
   std::unique_ptr<Db> db_;
 };

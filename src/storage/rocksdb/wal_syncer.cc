@@ -30,21 +30,29 @@ WalSyncer::Stats WalSyncer::GetStats() const {
   return stats_;
 }
 
+Status WalSyncer::Health() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return failed_;
+}
+
 void WalSyncer::Run() {
   pthread_setname_np(pthread_self(), "ofs-wal-sync");
   std::vector<Completion> batch;
   for (;;) {
+    Status failed;
     {
       std::unique_lock<std::mutex> lock(mu_);
       wake_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
       if (waiting_.empty()) return;  // stopping, nothing left to serve
       batch.swap(waiting_);
+      failed = failed_;
     }
     // Everyone in `batch` was queued before this sync starts: it covers their writes.
-    const Status status = sync_();
+    const Status status = failed.ok() ? sync_() : failed;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      ++stats_.syncs;
+      if (failed.ok()) ++stats_.syncs;
+      if (!status.ok() && failed_.ok()) failed_ = status;
       stats_.waiters += batch.size();
     }
     for (Completion& done : batch) done(status);

@@ -8,6 +8,10 @@
 // write that completed before the AfterSync call is on disk. Completions run on the syncer's thread
 // (keep them short: post, do not work). With one serving thread, N requests waiting for the disk share
 // one fsync instead of paying N in a row.
+// A failed sync is final: every later waiter gets its error without another sync (after a failed fsync
+// Linux may drop the dirty pages, so a later fsync that succeeds proves nothing about earlier writes;
+// RocksDB 7.8's SyncWAL does not stop writes on such a failure). Health() reports it; a restart, which
+// replays the WAL from disk, clears it.
 // Thread-safety: AfterSync may be called concurrently from any thread.
 
 #include <condition_variable>
@@ -38,6 +42,8 @@ class WalSyncer {
 
   void AfterSync(Completion done);
   Stats GetStats() const;
+  // OK, or the error of the sync that failed.
+  Status Health() const;
 
  private:
   void Run();
@@ -47,6 +53,7 @@ class WalSyncer {
   std::condition_variable wake_;
   std::vector<Completion> waiting_;
   bool stopping_ = false;
+  Status failed_;  // the first failed sync's error, kept
   Stats stats_;
   std::thread thread_;  // last: starts after the members it uses
 };

@@ -66,7 +66,7 @@ struct Outcomes {
 };
 
 bool Eventually(const std::function<bool()>& predicate) {
-  for (int i = 0; i < 500 && !predicate(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  for (int i = 0; i < 5000 && !predicate(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
   return predicate();
 }
 
@@ -92,15 +92,24 @@ TEST(WalSyncerTest, WaitersQueuedDuringASyncShareTheNextOne) {
   for (const Status& status : outcomes.seen) EXPECT_TRUE(status.ok());
 }
 
-TEST(WalSyncerTest, AFailedSyncFailsEveryWaiterItServed) {
+TEST(WalSyncerTest, AFailedSyncFailsItsWaitersAndEveryLaterOne) {
   GatedSync gate;
   gate.Fail(Status(ErrorCode::kStoreUnavailable, "disk gone"));
   gate.Release(1000);
   Outcomes outcomes;
   WalSyncer syncer([&] { return gate(); });
+  EXPECT_TRUE(syncer.Health().ok());
   for (int i = 0; i < 3; ++i) syncer.AfterSync(outcomes.Record());
   ASSERT_TRUE(Eventually([&] { return outcomes.count() == 3; }));
+  const int syncs = gate.started();
+  // The disk "recovers": later waiters still fail, without another sync (it would prove nothing).
+  gate.Fail(Status::Ok());
+  for (int i = 0; i < 2; ++i) syncer.AfterSync(outcomes.Record());
+  ASSERT_TRUE(Eventually([&] { return outcomes.count() == 5; }));
+  EXPECT_EQ(gate.started(), syncs);
   for (const Status& status : outcomes.seen) EXPECT_EQ(status.code(), ErrorCode::kStoreUnavailable);
+  EXPECT_EQ(syncer.Health().code(), ErrorCode::kStoreUnavailable);
+  EXPECT_EQ(syncer.GetStats().waiters, 5u);
 }
 
 TEST(WalSyncerTest, DestructionServesWhatIsQueued) {
