@@ -16,25 +16,19 @@
 #include "admin/admin.h"
 #include "catalog/sqlite/sqlite_metadata_store.h"
 #include "storage/rocksdb/rocks_store.h"
+#include "storage/testing/forwarding_store.h"
 
 namespace ofs::serving {
 namespace {
 
 // The RocksDB store with SyncWrites under the test's control: inline with a given status, or held until
 // the test completes it (as the WAL syncer's thread would).
-class SyncControlStore final : public storage::OnlineStore {
+class SyncControlStore final : public storage::testing::ForwardingStore {
  public:
-  explicit SyncControlStore(storage::OnlineStore* store) : store_(store) {}
-  void MultiGet(const storage::ReadRequest& req, storage::RowSet* out, storage::Completion done) override {
-    store_->MultiGet(req, out, std::move(done));
-  }
-  void ScanPartition(const storage::ScanRequest& req, storage::ScanResult* out,
-                     storage::Completion done) override {
-    store_->ScanPartition(req, out, std::move(done));
-  }
+  explicit SyncControlStore(storage::OnlineStore* store) : ForwardingStore(store) {}
   void Write(const storage::WriteRequest& req, storage::Completion done) override {
     durabilities.push_back(req.durability);
-    store_->Write(req, std::move(done));
+    ForwardingStore::Write(req, std::move(done));
   }
   void SyncWrites(storage::Completion done) override {
     ++syncs;
@@ -44,19 +38,12 @@ class SyncControlStore final : public storage::OnlineStore {
       done(inline_status);
     }
   }
-  Status EnsureTable(std::string_view tenant, const model::TableSpec& table) override {
-    return store_->EnsureTable(tenant, table);
-  }
-  Status Health() override { return store_->Health(); }
 
   bool hold = false;
   Status inline_status;
   int syncs = 0;
   std::vector<storage::Durability> durabilities;
   std::vector<storage::Completion> held;
-
- private:
-  storage::OnlineStore* store_;
 };
 
 // Stands in for the server's connection: records the suspension and its hook; resumptions land in a

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "storage/testing/conformance.h"
+#include "storage/testing/forwarding_store.h"
 
 namespace ofs::storage {
 namespace {
@@ -49,26 +50,17 @@ std::unique_ptr<RocksStore> OpenRocks(const Clock* clock, const std::string& dir
 
 // Flushes after every write and compacts fully after every 8th, so the suite also exercises reads
 // that merge operands across table files, full merges and the compaction filter.
-class FlushingStore final : public OnlineStore {
+class FlushingStore final : public testing::ForwardingStore {
  public:
-  explicit FlushingStore(std::unique_ptr<RocksStore> store) : store_(std::move(store)) {}
+  explicit FlushingStore(std::unique_ptr<RocksStore> store)
+      : ForwardingStore(store.get()), store_(std::move(store)) {}
 
-  void MultiGet(const ReadRequest& req, RowSet* out, Completion done) override {
-    store_->MultiGet(req, out, std::move(done));
-  }
-  void ScanPartition(const ScanRequest& req, ScanResult* out, Completion done) override {
-    store_->ScanPartition(req, out, std::move(done));
-  }
   void Write(const WriteRequest& req, Completion done) override {
     Status result;
     store_->Write(req, [&result](Status status) { result = std::move(status); });
     if (result.ok()) result = writes_.fetch_add(1) % 8 == 7 ? store_->CompactAll() : store_->Flush();
     done(std::move(result));
   }
-  Status EnsureTable(std::string_view tenant, const model::TableSpec& table) override {
-    return store_->EnsureTable(tenant, table);
-  }
-  Status Health() override { return store_->Health(); }
 
  private:
   std::unique_ptr<RocksStore> store_;
@@ -77,16 +69,11 @@ class FlushingStore final : public OnlineStore {
 
 // Serving's group-commit path: every write is applied without waiting for the disk, then completes
 // after SyncWrites (on the syncer's thread).
-class GroupCommitStore final : public OnlineStore {
+class GroupCommitStore final : public testing::ForwardingStore {
  public:
-  explicit GroupCommitStore(std::unique_ptr<RocksStore> store) : store_(std::move(store)) {}
+  explicit GroupCommitStore(std::unique_ptr<RocksStore> store)
+      : ForwardingStore(store.get()), store_(std::move(store)) {}
 
-  void MultiGet(const ReadRequest& req, RowSet* out, Completion done) override {
-    store_->MultiGet(req, out, std::move(done));
-  }
-  void ScanPartition(const ScanRequest& req, ScanResult* out, Completion done) override {
-    store_->ScanPartition(req, out, std::move(done));
-  }
   void Write(const WriteRequest& req, Completion done) override {
     WriteRequest applied = req;
     applied.durability = Durability::kApplied;
@@ -95,10 +82,6 @@ class GroupCommitStore final : public OnlineStore {
     if (!result.ok()) return done(std::move(result));
     store_->SyncWrites(std::move(done));
   }
-  Status EnsureTable(std::string_view tenant, const model::TableSpec& table) override {
-    return store_->EnsureTable(tenant, table);
-  }
-  Status Health() override { return store_->Health(); }
 
  private:
   std::unique_ptr<RocksStore> store_;
