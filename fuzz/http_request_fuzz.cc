@@ -1,7 +1,9 @@
 // Fuzzes the HTTP/1.1 server's request handling (parsing, pipelining, chunked and gzip bodies, limits):
 // each input is sent as raw bytes over a loopback connection to an in-process http::Server, the write
 // side is closed, and the answer is read until the server closes. Crashes and sanitizer reports are
-// the findings; a hang shows up as the fuzzer's timeout.
+// the findings; a hang shows up as the fuzzer's timeout. Requests whose path starts with "/s" are
+// suspended and resumed from another thread ("/se...": with an error), "/i" resumed inline, so the
+// suspension state machine meets the same pipelines, hang-ups and limits.
 
 #include <netinet/in.h>
 #include <poll.h>
@@ -10,14 +12,51 @@
 
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
 
 #include "http/server.h"
 
 namespace {
+
+// Resumes suspended requests on its own thread, in arrival order (a store's syncer in miniature).
+class ResumerThread {
+ public:
+  ResumerThread() : thread_([this] { Run(); }) {}
+  void Add(ofs::http::Resumer resumer, ofs::Status status) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.emplace_back(std::move(resumer), std::move(status));
+    }
+    wake_.notify_one();
+  }
+
+ private:
+  void Run() {
+    for (;;) {
+      std::pair<ofs::http::Resumer, ofs::Status> next;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        wake_.wait(lock, [this] { return !queue_.empty(); });
+        next = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      next.first.Resume(std::move(next.second));
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<std::pair<ofs::http::Resumer, ofs::Status>> queue_;
+  std::thread thread_;  // never joined: lives as long as the process, like the server
+};
 
 ofs::http::Server& TheServer() {
   static ofs::http::Server* server = [] {
@@ -32,6 +71,15 @@ ofs::http::Server& TheServer() {
         [](const ofs::http::Request& request, ofs::http::Response& response) {
           response.body.assign(request.body);  // echo: exercises body handling and gzip responses
           response.body.append(request.path);
+          static ResumerThread* resumers = new ResumerThread();
+          if (request.path.starts_with("/s")) {
+            const bool fail = request.path.starts_with("/se");
+            resumers->Add(
+                request.Suspend(),
+                fail ? ofs::Status(ofs::ErrorCode::kStoreUnavailable, "sync failed") : ofs::Status::Ok());
+          } else if (request.path.starts_with("/i")) {
+            request.Suspend().Resume(ofs::Status::Ok());
+          }
         },
         [](const ofs::Status& status, ofs::http::Response& response) {
           response.status = ofs::ErrorCodeHttpStatus(status.code());
