@@ -48,46 +48,45 @@ void Endpoint::Add(const std::string& label, Role role, std::initializer_list<Pa
   InitRouteMetrics(metrics.get(), label);
   for (const PathSpec& spec : paths) {
     bool darwin = spec.darwin;
-    router_.Add(
-        spec.method, spec.path, label,
-        [this, role, darwin, handler, metrics](const http::Request& request, const http::PathParams& params,
-                                               http::Response& response) {
-          auto start = std::chrono::steady_clock::now();
-          const Principal* principal = nullptr;
-          Status status = auth_->Check(request, role, &principal);
-          if (status.ok()) {
-            try {
-              status = handler(Call{request, params, principal, darwin}, response);
-            } catch (const std::exception& e) {
-              OFS_LOG_EVERY_N_SEC(1, OFS_LOG_ERROR, "api", "bug: handler threw ({}), request id {}", e.what(),
-                                  request.request_id);
-              status = Status(ErrorCode::kInternal, "internal error", e.what());
-            }
-          }
-          if (status.ok() && request.IsSuspended()) {
-            // Answered later (a write waiting for its sync): counted with its final status and time.
-            request.OnResume([this, metrics, start](const Status& final_status, const http::Response& final) {
-              if (!final_status.ok()) CountError(final_status.code());
-              Count(*metrics, final,
-                    std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
-                                                                         start)
-                        .count());
-            });
-            return;
-          }
-          if (!status.ok()) {
-            if (status.code() == ErrorCode::kInternal) {
-              OFS_LOG_EVERY_N_SEC(1, OFS_LOG_ERROR, "api", "internal error: {} (request id {})",
-                                  status.ToString(), request.request_id);
-            }
-            CountError(status.code());
-            WriteError(status, response);
-          }
-          auto nanos =
-              std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-                  .count();
-          Count(*metrics, response, nanos);
-        });
+    router_.Add(spec.method, spec.path, label,
+                [this, role, darwin, handler, metrics](
+                    const http::Request& request, const http::PathParams& params, http::Response& response) {
+                  const auto start = std::chrono::steady_clock::now();
+                  const auto elapsed_nanos = [start] {
+                    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::steady_clock::now() - start)
+                        .count();
+                  };
+                  const Principal* principal = nullptr;
+                  Status status = auth_->Check(request, role, &principal);
+                  if (status.ok()) {
+                    try {
+                      status = handler(Call{request, params, principal, darwin}, response);
+                    } catch (const std::exception& e) {
+                      OFS_LOG_EVERY_N_SEC(1, OFS_LOG_ERROR, "api", "bug: handler threw ({}), request id {}",
+                                          e.what(), request.request_id);
+                      status = Status(ErrorCode::kInternal, "internal error", e.what());
+                    }
+                  }
+                  if (status.ok() && request.IsSuspended()) {
+                    // Answered later (a write waiting for its sync): counted with its final status and time.
+                    request.OnResume([this, metrics, elapsed_nanos](const Status& final_status,
+                                                                    const http::Response& final) {
+                      if (!final_status.ok()) CountError(final_status.code());
+                      Count(*metrics, final, elapsed_nanos());
+                    });
+                    return;
+                  }
+                  if (!status.ok()) {
+                    if (status.code() == ErrorCode::kInternal) {
+                      OFS_LOG_EVERY_N_SEC(1, OFS_LOG_ERROR, "api", "internal error: {} (request id {})",
+                                          status.ToString(), request.request_id);
+                    }
+                    CountError(status.code());
+                    WriteError(status, response);
+                  }
+                  Count(*metrics, response, elapsed_nanos());
+                });
   }
   route_metrics_.push_back(std::move(metrics));
 }

@@ -92,11 +92,17 @@ void AppendEscapedQuoted(std::string_view value, std::string* out) {
   out->push_back('"');
 }
 
+// `prefix` (0 = none), `value` as a JSON string, `suffix` (0 = none).
+void AppendQuoted(char prefix, std::string_view value, char suffix, std::string* out) {
+  if (AppendPlainQuoted(prefix, value, suffix, out)) return;
+  if (prefix != 0) out->push_back(prefix);
+  AppendEscapedQuoted(value, out);
+  if (suffix != 0) out->push_back(suffix);
+}
+
 }  // namespace
 
-void AppendJsonString(std::string_view value, std::string* out) {
-  if (!AppendPlainQuoted(0, value, 0, out)) AppendEscapedQuoted(value, out);
-}
+void AppendJsonString(std::string_view value, std::string* out) { AppendQuoted(0, value, 0, out); }
 
 void JsonWriter::StartObject() {
   Separate();
@@ -117,19 +123,12 @@ void JsonWriter::EndArray() {
   need_comma_ = true;
 }
 void JsonWriter::Key(std::string_view key) {
-  const char comma = need_comma_ ? ',' : 0;
+  AppendQuoted(need_comma_ ? ',' : 0, key, ':', out_);
   need_comma_ = false;
-  if (AppendPlainQuoted(comma, key, ':', out_)) return;
-  if (comma != 0) out_->push_back(comma);
-  AppendEscapedQuoted(key, out_);
-  out_->push_back(':');
 }
 void JsonWriter::String(std::string_view value) {
-  const char comma = need_comma_ ? ',' : 0;
+  AppendQuoted(need_comma_ ? ',' : 0, value, 0, out_);
   need_comma_ = true;
-  if (AppendPlainQuoted(comma, value, 0, out_)) return;
-  if (comma != 0) out_->push_back(comma);
-  AppendEscapedQuoted(value, out_);
 }
 
 namespace {

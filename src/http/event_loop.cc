@@ -4,7 +4,6 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,15 +46,13 @@ EventLoop::EventLoop(int index, const ServerOptions& options, const Handler& han
 
 EventLoop::~EventLoop() {
   CloseAll();
-  CloseFd(&wake_fd_);
   CloseFd(&epoll_fd_);
 }
 
 Status EventLoop::Open(const SocketAddress& address) {
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) return Errno("epoll_create1");
-  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wake_fd_ < 0) return Errno("eventfd");
+  if (context_.mailbox->fd() < 0) return Errno("eventfd");
   Result<int> listener = OpenListener(address);
   if (!listener.ok()) return listener.status();
   listen_fd_ = *listener;
@@ -65,12 +62,9 @@ Status EventLoop::Open(const SocketAddress& address) {
   ev.data.ptr = &listen_fd_;
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd_, &ev) != 0) return Errno("epoll_ctl(listener)");
   ev.events = EPOLLIN;
-  ev.data.ptr = &wake_fd_;
-  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev) != 0) return Errno("epoll_ctl(eventfd)");
-  if (context_.mailbox->fd() < 0) return Errno("eventfd(mailbox)");
   ev.data.ptr = &resumed_;
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, context_.mailbox->fd(), &ev) != 0)
-    return Errno("epoll_ctl(mailbox)");
+    return Errno("epoll_ctl(eventfd)");
   return Status::Ok();
 }
 
@@ -93,8 +87,10 @@ void EventLoop::Run() {
       if (tag == &listen_fd_) {
         Accept();
       } else if (tag == &resumed_) {
-        resumptions = true;  // after the batch: a resumed connection may close, and later events name it
-      } else if (tag != &wake_fd_) {
+        // Resumed requests (or Stop). Drained after the batch: a resumed connection may close, and later
+        // events of the batch may name it.
+        resumptions = true;
+      } else {
         auto* connection = static_cast<Connection*>(tag);
         if (!connection->OnEvents(events[i].events)) Destroy(connection);
       }
@@ -110,10 +106,7 @@ void EventLoop::Run() {
 
 void EventLoop::Stop() {
   if (stopping_.exchange(true, std::memory_order_acq_rel)) return;
-  uint64_t one = 1;
-  if (::write(wake_fd_, &one, sizeof(one)) < 0 && errno != EAGAIN) {
-    OFS_LOG_ERROR("http", "loop {}: cannot wake for stop ({})", index_, ErrnoText(errno));
-  }
+  context_.mailbox->Wake();
 }
 
 void EventLoop::Accept() {

@@ -1,15 +1,15 @@
 #pragma once
 // EventLoop: one worker of the Server. It owns an edge-triggered epoll instance, its own SO_REUSEPORT
-// listener (the kernel spreads incoming connections over the loops' listeners), an eventfd that Stop()
-// uses to wake it, and every connection it accepted, from accept to close.
+// listener (the kernel spreads incoming connections over the loops' listeners), and every connection it
+// accepted, from accept to close. Its LoopContext's Mailbox (resumer.h) wakes it through an eventfd in the
+// epoll set: for resumed requests and for Stop().
 //
 // Timers: connections sit in the LoopContext's deadline lists; after each epoll_wait the loop expires
 // the heads of those lists, and epoll_wait's timeout is the nearest deadline. Time is a coarse
 // monotonic clock read once per wakeup, so timers cost no syscall per request.
 //
 // Threading: Open() and the constructor run on the thread that starts the server, Run() on the loop's
-// own thread; Stop() may be called from any thread. Connections never leave their loop. Suspended
-// requests come back through the context's Mailbox, whose eventfd the loop polls with the sockets.
+// own thread; Stop() may be called from any thread. Connections never leave their loop.
 
 #include <atomic>
 #include <cstdint>
@@ -31,7 +31,7 @@ class EventLoop {
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
-  // Creates the epoll instance, the wake eventfd and a listener bound to `address`.
+  // Creates the epoll instance and a listener bound to `address`, and registers the mailbox's eventfd.
   // Errors: kInternal with the failing call and errno's text.
   Status Open(const SocketAddress& address);
   uint16_t port() const;
@@ -57,8 +57,8 @@ class EventLoop {
   std::atomic<size_t>* const open_connections_;
   int epoll_fd_ = -1;
   int listen_fd_ = -1;
-  int wake_fd_ = -1;
-  std::vector<std::pair<Connection*, Status>> resumed_;  // scratch for DrainMailbox
+  std::vector<std::pair<Connection*, Status>>
+      resumed_;                // scratch for DrainMailbox; its address tags the eventfd
   bool accept_retry_ = false;  // accept4 failed for lack of resources: retry on a short timer
   std::atomic<bool> stopping_{false};
 };

@@ -25,11 +25,13 @@ void Mailbox::Post(Connection* connection, Status status) {
     wake = posted_.empty();
     posted_.emplace_back(connection, std::move(status));
   }
-  if (!wake) return;  // an earlier post already woke the loop, and it has not drained since
+  if (wake) Wake();  // else an earlier post already woke the loop, and it has not drained since
+}
+
+void Mailbox::Wake() {
   uint64_t one = 1;
   if (::write(fd_, &one, sizeof(one)) < 0 && errno != EAGAIN) {
-    OFS_LOG_EVERY_N_SEC(1, OFS_LOG_ERROR, "http", "cannot wake a loop for a resumed request ({})",
-                        ErrnoText(errno));
+    OFS_LOG_EVERY_N_SEC(1, OFS_LOG_ERROR, "http", "cannot wake an event loop ({})", ErrnoText(errno));
   }
 }
 
@@ -51,7 +53,7 @@ void Mailbox::Close() {
 
 Resumer& Resumer::operator=(Resumer&& other) noexcept {
   if (this != &other) {
-    if (valid()) Resume(Status(ErrorCode::kInternal, "internal error", "a suspended request was abandoned"));
+    Abandon();
     mailbox_ = std::move(other.mailbox_);
     connection_ = other.connection_;
     other.connection_ = nullptr;
@@ -59,7 +61,9 @@ Resumer& Resumer::operator=(Resumer&& other) noexcept {
   return *this;
 }
 
-Resumer::~Resumer() {
+Resumer::~Resumer() { Abandon(); }
+
+void Resumer::Abandon() {
   if (!valid()) return;
   OFS_LOG_EVERY_N_SEC(1, OFS_LOG_ERROR, "http", "bug: a suspended request was dropped without an answer");
   Resume(Status(ErrorCode::kInternal, "internal error", "a suspended request was abandoned"));

@@ -15,8 +15,6 @@
 // - Server::Stop waits for suspended requests to be resumed (bounded by request_timeout_ms), so the
 //   work a handler hands off must complete on its own: the store finishing a commit does.
 
-#include <sys/types.h>
-
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -34,7 +32,8 @@ struct Response;
 // the final response (after an error replaced it), just before it is queued: per-request metrics.
 using ResumeHook = std::function<void(const Status&, const Response&)>;
 
-// One loop's inbox of resumed requests: any thread posts, the loop drains when its eventfd fires.
+// One loop's inbox of resumed requests, and its wakeup: any thread posts, the loop drains when its
+// eventfd fires.
 class Mailbox {
  public:
   Mailbox();  // creates the eventfd; fd() < 0 when that failed (the loop's Open reports it)
@@ -45,6 +44,8 @@ class Mailbox {
   int fd() const { return fd_; }
   // Queues `connection`'s resumption and wakes the loop; dropped once Close() was called.
   void Post(Connection* connection, Status status);
+  // Wakes the loop without a post (Stop). Thread-safe.
+  void Wake();
   // Moves what was posted into *out (cleared first) and resets the eventfd. Loop thread only.
   void Drain(std::vector<std::pair<Connection*, Status>>* out);
   // Later posts are dropped (the loop and its connections are gone).
@@ -74,6 +75,7 @@ class Resumer {
   bool valid() const { return connection_ != nullptr; }
 
  private:
+  void Abandon();  // a valid Resumer dropped or overwritten unresumed: answers 500
   std::shared_ptr<Mailbox> mailbox_;
   Connection* connection_ = nullptr;
 };

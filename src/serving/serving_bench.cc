@@ -166,9 +166,9 @@ class Env {
   static Env& Get(Kind kind) {
     if (envs_[kind] == nullptr) {
       envs_[kind] = new Env(kind);
-      std::atexit(kind == kCompacted  ? &Destroy<kCompacted>
-                  : kind == kMemtable ? &Destroy<kMemtable>
-                                      : &Destroy<kRowCache>);
+      static constexpr void (*kDestroy[])() = {&Destroy<kCompacted>, &Destroy<kMemtable>,
+                                               &Destroy<kRowCache>};
+      std::atexit(kDestroy[kind]);
     }
     return *envs_[kind];
   }

@@ -29,7 +29,7 @@ struct RocksStore::Db {
 
   const Clock* clock = nullptr;
   rocksdb::WriteOptions write_options;          // Durability::kDurable
-  rocksdb::WriteOptions applied_write_options;  // Durability::kApplied: never waits for the disk
+  rocksdb::WriteOptions applied_write_options;  // Durability::kApplied: never waits for the disk (sync off)
   std::shared_ptr<rocks::HealthListener> health;
   std::unique_ptr<rocksdb::DB> db;
   std::unique_ptr<rocks::TenantRegistry> tenants;
@@ -195,7 +195,6 @@ Result<std::unique_ptr<RocksStore>> RocksStore::Open(const RocksStoreOptions& op
   db->tenants = std::make_unique<rocks::TenantRegistry>(raw, tuning.column_family, handles);
   if (options.row_cache_bytes > 0) db->row_cache = std::make_unique<rocks::RowCache>(options.row_cache_bytes);
   if (options.sync_writes) {
-    db->applied_write_options.sync = false;
     db->syncer = std::make_unique<rocks::WalSyncer>([raw] { return FromRocks(raw->SyncWAL(), "WAL sync"); });
   }
   return std::unique_ptr<RocksStore>(new RocksStore(std::move(db)));

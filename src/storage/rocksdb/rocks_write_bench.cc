@@ -49,7 +49,9 @@ struct Batch {
   std::vector<Cell> cells;
   std::vector<WriteRow> rows;
 
-  void Fill(std::mt19937_64& rng, size_t n) {
+  // Rows for `ids`, each with kCells values of 8-24 bytes.
+  void Fill(const std::vector<int64_t>& ids, std::mt19937_64& rng) {
+    const size_t n = ids.size();
     keys.clear();
     values.clear();
     key_views.clear();
@@ -57,8 +59,8 @@ struct Batch {
     rows.clear();
     keys.reserve(n);
     values.reserve(n * kCells);
-    for (size_t r = 0; r < n; ++r) {
-      keys.push_back(BigintKey(static_cast<int64_t>(rng() % kKeys)));
+    for (int64_t id : ids) {
+      keys.push_back(BigintKey(id));
       for (uint32_t c = 0; c < kCells; ++c) values.push_back(std::string(8 + rng() % 17, 'a' + c));
     }
     for (const std::string& k : keys) key_views.push_back(k);
@@ -98,21 +100,13 @@ void BM_RocksStoreWrite100(benchmark::State& state) {
     store->Write(request, [&result](Status s) { result = std::move(s); });
     return result;
   };
-  // Preload every key once, in order, then read each one back when the row cache is on (fills it).
+  // Preload every key once, in order (1,000 rows per write), then read each one back when the row cache is on
+  // (fills it).
+  std::vector<int64_t> ids;
   for (int64_t first = 0; first < kKeys; first += 1000) {
-    batch.Fill(rng, 0);
-    for (int64_t k = first; k < first + 1000; ++k) batch.keys.push_back(BigintKey(k));
-    for (size_t r = 0; r < batch.keys.size(); ++r) {
-      for (uint32_t c = 0; c < kCells; ++c) batch.values.push_back(std::string(16, 'p'));
-    }
-    for (const std::string& k : batch.keys) batch.key_views.push_back(k);
-    for (size_t r = 0; r < batch.keys.size(); ++r) {
-      for (uint32_t c = 0; c < kCells; ++c) batch.cells.push_back(Cell{c + 2, batch.values[r * kCells + c]});
-    }
-    for (size_t r = 0; r < batch.keys.size(); ++r) {
-      batch.rows.push_back(WriteRow{std::span<const std::string_view>(&batch.key_views[r], 1),
-                                    std::span<const Cell>(batch.cells.data() + r * kCells, kCells)});
-    }
+    ids.clear();
+    for (int64_t k = first; k < first + 1000; ++k) ids.push_back(k);
+    batch.Fill(ids, rng);
     if (!write(batch, Durability::kApplied).ok()) return state.SkipWithError("preload failed");
   }
   if (row_cache) {
@@ -126,7 +120,11 @@ void BM_RocksStoreWrite100(benchmark::State& state) {
     }
   }
   std::vector<Batch> batches(1024);  // ~100k distinct random keys, cycled
-  for (Batch& b : batches) b.Fill(rng, kRowsPerWrite);
+  for (Batch& b : batches) {
+    ids.clear();
+    for (size_t r = 0; r < kRowsPerWrite; ++r) ids.push_back(static_cast<int64_t>(rng() % kKeys));
+    b.Fill(ids, rng);
+  }
   size_t next = 0;
   for (auto _ : state) {
     const Status status = write(batches[next++ % batches.size()], Durability::kApplied);
