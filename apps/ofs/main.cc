@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "allocator.h"
 #include "application.h"
 #include "base/log.h"
 #include "config.h"
@@ -28,6 +29,7 @@ int RunStandalone(const CLI::App& command, const ofs::app::Config& flags) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  OFS_LOG_INFO("app", "memory allocator: {}", ofs::app::AllocatorDescription());
   ofs::app::Application app(std::move(*config));
   ofs::Status started = app.Start();
   if (!started.ok()) {
