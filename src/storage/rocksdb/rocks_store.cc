@@ -67,12 +67,13 @@ struct ReadBuffers {
   std::vector<rocksdb::PinnableSlice> values;
   std::vector<rocksdb::Status> statuses;
   std::vector<rocks::ColumnSlot> slots;
+  std::vector<rocks::RowCache::Key> cache_keys;  // one per request key
   // Keys the row cache missed: their request index, cache key and fill ticket; their store keys.
   std::vector<size_t> missed;
   std::vector<rocks::RowCache::Key> missed_keys;
   std::vector<uint64_t> tickets;
   std::vector<rocksdb::Slice> missed_slices;
-  std::string cached_row;  // a cache hit, or the cached form of a row read from RocksDB
+  std::string cached_row;  // the cached form of a row read from RocksDB
 };
 
 class Unpin {
@@ -258,25 +259,35 @@ Status RocksStore::Read(const ReadRequest& req, RowSet* out) {
     return Status::Ok();
   };
 
-  // Cache pass: hits are answered here; misses take a ticket before the store is read.
+  // Cache pass: hits are decoded straight from the cache; misses take a ticket before the store is read.
   buffers.missed.clear();
   buffers.missed_keys.clear();
   buffers.tickets.clear();
   buffers.missed_slices.clear();
   rocks::RowCache* cache = db_->row_cache.get();
-  for (size_t i = 0; i < key_count; ++i) {
-    const rocksdb::Slice& slice = buffers.slices[i];
-    if (cache != nullptr) {
-      const rocks::RowCache::Key key = rocks::RowCache::MakeKey(cf->GetID(), View(slice));
-      if (cache->Read(key, &buffers.cached_row)) {
-        OFS_RETURN_IF_ERROR(copy_row(buffers.cached_row, /*cached=*/true, i));
-        continue;
-      }
-      buffers.missed_keys.push_back(key);
-      buffers.tickets.push_back(cache->Ticket(key));
+  if (cache != nullptr) {
+    buffers.cache_keys.clear();
+    for (size_t i = 0; i < key_count; ++i) {
+      buffers.cache_keys.push_back(rocks::RowCache::MakeKey(cf->GetID(), View(buffers.slices[i])));
     }
-    buffers.missed.push_back(i);
-    buffers.missed_slices.push_back(slice);
+    Status decoded;
+    auto visit = [&](size_t i, const std::string_view* row) {
+      if (row != nullptr) {
+        if (decoded.ok()) decoded = copy_row(*row, /*cached=*/true, i);
+        return;
+      }
+      buffers.missed_keys.push_back(buffers.cache_keys[i]);
+      buffers.tickets.push_back(cache->Ticket(buffers.cache_keys[i]));
+      buffers.missed.push_back(i);
+      buffers.missed_slices.push_back(buffers.slices[i]);
+    };
+    cache->ReadMany(buffers.cache_keys, visit);
+    OFS_RETURN_IF_ERROR(decoded);
+  } else {
+    for (size_t i = 0; i < key_count; ++i) {
+      buffers.missed.push_back(i);
+      buffers.missed_slices.push_back(buffers.slices[i]);
+    }
   }
   const size_t missed = buffers.missed.size();
   if (missed == 0) return Status::Ok();

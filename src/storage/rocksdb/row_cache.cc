@@ -1,6 +1,7 @@
 #include "storage/rocksdb/row_cache.h"
 
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -15,6 +16,13 @@ constexpr int kShardBits = 6;  // 64 shards: lock contention stays negligible wi
 constexpr size_t kShards = size_t{1} << kShardBits;
 constexpr size_t kStripesPerShard = 256;  // ticket generations: a write voids only its stripe's tickets
 constexpr size_t kInitialSlots = 64;      // per shard; doubles at 70% load
+// ReadMany's prefetch distances (in keys): a slot is loaded 8 keys before its visit and its entry, found
+// through the then-cached slot, 4 keys before. A visit in the server decodes a row (0.1-0.3 µs), so 4
+// keys cover a memory latency; longer distances measured no better and 16/8 worse at 1M rows
+// (BM_RowCacheReadMany100, which does less per key than the server).
+constexpr size_t kSlotPrefetchDistance = 8;
+constexpr size_t kEntryPrefetchDistance = 4;
+constexpr size_t kEntryPrefetchLines = 4;  // 256 bytes: header, key and a row of ~10 features
 // Bytes charged per entry beyond its key and row: the entry header, its slot (at ~70% load) and the
 // allocator's own header.
 constexpr size_t kEntryOverhead = sizeof(uint32_t) * 4 + 24 + 16;
@@ -84,6 +92,20 @@ struct RowCache::Shard {
       slots[i] = slot;
     }
     hand = 0;
+    PublishTable();
+  }
+
+  // Publishes the table's address and mask for the lock-free PrefetchSlot.
+  void PublishTable() {
+    table_address.store(reinterpret_cast<uintptr_t>(slots.data()), std::memory_order_relaxed);
+    table_mask.store(slots.size() - 1, std::memory_order_relaxed);
+  }
+
+  // The address of `hash`'s home slot, computed from a possibly stale table (never dereferenced here).
+  const void* HomeSlotAddress(uint64_t hash) const {
+    const size_t index = static_cast<size_t>(hash) & table_mask.load(std::memory_order_relaxed);
+    return reinterpret_cast<const void*>(table_address.load(std::memory_order_relaxed) +
+                                         index * sizeof(Slot));
   }
 
   // Frees the entry at `i` and shifts later members of its probe run back so lookups stay correct.
@@ -139,6 +161,9 @@ struct RowCache::Shard {
 
   mutable std::mutex mu;
   std::vector<Slot> slots = std::vector<Slot>(kInitialSlots);
+  // Copies of slots.data() and slots.size() - 1 for PrefetchSlot, which reads them without `mu`.
+  std::atomic<uintptr_t> table_address{reinterpret_cast<uintptr_t>(slots.data())};
+  std::atomic<size_t> table_mask{kInitialSlots - 1};
   size_t hand = 0;
   size_t capacity = 0;
   size_t bytes = 0;
@@ -181,6 +206,56 @@ bool RowCache::Read(const Key& key, std::string* row) {
   slot.entry->referenced = true;
   row->assign(slot.entry->row());
   return true;
+}
+
+void RowCache::ReadMany(std::span<const Key> keys, RowVisitor visitor) {
+  const size_t n = keys.size();
+  if (n == 1) {  // nothing to overlap with
+    Visit(keys[0], 0, visitor);
+    return;
+  }
+  for (size_t i = 0; i < n && i < kSlotPrefetchDistance; ++i) PrefetchSlot(keys[i]);
+  for (size_t i = 0; i < n && i < kEntryPrefetchDistance; ++i) PrefetchEntry(keys[i]);
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kSlotPrefetchDistance < n) PrefetchSlot(keys[i + kSlotPrefetchDistance]);
+    if (i + kEntryPrefetchDistance < n) PrefetchEntry(keys[i + kEntryPrefetchDistance]);
+    Visit(keys[i], i, visitor);
+  }
+}
+
+void RowCache::PrefetchSlot(const Key& key) const {
+  __builtin_prefetch(ShardOf(key.hash).HomeSlotAddress(key.hash));
+}
+
+void RowCache::PrefetchEntry(const Key& key) const {
+  Shard& shard = ShardOf(key.hash);
+  std::lock_guard lock(shard.mu);
+  // The first slot with the key's hash: comparing the key itself would wait for the very entry this is
+  // about to prefetch. A hash collision only prefetches the wrong entry.
+  const size_t mask = shard.slots.size() - 1;
+  for (size_t i = shard.Home(key.hash); shard.slots[i].hash != 0; i = (i + 1) & mask) {
+    if (shard.slots[i].hash != key.hash) continue;
+    const char* bytes = reinterpret_cast<const char*>(shard.slots[i].entry);
+    for (size_t line = 0; line < kEntryPrefetchLines; ++line) __builtin_prefetch(bytes + line * 64);
+    return;
+  }
+}
+
+void RowCache::Visit(const Key& key, size_t index, const RowVisitor& visitor) {
+  Shard& shard = ShardOf(key.hash);
+  {
+    std::lock_guard lock(shard.mu);
+    const Slot& slot = shard.slots[shard.Find(key)];
+    if (slot.hash != 0) {
+      ++shard.hits;
+      slot.entry->referenced = true;
+      const std::string_view row = slot.entry->row();
+      visitor(index, &row);
+      return;
+    }
+    ++shard.misses;
+  }
+  visitor(index, nullptr);
 }
 
 uint64_t RowCache::Ticket(const Key& key) const {

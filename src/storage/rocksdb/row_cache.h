@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -49,6 +50,30 @@ class RowCache {
 
   // Copies the cached row of `key` into *row and returns true; false on a miss (*row unspecified).
   bool Read(const Key& key, std::string* row);
+
+  // What ReadMany reports for keys[index]: `row` is the cached row, or nullptr on a miss. A hit is
+  // reported under its shard's lock, so the row is valid only during the call and the visitor must not
+  // call into this cache; a miss is reported without the lock (taking a Ticket there is fine).
+  // A non-owning reference to a callable, as cheap to pass as a function pointer.
+  class RowVisitor {
+   public:
+    template <typename F>
+    RowVisitor(F& visitor)  // NOLINT(google-explicit-constructor): passed inline, like std::function_ref
+        : object_(&visitor), call_([](void* object, size_t index, const std::string_view* row) {
+            (*static_cast<F*>(object))(index, row);
+          }) {}
+    void operator()(size_t index, const std::string_view* row) const { call_(object_, index, row); }
+
+   private:
+    void* object_;
+    void (*call_)(void*, size_t, const std::string_view*);
+  };
+
+  // Visits every key in order, like Read without the copy: the visitor decodes the row in place.
+  // Batches overlap their memory accesses: while key i is visited, the slot of key i + 8 and the entry
+  // of key i + 4 are being prefetched, so keys of a batch no longer wait for memory one after another
+  // (BM_RowCacheReadMany100 against BM_RowCacheRead100Serial).
+  void ReadMany(std::span<const Key> keys, RowVisitor visitor);
 
   // Taken before reading a missed key from the store; passed to Fill afterwards.
   uint64_t Ticket(const Key& key) const;
@@ -74,6 +99,13 @@ class RowCache {
  private:
   struct Shard;
   Shard& ShardOf(uint64_t hash) const;
+  // Starts loading `key`'s home slot into the CPU cache. Lock-free: it reads the table's address racily,
+  // which is harmless for a prefetch (it never faults and changes nothing).
+  void PrefetchSlot(const Key& key) const;
+  // Starts loading the first bytes of the entry in `key`'s slot, if any (takes the shard's lock to find it).
+  void PrefetchEntry(const Key& key) const;
+  // Calls visitor(index, row or nullptr) for `key` (see RowVisitor for the locking).
+  void Visit(const Key& key, size_t index, const RowVisitor& visitor);
 
   const size_t capacity_bytes_;
   std::unique_ptr<Shard[]> shards_;

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <map>
 #include <random>
+#include <span>
 #include <string>
 #include <thread>
 #include <utility>
@@ -119,6 +120,52 @@ TEST(RowCacheTest, RowsLargerThanAShardAreNotCached) {
   EXPECT_EQ(cache.GetStats().bytes, 0u);
 }
 
+// ReadMany reports every key once, in order: hits with their rows (duplicates included), misses with
+// nullptr. 100 keys are more than its prefetch distances, so the prefetching loop runs in full.
+TEST(RowCacheTest, ReadManyVisitsEveryKeyInOrder) {
+  RowCache cache(1 << 20);
+  std::vector<std::string> bytes;
+  for (int i = 0; i < 100; ++i) bytes.push_back(KeyBytes(i % 60));  // keys 0-39 appear twice
+  std::vector<Key> keys;
+  for (const std::string& b : bytes) keys.push_back(RowCache::MakeKey(1, b));
+  for (int i = 0; i < 60; ++i) {
+    if (i % 3 != 0) Put(cache, keys[static_cast<size_t>(i)], "row-" + std::to_string(i));
+  }
+  std::vector<std::string> seen;
+  auto visit = [&](size_t index, const std::string_view* row) {
+    EXPECT_EQ(index, seen.size());
+    seen.push_back(row == nullptr ? "miss" : std::string(*row));
+  };
+  cache.ReadMany(keys, visit);
+  ASSERT_EQ(seen.size(), keys.size());
+  size_t hits = 0;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const int k = static_cast<int>(i % 60);
+    EXPECT_EQ(seen[i], k % 3 != 0 ? "row-" + std::to_string(k) : "miss") << "key " << i;
+    hits += k % 3 != 0 ? 1 : 0;
+  }
+  const RowCache::Stats stats = cache.GetStats();
+  EXPECT_EQ(stats.hits, hits);
+  EXPECT_EQ(stats.misses, keys.size() - hits);
+}
+
+TEST(RowCacheTest, ReadManyOfOneKeyAndOfNone) {
+  RowCache cache(1 << 20);
+  const std::string bytes = KeyBytes(1);
+  const Key key = RowCache::MakeKey(1, bytes);
+  Put(cache, key, "one");
+  int calls = 0;
+  auto visit = [&](size_t index, const std::string_view* row) {
+    ++calls;
+    EXPECT_EQ(index, 0u);
+    ASSERT_NE(row, nullptr);
+    EXPECT_EQ(*row, "one");
+  };
+  cache.ReadMany(std::span<const Key>(&key, 1), visit);
+  cache.ReadMany({}, visit);
+  EXPECT_EQ(calls, 1);
+}
+
 // Random fills, invalidations and reads against a model: exercises probing, backward-shift deletion,
 // growth and eviction. With room for every key nothing is evicted, so the cache must equal the model.
 TEST(RowCacheTest, MatchesAModelUnderRandomOperations) {
@@ -149,6 +196,25 @@ TEST(RowCacheTest, MatchesAModelUnderRandomOperations) {
           ASSERT_EQ(row, it->second) << "step " << step;
         }
       }
+    }
+    if (step % 1000 == 0) {  // and the same state through ReadMany, over a batch of random keys
+      std::vector<std::string> batch_bytes;
+      for (int i = 0; i < 40; ++i) batch_bytes.push_back(KeyBytes(static_cast<int>(rng() % 5000)));
+      std::vector<Key> batch;
+      for (const std::string& b : batch_bytes) {
+        batch.push_back(RowCache::MakeKey(static_cast<uint32_t>(b.size() % 3), b));
+      }
+      size_t visited = 0;
+      auto visit = [&](size_t index, const std::string_view* cached) {
+        ASSERT_EQ(index, visited++);
+        const auto it = model.find(std::to_string(batch[index].space) + "/" + batch_bytes[index]);
+        ASSERT_EQ(cached != nullptr, it != model.end()) << "step " << step << " key " << batch_bytes[index];
+        if (cached != nullptr) {
+          EXPECT_EQ(*cached, it->second);
+        }
+      };
+      cache.ReadMany(batch, visit);
+      ASSERT_EQ(visited, batch.size());
     }
   }
   EXPECT_EQ(cache.GetStats().entries, model.size());
@@ -192,6 +258,51 @@ TEST(RowCacheTest, ConcurrentFillsNeverOutliveAnInvalidation) {
   done = true;
   for (std::thread& t : readers) t.join();
   EXPECT_EQ(stale, 0);
+}
+
+// ReadMany prefetches through a table address it reads without the lock while fills grow the tables
+// and evict, and invalidations shift slots: every row it reports must still be whole and belong to its
+// key. Run under TSan too (make test-tsan).
+TEST(RowCacheTest, ReadManyRacesGrowthEvictionAndInvalidation) {
+  RowCache cache(1 << 20);  // ~130 rows per shard: tables grow from 64 slots to 256, then fills evict
+  constexpr int kKeys = 20'000;
+  std::vector<std::string> keys;
+  for (int i = 0; i < kKeys; ++i) keys.push_back(KeyBytes(i));
+  const auto row_of = [](const std::string& key) { return key + std::string(40, '.') + key; };
+  std::atomic<bool> done{false};
+  std::atomic<int> bad{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 2; ++r) {
+    readers.emplace_back([&, r] {
+      std::mt19937 rng(static_cast<unsigned>(r));
+      std::vector<Key> batch(32);
+      std::vector<int> ids(batch.size());
+      while (!done.load()) {
+        for (size_t i = 0; i < batch.size(); ++i) {
+          ids[i] = static_cast<int>(rng() % kKeys);
+          batch[i] = RowCache::MakeKey(0, keys[static_cast<size_t>(ids[i])]);
+        }
+        auto visit = [&](size_t index, const std::string_view* row) {
+          if (row != nullptr && *row != row_of(keys[static_cast<size_t>(ids[index])])) bad.fetch_add(1);
+        };
+        cache.ReadMany(batch, visit);
+      }
+    });
+  }
+  std::mt19937 rng(99);
+  for (int step = 0; step < 100'000; ++step) {
+    const std::string& bytes = keys[rng() % kKeys];
+    const Key key = RowCache::MakeKey(0, bytes);
+    if (step % 4 == 0) {
+      cache.Invalidate(key);
+    } else {
+      Put(cache, key, row_of(bytes));
+    }
+  }
+  done = true;
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_GT(cache.GetStats().evictions, 0u);
 }
 
 }  // namespace
