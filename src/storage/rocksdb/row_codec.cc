@@ -126,10 +126,11 @@ bool CopyLive(std::string_view row, std::span<const ColumnSlot> slots, int64_t n
   return reader.ok();
 }
 
-// Never-expiring cells order after every expiring one.
-uint64_t ExpiryRank(int64_t expire_at) {
-  return expire_at == 0 ? std::numeric_limits<uint64_t>::max()
-                        : static_cast<uint64_t>(expire_at) ^ (uint64_t{1} << 63);
+// Whether expiry `a` is later than `b`, never (0) being later than any time. A direct comparison, not a
+// rank: mapping 0 to the top of the int64 range would tie it with INT64_MAX, which ExpireAt saturates to.
+bool ExpiresLater(int64_t a, int64_t b) {
+  if ((a == 0) != (b == 0)) return a == 0;
+  return a > b;
 }
 
 // Sorts by column id, then keeps the winner of each run of equal ids. Supersedes is a total order on
@@ -154,7 +155,7 @@ void KeepWinners(std::vector<CellView>* cells) {
 bool Supersedes(const CellView& a, const CellView& b) {
   if (a.write_time != b.write_time) return a.write_time > b.write_time;
   if (const int c = a.value.compare(b.value); c != 0) return c > 0;
-  return ExpiryRank(a.expire_at) > ExpiryRank(b.expire_at);
+  return ExpiresLater(a.expire_at, b.expire_at);
 }
 
 bool RowReader::Next(CellView* cell) {
