@@ -372,10 +372,13 @@ Status RocksStore::Apply(const WriteRequest& req) {
   // Invalidated even when the write failed: RocksDB may have applied it before reporting the error (a
   // failed WAL sync), and a needless invalidation only costs a cache miss.
   if (db_->row_cache != nullptr) {
+    thread_local std::vector<rocks::RowCache::Key> cache_keys;
+    cache_keys.clear();
     for (size_t i = 0, begin = 0; i < key_ends.size(); begin = key_ends[i++]) {
       const std::string_view key = std::string_view(keys).substr(begin, key_ends[i] - begin);
-      db_->row_cache->Invalidate(rocks::RowCache::MakeKey(cf->GetID(), key));
+      cache_keys.push_back(rocks::RowCache::MakeKey(cf->GetID(), key));
     }
+    db_->row_cache->InvalidateMany(cache_keys);
   }
   return written;
 }

@@ -82,6 +82,8 @@ class RowCache {
   // Called after a write of `key` committed, before it is acknowledged: drops the cached row and voids
   // every ticket taken for it before now.
   void Invalidate(const Key& key);
+  // Invalidate of every key, with ReadMany's prefetching (a write's rows: BM_RowCacheInvalidateMany100).
+  void InvalidateMany(std::span<const Key> keys);
 
   struct Stats {
     uint64_t hits = 0;
@@ -106,6 +108,9 @@ class RowCache {
   void PrefetchEntry(const Key& key) const;
   // Calls visitor(index, row or nullptr) for `key` (see RowVisitor for the locking).
   void Visit(const Key& key, size_t index, const RowVisitor& visitor);
+  // Calls step(i) for every index of `keys` in order, prefetching the slots and entries of later keys.
+  template <typename Step>
+  void ForEachPrefetched(std::span<const Key> keys, Step&& step) const;
 
   const size_t capacity_bytes_;
   std::unique_ptr<Shard[]> shards_;

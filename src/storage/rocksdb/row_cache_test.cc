@@ -166,6 +166,30 @@ TEST(RowCacheTest, ReadManyOfOneKeyAndOfNone) {
   EXPECT_EQ(calls, 1);
 }
 
+// InvalidateMany is Invalidate of each key: the rows go, earlier tickets are void, other rows stay.
+TEST(RowCacheTest, InvalidateManyDropsEveryKeyAndVoidsItsTickets) {
+  RowCache cache(1 << 20);
+  std::vector<std::string> bytes;
+  for (int i = 0; i < 60; ++i) bytes.push_back(KeyBytes(i));
+  std::vector<Key> keys;
+  for (const std::string& b : bytes) keys.push_back(RowCache::MakeKey(1, b));
+  for (int i = 0; i < 50; ++i) Put(cache, keys[static_cast<size_t>(i)], "row-" + std::to_string(i));
+  const uint64_t early_ticket = cache.Ticket(keys[10]);
+  // Keys 10-39, one twice, and keys 50-59, which were never cached.
+  std::vector<Key> written(keys.begin() + 10, keys.begin() + 40);
+  written.push_back(keys[20]);
+  written.insert(written.end(), keys.begin() + 50, keys.end());
+  cache.InvalidateMany(written);
+  std::string row;
+  for (int i = 0; i < 60; ++i) {
+    const bool cached = cache.Read(keys[static_cast<size_t>(i)], &row);
+    EXPECT_EQ(cached, i < 10 || (i >= 40 && i < 50)) << "key " << i;
+  }
+  cache.Fill(keys[10], early_ticket, "stale");
+  EXPECT_FALSE(cache.Read(keys[10], &row));
+  EXPECT_EQ(cache.GetStats().entries, 20u);
+}
+
 // Random fills, invalidations and reads against a model: exercises probing, backward-shift deletion,
 // growth and eviction. With room for every key nothing is evicted, so the cache must equal the model.
 TEST(RowCacheTest, MatchesAModelUnderRandomOperations) {
