@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include <gtest/gtest.h>
+#include <http_parser.h>
 #include <zlib.h>
 
 #include <atomic>
@@ -368,6 +369,27 @@ TEST_F(ServerTest, HugeHeadersAre431AndClose) {
   ASSERT_TRUE(client.ReadResponse(&resp));
   EXPECT_EQ(resp.status, 431);
   EXPECT_TRUE(client.WaitClosed(1000));
+}
+
+// The largest limit the configuration accepts takes effect in full: a head just under it is served (the
+// parser's own cap, HTTP_MAX_HEADER_SIZE, is not lower), one over it is 431.
+TEST_F(ServerTest, HeadsUpToTheLargestLimitAreServed) {
+  static_assert(kMaxHeaderBytesLimit == HTTP_MAX_HEADER_SIZE);
+  ServerOptions options = DefaultOptions();
+  options.max_header_bytes = kMaxHeaderBytesLimit;
+  Start(options);
+  {
+    TestClient client(server_->port());
+    ASSERT_TRUE(client.Send(MakeRequest("GET", "/", {}, "X-Big: " + std::string(79 << 10, 'h') + "\r\n")));
+    HttpResponse resp;
+    ASSERT_TRUE(client.ReadResponse(&resp));
+    EXPECT_EQ(resp.status, 200);
+  }
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(MakeRequest("GET", "/", {}, "X-Big: " + std::string(81 << 10, 'h') + "\r\n")));
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.status, 431);
 }
 
 TEST_F(ServerTest, MalformedRequestIs400AndClose) {
