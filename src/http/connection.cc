@@ -19,6 +19,8 @@ constexpr size_t kMaxReadChunk = size_t{64} << 10;
 constexpr size_t kMaxClientRequestIdBytes = 128;
 constexpr size_t kHeaderFramingBytes = 4;        // ": " and CRLF, counted against max_header_bytes
 constexpr size_t kMaxDiscardPerEvent = 1 << 20;  // lingering: bytes dropped per readiness event
+// Heads up to this size may take ParseSimpleHead's path (far below http_parser's HTTP_MAX_HEADER_SIZE).
+constexpr size_t kMaxSimpleHeadBytes = 8 << 10;
 
 std::string_view TrimTrailingSpace(std::string_view v) {
   while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
@@ -285,6 +287,9 @@ void Connection::ParseBuffered() {
       input_paused_ = !dead_;
       return;
     }
+    // Between requests, a complete simple head is served without http_parser (simple_head.h), which
+    // stays at the start of a message meanwhile.
+    if (!in_request_ && ServeSimpleRequest()) continue;
     size_t n = http_parser_execute(&parser_, &kParserSettings, in_.data(), in_.size());
     in_.Consume(n);
     const http_errno err = HTTP_PARSER_ERRNO(&parser_);
@@ -401,19 +406,24 @@ int Connection::OnHeadersComplete(http_parser* p) {
 // Decides everything the headers determine, before any body byte is read: limits and encodings fail
 // here, so a too-large or unsupported body is never received (the connection then closes).
 int Connection::HeadersComplete() {
-  const ServerOptions& options = loop_->options;
   keep_alive_ = http_should_keep_alive(&parser_) != 0;
   method_ = MethodFromParser(parser_.method);
+  http_major_ = static_cast<uint8_t>(parser_.http_major);
+  http_minor_ = static_cast<uint8_t>(parser_.http_minor);
+  return AcceptHead((parser_.flags & F_CONTENTLENGTH) != 0, parser_.content_length,
+                    (parser_.flags & F_CHUNKED) != 0);
+}
+
+int Connection::AcceptHead(bool has_length, uint64_t content_length, bool chunked) {
+  const ServerOptions& options = loop_->options;
   const KnownHeaders known = FindKnownHeaders();
   request_id_header_ = known.request_id;
   accepts_gzip_ = known.accept_encoding >= 0 && AcceptsGzip(HeaderValue(known.accept_encoding));
-  const bool has_length = (parser_.flags & F_CONTENTLENGTH) != 0;
-  if (has_length && parser_.content_length > options.max_body_bytes) {
-    return FailRequest(
-        Status(ErrorCode::kPayloadTooLarge,
-               LimitMessage("request body of " + std::to_string(parser_.content_length) + " bytes",
-                            options.max_body_bytes)),
-        413);
+  if (has_length && content_length > options.max_body_bytes) {
+    return FailRequest(Status(ErrorCode::kPayloadTooLarge,
+                              LimitMessage("request body of " + std::to_string(content_length) + " bytes",
+                                           options.max_body_bytes)),
+                       413);
   }
   if (known.content_encoding >= 0) {
     std::string_view coding = HeaderValue(known.content_encoding);
@@ -425,13 +435,60 @@ int Connection::HeadersComplete() {
                          415);
     }
   }
-  if (has_length && !gzip_body_) body_.reserve(parser_.content_length + kBodyPadding);
-  const bool body_follows = (parser_.flags & F_CHUNKED) != 0 || (has_length && parser_.content_length > 0);
-  if (known.expect >= 0 && body_follows && parser_.http_major == 1 && parser_.http_minor >= 1 &&
+  if (has_length && !gzip_body_) body_.reserve(content_length + kBodyPadding);
+  const bool body_follows = chunked || (has_length && content_length > 0);
+  if (known.expect >= 0 && body_follows && http_major_ == 1 && http_minor_ >= 1 &&
       EqualsIgnoreCase(HeaderValue(known.expect), "100-continue")) {
     out_.Append("HTTP/1.1 100 Continue\r\n\r\n");
   }
   return 0;
+}
+
+// The same effects as http_parser's callbacks for the request, in one step: BeginRequest, the target
+// and the lower-cased headers into head_ (counted against max_header_bytes the same way), AcceptHead,
+// the body. Declines (changing nothing) when the head is not simple, the body is not all buffered yet, or
+// the head is over its limit (http_parser then answers 431 as before).
+bool Connection::ServeSimpleRequest() {
+  const ServerOptions& options = loop_->options;
+  SimpleHead& head = simple_head_;
+  const std::string_view input(in_.data(), in_.size());
+  if (!ParseSimpleHead(input, std::min(options.max_header_bytes, kMaxSimpleHeadBytes), &head)) return false;
+  if (head.has_length && input.size() - head.head_size < head.content_length) return false;
+  size_t counted = head.target.size();
+  for (size_t i = 0; i < head.header_count; ++i) {
+    counted += head.headers[i].name.size() + head.headers[i].value.size() + kHeaderFramingBytes;
+  }
+  if (counted > options.max_header_bytes) return false;
+
+  BeginRequest();
+  head_bytes_ = counted;
+  head_.append(head.target);
+  url_len_ = static_cast<uint32_t>(head.target.size());
+  for (size_t i = 0; i < head.header_count; ++i) {
+    const SimpleHead::Header& header = head.headers[i];
+    HeaderSpan span;
+    span.name_off = static_cast<uint32_t>(head_.size());
+    span.name_len = static_cast<uint32_t>(header.name.size());
+    for (char c : header.name) head_.push_back(AsciiLower(c));
+    span.value_off = static_cast<uint32_t>(head_.size());
+    span.value_len = static_cast<uint32_t>(header.value.size());
+    head_.append(header.value);
+    spans_.push_back(span);
+  }
+  method_ = head.method;
+  keep_alive_ = head.keep_alive;
+  http_major_ = 1;
+  http_minor_ = head.http_minor;
+  if (AcceptHead(head.has_length, head.content_length, /*chunked=*/false) != 0) {
+    in_.Consume(head.head_size);
+    HandleParseError(HPE_CB_headers_complete);  // answers pending_error_, as after the parser's callback
+    return true;
+  }
+  const size_t body_size = head.has_length ? static_cast<size_t>(head.content_length) : 0;
+  (gzip_body_ ? gzip_input_ : body_).append(input.data() + head.head_size, body_size);
+  in_.Consume(head.head_size + body_size);
+  ServeRequest();
+  return true;
 }
 
 int Connection::OnBody(http_parser* p, const char* at, size_t len) {
@@ -594,9 +651,9 @@ void Connection::QueueResponse(bool close, std::chrono::steady_clock::time_point
   head.content_type = response_.content_type;
   head.content_length = body.size();
   head.request_id = request_.request_id;
-  head.connection = close                                                  ? ConnectionHeader::kClose
-                    : (parser_.http_major == 1 && parser_.http_minor == 0) ? ConnectionHeader::kKeepAlive
-                                                                           : ConnectionHeader::kNone;
+  head.connection = close                                    ? ConnectionHeader::kClose
+                    : (http_major_ == 1 && http_minor_ == 0) ? ConnectionHeader::kKeepAlive
+                                                             : ConnectionHeader::kNone;
   head.gzip = gzip;
   head.extra_headers = &response_.headers;
   AppendResponseHead(head, &out_);

@@ -33,6 +33,7 @@
 #include "http/request_id.h"
 #include "http/resumer.h"
 #include "http/server.h"
+#include "http/simple_head.h"
 
 namespace ofs::http {
 
@@ -114,6 +115,10 @@ class Connection final : public DeadlineNode, public Suspender {
   void BeginRequest();
   int CheckHeadBytes(size_t added);
   int HeadersComplete();
+  // What the head says about the body, from either parser; fails a request the head already rules out.
+  int AcceptHead(bool has_length, uint64_t content_length, bool chunked);
+  // Serves the buffered request through ParseSimpleHead; false when it declines (nothing changed).
+  bool ServeSimpleRequest();
   int FailRequest(Status status, int http_status);
   struct KnownHeaders {  // indices into spans_ of the first occurrence, -1 when absent
     int request_id = -1;
@@ -162,6 +167,8 @@ class Connection final : public DeadlineNode, public Suspender {
   bool suspended_ = false;     // the handler suspended the request being served
   bool close_after_ = false;   // suspended: close once its response is queued
   Method method_ = Method::kOther;
+  uint8_t http_major_ = 1;
+  uint8_t http_minor_ = 1;
   int request_id_header_ = -1;  // index into spans_
   uint32_t url_len_ = 0;
   size_t head_bytes_ = 0;  // request line and headers so far, against max_header_bytes
@@ -172,6 +179,7 @@ class Connection final : public DeadlineNode, public Suspender {
   std::string body_;               // the (inflated) body, then kBodyPadding zero bytes
   std::string gzip_input_;         // the body as received when Content-Encoding is gzip
   std::string path_;               // the decoded path when it contained escapes
+  SimpleHead simple_head_;         // ServeSimpleRequest's working space (kept: 1 KiB of header views)
   ByteBuffer in_;
   ByteBuffer out_;
   Request request_;

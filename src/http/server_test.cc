@@ -223,6 +223,40 @@ TEST_F(ServerTest, PipelinedRequestsAnsweredInOrder) {
   EXPECT_EQ(resp.body, "GET /three\n\n");
 }
 
+// Simple heads take ParseSimpleHead's path, others http_parser's (simple_head.h); on one connection
+// they alternate in order, and a simple request after a chunked one starts cleanly.
+TEST_F(ServerTest, SimpleAndParsedRequestsAlternateOnOneConnection) {
+  Start();
+  TestClient client(server_->port());
+  ASSERT_TRUE(
+      client.Send(MakeRequest("GET", "/one?a=1") +
+                  "POST /two HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" +
+                  MakeRequest("POST", "/three", "3") + "GET /four HTTP/1.1\r\nX: folded\r\n  line\r\n\r\n" +
+                  "POST /five HTTP/1.0\r\nContent-Length: 4\r\n\r\nlast"));
+  const char* expected[] = {"GET /one\na=1\n", "POST /two\n\nabc", "POST /three\n\n3", "GET /four\n\n",
+                            "POST /five\n\nlast"};
+  for (const char* body : expected) {
+    HttpResponse resp;
+    ASSERT_TRUE(client.ReadResponse(&resp)) << body;
+    EXPECT_EQ(resp.status, 200);
+    EXPECT_EQ(resp.body, body);
+  }
+  EXPECT_TRUE(client.WaitClosed(1000));  // HTTP/1.0 without keep-alive: closed after the last answer
+}
+
+// A simple head that its own limits rule out is answered like one http_parser parsed: 413 and close.
+TEST_F(ServerTest, SimpleHeadOverTheBodyLimitIs413) {
+  ServerOptions options = DefaultOptions();
+  options.max_body_bytes = 1024;
+  Start(options);
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send("POST /big HTTP/1.1\r\nContent-Length: 2048\r\n\r\n" + std::string(2048, 'b')));
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.status, 413);
+  EXPECT_TRUE(client.WaitClosed(2000));
+}
+
 TEST_F(ServerTest, RequestSplitAcrossWrites) {
   Start();
   TestClient client(server_->port());
