@@ -16,10 +16,10 @@
 
 #include "base/strings.h"
 #include "http/simple_head.h"
+#include "http/wire.h"
 
 namespace {
 
-using ofs::http::Method;
 using ofs::http::SimpleHead;
 
 http_parser* current_parser = nullptr;  // for the failure message
@@ -61,27 +61,6 @@ int OnHeadersComplete(http_parser* p) {
   return 0;
 }
 
-Method MethodOf(unsigned method) {
-  switch (method) {
-    case HTTP_GET:
-      return Method::kGet;
-    case HTTP_HEAD:
-      return Method::kHead;
-    case HTTP_POST:
-      return Method::kPost;
-    case HTTP_PUT:
-      return Method::kPut;
-    case HTTP_DELETE:
-      return Method::kDelete;
-    case HTTP_PATCH:
-      return Method::kPatch;
-    case HTTP_OPTIONS:
-      return Method::kOptions;
-    default:
-      return Method::kOther;
-  }
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -114,7 +93,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Require(last == 1 && HTTP_PARSER_ERRNO(&parser) == HPE_OK,
           "http_parser rejects the end of an accepted head");
   Require(parsed.headers_done, "http_parser does not end the head there");
-  Require(MethodOf(parser.method) == simple.method, "another method");
+  Require(ofs::http::MethodFromParser(parser.method) == simple.method, "another method");
   Require(parsed.url == simple.target, "another target");
   Require(parser.http_major == 1 && parser.http_minor == simple.http_minor, "another version");
   Require(parsed.headers.size() == simple.header_count, "another number of headers");

@@ -72,7 +72,7 @@ void FillAll(RowCache* cache, const std::vector<std::string>& keys) {
   }
 }
 
-void BM_RowCacheReadMany100(benchmark::State& state) {
+void ReadBatches(benchmark::State& state, bool many) {
   const size_t n = static_cast<size_t>(state.range(0));
   const std::vector<std::string> keys = Keys(n);
   RowCache cache(n * 512);
@@ -89,30 +89,18 @@ void BM_RowCacheReadMany100(benchmark::State& state) {
   };
   for (auto _ : state) {
     for (RowCache::Key& key : batch) key = RowCache::MakeKey(1, keys[order[next++ & (order.size() - 1)]]);
-    cache.ReadMany(batch, visit);
+    if (many) {
+      cache.ReadMany(batch, visit);
+    } else {
+      for (const RowCache::Key& key : batch) hits += cache.Read(key, &out) ? 1 : 0;
+    }
   }
   if (hits != state.iterations() * batch.size()) state.SkipWithError("a cached key missed");
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * batch.size()));
 }
+void BM_RowCacheReadMany100(benchmark::State& state) { ReadBatches(state, /*many=*/true); }
+void BM_RowCacheRead100Serial(benchmark::State& state) { ReadBatches(state, /*many=*/false); }
 BENCHMARK(BM_RowCacheReadMany100)->Arg(100'000)->Arg(1'000'000);
-
-void BM_RowCacheRead100Serial(benchmark::State& state) {
-  const size_t n = static_cast<size_t>(state.range(0));
-  const std::vector<std::string> keys = Keys(n);
-  RowCache cache(n * 512);
-  FillAll(&cache, keys);
-  const std::vector<uint32_t> order = Order(n);
-  std::vector<RowCache::Key> batch(100);
-  std::string out;
-  size_t next = 0;
-  size_t hits = 0;
-  for (auto _ : state) {
-    for (RowCache::Key& key : batch) key = RowCache::MakeKey(1, keys[order[next++ & (order.size() - 1)]]);
-    for (const RowCache::Key& key : batch) hits += cache.Read(key, &out) ? 1 : 0;
-  }
-  if (hits != state.iterations() * batch.size()) state.SkipWithError("a cached key missed");
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * batch.size()));
-}
 BENCHMARK(BM_RowCacheRead100Serial)->Arg(100'000)->Arg(1'000'000);
 
 void BM_RocksLruCacheLookup(benchmark::State& state) {
