@@ -12,7 +12,6 @@
 #include <variant>
 
 #include "base/strings.h"
-#include "http/server.h"
 
 namespace ofs::app {
 namespace {
@@ -47,8 +46,7 @@ const std::vector<Setting>& Settings() {
        "Largest request body accepted, after gzip inflation (413 beyond)", &Config::max_body_bytes, 1024,
        int64_t{1} << 31},
       {"http.max_header_bytes", "--max-header-bytes", "OFS_MAX_HEADER_BYTES",
-       "Largest request head accepted (431 beyond; at most 80 KiB, http_parser's compiled-in limit)",
-       &Config::max_header_bytes, 1024, http::kMaxHeaderBytesLimit},
+       "Largest request head accepted (431 beyond)", &Config::max_header_bytes, 1024, 1 << 20},
       {"http.request_timeout_ms", "--request-timeout-ms", "OFS_REQUEST_TIMEOUT_MS",
        "A request must arrive completely within this time of its first byte (408 and close)",
        &Config::request_timeout_ms, 10, 3'600'000},

@@ -71,9 +71,8 @@ TEST_F(ConfigTest, InvalidValuesNameTheSetting) {
   unsetenv("OFS_SYNC_WRITES");
   EXPECT_FALSE(Resolve({"--port", "9000", "--admin-port", "9000"}).ok());
   EXPECT_FALSE(Resolve({"--log-level", "loud"}).ok());
-  // Beyond http_parser's own 80 KiB a larger limit would not take effect: refused, not silently capped.
-  EXPECT_TRUE(Resolve({"--max-header-bytes", "81920"}).ok());
-  config = Resolve({"--max-header-bytes", "81921"});
+  EXPECT_TRUE(Resolve({"--max-header-bytes", "1048576"}).ok());
+  config = Resolve({"--max-header-bytes", "1048577"});
   ASSERT_FALSE(config.ok());
   EXPECT_NE(config.status().message().find("http.max_header_bytes"), std::string_view::npos);
 }

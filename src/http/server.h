@@ -82,15 +82,11 @@ using ErrorFormatter = std::function<void(const Status&, Response&)>;
 // the request being fully parsed to its response being queued (server-wide latency metrics).
 using CompletionHook = std::function<void(const Request&, const Response&, int64_t nanos)>;
 
-// The largest max_header_bytes that takes effect: http_parser (Debian's libhttp-parser 2.9) rejects heads
-// beyond HTTP_MAX_HEADER_SIZE, 80 KiB, whatever the option says (also answered 431).
-inline constexpr int64_t kMaxHeaderBytesLimit = 80 * 1024;
-
 struct ServerOptions {
   std::string bind_address = "127.0.0.1";
   uint16_t port = 8080;  // 0 = pick a free port (see Server::port())
   int threads = 1;
-  size_t max_header_bytes = size_t{16} << 10;  // at most kMaxHeaderBytesLimit takes effect
+  size_t max_header_bytes = size_t{16} << 10;
   size_t max_body_bytes = size_t{16} << 20;
   int64_t request_timeout_ms = 10'000;
   int64_t idle_timeout_ms = 60'000;
