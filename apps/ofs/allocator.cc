@@ -4,11 +4,12 @@
 #include <jemalloc/jemalloc.h>
 
 // jemalloc reads this at its first allocation, before main(); MALLOC_CONF in the environment overrides it
-// (MALLOC_CONF=thp:default turns huge pages off). `thp:always` asks the kernel for transparent huge pages
-// on all of jemalloc's memory (madvise(MADV_HUGEPAGE); it is a no-op when the kernel's THP mode is
-// "never"). Why: a point read touches a random row cache slot and entry among hundreds of MiB, and with
-// 4 KiB pages both accesses also miss the TLB (a two-dimensional page walk on a VM). With huge pages
-// RowCache::Read went from 8.5% to 5.6% of the S1 server core (docs/benchmarks.md, History).
+// (MALLOC_CONF=thp:never turns huge pages off, thp:default leaves the kernel's default). `thp:always` asks
+// the kernel for transparent huge pages on all of jemalloc's memory (madvise(MADV_HUGEPAGE); it is a no-op
+// when the kernel's THP mode is "never"). Why: a point read touches a random row cache slot and entry among
+// hundreds of MiB, and with 4 KiB pages both accesses also miss the TLB (a two-dimensional page walk on a
+// VM). With huge pages RowCache::Read went from 8.5% to 5.6% of the S1 server core (docs/benchmarks.md,
+// History).
 extern "C" {
 // NOLINTNEXTLINE(cppcoreguidelines-avoid-non-const-global-variables): jemalloc's documented hook
 const char* malloc_conf = "thp:always,metadata_thp:auto";

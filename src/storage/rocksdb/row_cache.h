@@ -23,12 +23,14 @@
 // Keys: (space, key bytes); RocksStore uses the column family id as space. Entries larger than a shard's
 // share of the capacity are not cached. Thread-safety: every method may be called concurrently.
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace ofs::storage::rocks {
 
@@ -58,7 +60,8 @@ class RowCache {
   class RowVisitor {
    public:
     template <typename F>
-    RowVisitor(F& visitor)  // NOLINT(google-explicit-constructor): passed inline, like std::function_ref
+    requires(!std::same_as<std::remove_cvref_t<F>, RowVisitor>)  // copies stay copies
+        RowVisitor(F& visitor)  // NOLINT(google-explicit-constructor): passed inline, like std::function_ref
         : object_(&visitor), call_([](void* object, size_t index, const std::string_view* row) {
             (*static_cast<F*>(object))(index, row);
           }) {}
