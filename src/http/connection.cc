@@ -139,7 +139,7 @@ bool Connection::MarkDeadIfSuspended() {
   return suspended_;
 }
 
-bool Connection::Resume(Status status) {
+bool Connection::Resume(const Status& status) {
   if (!suspended_) return !dead_;
   suspended_ = false;
   --loop_->suspended;

@@ -87,7 +87,7 @@ class Connection final : public DeadlineNode, public Suspender {
   void FlushBestEffort();
   // The suspended request's answer is ready (`status` as given to Resumer::Resume): queues the response
   // and serves on. Returns false when the connection is finished.
-  bool Resume(Status status);
+  bool Resume(const Status& status);
 
  private:
   enum class Phase : uint8_t {

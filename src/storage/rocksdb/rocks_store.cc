@@ -232,7 +232,7 @@ Status RocksStore::Health() {
 
 Status RocksStore::SyncHealth() const {
   if (db_->syncer == nullptr) return Status::Ok();
-  const Status synced = db_->syncer->Health();
+  Status synced = db_->syncer->Health();
   if (synced.ok()) return synced;
   return Status(ErrorCode::kStoreUnavailable, "a WAL sync failed: writes are refused until a restart",
                 synced.ToString());

@@ -102,8 +102,11 @@ struct RowCache::Shard {
   }
 
   // The address of `hash`'s home slot, computed from a possibly stale table (never dereferenced here).
+  // Integer arithmetic, not pointer arithmetic: an old address with a new mask may point past the old
+  // table, which is harmless for a prefetch but undefined for a pointer.
   const void* HomeSlotAddress(uint64_t hash) const {
     const size_t index = static_cast<size_t>(hash) & table_mask.load(std::memory_order_relaxed);
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): see above
     return reinterpret_cast<const void*>(table_address.load(std::memory_order_relaxed) +
                                          index * sizeof(Slot));
   }
