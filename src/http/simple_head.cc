@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <utility>
 
 #include "base/strings.h"
 
@@ -75,45 +76,58 @@ bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && EqualsIgnoreCase(text.substr(0, prefix.size()), prefix);
 }
 
+// The header names http_parser interprets itself. It matches them as prefixes, and 2.9.4 flags a name
+// that merely starts with "transfer-encoding" (found by http_head_fuzz), so a name that starts with one
+// of these is special too.
+enum class Special : uint8_t { kNone, kContentLength, kConnection, kDecline };
+
+Special Classify(std::string_view name) {
+  constexpr std::pair<std::string_view, Special> kSpecial[] = {
+      {"content-length", Special::kContentLength}, {"connection", Special::kConnection},
+      {"transfer-encoding", Special::kDecline},    {"upgrade", Special::kDecline},
+      {"proxy-connection", Special::kDecline},  // framing and protocol switches are http_parser's alone
+  };
+  for (const auto& [special, kind] : kSpecial) {
+    if (!StartsWithIgnoreCase(name, special)) continue;
+    return name.size() == special.size() ? kind : Special::kDecline;
+  }
+  return Special::kNone;
+}
+
 // Records the headers http_parser interprets itself; false for the ones (or values) left to it.
-bool InterpretHeader(const SimpleHead::Header& header, bool* connection_seen, bool* close,
-                     bool* keep_alive_token, SimpleHead* head) {
-  const std::string_view name = header.name;
-  // http_parser matches these names as prefixes, and 2.9.4 flags a name that merely starts with
-  // "transfer-encoding" (found by http_head_fuzz): longer names are left to it too.
-  for (std::string_view special :
-       {"content-length", "connection", "transfer-encoding", "upgrade", "proxy-connection"}) {
-    if (StartsWithIgnoreCase(name, special) && name.size() > special.size()) return false;
-  }
-  if (EqualsIgnoreCase(name, "content-length")) {
-    const std::string_view digits = header.value;
-    // Digits only, and few enough to fit: a repeat, a sign, trailing space or an overflow goes to
-    // http_parser, which has its own answers for each.
-    if (head->has_length || digits.empty() || digits.size() > 18) return false;
-    uint64_t length = 0;
-    for (char c : digits) {
-      if (c < '0' || c > '9') return false;
-      length = length * 10 + static_cast<uint64_t>(c - '0');
+bool InterpretHeader(const SimpleHead::Header& header, bool* close, bool* keep_alive_token,
+                     SimpleHead* head) {
+  switch (Classify(header.name)) {
+    case Special::kNone:
+      return true;
+    case Special::kDecline:
+      return false;
+    case Special::kContentLength: {
+      const std::string_view digits = header.value;
+      // Digits only, and few enough to fit: a repeat, a sign, trailing space or an overflow goes to
+      // http_parser, which has its own answers for each.
+      if (head->has_length || digits.empty() || digits.size() > 18) return false;
+      uint64_t length = 0;
+      for (char c : digits) {
+        if (c < '0' || c > '9') return false;
+        length = length * 10 + static_cast<uint64_t>(c - '0');
+      }
+      head->has_length = true;
+      head->content_length = length;
+      return true;
     }
-    head->has_length = true;
-    head->content_length = length;
-    return true;
+    case Special::kConnection:
+      if (*close || *keep_alive_token) return false;  // a repeat
+      if (EqualsIgnoreCase(header.value, "close")) {
+        *close = true;
+      } else if (EqualsIgnoreCase(header.value, "keep-alive")) {
+        *keep_alive_token = true;
+      } else {
+        return false;  // token lists, "upgrade", trailing space: http_parser's matching decides
+      }
+      return true;
   }
-  if (EqualsIgnoreCase(name, "connection")) {
-    if (*connection_seen) return false;
-    *connection_seen = true;
-    if (EqualsIgnoreCase(header.value, "close")) {
-      *close = true;
-    } else if (EqualsIgnoreCase(header.value, "keep-alive")) {
-      *keep_alive_token = true;
-    } else {
-      return false;  // token lists, "upgrade", trailing space: http_parser's matching decides
-    }
-    return true;
-  }
-  // Framing and protocol switches are http_parser's alone.
-  return !EqualsIgnoreCase(name, "transfer-encoding") && !EqualsIgnoreCase(name, "upgrade") &&
-         !EqualsIgnoreCase(name, "proxy-connection");
+  return false;
 }
 
 }  // namespace
@@ -126,7 +140,7 @@ bool ParseSimpleHead(std::string_view input, size_t max_head_bytes, SimpleHead* 
   size_t pos = 0;
   std::string_view line;
   if (!NextLine(input, limit, &pos, &line) || !ParseRequestLine(line, head)) return false;
-  bool connection_seen = false, close = false, keep_alive_token = false;
+  bool close = false, keep_alive_token = false;
   for (;;) {
     if (!NextLine(input, limit, &pos, &line)) return false;
     if (line.empty()) break;
@@ -148,7 +162,7 @@ bool ParseSimpleHead(std::string_view input, size_t max_head_bytes, SimpleHead* 
     // http_parser ends a value at its last visible character when whitespace trails it; decline
     // rather than model that.
     if (!header.value.empty() && (header.value.back() == ' ' || header.value.back() == '\t')) return false;
-    if (!InterpretHeader(header, &connection_seen, &close, &keep_alive_token, head)) return false;
+    if (!InterpretHeader(header, &close, &keep_alive_token, head)) return false;
     ++head->header_count;
   }
   head->keep_alive = head->http_minor == 1 ? !close : keep_alive_token;

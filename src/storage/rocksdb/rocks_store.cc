@@ -68,9 +68,8 @@ struct ReadBuffers {
   std::vector<rocksdb::Status> statuses;
   std::vector<rocks::ColumnSlot> slots;
   std::vector<rocks::RowCache::Key> cache_keys;  // one per request key
-  // Keys the row cache missed: their request index, cache key and fill ticket; their store keys.
+  // Keys the row cache missed: their request index and fill ticket; their store keys.
   std::vector<size_t> missed;
-  std::vector<rocks::RowCache::Key> missed_keys;
   std::vector<uint64_t> tickets;
   std::vector<rocksdb::Slice> missed_slices;
   std::string cached_row;  // the cached form of a row read from RocksDB
@@ -261,7 +260,6 @@ Status RocksStore::Read(const ReadRequest& req, RowSet* out) {
 
   // Cache pass: hits are decoded straight from the cache; misses take a ticket before the store is read.
   buffers.missed.clear();
-  buffers.missed_keys.clear();
   buffers.tickets.clear();
   buffers.missed_slices.clear();
   rocks::RowCache* cache = db_->row_cache.get();
@@ -276,7 +274,6 @@ Status RocksStore::Read(const ReadRequest& req, RowSet* out) {
         if (decoded.ok()) decoded = copy_row(*row, /*cached=*/true, i);
         return;
       }
-      buffers.missed_keys.push_back(buffers.cache_keys[i]);
       buffers.tickets.push_back(cache->Ticket(buffers.cache_keys[i]));
       buffers.missed.push_back(i);
       buffers.missed_slices.push_back(buffers.slices[i]);
@@ -310,7 +307,7 @@ Status RocksStore::Read(const ReadRequest& req, RowSet* out) {
     const std::string_view stored = View(buffers.values[j]);
     OFS_RETURN_IF_ERROR(copy_row(stored, /*cached=*/false, buffers.missed[j]));
     if (cache != nullptr && rocks::EncodeCachedRow(stored, now, &buffers.cached_row)) {
-      cache->Fill(buffers.missed_keys[j], buffers.tickets[j], buffers.cached_row);
+      cache->Fill(buffers.cache_keys[buffers.missed[j]], buffers.tickets[j], buffers.cached_row);
     }
   }
   return Status::Ok();

@@ -18,8 +18,8 @@ constexpr size_t kStripesPerShard = 256;  // ticket generations: a write voids o
 constexpr size_t kInitialSlots = 64;      // per shard; doubles at 70% load
 // ReadMany's prefetch distances (in keys): a slot is loaded 8 keys before its visit and its entry, found
 // through the then-cached slot, 4 keys before. A visit in the server decodes a row (0.1-0.3 µs), so 4
-// keys cover a memory latency; 16/8 and 24/12 measured no better and 32/16 worse at 1M rows
-// (BM_RowCacheReadMany100, which does less per key than the server).
+// keys cover a memory latency; 16/8 and 24/12 (with 2-3 prefetched lines) measured no better and 32/16
+// worse at 1M rows (BM_RowCacheReadMany100, which does less per key than the server).
 constexpr size_t kSlotPrefetchDistance = 8;
 constexpr size_t kEntryPrefetchDistance = 4;
 constexpr size_t kEntryPrefetchLines = 4;  // 256 bytes: header, key and a row of ~10 features
@@ -198,17 +198,14 @@ RowCache::Key RowCache::MakeKey(uint32_t space, std::string_view bytes) {
 RowCache::Shard& RowCache::ShardOf(uint64_t hash) const { return shards_[hash >> (64 - kShardBits)]; }
 
 bool RowCache::Read(const Key& key, std::string* row) {
-  Shard& shard = ShardOf(key.hash);
-  std::lock_guard lock(shard.mu);
-  const Slot& slot = shard.slots[shard.Find(key)];
-  if (slot.hash == 0) {
-    ++shard.misses;
-    return false;
-  }
-  ++shard.hits;
-  slot.entry->referenced = true;
-  row->assign(slot.entry->row());
-  return true;
+  bool hit = false;
+  auto copy = [&](size_t, const std::string_view* cached) {
+    if (cached == nullptr) return;
+    row->assign(*cached);
+    hit = true;
+  };
+  Visit(key, 0, copy);
+  return hit;
 }
 
 template <typename Step>
