@@ -53,6 +53,7 @@ Status Application::Start() {
   store_options.path = (dir / "rocksdb").string();
   store_options.block_cache_bytes = static_cast<size_t>(config_.block_cache_mb) << 20;
   store_options.write_buffer_bytes = static_cast<size_t>(config_.write_buffer_mb) << 20;
+  store_options.memtables_per_flush = static_cast<int>(config_.memtables_per_flush);
   store_options.row_cache_bytes =
       static_cast<size_t>(RowCacheBytes(config_.row_cache_mb, AvailableMemoryBytes()));
   store_options.sync_writes = config_.sync_writes;
@@ -172,6 +173,27 @@ void Application::RegisterStoreMetrics(const storage::RocksStore* store) {
   registry_.AddCallbackCounter("ofs_wal_sync_waiters_total",
                                "Write requests acknowledged after those fsyncs (per sync: the group size)",
                                {}, sync_stat(&SyncStats::waiters));
+  using EngineStats = storage::RocksStore::EngineStats;
+  const auto engine_stat = [store](uint64_t EngineStats::*field) {
+    return [store, field] { return static_cast<double>(store->GetEngineStats().*field); };
+  };
+  registry_.AddCallbackGauge("ofs_rocksdb_memtable_bytes",
+                             "Bytes in RocksDB memtables: writes not yet flushed to table files", {},
+                             engine_stat(&EngineStats::memtable_bytes));
+  registry_.AddCallbackGauge(
+      "ofs_rocksdb_immutable_memtables",
+      "Full memtables waiting for a flush (rocksdb.memtables_per_flush merge into one file)", {},
+      engine_stat(&EngineStats::immutable_memtables));
+  registry_.AddCallbackGauge("ofs_rocksdb_l0_files",
+                             "Table files in level 0 (one per flush, until compacted)", {},
+                             engine_stat(&EngineStats::l0_files));
+  registry_.AddCallbackGauge("ofs_rocksdb_live_table_bytes", "Bytes of the current table files", {},
+                             engine_stat(&EngineStats::live_table_bytes));
+  registry_.AddCallbackGauge("ofs_rocksdb_pending_compaction_bytes",
+                             "RocksDB's estimate of the bytes compaction still has to rewrite", {},
+                             engine_stat(&EngineStats::pending_compaction_bytes));
+  registry_.AddCallbackGauge("ofs_rocksdb_writes_stopped", "1 while a RocksDB write stall holds every write",
+                             {}, [store] { return store->GetEngineStats().writes_stopped ? 1.0 : 0.0; });
 }
 
 void Application::RegisterOperationalRoutes(api::Endpoint& endpoint) {

@@ -105,6 +105,18 @@ TEST_F(ConfigTest, TemplateParsesBackToTheDefaults) {
   EXPECT_EQ(config->block_cache_mb, 256);
 }
 
+TEST_F(ConfigTest, WriteBufferIsSplitIntoEightMemtablesByDefault) {
+  Result<Config> defaults = Resolve({});
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->write_buffer_mb, 64);
+  EXPECT_EQ(defaults->memtables_per_flush, 8);
+  Result<Config> one = Resolve({"--memtables-per-flush", "1"});
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  EXPECT_EQ(one->memtables_per_flush, 1);
+  EXPECT_FALSE(Resolve({"--memtables-per-flush", "0"}).ok());
+  EXPECT_FALSE(Resolve({"--memtables-per-flush", "65"}).ok());
+}
+
 TEST(RowCacheBytesTest, ExplicitMiBOffOrAQuarterOfTheMemory) {
   EXPECT_EQ(RowCacheBytes(512, 8ull << 30), 512ull << 20);
   EXPECT_EQ(RowCacheBytes(0, 8ull << 30), 0u);

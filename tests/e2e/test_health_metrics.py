@@ -208,6 +208,26 @@ def test_durable_writes_wait_for_a_wal_sync_and_failed_ones_do_not(server):
     assert found_map(found) == {(1,): ["a"], (2,): ["b"], (3,): ["c"]}
 
 
+def test_rocksdb_gauges_follow_writes(server):
+    """The engine gauges exist once, are non-negative, and the memtable grows with unflushed writes."""
+    v1 = Ofs(server, "v1")
+    ent, grp = make_basic(v1)
+    names = ["ofs_rocksdb_memtable_bytes", "ofs_rocksdb_immutable_memtables", "ofs_rocksdb_l0_files",
+             "ofs_rocksdb_live_table_bytes", "ofs_rocksdb_pending_compaction_bytes", "ofs_rocksdb_writes_stopped"]
+    _, before, _ = _metrics(server.serving)
+    for name in names:
+        series = _series(before, name)
+        assert len(series) == 1 and all(v >= 0 for v in series.values()), (name, series)
+    assert _total(before, "ofs_rocksdb_writes_stopped") == 0
+    # 2 MB: more than the 1 MiB arena block a memtable grows by
+    write_ok(v1, grp, ["id", "label"], [[i, "x" * 4000] for i in range(500)])
+    _, after, _ = _metrics(server.serving)
+    grew = _total(after, "ofs_rocksdb_memtable_bytes") - _total(before, "ofs_rocksdb_memtable_bytes")
+    flushed = _total(after, "ofs_rocksdb_l0_files") + _total(after, "ofs_rocksdb_live_table_bytes") > \
+        _total(before, "ofs_rocksdb_l0_files") + _total(before, "ofs_rocksdb_live_table_bytes")
+    assert grew >= 1 << 20 or flushed, (grew, flushed)
+
+
 def test_concurrent_durable_writers_are_all_acknowledged(server):
     v1 = Ofs(server, "v1")
     ent, grp = make_basic(v1)

@@ -45,7 +45,19 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptions(const RocksStoreOptions& option
   cf.merge_operator = std::make_shared<CellMergeOperator>(options.clock);
   cf.compaction_filter_factory = std::make_shared<ExpiryFilterFactory>(options.clock);
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(options)));
-  cf.write_buffer_size = options.write_buffer_bytes;
+  // The write buffer is split into small memtables, flushed together once all are full. A write's
+  // cost was led by its skip-list insert (~40% of the core in S4, ~30 node visits per row, most of them
+  // cache misses in a 64 MiB memtable); in an 8 MiB one they mostly hit the L3 cache. One flush still
+  // writes write_buffer_bytes to one L0 file, so compaction work is unchanged, and one more full write
+  // buffer may fill while it runs (max_write_buffer_number = 2 parts), as with one big memtable.
+  // Measured with 100-row durable writes on one core: 8 parts of 8 MiB wrote +19% rows/s over one
+  // 64 MiB memtable (4 interleaved pairs of 30 s, every pair ahead); 16 parts of 4 MiB were within
+  // noise of it. A read that misses the row cache probes each memtable's Bloom filter (one cache line
+  // each), which is why the parts stay few.
+  const int parts = std::clamp(options.memtables_per_flush, 1, 64);
+  cf.write_buffer_size = std::max<size_t>(options.write_buffer_bytes / parts, 256 << 10);
+  cf.min_write_buffer_number_to_merge = parts;
+  cf.max_write_buffer_number = 2 * parts;
   cf.compression = Compression();
   cf.level_compaction_dynamic_level_bytes = true;
   // Misses are common (unknown entities): keep filters on the last level too.

@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <cstdlib>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -409,6 +410,28 @@ Result<uint64_t> RocksStore::CountStoredRows(std::string_view tenant) {
   for (it->SeekToFirst(); it->Valid(); it->Next()) ++rows;
   OFS_RETURN_IF_ERROR(FromRocks(it->status(), "scan"));
   return rows;
+}
+
+RocksStore::EngineStats RocksStore::GetEngineStats() const {
+  EngineStats stats;
+  uint64_t value = 0;
+  for (rocksdb::ColumnFamilyHandle* cf : db_->tenants->All()) {
+    const auto add = [&](const std::string& property, uint64_t* sum) {
+      if (db_->db->GetIntProperty(cf, property, &value)) *sum += value;
+    };
+    add(rocksdb::DB::Properties::kCurSizeAllMemTables, &stats.memtable_bytes);
+    add(rocksdb::DB::Properties::kNumImmutableMemTable, &stats.immutable_memtables);
+    std::string l0_files;  // a string property: GetIntProperty does not serve it
+    if (db_->db->GetProperty(cf, rocksdb::DB::Properties::kNumFilesAtLevelPrefix + std::string("0"),
+                             &l0_files)) {
+      stats.l0_files += std::strtoull(l0_files.c_str(), nullptr, 10);
+    }
+    add(rocksdb::DB::Properties::kLiveSstFilesSize, &stats.live_table_bytes);
+    add(rocksdb::DB::Properties::kEstimatePendingCompactionBytes, &stats.pending_compaction_bytes);
+  }
+  stats.writes_stopped =
+      db_->db->GetIntProperty(rocksdb::DB::Properties::kIsWriteStopped, &value) && value != 0;
+  return stats;
 }
 
 rocks::RowCache::Stats RocksStore::GetRowCacheStats() const {

@@ -43,7 +43,12 @@ struct RocksStoreOptions {
   const Clock* clock = SystemClock::Default();  // TTL time source; not owned, outlives the store
   int max_open_files = -1;                      // -1: keep every table file open
   int max_background_jobs = 2;                  // flush + compaction threads
-  size_t write_buffer_bytes = 64ull << 20;      // memtable size per column family
+  // Write buffer per column family: the bytes of writes a flush turns into one L0 table file. It is
+  // split into `memtables_per_flush` memtables of write_buffer_bytes / memtables_per_flush each (at
+  // least 256 KiB); writes go to the newest, a flush merges the full ones. Small memtables keep the
+  // skip list a write inserts into in the CPU cache (rocks_options.cc says what it bought).
+  size_t write_buffer_bytes = 64ull << 20;
+  int memtables_per_flush = 8;  // 1..64; 1 = one memtable of write_buffer_bytes
 };
 
 class RocksStore final : public OnlineStore {
@@ -76,6 +81,17 @@ class RocksStore final : public OnlineStore {
   rocks::RowCache::Stats GetRowCacheStats() const;
   // Group-commit figures for /metrics; zero when sync_writes is off.
   rocks::WalSyncer::Stats GetWalSyncStats() const;
+
+  // RocksDB's own state for /metrics and tests, summed over every tenant's column family.
+  struct EngineStats {
+    uint64_t memtable_bytes = 0;            // all memtables, the active and the full ones not yet flushed
+    uint64_t immutable_memtables = 0;       // full memtables waiting for a flush
+    uint64_t l0_files = 0;                  // table files in level 0 (each flush adds one)
+    uint64_t live_table_bytes = 0;          // table files of the current version
+    uint64_t pending_compaction_bytes = 0;  // RocksDB's estimate of what compaction still has to rewrite
+    bool writes_stopped = false;            // a write stall is holding every write
+  };
+  EngineStats GetEngineStats() const;
 
  private:
   struct Db;  // the RocksDB objects (rocks_store.cc)

@@ -35,6 +35,7 @@ RocksStoreOptions TestOptions(const Clock* clock, const std::string& dir) {
   options.path = dir + "/db";
   options.block_cache_bytes = 8 << 20;
   options.write_buffer_bytes = 4 << 20;
+  options.memtables_per_flush = 8;  // 512 KiB memtables
   options.clock = clock;
   return options;
 }
@@ -264,6 +265,54 @@ TEST_F(RocksStoreTest, ReadsFromCompactedFilesFindHitsAndMisses) {
       const std::string v = "v" + std::to_string(id);
       EXPECT_EQ(row, (TestCells{v, v})) << id;
     }
+  }
+}
+
+// The write buffer (4 MiB here) is split into memtables_per_flush = 8 memtables of 512 KiB: writes fill
+// several of them before anything is flushed, reads merge a row's operands across them, and one flush
+// turns all of them into a single L0 file.
+TEST_F(RocksStoreTest, WriteBufferSplitIntoMemtablesFlushesThemAsOneFile) {
+  const model::TableSpec table = Users(0);
+  int rows = 0;
+  while (store_->GetEngineStats().memtable_bytes < (3u << 19)) {
+    OFS_ASSERT_OK(WriteRange(table, kStart, rows, rows + 1000, {2}, "a"));
+    rows += 1000;
+    ASSERT_LT(rows, 1'000'000);
+  }
+  for (int first = 0; first < rows; first += 1000) {  // each row's second operand in a later memtable
+    OFS_ASSERT_OK(WriteRange(table, kStart + 1, first, first + 1000, {3}, "b"));
+  }
+  RocksStore::EngineStats stats = store_->GetEngineStats();
+  EXPECT_EQ(stats.l0_files, 0u);
+  EXPECT_GE(stats.immutable_memtables, 4u);
+  EXPECT_FALSE(stats.writes_stopped);
+  const auto merged = ReadRange(0, rows);
+  for (int id = 0; id < rows; ++id) {
+    const std::string n = std::to_string(id);
+    ASSERT_EQ(merged[static_cast<size_t>(id)], (TestCells{"a" + n, "b" + n})) << id;
+  }
+
+  // Fill the eighth memtable: the flush that follows merges all eight into one file.
+  const int first_rows = rows;
+  while (store_->GetEngineStats().immutable_memtables < 8 && store_->GetEngineStats().l0_files == 0) {
+    OFS_ASSERT_OK(WriteRange(table, kStart + 2, rows, rows + 100, {2, 3}, "c"));
+    rows += 100;
+    ASSERT_LT(rows, 1'000'000);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (store_->GetEngineStats().l0_files == 0) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "no flush";
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  stats = store_->GetEngineStats();
+  EXPECT_EQ(stats.l0_files, 1u);
+  EXPECT_EQ(stats.immutable_memtables, 0u);
+  EXPECT_GT(stats.live_table_bytes, 0u);
+  const auto read = ReadRange(0, rows);
+  for (int id = 0; id < rows; ++id) {
+    const std::string n = std::to_string(id);
+    const TestCells expected = id < first_rows ? TestCells{"a" + n, "b" + n} : TestCells{"c" + n, "c" + n};
+    ASSERT_EQ(read[static_cast<size_t>(id)], expected) << id;
   }
 }
 
