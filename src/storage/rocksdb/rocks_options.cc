@@ -58,6 +58,11 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptions(const RocksStoreOptions& option
   cf.write_buffer_size = std::max<size_t>(options.write_buffer_bytes / parts, 256 << 10);
   cf.min_write_buffer_number_to_merge = parts;
   cf.max_write_buffer_number = 2 * parts;
+  // Random keys make every L0 file overlap the whole base level, so each L0 compaction rewrites all of
+  // it; waiting for 8 L0 files instead of 4 rewrites it half as often. Measured with 100-row durable
+  // writes for 60 s on one core, each run from a copy of the same 1M-row directory: +9%, +9%, +12% rows/s
+  // (3 interleaved pairs). A read that misses the row cache checks up to 8 L0 Bloom filters (pinned).
+  cf.level0_file_num_compaction_trigger = 8;
   cf.compression = Compression();
   cf.level_compaction_dynamic_level_bytes = true;
   // Misses are common (unknown entities): keep filters on the last level too.
