@@ -1,6 +1,9 @@
 #include "application.h"
 
+#include <chrono>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include "admin/admin.h"
@@ -173,9 +176,24 @@ void Application::RegisterStoreMetrics(const storage::RocksStore* store) {
   registry_.AddCallbackCounter("ofs_wal_sync_waiters_total",
                                "Write requests acknowledged after those fsyncs (per sync: the group size)",
                                {}, sync_stat(&SyncStats::waiters));
+  // One snapshot of RocksDB's state serves a whole scrape (it reads properties under the DB mutex).
   using EngineStats = storage::RocksStore::EngineStats;
-  const auto engine_stat = [store](uint64_t EngineStats::*field) {
-    return [store, field] { return static_cast<double>(store->GetEngineStats().*field); };
+  struct EngineSnapshot {
+    std::mutex mu;
+    std::chrono::steady_clock::time_point taken;
+    EngineStats stats;
+  };
+  const auto snapshot = std::make_shared<EngineSnapshot>();
+  const auto engine_stat = [store, snapshot](uint64_t EngineStats::*field) {
+    return [store, snapshot, field] {
+      std::lock_guard<std::mutex> lock(snapshot->mu);
+      const auto now = std::chrono::steady_clock::now();
+      if (now - snapshot->taken > std::chrono::seconds(1)) {
+        snapshot->stats = store->GetEngineStats();
+        snapshot->taken = now;
+      }
+      return static_cast<double>(snapshot->stats.*field);
+    };
   };
   registry_.AddCallbackGauge("ofs_rocksdb_memtable_bytes",
                              "Bytes in RocksDB memtables: writes not yet flushed to table files", {},
@@ -192,8 +210,12 @@ void Application::RegisterStoreMetrics(const storage::RocksStore* store) {
   registry_.AddCallbackGauge("ofs_rocksdb_pending_compaction_bytes",
                              "RocksDB's estimate of the bytes compaction still has to rewrite", {},
                              engine_stat(&EngineStats::pending_compaction_bytes));
+  registry_.AddCallbackGauge(
+      "ofs_rocksdb_delayed_write_rate_bytes",
+      "Bytes/s RocksDB throttles writes to while flushes or compaction lag; 0 = not throttled", {},
+      engine_stat(&EngineStats::delayed_write_rate));
   registry_.AddCallbackGauge("ofs_rocksdb_writes_stopped", "1 while a RocksDB write stall holds every write",
-                             {}, [store] { return store->GetEngineStats().writes_stopped ? 1.0 : 0.0; });
+                             {}, engine_stat(&EngineStats::writes_stopped));
 }
 
 void Application::RegisterOperationalRoutes(api::Endpoint& endpoint) {

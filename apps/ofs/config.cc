@@ -83,8 +83,8 @@ const std::vector<Setting>& Settings() {
       {"rocksdb.memtables_per_flush", "--memtables-per-flush", "OFS_MEMTABLES_PER_FLUSH",
        "Memtables the write buffer is split into (each write_buffer_mb / this, at least 256 KiB); writes "
        "go to the newest, a flush merges them once all are full. Small memtables stay in the CPU cache "
-       "(+19% 100-row write throughput at 8 vs 1); each costs a read that misses the row cache one "
-       "Bloom-filter probe",
+       "(+11-21% 100-row write throughput at 8 vs 1); each costs a point read that misses the row cache "
+       "one Bloom-filter probe, and a partition read one more sorted run to merge",
        &Config::memtables_per_flush, 1, 64},
       {"rocksdb.sync_writes", "--sync-writes", "OFS_SYNC_WRITES",
        "fsync the WAL before acknowledging a write (group-committed); false trades durability on power loss "

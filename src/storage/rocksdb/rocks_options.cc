@@ -50,18 +50,24 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptions(const RocksStoreOptions& option
   // cache misses in a 64 MiB memtable); in an 8 MiB one they mostly hit the L3 cache. One flush still
   // writes write_buffer_bytes to one L0 file, so compaction work is unchanged, and one more full write
   // buffer may fill while it runs (max_write_buffer_number = 2 parts), as with one big memtable.
-  // Measured with 100-row durable writes on one core: 8 parts of 8 MiB wrote +19% rows/s over one
-  // 64 MiB memtable (4 interleaved pairs of 30 s, every pair ahead); 16 parts of 4 MiB were within
-  // noise of it. A read that misses the row cache probes each memtable's Bloom filter (one cache line
-  // each), which is why the parts stay few.
-  const int parts = std::clamp(options.memtables_per_flush, 1, 64);
-  cf.write_buffer_size = std::max<size_t>(options.write_buffer_bytes / parts, 256 << 10);
+  // Measured with 100-row durable writes on one core, each run from a copy of the same 1M-row
+  // directory: 8 parts of 8 MiB wrote +11% to +21% rows/s over one 64 MiB memtable (3 interleaved pairs
+  // of 60 s); 16 parts of 4 MiB were within noise of 8. The cost: a point read that misses the row cache
+  // probes each memtable's Bloom filter (one cache line each), and a partition read's iterator merges
+  // every memtable — which is why the parts stay few. Memtables are at least 256 KiB: a small write
+  // buffer gets fewer parts rather than outgrowing write_buffer_bytes.
+  constexpr size_t kMinMemtableBytes = 256 << 10;
+  const size_t most_parts = std::max<size_t>(1, options.write_buffer_bytes / kMinMemtableBytes);
+  const int parts = static_cast<int>(
+      std::clamp<size_t>(static_cast<size_t>(std::clamp(options.memtables_per_flush, 1, 64)), 1, most_parts));
+  cf.write_buffer_size = std::max(options.write_buffer_bytes / parts, kMinMemtableBytes);
   cf.min_write_buffer_number_to_merge = parts;
   cf.max_write_buffer_number = 2 * parts;
   // Random keys make every L0 file overlap the whole base level, so each L0 compaction rewrites all of
   // it; waiting for 8 L0 files instead of 4 rewrites it half as often. Measured with 100-row durable
   // writes for 60 s on one core, each run from a copy of the same 1M-row directory: +9%, +9%, +12% rows/s
-  // (3 interleaved pairs). A read that misses the row cache checks up to 8 L0 Bloom filters (pinned).
+  // (3 interleaved pairs). A read that misses the row cache checks each L0 file's Bloom filter (pinned):
+  // up to 8 while compaction keeps up; writes slow down at RocksDB's default 20 L0 files and stop at 36.
   cf.level0_file_num_compaction_trigger = 8;
   cf.compression = Compression();
   cf.level_compaction_dynamic_level_bytes = true;

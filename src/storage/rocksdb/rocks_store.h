@@ -89,7 +89,8 @@ class RocksStore final : public OnlineStore {
     uint64_t l0_files = 0;                  // table files in level 0 (each flush adds one)
     uint64_t live_table_bytes = 0;          // table files of the current version
     uint64_t pending_compaction_bytes = 0;  // RocksDB's estimate of what compaction still has to rewrite
-    bool writes_stopped = false;            // a write stall is holding every write
+    uint64_t delayed_write_rate = 0;        // bytes/s RocksDB throttles writes to; 0 while not throttled
+    uint64_t writes_stopped = 0;            // 1 while a write stall holds every write
   };
   EngineStats GetEngineStats() const;
 

@@ -285,7 +285,7 @@ TEST_F(RocksStoreTest, WriteBufferSplitIntoMemtablesFlushesThemAsOneFile) {
   RocksStore::EngineStats stats = store_->GetEngineStats();
   EXPECT_EQ(stats.l0_files, 0u);
   EXPECT_GE(stats.immutable_memtables, 4u);
-  EXPECT_FALSE(stats.writes_stopped);
+  EXPECT_EQ(stats.writes_stopped, 0u);
   const auto merged = ReadRange(0, rows);
   for (int id = 0; id < rows; ++id) {
     const std::string n = std::to_string(id);
@@ -314,6 +314,45 @@ TEST_F(RocksStoreTest, WriteBufferSplitIntoMemtablesFlushesThemAsOneFile) {
     const TestCells expected = id < first_rows ? TestCells{"a" + n, "b" + n} : TestCells{"c" + n, "c" + n};
     ASSERT_EQ(read[static_cast<size_t>(id)], expected) << id;
   }
+}
+
+// A clean close flushes every memtable into one file; a replayed WAL would give one file per memtable.
+TEST_F(RocksStoreTest, CloseFlushesTheMemtablesIntoOneFile) {
+  const model::TableSpec table = Users(0);
+  int rows = 0;
+  while (store_->GetEngineStats().immutable_memtables < 4) {
+    OFS_ASSERT_OK(WriteRange(table, kStart, rows, rows + 1000, {2, 3}));
+    rows += 1000;
+    ASSERT_LT(rows, 1'000'000);
+  }
+  ASSERT_EQ(store_->GetEngineStats().l0_files, 0u);
+  store_.reset();
+  store_ = OpenRocks(&clock_, dir_);
+  ASSERT_NE(store_, nullptr);
+  const RocksStore::EngineStats stats = store_->GetEngineStats();
+  EXPECT_EQ(stats.l0_files, 1u);
+  EXPECT_EQ(stats.immutable_memtables, 0u);
+  EXPECT_EQ(StoredRows(), static_cast<uint64_t>(rows));
+}
+
+// memtables_per_flush never makes memtables smaller than 256 KiB: a 1 MiB write buffer gets 4 parts, not
+// 64 (which would hold 16 MiB before the first flush).
+TEST_F(RocksStoreTest, SmallWriteBufferGetsFewerMemtablesNotMoreMemory) {
+  store_.reset();
+  RocksStoreOptions options = TestOptions(&clock_, dir_);
+  options.write_buffer_bytes = 1 << 20;
+  options.memtables_per_flush = 64;
+  Result<std::unique_ptr<RocksStore>> opened = RocksStore::Open(options);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  store_ = std::move(opened).value();
+  const model::TableSpec table = Users(0);
+  uint64_t most_memtable_bytes = 0;
+  for (int rows = 0; store_->GetEngineStats().l0_files == 0; rows += 1000) {
+    ASSERT_LT(rows, 1'000'000);
+    OFS_ASSERT_OK(WriteRange(table, kStart, rows, rows + 1000, {2, 3}));
+    most_memtable_bytes = std::max(most_memtable_bytes, store_->GetEngineStats().memtable_bytes);
+  }
+  EXPECT_LT(most_memtable_bytes, 3u << 20);  // 2 write buffers + the active memtable, at most
 }
 
 TEST_F(RocksStoreTest, ReopenDiscoversTenantColumnFamilies) {
