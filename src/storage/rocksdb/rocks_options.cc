@@ -54,13 +54,13 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptions(const RocksStoreOptions& option
   // directory: 8 parts of 8 MiB wrote +11% to +21% rows/s over one 64 MiB memtable (3 interleaved pairs
   // of 60 s); 16 parts of 4 MiB were within noise of 8. The cost: a point read that misses the row cache
   // probes each memtable's Bloom filter (one cache line each), and a partition read's iterator merges
-  // every memtable — which is why the parts stay few. Memtables are at least 256 KiB: a small write
+  // every memtable — which is why the parts stay few. A part is at least 256 KiB: a small write
   // buffer gets fewer parts rather than outgrowing write_buffer_bytes.
   constexpr size_t kMinMemtableBytes = 256 << 10;
   const size_t most_parts = std::max<size_t>(1, options.write_buffer_bytes / kMinMemtableBytes);
-  const int parts = static_cast<int>(
-      std::clamp<size_t>(static_cast<size_t>(std::clamp(options.memtables_per_flush, 1, 64)), 1, most_parts));
-  cf.write_buffer_size = std::max(options.write_buffer_bytes / parts, kMinMemtableBytes);
+  const int parts =
+      static_cast<int>(std::min<size_t>(std::clamp(options.memtables_per_flush, 1, 64), most_parts));
+  cf.write_buffer_size = options.write_buffer_bytes / parts;
   cf.min_write_buffer_number_to_merge = parts;
   cf.max_write_buffer_number = 2 * parts;
   // Random keys make every L0 file overlap the whole base level, so each L0 compaction rewrites all of

@@ -44,9 +44,9 @@ struct RocksStoreOptions {
   int max_open_files = -1;                      // -1: keep every table file open
   int max_background_jobs = 2;                  // flush + compaction threads
   // Write buffer per column family: the bytes of writes a flush turns into one L0 table file. It is
-  // split into `memtables_per_flush` memtables of write_buffer_bytes / memtables_per_flush each (at
-  // least 256 KiB); writes go to the newest, a flush merges the full ones. Small memtables keep the
-  // skip list a write inserts into in the CPU cache (rocks_options.cc says what it bought).
+  // split into `memtables_per_flush` memtables of write_buffer_bytes / memtables_per_flush each (fewer
+  // when that would be under 256 KiB); writes go to the newest, a flush merges the full ones. Small memtables
+  // keep the skip list a write inserts into in the CPU cache (rocks_options.cc says what it bought).
   size_t write_buffer_bytes = 64ull << 20;
   int memtables_per_flush = 8;  // 1..64; 1 = one memtable of write_buffer_bytes
 };
