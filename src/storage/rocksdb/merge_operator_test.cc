@@ -12,7 +12,7 @@ namespace {
 
 std::string Row(const std::vector<CellView>& cells) {
   std::string row;
-  for (const CellView& cell : cells) AppendCell(cell, &row);
+  EncodeRow(cells, &row);
   return row;
 }
 

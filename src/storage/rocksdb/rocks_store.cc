@@ -258,10 +258,9 @@ Status RocksStore::Read(const ReadRequest& req, RowSet* out) {
   rocks::SelectColumns(req.column_ids, 0, &buffers.slots);
   const int64_t now = db_->clock->NowMicros();
   // Decodes a RocksDB value (stored form) or a cache hit (cached form) into row `row` of *out.
-  const auto copy_row = [&](std::string_view bytes, bool cached, size_t row) {
+  const auto copy_row = [&](std::string_view bytes, size_t row) {
     bool live = false;
-    const bool ok = cached ? rocks::CopyLiveCachedCells(bytes, buffers.slots, now, row, out, &live)
-                           : rocks::CopyLiveCells(bytes, buffers.slots, now, row, out, &live);
+    const bool ok = rocks::CopyLiveCells(bytes, buffers.slots, now, row, out, &live);
     if (!ok) return Corrupt("malformed cells");
     if (live) out->SetFound(row);
     return Status::Ok();
@@ -280,7 +279,7 @@ Status RocksStore::Read(const ReadRequest& req, RowSet* out) {
     Status decoded;
     auto visit = [&](size_t i, const std::string_view* row) {
       if (row != nullptr) {
-        if (decoded.ok()) decoded = copy_row(*row, /*cached=*/true, i);
+        if (decoded.ok()) decoded = copy_row(*row, i);
         return;
       }
       buffers.tickets.push_back(cache->Ticket(buffers.cache_keys[i]));
@@ -314,7 +313,7 @@ Status RocksStore::Read(const ReadRequest& req, RowSet* out) {
     if (buffers.statuses[j].IsNotFound()) continue;
     OFS_RETURN_IF_ERROR(FromRocks(buffers.statuses[j], "read"));
     const std::string_view stored = View(buffers.values[j]);
-    OFS_RETURN_IF_ERROR(copy_row(stored, /*cached=*/false, buffers.missed[j]));
+    OFS_RETURN_IF_ERROR(copy_row(stored, buffers.missed[j]));
     if (cache != nullptr && rocks::EncodeCachedRow(stored, now, &buffers.cached_row)) {
       cache->Fill(buffers.cache_keys[buffers.missed[j]], buffers.tickets[j], buffers.cached_row);
     }

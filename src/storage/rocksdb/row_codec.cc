@@ -63,6 +63,12 @@ bool ReadFixed64(std::string_view* in, int64_t* v) {
 }
 
 bool ReadVarint64(std::string_view* in, uint64_t* v) {
+  // Fast path: cell heads of column ids below 64 and zigzag deltas of 0 fit one byte.
+  if (!in->empty() && static_cast<uint8_t>(in->front()) < 0x80) {
+    *v = static_cast<uint8_t>(in->front());
+    in->remove_prefix(1);
+    return true;
+  }
   uint64_t result = 0;
   for (int i = 0; i < 10 && i < static_cast<int>(in->size()); ++i) {
     const auto byte = static_cast<uint8_t>((*in)[static_cast<size_t>(i)]);
@@ -80,50 +86,25 @@ bool ReadVarint64(std::string_view* in, uint64_t* v) {
 uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
 int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
 
-// Reads the cells of the cached form (row_codec.h); the same contract as RowReader (write_time is 0).
-class CachedRowReader {
- public:
-  explicit CachedRowReader(std::string_view row) : rest_(row) {}
-  bool Next(CellView* cell) {
-    if (!ok_ || rest_.empty()) return false;
-    uint64_t expire_at = 0;
-    uint32_t length = 0;
-    ok_ = ReadVarint32(&rest_, &cell->column_id) && static_cast<int64_t>(cell->column_id) > last_column_ &&
-          ReadVarint64(&rest_, &expire_at) && ReadVarint32(&rest_, &length) && length <= rest_.size();
-    if (!ok_) return false;
-    cell->write_time = 0;
-    cell->expire_at = UnZigZag(expire_at);
-    cell->value = rest_.substr(0, length);
-    rest_.remove_prefix(length);
-    last_column_ = cell->column_id;
-    return true;
-  }
-  bool ok() const { return ok_; }
+// Two's-complement arithmetic without signed overflow: a delta between any two int64 times round-trips.
+int64_t WrappingSub(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
+int64_t WrappingAdd(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
 
- private:
-  std::string_view rest_;
-  int64_t last_column_ = -1;
-  bool ok_ = true;
-};
+// The stored form's tag (row_codec.h): the over-long varint encoding of 0, which AppendVarint64 never
+// writes, so no legacy row (a bare cell list, starting with its column id) starts with it.
+constexpr std::string_view kRowTag("\x80\x00", 2);
 
-// The live cells of `row` that `slots` select go to row `row_index` of *out; *live tells whether any cell
-// of the row (the marker included) is live. Shared by the stored and the cached forms.
-template <typename Reader>
-bool CopyLive(std::string_view row, std::span<const ColumnSlot> slots, int64_t now_micros, size_t row_index,
-              RowSet* out, bool* live) {
-  *live = false;
-  Reader reader(row);
-  auto slot = slots.begin();
-  for (CellView cell; reader.Next(&cell);) {
-    if (!cell.LiveAt(now_micros)) continue;
-    *live = true;
-    while (slot != slots.end() && slot->column_id < cell.column_id) ++slot;
-    // A column requested twice fills both outputs.
-    for (auto same = slot; same != slots.end() && same->column_id == cell.column_id; ++same) {
-      out->SetCell(row_index, same->output, cell.value);
-    }
-  }
-  return reader.ok();
+// value length varint32, then that many bytes.
+bool ReadValue(std::string_view* in, std::string_view* value) {
+  uint32_t length = 0;
+  if (!ReadVarint32(in, &length) || length > in->size()) return false;
+  *value = in->substr(0, length);
+  in->remove_prefix(length);
+  return true;
 }
 
 // Whether expiry `a` is later than `b`, never (0) being later than any time. A direct comparison, not a
@@ -158,25 +139,74 @@ bool Supersedes(const CellView& a, const CellView& b) {
   return ExpiresLater(a.expire_at, b.expire_at);
 }
 
+RowReader::RowReader(std::string_view row) : rest_(row) {
+  if (rest_.size() < kRowTag.size() || rest_.substr(0, kRowTag.size()) != kRowTag) return;
+  tagged_ = true;
+  rest_.remove_prefix(kRowTag.size());
+  uint64_t base_expiry = 0;
+  // A tag without cells is malformed: a row with no cells is empty.
+  ok_ = ReadFixed64(&rest_, &base_write_time_) && ReadVarint64(&rest_, &base_expiry) && !rest_.empty();
+  base_expire_at_ = UnZigZag(base_expiry);
+}
+
 bool RowReader::Next(CellView* cell) {
   if (!ok_ || rest_.empty()) return false;
-  uint32_t length = 0;
-  ok_ = ReadVarint32(&rest_, &cell->column_id) && static_cast<int64_t>(cell->column_id) > last_column_ &&
-        ReadFixed64(&rest_, &cell->write_time) && ReadFixed64(&rest_, &cell->expire_at) &&
-        ReadVarint32(&rest_, &length) && length <= rest_.size();
+  ok_ = tagged_ ? NextTagged(cell) : NextLegacy(cell);
   if (!ok_) return false;
-  cell->value = rest_.substr(0, length);
-  rest_.remove_prefix(length);
   last_column_ = cell->column_id;
   return true;
 }
 
-void AppendCell(const CellView& cell, std::string* out) {
-  AppendVarint32(cell.column_id, out);
-  AppendFixed64(cell.write_time, out);
-  AppendFixed64(cell.expire_at, out);
-  AppendVarint32(static_cast<uint32_t>(cell.value.size()), out);
-  out->append(cell.value);
+bool RowReader::NextTagged(CellView* cell) {
+  cell->write_time = base_write_time_;
+  cell->expire_at = base_expire_at_;
+  // Fast path, the common cell: a one-byte head (column id below 64) without own times, and a one-byte
+  // value length.
+  const auto* bytes = reinterpret_cast<const uint8_t*>(rest_.data());
+  if (rest_.size() >= 2 && bytes[0] < 0x80 && (bytes[0] & 1) == 0 && bytes[1] < 0x80) {
+    cell->column_id = bytes[0] >> 1;
+    const size_t length = bytes[1];
+    if (static_cast<int64_t>(cell->column_id) <= last_column_ || length > rest_.size() - 2) return false;
+    cell->value = rest_.substr(2, length);
+    rest_.remove_prefix(2 + length);
+    return true;
+  }
+  uint64_t head = 0;
+  if (!ReadVarint64(&rest_, &head) || (head >> 1) > std::numeric_limits<uint32_t>::max()) return false;
+  cell->column_id = static_cast<uint32_t>(head >> 1);
+  if (static_cast<int64_t>(cell->column_id) <= last_column_) return false;
+  if ((head & 1) != 0) {
+    uint64_t time_delta = 0, expiry_delta = 0;
+    if (!ReadVarint64(&rest_, &time_delta) || !ReadVarint64(&rest_, &expiry_delta)) return false;
+    cell->write_time = WrappingAdd(base_write_time_, UnZigZag(time_delta));
+    cell->expire_at = WrappingAdd(base_expire_at_, UnZigZag(expiry_delta));
+  }
+  return ReadValue(&rest_, &cell->value);
+}
+
+bool RowReader::NextLegacy(CellView* cell) {
+  return ReadVarint32(&rest_, &cell->column_id) && static_cast<int64_t>(cell->column_id) > last_column_ &&
+         ReadFixed64(&rest_, &cell->write_time) && ReadFixed64(&rest_, &cell->expire_at) &&
+         ReadValue(&rest_, &cell->value);
+}
+
+void EncodeRow(std::span<const CellView> cells, std::string* out) {
+  if (cells.empty()) return;
+  const int64_t base_write_time = cells.front().write_time;
+  const int64_t base_expire_at = cells.front().expire_at;
+  out->append(kRowTag);
+  AppendFixed64(base_write_time, out);
+  AppendVarint64(ZigZag(base_expire_at), out);
+  for (const CellView& cell : cells) {
+    const bool own_times = cell.write_time != base_write_time || cell.expire_at != base_expire_at;
+    AppendVarint64(static_cast<uint64_t>(cell.column_id) << 1 | (own_times ? 1 : 0), out);
+    if (own_times) {
+      AppendVarint64(ZigZag(WrappingSub(cell.write_time, base_write_time)), out);
+      AppendVarint64(ZigZag(WrappingSub(cell.expire_at, base_expire_at)), out);
+    }
+    AppendVarint32(static_cast<uint32_t>(cell.value.size()), out);
+    out->append(cell.value);
+  }
 }
 
 void EncodeWrittenRow(std::span<const Cell> cells, int64_t write_time, int64_t expire_at,
@@ -186,7 +216,7 @@ void EncodeWrittenRow(std::span<const Cell> cells, int64_t write_time, int64_t e
   for (const Cell& cell : cells)
     scratch->push_back(CellView{cell.column_id, write_time, expire_at, cell.value});
   KeepWinners(scratch);
-  for (const CellView& cell : *scratch) AppendCell(cell, out);
+  EncodeRow(*scratch, out);
 }
 
 Status CheckCells(std::span<const Cell> cells) {
@@ -218,9 +248,10 @@ bool MergeRows(std::span<const std::string_view> rows, std::optional<int64_t> dr
     if (!reader.ok()) return false;
   }
   KeepWinners(&cells);
-  for (const CellView& cell : cells) {
-    if (!drop_expired_at || cell.LiveAt(*drop_expired_at)) AppendCell(cell, out);
+  if (drop_expired_at) {
+    std::erase_if(cells, [now = *drop_expired_at](const CellView& cell) { return !cell.LiveAt(now); });
   }
+  EncodeRow(cells, out);
   return true;
 }
 
@@ -251,41 +282,53 @@ void SelectColumns(std::span<const uint32_t> column_ids, size_t first_output,
 
 bool CopyLiveCells(std::string_view row, std::span<const ColumnSlot> slots, int64_t now_micros,
                    size_t row_index, RowSet* out, bool* live) {
-  return CopyLive<RowReader>(row, slots, now_micros, row_index, out, live);
-}
-
-bool EncodeCachedRow(std::string_view stored, int64_t now_micros, std::string* out) {
-  out->clear();
-  RowReader reader(stored);
+  *live = false;
+  RowReader reader(row);
+  auto slot = slots.begin();
   for (CellView cell; reader.Next(&cell);) {
     if (!cell.LiveAt(now_micros)) continue;
-    AppendVarint32(cell.column_id, out);
-    AppendVarint64(ZigZag(cell.expire_at), out);
-    AppendVarint32(static_cast<uint32_t>(cell.value.size()), out);
-    out->append(cell.value);
+    *live = true;
+    while (slot != slots.end() && slot->column_id < cell.column_id) ++slot;
+    // A column requested twice fills both outputs.
+    for (auto same = slot; same != slots.end() && same->column_id == cell.column_id; ++same) {
+      out->SetCell(row_index, same->output, cell.value);
+    }
   }
   return reader.ok();
 }
 
-bool CopyLiveCachedCells(std::string_view cached, std::span<const ColumnSlot> slots, int64_t now_micros,
-                         size_t row_index, RowSet* out, bool* live) {
-  return CopyLive<CachedRowReader>(cached, slots, now_micros, row_index, out, live);
+bool EncodeCachedRow(std::string_view stored, int64_t now_micros, std::string* out) {
+  out->clear();
+  thread_local std::vector<CellView> live;  // per-thread working space, as in MergeRows
+  live.clear();
+  RowReader reader(stored);
+  for (CellView cell; reader.Next(&cell);) {
+    if (!cell.LiveAt(now_micros)) continue;
+    cell.write_time = 0;
+    live.push_back(cell);
+  }
+  EncodeRow(live, out);
+  return reader.ok();
 }
 
 ExpiryOutcome DropExpiredCells(std::string_view row, int64_t now_micros, std::string* out) {
   out->clear();
+  thread_local std::vector<CellView> live;  // per-thread working space, as in MergeRows
+  live.clear();
   RowReader reader(row);
   bool dropped = false;
   for (CellView cell; reader.Next(&cell);) {
     if (cell.LiveAt(now_micros)) {
-      AppendCell(cell, out);
+      live.push_back(cell);
     } else {
       dropped = true;
     }
   }
   if (!reader.ok()) return ExpiryOutcome::kMalformed;
-  if (out->empty()) return ExpiryOutcome::kNoLiveCell;
-  return dropped ? ExpiryOutcome::kRewritten : ExpiryOutcome::kUnchanged;
+  if (live.empty()) return ExpiryOutcome::kNoLiveCell;
+  if (!dropped) return ExpiryOutcome::kUnchanged;
+  EncodeRow(live, out);
+  return ExpiryOutcome::kRewritten;
 }
 
 }  // namespace ofs::storage::rocks

@@ -1,12 +1,25 @@
 #pragma once
 // The stored form of a row's value (ARCHITECTURE.md section 4): its cells, sorted by column id, one cell
 // per column. The same format serves as RocksDB merge operand (one write's cells) and as merged value.
+// Every cell has a write time (micros; the last-write-wins timestamp) and an expire-at (micros; 0 = never
+// expires). A row written by one request shares both across its cells, so the row states them once:
 //
-//   cell = column id      varint32
-//          write time     8 bytes, little-endian int64 (micros; the last-write-wins timestamp)
-//          expire-at      8 bytes, little-endian int64 (micros; 0 = never expires)
+//   row  = tag            2 bytes 0x80 0x00 (an over-long varint, which no legacy row starts with)
+//          base time      8 bytes, little-endian int64: the write time of cells without their own
+//          base expiry    zigzag varint64: the expire-at of cells without their own
+//          cell...        one or more
+//   cell = head           varint64: column id << 1 | 1 when the cell has its own times
+//          [own time      zigzag varint64: write time - base time, wrapping]
+//          [own expiry    zigzag varint64: expire-at - base expiry, wrapping]
 //          value length   varint32
 //          value bytes    canonical value bytes (codec/value_codec.h)
+//
+// The base is the first cell's times (the row marker's, when present), so a written row's cells carry
+// none of their own: 2 bytes per cell plus the value, where the legacy form below spent 18.
+// A row with no cells is empty (no tag). Rows written before the tag existed (legacy, still read, and
+// rewritten in the tagged form by the next merge or compaction that touches them) are bare cells:
+//
+//   cell = column id varint32 | write time fixed64 | expire-at fixed64 | value length varint32 | value
 //
 // Column id 0 is the row marker: written with an empty value by every row write, so key-only rows
 // exist and a row exists while any of its cells is live. Catalog column ids start at 1.
@@ -41,19 +54,27 @@ bool Supersedes(const CellView& a, const CellView& b);
 // Reads the cells of a stored row front to back. Views point into the row bytes.
 class RowReader {
  public:
-  explicit RowReader(std::string_view row) : rest_(row) {}
+  explicit RowReader(std::string_view row);
   // Reads the next cell; false at the end or on malformed input (then ok() is false).
   bool Next(CellView* cell);
   // False once a malformed cell or a column id not above its predecessor's was met.
   bool ok() const { return ok_; }
 
  private:
+  bool NextTagged(CellView* cell);
+  bool NextLegacy(CellView* cell);
+
   std::string_view rest_;
   int64_t last_column_ = -1;
   bool ok_ = true;
+  bool tagged_ = false;
+  int64_t base_write_time_ = 0;
+  int64_t base_expire_at_ = 0;
 };
 
-void AppendCell(const CellView& cell, std::string* out);
+// Appends the stored form of `cells` to *out (nothing for no cells). The reader accepts the result only
+// when column ids strictly increase; tests build malformed rows through it on purpose.
+void EncodeRow(std::span<const CellView> cells, std::string* out);
 
 // Encodes one written row as a merge operand: the row marker, then `cells` sorted by column id with
 // the last-write-wins winner kept where a column repeats. Every cell gets `write_time` and `expire_at`.
@@ -98,24 +119,22 @@ void SelectColumns(std::span<const uint32_t> column_ids, size_t first_output, st
 bool CopyLiveCells(std::string_view row, std::span<const ColumnSlot> slots, int64_t now_micros,
                    size_t row_index, RowSet* out, bool* live);
 
-// The cached form of a merged row (RowCache entries, row_cache.h): its cells live at fill time, without
-// their write times — only merges need them, and cached rows never merge (writes invalidate them):
-//   cell = column id varint32 | expire-at zigzag varint64 (0 = never) | value length varint32 | value
-// Expired cells are dropped, which changes nothing for later reads: a merged row holds one cell per
-// column, and an expired cell stays expired. ~18 bytes less per cell than the stored form.
+// The cached form of a merged row (RowCache entries, row_cache.h): the stored form of its cells live at
+// fill time, with write times set to 0 — only merges need them, and cached rows never merge (writes
+// invalidate them) — so that only cells with another expiry carry times of their own. CopyLiveCells
+// reads it. Dropping expired cells changes nothing for later reads: a merged row holds one cell per
+// column, and an expired cell stays expired.
 // Encodes the merged (Get) row `stored`; false on malformed input.
 bool EncodeCachedRow(std::string_view stored, int64_t now_micros, std::string* out);
-// CopyLiveCells for the cached form. False on malformed input.
-bool CopyLiveCachedCells(std::string_view cached, std::span<const ColumnSlot> slots, int64_t now_micros,
-                         size_t row_index, RowSet* out, bool* live);
 
 enum class ExpiryOutcome : uint8_t {
-  kUnchanged,   // no cell expired
+  kUnchanged,   // no cell expired (*out is empty: the row stands as it is)
   kRewritten,   // *out holds the live cells
   kNoLiveCell,  // every cell expired (or the row is empty)
   kMalformed,
 };
-// Drops the cells of a stored row that are expired at `now_micros` (*out is overwritten).
+// Drops the cells of a stored row that are expired at `now_micros` (*out is overwritten, and left empty
+// unless the outcome is kRewritten).
 ExpiryOutcome DropExpiredCells(std::string_view row, int64_t now_micros, std::string* out);
 
 }  // namespace ofs::storage::rocks
