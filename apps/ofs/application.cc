@@ -93,8 +93,11 @@ Status Application::Start() {
     api::WriteError(status, response);
   };
   auto make_server = [&](api::Endpoint* endpoint, int64_t port) {
+    http::ServerOptions options = ServerOptionsFor(config_, port);
+    // Write requests defer their WAL sync (SyncStart::kAtStartSyncs): one sync per batch of events.
+    options.after_batch = [store = store_.get()] { store->StartSyncs(); };
     return std::make_unique<http::Server>(
-        ServerOptionsFor(config_, port),
+        std::move(options),
         [endpoint](const http::Request& request, http::Response& response) {
           endpoint->Dispatch(request, response);
         },

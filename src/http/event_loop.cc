@@ -96,6 +96,7 @@ void EventLoop::Run() {
       }
     }
     if (resumptions) DrainMailbox();
+    if (context_.options.after_batch) context_.options.after_batch();
     Expire(&context_.request);
     Expire(&context_.idle);
     Expire(&context_.linger);

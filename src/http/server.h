@@ -93,6 +93,10 @@ struct ServerOptions {
   size_t max_connections = 10'000;
   size_t gzip_min_bytes = size_t{8} << 10;
   bool access_log = false;
+  // Called on each worker thread after it has handled a batch of ready events (and the requests resumed
+  // meanwhile), before it waits for more: where to start work that the batch's requests queued, e.g.
+  // one WAL sync for all their writes (storage::OnlineStore::StartSyncs). Keep it short.
+  std::function<void()> after_batch;
 };
 
 class Server {

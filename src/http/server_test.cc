@@ -177,6 +177,25 @@ TEST_F(ServerTest, SimpleGet) {
   EXPECT_FALSE(negative_nanos_.load());
 }
 
+// after_batch runs on the worker thread once the batch that handled a request is done.
+TEST_F(ServerTest, AfterBatchRunsOnTheWorkerAfterTheBatchsRequests) {
+  ServerOptions options = DefaultOptions();
+  std::atomic<int> completions_seen{0};
+  std::atomic<bool> on_test_thread{false};
+  const std::thread::id test_thread = std::this_thread::get_id();
+  options.after_batch = [&] {
+    completions_seen.store(std::max(completions_seen.load(), completions_.load()));
+    if (std::this_thread::get_id() == test_thread) on_test_thread.store(true);
+  };
+  Start(options);
+  EXPECT_EQ(RoundTrip(MakeRequest("GET", "/a")).status, 200);
+  EXPECT_TRUE(Eventually([&] { return completions_seen.load() == 1; }));
+  EXPECT_EQ(RoundTrip(MakeRequest("GET", "/b")).status, 200);
+  EXPECT_TRUE(Eventually([&] { return completions_seen.load() == 2; }));
+  EXPECT_FALSE(on_test_thread.load());
+  server_.reset();  // joins the workers before the hook's captures go out of scope
+}
+
 TEST_F(ServerTest, PostAndGetWithBody) {
   Start();
   EXPECT_EQ(RoundTrip(MakeRequest("POST", "/p", "{\"a\":1}")).body, "POST /p\n\n{\"a\":1}");

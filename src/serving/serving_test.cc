@@ -30,8 +30,9 @@ class SyncControlStore final : public storage::testing::ForwardingStore {
     durabilities.push_back(req.durability);
     ForwardingStore::Write(req, std::move(done));
   }
-  void SyncWrites(storage::Completion done) override {
+  void SyncWrites(storage::Completion done, storage::SyncStart start) override {
     ++syncs;
+    starts.push_back(start);
     if (hold) {
       held.push_back(std::move(done));
     } else {
@@ -42,6 +43,7 @@ class SyncControlStore final : public storage::testing::ForwardingStore {
   bool hold = false;
   Status inline_status;
   int syncs = 0;
+  std::vector<storage::SyncStart> starts;
   std::vector<storage::Durability> durabilities;
   std::vector<storage::Completion> held;
 };
@@ -222,6 +224,9 @@ TEST_F(ServingTest, ASyncThatCompletesInlineAnswersAtOnce) {
   EXPECT_EQ(Post("/v1/feature-group/write", kWriteOne, &suspender).first, 200);
   EXPECT_FALSE(suspender.suspended);
   EXPECT_EQ(sync_store_->syncs, 2);
+  // Requests defer their sync to the end of the serving loop's batch (StartSyncs), to share it.
+  EXPECT_EQ(sync_store_->starts, (std::vector<storage::SyncStart>{storage::SyncStart::kAtStartSyncs,
+                                                                  storage::SyncStart::kAtStartSyncs}));
 }
 
 TEST_F(ServingTest, WritesThatCannotSuspendAreDurableOnCompletionAndNeverWait) {

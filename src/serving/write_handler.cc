@@ -265,22 +265,24 @@ Status AwaitDurability(const ServingDeps& deps, const http::Request& request, co
   };
   auto wait = std::make_shared<Wait>();
   const StoreProbe& probe = StoreProbe::For(deps.registry);
-  deps.store->SyncWrites([wait, latency = probe.sync, errors = probe.errors,
-                          start = std::chrono::steady_clock::now()](Status status) {
-    latency->ObserveNanos(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-            .count());
-    if (!status.ok()) errors->Inc();
-    std::unique_lock<std::mutex> lock(wait->mu);
-    if (!wait->resumer.valid()) {
-      wait->done = true;
-      wait->status = std::move(status);
-      return;
-    }
-    http::Resumer resumer = std::move(wait->resumer);
-    lock.unlock();
-    resumer.Resume(std::move(status));
-  });
+  deps.store->SyncWrites(
+      [wait, latency = probe.sync, errors = probe.errors,
+       start = std::chrono::steady_clock::now()](Status status) {
+        latency->ObserveNanos(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+                .count());
+        if (!status.ok()) errors->Inc();
+        std::unique_lock<std::mutex> lock(wait->mu);
+        if (!wait->resumer.valid()) {
+          wait->done = true;
+          wait->status = std::move(status);
+          return;
+        }
+        http::Resumer resumer = std::move(wait->resumer);
+        lock.unlock();
+        resumer.Resume(std::move(status));
+      },
+      storage::SyncStart::kAtStartSyncs);  // the serving loop calls StartSyncs after its batch
   std::lock_guard<std::mutex> lock(wait->mu);
   if (wait->done) return std::move(wait->status);
   wait->resumer = request.Suspend();

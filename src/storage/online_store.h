@@ -117,6 +117,15 @@ enum class Durability : uint8_t {
   kApplied,
 };
 
+// When SyncWrites may start the disk sync that completes it.
+enum class SyncStart : uint8_t {
+  kNow,
+  // At the caller's next StartSyncs() (or a few milliseconds later without one). A caller that serves
+  // a batch of requests (an event loop) defers each request's sync and calls StartSyncs() once after the
+  // batch, so that one sync covers every write of the batch.
+  kAtStartSyncs,
+};
+
 struct WriteRequest {
   std::string_view tenant;
   const model::TableSpec* table = nullptr;
@@ -139,7 +148,10 @@ class OnlineStore {
   // Calls done once every write of this store completed before this call is durable (writes made with
   // Durability::kApplied). It may run inline or later on another thread. Stores whose writes are always
   // durable when they complete need not override it.
-  virtual void SyncWrites(Completion done) { done(Status::Ok()); }
+  virtual void SyncWrites(Completion done, SyncStart /*start*/) { done(Status::Ok()); }
+  // Starts the syncs that SyncWrites calls with SyncStart::kAtStartSyncs deferred. Cheap when there are
+  // none. Any thread.
+  virtual void StartSyncs() {}
 
   // Schema hooks, called by admin when a table or columns appear (Cassandra: CREATE/ALTER TABLE;
   // embedded engines may only prepare a namespace). Idempotent.

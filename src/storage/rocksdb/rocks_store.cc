@@ -217,12 +217,16 @@ void RocksStore::ScanPartition(const ScanRequest& req, ScanResult* out, Completi
 
 void RocksStore::Write(const WriteRequest& req, Completion done) { done(Apply(req)); }
 
-void RocksStore::SyncWrites(Completion done) {
+void RocksStore::SyncWrites(Completion done, SyncStart start) {
   if (db_->syncer == nullptr) {
     done(Status::Ok());
     return;
   }
-  db_->syncer->AfterSync(std::move(done));
+  db_->syncer->AfterSync(std::move(done), start);
+}
+
+void RocksStore::StartSyncs() {
+  if (db_->syncer != nullptr) db_->syncer->StartSyncs();
 }
 
 rocks::WalSyncer::Stats RocksStore::GetWalSyncStats() const {

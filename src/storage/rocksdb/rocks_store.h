@@ -62,7 +62,8 @@ class RocksStore final : public OnlineStore {
   void MultiGet(const ReadRequest& req, RowSet* out, Completion done) override;
   void ScanPartition(const ScanRequest& req, ScanResult* out, Completion done) override;
   void Write(const WriteRequest& req, Completion done) override;
-  void SyncWrites(Completion done) override;
+  void SyncWrites(Completion done, SyncStart start) override;
+  void StartSyncs() override;
   Status EnsureTable(std::string_view tenant, const model::TableSpec& table) override;
   // OK unless a background error (failed flush, compaction or WAL write) or a failed WAL sync of the
   // group commit stopped writes.

@@ -84,7 +84,7 @@ class GroupCommitStore final : public testing::ForwardingStore {
     Status result;
     store_->Write(applied, [&result](Status status) { result = std::move(status); });
     if (!result.ok()) return done(std::move(result));
-    store_->SyncWrites(std::move(done));
+    store_->SyncWrites(std::move(done), SyncStart::kNow);
   }
 
  private:
@@ -507,15 +507,29 @@ TEST_F(RocksStoreTest, AppliedWritesAreVisibleAtOnceAndSyncWritesCompletesAfterA
   EXPECT_TRUE(ReadRange(7, 8)[0].has_value());
 
   std::promise<std::thread::id> synced;
-  store_->SyncWrites([&synced](Status s) {
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    synced.set_value(std::this_thread::get_id());
-  });
+  store_->SyncWrites(
+      [&synced](Status s) {
+        EXPECT_TRUE(s.ok()) << s.ToString();
+        synced.set_value(std::this_thread::get_id());
+      },
+      SyncStart::kNow);
   std::future<std::thread::id> on = synced.get_future();
   ASSERT_EQ(on.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   EXPECT_NE(on.get(), std::this_thread::get_id());  // the syncer's thread
   EXPECT_EQ(store_->GetWalSyncStats().syncs, 1u);
   EXPECT_EQ(store_->GetWalSyncStats().waiters, 1u);
+
+  // Deferred: StartSyncs starts the sync (WalSyncerTest checks that nothing else does, before max_hold).
+  std::promise<void> deferred;
+  store_->SyncWrites(
+      [&deferred](Status s) {
+        EXPECT_TRUE(s.ok()) << s.ToString();
+        deferred.set_value();
+      },
+      SyncStart::kAtStartSyncs);
+  store_->StartSyncs();
+  ASSERT_EQ(deferred.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(store_->GetWalSyncStats().syncs, 2u);
 }
 
 TEST_F(RocksStoreTest, WithoutSyncWritesSyncWritesCompletesInline) {
@@ -526,7 +540,7 @@ TEST_F(RocksStoreTest, WithoutSyncWritesSyncWritesCompletesInline) {
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   store_ = std::move(opened).value();
   bool completed = false;
-  store_->SyncWrites([&completed](Status s) { completed = s.ok(); });
+  store_->SyncWrites([&completed](Status s) { completed = s.ok(); }, SyncStart::kAtStartSyncs);
   EXPECT_TRUE(completed);
   EXPECT_EQ(store_->GetWalSyncStats().syncs, 0u);
 }

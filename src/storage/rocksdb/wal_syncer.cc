@@ -6,7 +6,8 @@
 
 namespace ofs::storage::rocks {
 
-WalSyncer::WalSyncer(std::function<Status()> sync) : sync_(std::move(sync)), thread_([this] { Run(); }) {}
+WalSyncer::WalSyncer(std::function<Status()> sync, std::chrono::microseconds max_hold)
+    : sync_(std::move(sync)), max_hold_(max_hold), thread_([this] { Run(); }) {}
 
 WalSyncer::~WalSyncer() {
   {
@@ -17,10 +18,29 @@ WalSyncer::~WalSyncer() {
   thread_.join();
 }
 
-void WalSyncer::AfterSync(Completion done) {
+void WalSyncer::AfterSync(Completion done, SyncStart start) {
+  bool notify = true;
   {
     std::lock_guard<std::mutex> lock(mu_);
     waiting_.push_back(std::move(done));
+    if (start == SyncStart::kNow) {
+      start_requested_ = true;
+    } else if (!deferred_.load(std::memory_order_relaxed)) {
+      // The first deferred waiter: the syncer arms the max_hold deadline.
+      first_deferred_at_ = std::chrono::steady_clock::now();
+      deferred_.store(true, std::memory_order_relaxed);
+    } else {
+      notify = false;  // the deadline is armed; StartSyncs() or the deadline starts the sync
+    }
+  }
+  if (notify) wake_.notify_one();
+}
+
+void WalSyncer::StartSyncs() {
+  if (!deferred_.load(std::memory_order_relaxed)) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    start_requested_ = true;
   }
   wake_.notify_one();
 }
@@ -42,8 +62,19 @@ void WalSyncer::Run() {
     Status failed;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
-      if (waiting_.empty()) return;  // stopping, nothing left to serve
+      // Sync when asked to, when the oldest deferred waiter has waited max_hold, or, stopping, for
+      // whoever is left.
+      for (;;) {
+        if (start_requested_ || (stopping_ && !waiting_.empty())) break;
+        if (stopping_) return;  // nothing left to serve
+        if (deferred_.load(std::memory_order_relaxed)) {
+          if (wake_.wait_until(lock, first_deferred_at_ + max_hold_) == std::cv_status::timeout) break;
+        } else {
+          wake_.wait(lock);
+        }
+      }
+      start_requested_ = false;
+      deferred_.store(false, std::memory_order_relaxed);
       batch.swap(waiting_);
       failed = failed_;
     }

@@ -12,8 +12,15 @@
 // Linux may drop the dirty pages, so a later fsync that succeeds proves nothing about earlier writes;
 // RocksDB 7.8's SyncWAL does not stop writes on such a failure). Health() reports it; a restart, which
 // replays the WAL from disk, clears it.
-// Thread-safety: AfterSync may be called concurrently from any thread.
+// A caller that serves many requests in a batch (an event loop) may queue its waiters deferred
+// (AfterSync(done, SyncStart::kAtStartSyncs)) and call StartSyncs() once at the end of the batch: one
+// fsync then covers the whole batch, where starting at once would cover the one or two requests handled
+// while the previous fsync ran. A deferred waiter that no StartSyncs() follows is synced `max_hold`
+// after it was queued, so a missing call costs latency, never a lost completion.
+// Thread-safety: AfterSync and StartSyncs may be called concurrently from any thread.
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -33,14 +40,19 @@ class WalSyncer {
     uint64_t waiters = 0;  // completions they served (waiters / syncs = the mean group size)
   };
 
+  static constexpr std::chrono::milliseconds kDefaultMaxHold{5};
+
   // `sync` makes every write completed before it durable (DB::SyncWAL); called on the syncer thread.
-  explicit WalSyncer(std::function<Status()> sync);
+  explicit WalSyncer(std::function<Status()> sync, std::chrono::microseconds max_hold = kDefaultMaxHold);
   // Serves what is queued (one last sync), then joins.
   ~WalSyncer();
   WalSyncer(const WalSyncer&) = delete;
   WalSyncer& operator=(const WalSyncer&) = delete;
 
-  void AfterSync(Completion done);
+  void AfterSync(Completion done, SyncStart start = SyncStart::kNow);
+  // Starts a sync for the waiters queued with SyncStart::kAtStartSyncs, if any. Cheap when there are none
+  // (one atomic load): an event loop calls it after every batch.
+  void StartSyncs();
   Stats GetStats() const;
   // OK, or the error of the sync that failed.
   Status Health() const;
@@ -49,9 +61,13 @@ class WalSyncer {
   void Run();
 
   const std::function<Status()> sync_;
+  const std::chrono::microseconds max_hold_;
   mutable std::mutex mu_;
   std::condition_variable wake_;
   std::vector<Completion> waiting_;
+  bool start_requested_ = false;  // a waiter asked for a sync now, or StartSyncs() was called
+  std::chrono::steady_clock::time_point first_deferred_at_;  // valid while deferred_ is set
+  std::atomic<bool> deferred_{false};  // waiters queued with kAtStartSyncs wait for StartSyncs()
   bool stopping_ = false;
   Status failed_;  // the first failed sync's error, kept
   Stats stats_;

@@ -146,5 +146,52 @@ TEST(WalSyncerTest, ConcurrentCallersAreAllAnswered) {
   EXPECT_EQ(syncer.GetStats().waiters, 1000u);
 }
 
+// Deferred waiters share one sync, started by StartSyncs(), however long the caller takes to get there.
+TEST(WalSyncerTest, DeferredWaitersWaitForStartSyncs) {
+  GatedSync gate;
+  gate.Release(1000);
+  Outcomes outcomes;
+  WalSyncer syncer([&] { return gate(); }, std::chrono::hours(1));
+  syncer.StartSyncs();  // nothing deferred: no sync
+  for (int i = 0; i < 5; ++i) syncer.AfterSync(outcomes.Record(), SyncStart::kAtStartSyncs);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(gate.started(), 0);
+  EXPECT_EQ(outcomes.count(), 0u);
+  syncer.StartSyncs();
+  ASSERT_TRUE(Eventually([&] { return outcomes.count() == 5; }));
+  EXPECT_EQ(gate.started(), 1);
+  // A waiter that asks for a sync now takes the deferred ones along.
+  syncer.AfterSync(outcomes.Record(), SyncStart::kAtStartSyncs);
+  syncer.AfterSync(outcomes.Record(), SyncStart::kNow);
+  ASSERT_TRUE(Eventually([&] { return outcomes.count() == 7; }));
+  EXPECT_EQ(gate.started(), 2);
+  EXPECT_EQ(syncer.GetStats().waiters, 7u);
+}
+
+// Without StartSyncs, a deferred waiter is synced max_hold after the first of its group was queued.
+TEST(WalSyncerTest, DeferredWaitersWithoutStartSyncsAreSyncedAfterMaxHold) {
+  GatedSync gate;
+  gate.Release(1000);
+  Outcomes outcomes;
+  WalSyncer syncer([&] { return gate(); }, std::chrono::milliseconds(100));
+  const auto queued = std::chrono::steady_clock::now();
+  syncer.AfterSync(outcomes.Record(), SyncStart::kAtStartSyncs);
+  syncer.AfterSync(outcomes.Record(), SyncStart::kAtStartSyncs);
+  ASSERT_TRUE(Eventually([&] { return outcomes.count() == 2; }));
+  EXPECT_GE(std::chrono::steady_clock::now() - queued, std::chrono::milliseconds(100));
+  EXPECT_EQ(gate.started(), 1);
+}
+
+TEST(WalSyncerTest, DestructionServesDeferredWaiters) {
+  GatedSync gate;
+  gate.Release(1000);
+  Outcomes outcomes;
+  {
+    WalSyncer syncer([&] { return gate(); }, std::chrono::hours(1));
+    syncer.AfterSync(outcomes.Record(), SyncStart::kAtStartSyncs);
+  }
+  EXPECT_EQ(outcomes.count(), 1u);
+}
+
 }  // namespace
 }  // namespace ofs::storage::rocks

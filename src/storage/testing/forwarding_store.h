@@ -21,7 +21,8 @@ class ForwardingStore : public OnlineStore {
     inner_->ScanPartition(req, out, std::move(done));
   }
   void Write(const WriteRequest& req, Completion done) override { inner_->Write(req, std::move(done)); }
-  void SyncWrites(Completion done) override { inner_->SyncWrites(std::move(done)); }
+  void SyncWrites(Completion done, SyncStart start) override { inner_->SyncWrites(std::move(done), start); }
+  void StartSyncs() override { inner_->StartSyncs(); }
   Status EnsureTable(std::string_view tenant, const model::TableSpec& table) override {
     return inner_->EnsureTable(tenant, table);
   }
