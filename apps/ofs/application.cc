@@ -179,6 +179,11 @@ void Application::RegisterStoreMetrics(const storage::RocksStore* store) {
   registry_.AddCallbackCounter("ofs_wal_sync_waiters_total",
                                "Write requests acknowledged after those fsyncs (per sync: the group size)",
                                {}, sync_stat(&SyncStats::waiters));
+  registry_.AddCallbackCounter(
+      "ofs_wal_syncs_at_max_hold_total",
+      "WAL fsyncs started because deferred write requests waited 5 ms, not at the end of "
+      "their event-loop batch (a batch that long)",
+      {}, sync_stat(&SyncStats::max_hold_syncs));
   // One snapshot of RocksDB's state serves a whole scrape (it reads properties under the DB mutex).
   using EngineStats = storage::RocksStore::EngineStats;
   struct EngineSnapshot {

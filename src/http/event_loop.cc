@@ -96,13 +96,21 @@ void EventLoop::Run() {
       }
     }
     if (resumptions) DrainMailbox();
-    if (context_.options.after_batch) context_.options.after_batch();
+    if (context_.options.after_batch) RunAfterBatch();
     Expire(&context_.request);
     Expire(&context_.idle);
     Expire(&context_.linger);
     if (accept_retry_) Accept();
   }
   CloseAll();
+}
+
+void EventLoop::RunAfterBatch() {
+  try {
+    context_.options.after_batch();
+  } catch (const std::exception& e) {
+    OFS_LOG_EVERY_N_SEC(1, OFS_LOG_ERROR, "http", "bug: after_batch hook threw ({})", e.what());
+  }
 }
 
 void EventLoop::Stop() {

@@ -187,6 +187,7 @@ def test_metrics_do_not_explode_with_unknown_paths(server):
 
 SYNCS = "ofs_wal_syncs_total"
 SYNC_WAITERS = "ofs_wal_sync_waiters_total"
+SYNCS_AT_MAX_HOLD = "ofs_wal_syncs_at_max_hold_total"
 
 
 def _total(samples, name):
@@ -205,6 +206,9 @@ def test_durable_writes_wait_for_a_wal_sync_and_failed_ones_do_not(server):
     _, after, _ = _metrics(server.serving)
     assert _total(after, SYNC_WAITERS) - _total(before, SYNC_WAITERS) == 3
     assert 1 <= _total(after, SYNCS) - _total(before, SYNCS) <= 3
+    # Each request's sync was started at the end of its event-loop batch, none by the 5-ms fallback (which
+    # would mean the loop no longer calls StartSyncs).
+    assert _total(after, SYNCS_AT_MAX_HOLD) - _total(before, SYNCS_AT_MAX_HOLD) == 0
     found = read_data(v1, grp, ["label"], ["id"], [[1], [2], [3]])
     assert found_map(found) == {(1,): ["a"], (2,): ["b"], (3,): ["c"]}
 

@@ -16,8 +16,9 @@
 //
 // The base is the first cell's times (the row marker's, when present), so a written row's cells carry
 // none of their own: 2 bytes per cell plus the value, where the legacy form below spent 18.
-// A row with no cells is empty (no tag). Rows written before the tag existed (legacy, still read, and
-// rewritten in the tagged form by the next merge or compaction that touches them) are bare cells:
+// A row with no cells is empty (no tag). Rows written before the tag existed (legacy) are bare cells. They
+// are rewritten in the tagged form only when merged with a newer write or when a cell of theirs expires
+// in a compaction; a lone live legacy row stays as it is, so the legacy reader must stay:
 //
 //   cell = column id varint32 | write time fixed64 | expire-at fixed64 | value length varint32 | value
 //
@@ -97,8 +98,8 @@ bool MergeRows(std::span<const std::string_view> rows, std::optional<int64_t> dr
                std::string* out);
 
 // True when the row decodes (RowReader: column ids strictly increasing) and every cell is live at
-// `now_micros`: such a row, as a key's whole history, is its own full merge (MergeRows would copy it
-// unchanged).
+// `now_micros`: such a row, as a key's whole history, is its own full merge (MergeRows would yield the
+// same cells, possibly re-encoded).
 bool IsWellFormedAndLiveAt(std::string_view row, int64_t now_micros);
 
 // Whether any cell of the row is live at `now_micros`; nullopt on malformed input.

@@ -97,6 +97,16 @@ TEST(RowCodecTest, CellsWithOtherTimesCarryTheirOwnAtAnyDistance) {
   EXPECT_EQ(row.size() - Row(all_but_last).size(), 1 + 1 + 10u);
 }
 
+// The decoder's one-byte fast path ends at column id 63 (head 126) and value length 127.
+TEST(RowCodecTest, CellsAroundTheOneByteBoundariesRoundTrip) {
+  const std::string v127(127, 'a'), v128(128, 'b');
+  const std::vector<CellView> cells = {{0, 7, 0, ""},    {63, 7, 0, v127},  {64, 7, 0, v128},
+                                       {65, 7, 0, "x"},  {127, 7, 0, v128}, {128, 7, 0, v127},
+                                       {129, 8, 0, v128}};
+  const std::string row = Row(cells);
+  EXPECT_TRUE(SameCells(Cells(row), cells));
+}
+
 TEST(RowCodecTest, LegacyRowsReadAndMergeIntoTheTaggedForm) {
   const std::vector<CellView> old_cells = {{0, 10, 0, ""}, {2, 10, 0, "old"}, {3, 10, 500, "kept"}};
   const std::string legacy = LegacyRowForTests(old_cells);

@@ -37,9 +37,12 @@ void WalSyncer::AfterSync(Completion done, SyncStart start) {
 }
 
 void WalSyncer::StartSyncs() {
-  if (!deferred_.load(std::memory_order_relaxed)) return;
+  if (!deferred_.load(std::memory_order_relaxed)) return;  // the common case, without the lock
   {
     std::lock_guard<std::mutex> lock(mu_);
+    // Checked again: the deadline or another caller may have started the sync since. A request with
+    // nothing deferred would start the next group's sync early, mid-batch.
+    if (!deferred_.load(std::memory_order_relaxed)) return;
     start_requested_ = true;
   }
   wake_.notify_one();
@@ -65,10 +68,14 @@ void WalSyncer::Run() {
       // Sync when asked to, when the oldest deferred waiter has waited max_hold, or, stopping, for
       // whoever is left.
       for (;;) {
+        // start_requested_ implies waiters: kNow queues one, StartSyncs() asks only while some are deferred.
         if (start_requested_ || (stopping_ && !waiting_.empty())) break;
         if (stopping_) return;  // nothing left to serve
         if (deferred_.load(std::memory_order_relaxed)) {
-          if (wake_.wait_until(lock, first_deferred_at_ + max_hold_) == std::cv_status::timeout) break;
+          if (wake_.wait_until(lock, first_deferred_at_ + max_hold_) == std::cv_status::timeout) {
+            ++stats_.max_hold_syncs;
+            break;
+          }
         } else {
           wake_.wait(lock);
         }

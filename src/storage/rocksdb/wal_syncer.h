@@ -15,8 +15,9 @@
 // A caller that serves many requests in a batch (an event loop) may queue its waiters deferred
 // (AfterSync(done, SyncStart::kAtStartSyncs)) and call StartSyncs() once at the end of the batch: one
 // fsync then covers the whole batch, where starting at once would cover the one or two requests handled
-// while the previous fsync ran. A deferred waiter that no StartSyncs() follows is synced `max_hold`
-// after it was queued, so a missing call costs latency, never a lost completion.
+// while the previous fsync ran. Without a StartSyncs(), deferred waiters are synced once `max_hold` has
+// passed since the first of them was queued (or when the sync running then ends, if later), so a missing
+// call costs latency, never a lost completion.
 // Thread-safety: AfterSync and StartSyncs may be called concurrently from any thread.
 
 #include <atomic>
@@ -38,6 +39,9 @@ class WalSyncer {
   struct Stats {
     uint64_t syncs = 0;    // fsyncs run
     uint64_t waiters = 0;  // completions they served (waiters / syncs = the mean group size)
+    // Syncs started because deferred waiters waited max_hold, not by StartSyncs(): a batch ran that long,
+    // or nothing calls StartSyncs() (a wiring bug).
+    uint64_t max_hold_syncs = 0;
   };
 
   static constexpr std::chrono::milliseconds kDefaultMaxHold{5};

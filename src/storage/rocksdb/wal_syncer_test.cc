@@ -166,6 +166,7 @@ TEST(WalSyncerTest, DeferredWaitersWaitForStartSyncs) {
   ASSERT_TRUE(Eventually([&] { return outcomes.count() == 7; }));
   EXPECT_EQ(gate.started(), 2);
   EXPECT_EQ(syncer.GetStats().waiters, 7u);
+  EXPECT_EQ(syncer.GetStats().max_hold_syncs, 0u);
 }
 
 // Without StartSyncs, a deferred waiter is synced max_hold after the first of its group was queued.
@@ -180,6 +181,7 @@ TEST(WalSyncerTest, DeferredWaitersWithoutStartSyncsAreSyncedAfterMaxHold) {
   ASSERT_TRUE(Eventually([&] { return outcomes.count() == 2; }));
   EXPECT_GE(std::chrono::steady_clock::now() - queued, std::chrono::milliseconds(100));
   EXPECT_EQ(gate.started(), 1);
+  EXPECT_EQ(syncer.GetStats().max_hold_syncs, 1u);
 }
 
 TEST(WalSyncerTest, DestructionServesDeferredWaiters) {
