@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "admin/admin.h"
@@ -179,11 +180,11 @@ void Application::RegisterStoreMetrics(const storage::RocksStore* store) {
   registry_.AddCallbackCounter("ofs_wal_sync_waiters_total",
                                "Write requests acknowledged after those fsyncs (per sync: the group size)",
                                {}, sync_stat(&SyncStats::waiters));
-  registry_.AddCallbackCounter(
-      "ofs_wal_syncs_at_max_hold_total",
-      "WAL fsyncs started because deferred write requests waited 5 ms, not at the end of "
-      "their event-loop batch (a batch that long)",
-      {}, sync_stat(&SyncStats::max_hold_syncs));
+  registry_.AddCallbackCounter("ofs_wal_syncs_at_max_hold_total",
+                               "WAL fsyncs started because deferred write requests waited " +
+                                   std::to_string(storage::rocks::WalSyncer::kDefaultMaxHold.count()) +
+                                   " ms, not for the end of their event-loop batch (a batch that long)",
+                               {}, sync_stat(&SyncStats::max_hold_syncs));
   // One snapshot of RocksDB's state serves a whole scrape (it reads properties under the DB mutex).
   using EngineStats = storage::RocksStore::EngineStats;
   struct EngineSnapshot {
@@ -203,27 +204,32 @@ void Application::RegisterStoreMetrics(const storage::RocksStore* store) {
       return static_cast<double>(snapshot->stats.*field);
     };
   };
-  registry_.AddCallbackGauge("ofs_rocksdb_memtable_bytes",
-                             "Bytes in RocksDB memtables: writes not yet flushed to table files", {},
-                             engine_stat(&EngineStats::memtable_bytes));
-  registry_.AddCallbackGauge(
-      "ofs_rocksdb_immutable_memtables",
-      "Full memtables waiting for a flush (rocksdb.memtables_per_flush merge into one file)", {},
-      engine_stat(&EngineStats::immutable_memtables));
-  registry_.AddCallbackGauge("ofs_rocksdb_l0_files",
-                             "Table files in level 0 (one per flush, until compacted)", {},
-                             engine_stat(&EngineStats::l0_files));
-  registry_.AddCallbackGauge("ofs_rocksdb_live_table_bytes", "Bytes of the current table files", {},
-                             engine_stat(&EngineStats::live_table_bytes));
-  registry_.AddCallbackGauge("ofs_rocksdb_pending_compaction_bytes",
-                             "RocksDB's estimate of the bytes compaction still has to rewrite", {},
-                             engine_stat(&EngineStats::pending_compaction_bytes));
-  registry_.AddCallbackGauge(
-      "ofs_rocksdb_delayed_write_rate_bytes",
-      "Bytes/s RocksDB throttles writes to while flushes or compaction lag; 0 = not throttled", {},
-      engine_stat(&EngineStats::delayed_write_rate));
-  registry_.AddCallbackGauge("ofs_rocksdb_writes_stopped", "1 while a RocksDB write stall holds every write",
-                             {}, engine_stat(&EngineStats::writes_stopped));
+  struct EngineGauge {
+    const char* name;
+    const char* help;
+    uint64_t EngineStats::*field;
+  };
+  static constexpr EngineGauge kEngineGauges[] = {
+      {"ofs_rocksdb_memtable_bytes", "Bytes in RocksDB memtables: writes not yet flushed to table files",
+       &EngineStats::memtable_bytes},
+      {"ofs_rocksdb_immutable_memtables",
+       "Full memtables waiting for a flush (rocksdb.memtables_per_flush merge into one file)",
+       &EngineStats::immutable_memtables},
+      {"ofs_rocksdb_l0_files", "Table files in level 0 (one per flush, until compacted)",
+       &EngineStats::l0_files},
+      {"ofs_rocksdb_live_table_bytes", "Bytes of the current table files", &EngineStats::live_table_bytes},
+      {"ofs_rocksdb_pending_compaction_bytes",
+       "RocksDB's estimate of the bytes compaction still has to rewrite",
+       &EngineStats::pending_compaction_bytes},
+      {"ofs_rocksdb_delayed_write_rate_bytes",
+       "Bytes/s RocksDB throttles writes to while flushes or compaction lag; 0 = not throttled",
+       &EngineStats::delayed_write_rate},
+      {"ofs_rocksdb_writes_stopped", "1 while a RocksDB write stall holds every write",
+       &EngineStats::writes_stopped},
+  };
+  for (const EngineGauge& gauge : kEngineGauges) {
+    registry_.AddCallbackGauge(gauge.name, gauge.help, {}, engine_stat(gauge.field));
+  }
 }
 
 void Application::RegisterOperationalRoutes(api::Endpoint& endpoint) {

@@ -297,37 +297,45 @@ bool CopyLiveCells(std::string_view row, std::span<const ColumnSlot> slots, int6
   return reader.ok();
 }
 
-bool EncodeCachedRow(std::string_view stored, int64_t now_micros, std::string* out) {
-  out->clear();
-  thread_local std::vector<CellView> live;  // per-thread working space, as in MergeRows
-  live.clear();
-  RowReader reader(stored);
-  for (CellView cell; reader.Next(&cell);) {
-    if (!cell.LiveAt(now_micros)) continue;
-    cell.write_time = 0;
-    live.push_back(cell);
-  }
-  EncodeRow(live, out);
-  return reader.ok();
-}
+namespace {
 
-ExpiryOutcome DropExpiredCells(std::string_view row, int64_t now_micros, std::string* out) {
-  out->clear();
-  thread_local std::vector<CellView> live;  // per-thread working space, as in MergeRows
+// The cells of `row` live at `now_micros`, in per-thread working space (valid until the thread's next
+// call), and in *dropped whether any cell was not; nullptr on malformed input.
+std::vector<CellView>* LiveCells(std::string_view row, int64_t now_micros, bool* dropped) {
+  thread_local std::vector<CellView> live;
   live.clear();
+  *dropped = false;
   RowReader reader(row);
-  bool dropped = false;
   for (CellView cell; reader.Next(&cell);) {
     if (cell.LiveAt(now_micros)) {
       live.push_back(cell);
     } else {
-      dropped = true;
+      *dropped = true;
     }
   }
-  if (!reader.ok()) return ExpiryOutcome::kMalformed;
-  if (live.empty()) return ExpiryOutcome::kNoLiveCell;
+  return reader.ok() ? &live : nullptr;
+}
+
+}  // namespace
+
+bool EncodeCachedRow(std::string_view stored, int64_t now_micros, std::string* out) {
+  out->clear();
+  bool dropped = false;
+  std::vector<CellView>* live = LiveCells(stored, now_micros, &dropped);
+  if (live == nullptr) return false;
+  for (CellView& cell : *live) cell.write_time = 0;
+  EncodeRow(*live, out);
+  return true;
+}
+
+ExpiryOutcome DropExpiredCells(std::string_view row, int64_t now_micros, std::string* out) {
+  out->clear();
+  bool dropped = false;
+  const std::vector<CellView>* live = LiveCells(row, now_micros, &dropped);
+  if (live == nullptr) return ExpiryOutcome::kMalformed;
+  if (live->empty()) return ExpiryOutcome::kNoLiveCell;
   if (!dropped) return ExpiryOutcome::kUnchanged;
-  EncodeRow(live, out);
+  EncodeRow(*live, out);
   return ExpiryOutcome::kRewritten;
 }
 
