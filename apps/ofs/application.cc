@@ -58,6 +58,8 @@ Status Application::Start() {
   store_options.block_cache_bytes = static_cast<size_t>(config_.block_cache_mb) << 20;
   store_options.write_buffer_bytes = static_cast<size_t>(config_.write_buffer_mb) << 20;
   store_options.memtables_per_flush = static_cast<int>(config_.memtables_per_flush);
+  store_options.memtable = config_.memtable == "skip_list" ? storage::RocksStoreOptions::MemTable::kSkipList
+                                                          : storage::RocksStoreOptions::MemTable::kHashed;
   store_options.row_cache_bytes =
       static_cast<size_t>(RowCacheBytes(config_.row_cache_mb, AvailableMemoryBytes()));
   store_options.sync_writes = config_.sync_writes;

@@ -39,7 +39,8 @@ struct Config {
   int64_t block_cache_mb = 256;
   int64_t row_cache_mb = -1;  // -1 = a quarter of the memory available (RowCacheBytes), 0 = off
   int64_t write_buffer_mb = 64;
-  int64_t memtables_per_flush = 8;
+  int64_t memtables_per_flush = 1;
+  std::string memtable = "hashed";  // hashed | skip_list
   bool sync_writes = true;
   std::vector<api::TokenConfig> tokens;  // [auth] tokens = [{token, roles, tenants}]
 };

@@ -105,16 +105,28 @@ TEST_F(ConfigTest, TemplateParsesBackToTheDefaults) {
   EXPECT_EQ(config->block_cache_mb, 256);
 }
 
-TEST_F(ConfigTest, WriteBufferIsSplitIntoEightMemtablesByDefault) {
+TEST_F(ConfigTest, WriteBufferIsOneMemtableByDefault) {
   Result<Config> defaults = Resolve({});
   ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
   EXPECT_EQ(defaults->write_buffer_mb, 64);
-  EXPECT_EQ(defaults->memtables_per_flush, 8);
-  Result<Config> one = Resolve({"--memtables-per-flush", "1"});
-  ASSERT_TRUE(one.ok()) << one.status().ToString();
-  EXPECT_EQ(one->memtables_per_flush, 1);
+  EXPECT_EQ(defaults->memtables_per_flush, 1);
+  Result<Config> eight = Resolve({"--memtables-per-flush", "8"});
+  ASSERT_TRUE(eight.ok()) << eight.status().ToString();
+  EXPECT_EQ(eight->memtables_per_flush, 8);
   EXPECT_FALSE(Resolve({"--memtables-per-flush", "0"}).ok());
   EXPECT_FALSE(Resolve({"--memtables-per-flush", "65"}).ok());
+}
+
+TEST_F(ConfigTest, MemtableIsHashedByDefaultAndNamesAreChecked) {
+  Result<Config> defaults = Resolve({});
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->memtable, "hashed");
+  Result<Config> skip_list = Resolve({"--memtable", "skip_list"});
+  ASSERT_TRUE(skip_list.ok()) << skip_list.status().ToString();
+  EXPECT_EQ(skip_list->memtable, "skip_list");
+  Result<Config> unknown = Resolve({"--memtable", "vector"});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("hashed, skip_list"), std::string::npos);
 }
 
 TEST(RowCacheBytesTest, ExplicitMiBOffOrAQuarterOfTheMemory) {

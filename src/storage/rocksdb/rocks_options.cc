@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "storage/rocksdb/compaction_filter.h"
+#include "storage/rocksdb/hashed_memtable.h"
 #include "storage/rocksdb/merge_operator.h"
 
 namespace ofs::storage::rocks {
@@ -45,22 +46,28 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptions(const RocksStoreOptions& option
   cf.merge_operator = std::make_shared<CellMergeOperator>(options.clock);
   cf.compaction_filter_factory = std::make_shared<ExpiryFilterFactory>(options.clock);
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions(options)));
-  // The write buffer is split into small memtables, flushed together once all are full. A write's
-  // cost was led by its skip-list insert (~40% of the core in S4, ~30 node visits per row, most of them
-  // cache misses in a 64 MiB memtable); in an 8 MiB one they mostly hit the L3 cache. One flush still
-  // writes write_buffer_bytes to one L0 file, so compaction work is unchanged, and one more full write
-  // buffer may fill while it runs (max_write_buffer_number = 2 parts), as with one big memtable.
-  // Measured with 100-row durable writes on one core, each run from a copy of the same 1M-row
-  // directory: 8 parts of 8 MiB wrote +11% to +21% rows/s over one 64 MiB memtable (3 interleaved pairs
-  // of 60 s); 16 parts of 4 MiB were within noise of 8. The cost: a point read that misses the row cache
-  // probes each memtable's Bloom filter (one cache line each), and a partition read's iterator merges
-  // every memtable — which is why the parts stay few. A part is at least 256 KiB: a small write
-  // buffer gets fewer parts rather than outgrowing write_buffer_bytes.
+  // The write buffer may be split into small memtables (memtables_per_flush), flushed together once all
+  // are full. One flush still writes write_buffer_bytes to one L0 file, so compaction work is unchanged,
+  // and one more full write buffer may fill while it runs (max_write_buffer_number = 2 parts). Splitting
+  // helps the skip list: its inserts (~40% of the core in S4, ~30 node visits per row) mostly miss the
+  // cache in a 64 MiB memtable and mostly hit L3 in an 8 MiB one (8 parts: +11% to +21% rows/s, 3
+  // interleaved 60-s pairs of 100-row durable writes from copies of one 1M-row directory). The hashed
+  // memtable touches one bucket per insert and sorts at flush, so it gains nothing from parts: one
+  // 64 MiB memtable wrote +2% to +11% rows/s over 8 parts (4 interleaved pairs, 30 and 60 s), and
+  // partition reads were within noise. Parts cost reads: a point read that misses the row cache probes
+  // each memtable's Bloom filter (one cache line each), and a partition read merges every memtable.
+  // Hence one memtable by default. A part is at least 256 KiB: a small write buffer gets fewer parts
+  // rather than outgrowing write_buffer_bytes.
   constexpr size_t kMinMemtableBytes = 256 << 10;
   const size_t most_parts = std::max<size_t>(1, options.write_buffer_bytes / kMinMemtableBytes);
   const int parts =
       static_cast<int>(std::min<size_t>(std::clamp(options.memtables_per_flush, 1, 64), most_parts));
   cf.write_buffer_size = options.write_buffer_bytes / parts;
+  if (options.memtable == RocksStoreOptions::MemTable::kHashed) {
+    // About one bucket per entry (a 10-feature bench row takes ~180 bytes of memtable): 8 bytes per
+    // 128 of write buffer, ~6%, counted in the memtable's size.
+    cf.memtable_factory = NewHashedMemTableFactory(cf.write_buffer_size / 128);
+  }
   cf.min_write_buffer_number_to_merge = parts;
   cf.max_write_buffer_number = 2 * parts;
   // Random keys make every L0 file overlap the whole base level, so each L0 compaction rewrites all of
@@ -73,7 +80,8 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptions(const RocksStoreOptions& option
   cf.level_compaction_dynamic_level_bytes = true;
   // Misses are common (unknown entities): keep filters on the last level too.
   cf.optimize_filters_for_hits = false;
-  // A whole-key Bloom filter in the memtable spares misses the memtable skip-list walk.
+  // A whole-key Bloom filter in the memtable spares misses the memtable lookup (a bucket chain or a
+  // skip-list walk).
   cf.memtable_prefix_bloom_size_ratio = 0.02;
   cf.memtable_whole_key_filtering = true;
   // Rewrite table files older than a day even without new writes, so that the compaction filter
@@ -88,6 +96,9 @@ rocksdb::DBOptions DbOptions(const RocksStoreOptions& options,
   db.create_if_missing = options.create_if_missing;
   db.max_open_files = options.max_open_files;
   db.max_background_jobs = options.max_background_jobs;
+  // The hashed memtable takes one writer at a time (RocksDB's write group leader inserts every batch
+  // of the group); the skip list could take them concurrently.
+  db.allow_concurrent_memtable_write = options.memtable == RocksStoreOptions::MemTable::kSkipList;
   db.bytes_per_sync = 1 << 20;  // smooth table-file write-back instead of one large fsync
   db.keep_log_file_num = 10;
   db.listeners.push_back(std::move(listener));

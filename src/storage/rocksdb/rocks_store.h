@@ -45,10 +45,15 @@ struct RocksStoreOptions {
   int max_background_jobs = 2;                  // flush + compaction threads
   // Write buffer per column family: the bytes of writes a flush turns into one L0 table file. It is
   // split into `memtables_per_flush` memtables of write_buffer_bytes / memtables_per_flush each (fewer
-  // when that would be under 256 KiB); writes go to the newest, a flush merges the full ones. Small memtables
-  // keep the skip list a write inserts into in the CPU cache (rocks_options.cc says what it bought).
+  // when that would be under 256 KiB); writes go to the newest, a flush merges the full ones. Small
+  // memtables keep a skip list (MemTable::kSkipList) in the CPU cache; the hashed memtable does as well
+  // or better with one (rocks_options.cc says what each bought).
   size_t write_buffer_bytes = 64ull << 20;
-  int memtables_per_flush = 8;  // 1..64; 1 = one memtable of write_buffer_bytes
+  int memtables_per_flush = 1;  // 1..64; 1 = one memtable of write_buffer_bytes
+  // How a memtable holds its entries. kHashed (hashed_memtable.h): inserts append and hash, point
+  // reads hash, iterators sort on demand; kSkipList: RocksDB's default skip list, sorted on insert.
+  enum class MemTable { kHashed, kSkipList };
+  MemTable memtable = MemTable::kHashed;
 };
 
 class RocksStore final : public OnlineStore {

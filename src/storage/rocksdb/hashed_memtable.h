@@ -1,0 +1,42 @@
+#pragma once
+// A RocksDB memtable representation for a store written in random key order and read mostly by key:
+// writes append, point reads hash, and sorting waits until something iterates.
+//
+// RocksDB's default memtable is a skip list: every insert walks it from the top, ~20 key comparisons
+// that are mostly cache misses for random keys. With 100-row durable writes on one core that walk was
+// ~36% of the core (docs/benchmarks.md). This representation instead
+//   - appends each entry to a log (an array of entry pointers) and prepends it to the chain of its
+//     hash bucket (hash of the user key): an insert costs one hash and two stores;
+//   - answers point lookups (MemTableRep::Get) from the bucket chain: the entries of one user key,
+//     newest first;
+//   - sorts for iterators (flushes, partition reads) on demand. A sort covers the entries appended
+//     since the last one and is kept as a sorted run; runs are merged while the newest is at least half
+//     the size of the one before, so an iterator merges at most ~log2(entries) runs and each entry is
+//     moved O(log entries) times over the memtable's life. Once the memtable is read-only (full, waiting
+//     for its flush) the next iterator merges everything into one run.
+//
+// Contracts (RocksDB 7.8's MemTable):
+//   - the column family orders keys with the default BytewiseComparator and has no prefix extractor;
+//     otherwise the factory hands out RocksDB's skip list instead (checked when a memtable is created);
+//   - DBOptions::allow_concurrent_memtable_write = false (one writer at a time; RocksDB refuses to
+//     open otherwise);
+//   - an iterator sees the entries present when it was created (a snapshot). RocksDB's iterators read
+//     at a sequence number, so this matters only for tailing iterators, which OFS does not use.
+//   - GetDynamicPrefixIterator is, without a prefix extractor, called only by MemTableRep::Get: it
+//     returns an iterator over one user key's entries, which is all that Get walks.
+
+#include <rocksdb/memtablerep.h>
+
+#include <cstddef>
+#include <memory>
+
+namespace ofs::storage::rocks {
+
+// `bucket_count` (rounded up to a power of two, at least 1024): hash buckets per memtable, 8 bytes
+// each, allocated with the memtable and counted in its memory. About one per entry a memtable holds.
+std::shared_ptr<rocksdb::MemTableRepFactory> NewHashedMemTableFactory(size_t bucket_count);
+
+// The name the factory reports (rocksdb::MemTableRepFactory::Name), also written to the OPTIONS file.
+inline constexpr const char* kHashedMemTableName = "OfsHashedMemTable";
+
+}  // namespace ofs::storage::rocks
