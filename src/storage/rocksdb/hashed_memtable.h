@@ -8,7 +8,7 @@
 //   - appends each entry to a log (an array of entry pointers) and prepends it to the chain of its
 //     hash bucket (hash of the user key): an insert costs one hash and two stores;
 //   - answers point lookups (MemTableRep::Get) from the bucket chain: the entries of one user key,
-//     newest first;
+//     newest first (memtable_index.h);
 //   - sorts for iterators (flushes, partition reads) on demand. A sort covers the entries appended
 //     since the last one and is kept as a sorted run; runs are merged while the newest is at least half
 //     the size of the one before, so an iterator merges at most ~log2(entries) runs and each entry is
@@ -17,13 +17,16 @@
 //
 // Contracts (RocksDB 7.8's MemTable):
 //   - the column family orders keys with the default BytewiseComparator and has no prefix extractor;
-//     otherwise the factory hands out RocksDB's skip list instead (checked when a memtable is created);
+//     otherwise the factory hands out RocksDB's skip list instead (checked when a memtable is created,
+//     and logged);
 //   - DBOptions::allow_concurrent_memtable_write = false (one writer at a time; RocksDB refuses to
 //     open otherwise);
-//   - an iterator sees the entries present when it was created (a snapshot). RocksDB's iterators read
-//     at a sequence number, so this matters only for tailing iterators, which OFS does not use.
-//   - GetDynamicPrefixIterator is, without a prefix extractor, called only by MemTableRep::Get: it
-//     returns an iterator over one user key's entries, which is all that Get walks.
+//   - Get reads RocksDB's LookupKey, whose definition is not installed: hashed_memtable.cc checks its
+//     layout on every call (HashedMemTableLookupKeyFallbacks counts calls that failed the check);
+//   - an iterator reads the entries present at its last seek (a Refresh()ed iterator sees new writes
+//     once it seeks again, as RocksDB's iterators always do after Refresh);
+//   - GetDynamicPrefixIterator, without a prefix extractor, serves one user key's entries, which is
+//     how RocksDB uses it then (successive-merge counting, in-place updates).
 
 #include <rocksdb/memtablerep.h>
 
@@ -35,6 +38,10 @@ namespace ofs::storage::rocks {
 // `bucket_count` (rounded up to a power of two, at least 1024): hash buckets per memtable, 8 bytes
 // each, allocated with the memtable and counted in its memory. About one per entry a memtable holds.
 std::shared_ptr<rocksdb::MemTableRepFactory> NewHashedMemTableFactory(size_t bucket_count);
+
+// Point lookups that could not read RocksDB's LookupKey (hashed_memtable.cc, ReadLookupKey) and went
+// through MemTableRep::Get, which leaks an iterator each: 0 with the RocksDB this was built for.
+uint64_t HashedMemTableLookupKeyFallbacks();
 
 // The name the factory reports (rocksdb::MemTableRepFactory::Name), also written to the OPTIONS file.
 inline constexpr const char* kHashedMemTableName = "OfsHashedMemTable";

@@ -53,6 +53,8 @@ rocksdb::Options BaseOptions(bool hashed) {
   options.write_buffer_size = 64 << 10;  // many memtables and flushes in a short test
   options.min_write_buffer_number_to_merge = 2;
   options.max_write_buffer_number = 4;
+  // Merges fold once 3 operands stack up, which walks a key's entries through GetDynamicPrefixIterator.
+  options.max_successive_merges = 3;
   if (hashed) {
     options.memtable_factory = NewHashedMemTableFactory(64);
     options.allow_concurrent_memtable_write = false;
@@ -251,6 +253,24 @@ TEST_F(HashedMemTableTest, ReadsLikeTheSkipListUnderRandomWrites) {
   ASSERT_TRUE(hashed_->Flush(rocksdb::FlushOptions()).ok());
   ASSERT_TRUE(skip_list_->Flush(rocksdb::FlushOptions()).ok());
   ExpectSameReads(8);
+  // Every point lookup read RocksDB's LookupKey directly (none leaked an iterator).
+  EXPECT_EQ(HashedMemTableLookupKeyFallbacks(), 0u);
+}
+
+// An iterator refreshed after more writes sees them at its next seek, as with the skip list.
+TEST_F(HashedMemTableTest, ARefreshedIteratorSeesLaterWrites) {
+  OpenBoth();
+  for (rocksdb::DB* db : {hashed_.get(), skip_list_.get()}) {
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "a", "1").ok());
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+    it->SeekToFirst();
+    ASSERT_TRUE(it->Valid());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "b", "2").ok());
+    ASSERT_TRUE(it->Refresh().ok());
+    std::vector<std::string> keys;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) keys.push_back(it->key().ToString());
+    EXPECT_EQ(keys, (std::vector<std::string>{"a", "b"})) << db->GetOptions().memtable_factory->Name();
+  }
 }
 
 // One key written many times in one memtable: Get merges every operand in order, newest last.

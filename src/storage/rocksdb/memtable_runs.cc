@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cassert>
 #include <cstring>
 #include <iterator>
 #include <utility>
@@ -93,12 +94,16 @@ void SortedRuns::MergeNewestTwo() {
   runs_.back() = std::make_shared<const KeyRun>(std::move(merged));
 }
 
-RunsIterator::RunsIterator(std::shared_ptr<const RunSet> runs) : runs_(std::move(runs)) {
+void RunsIterator::Reset(std::shared_ptr<const RunSet> runs) {
+  assert(runs->size() <= SortedRuns::kMaxRuns);
+  runs_ = std::move(runs);
   count_ = std::min(runs_->size(), SortedRuns::kMaxRuns);
   for (size_t r = 0; r < count_; ++r) run_[r] = (*runs_)[r].get();
+  current_ = -1;
 }
 
 void RunsIterator::Next() {
+  assert(Valid());
   if (!forward_) {
     // Every other run moves to its first key after the current one.
     const ParsedKey at = ParseMemtableKey(key());
@@ -112,6 +117,7 @@ void RunsIterator::Next() {
 }
 
 void RunsIterator::Prev() {
+  assert(Valid());
   if (forward_) {
     // Every other run moves to its last key before the current one.
     const ParsedKey at = ParseMemtableKey(key());

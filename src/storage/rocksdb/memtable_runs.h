@@ -53,11 +53,15 @@ class SortedRuns {
   RunSet runs_;  // oldest (largest) first
 };
 
-// Iterates the union of `runs` (at most SortedRuns::kMaxRuns, no key in two runs) in internal-key
-// order, both ways, with the MemTableRep::Iterator contract.
+// Iterates the union of a RunSet (at most SortedRuns::kMaxRuns runs, no key in two) in internal-key
+// order, both ways, with the MemTableRep::Iterator contract: Next and Prev only while Valid().
 class RunsIterator : public rocksdb::MemTableRep::Iterator {
  public:
-  explicit RunsIterator(std::shared_ptr<const RunSet> runs);
+  RunsIterator() = default;  // over no runs until Reset
+  explicit RunsIterator(std::shared_ptr<const RunSet> runs) { Reset(std::move(runs)); }
+
+  // Iterates `runs` from now on; not positioned (a seek must follow).
+  void Reset(std::shared_ptr<const RunSet> runs);
 
   bool Valid() const override { return current_ >= 0; }
   const char* key() const override { return (*run_[current_])[pos_[current_]]; }

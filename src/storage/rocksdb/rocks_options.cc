@@ -64,8 +64,9 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptions(const RocksStoreOptions& option
       static_cast<int>(std::min<size_t>(std::clamp(options.memtables_per_flush, 1, 64), most_parts));
   cf.write_buffer_size = options.write_buffer_bytes / parts;
   if (options.memtable == RocksStoreOptions::MemTable::kHashed) {
-    // About one bucket per entry (a 10-feature bench row takes ~180 bytes of memtable): 8 bytes per
-    // 128 of write buffer, ~6%, counted in the memtable's size.
+    // About one bucket per entry (a 10-feature bench row takes ~150 bytes of memtable): 8 bytes per
+    // 128 of write buffer. With the 16-byte log slot and the 8 bytes of sorted run per entry, the
+    // index is ~20% of a memtable of bench rows (a skip list's nodes take ~11-19 bytes per entry).
     cf.memtable_factory = NewHashedMemTableFactory(cf.write_buffer_size / 128);
   }
   cf.min_write_buffer_number_to_merge = parts;
