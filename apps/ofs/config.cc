@@ -89,7 +89,7 @@ const std::vector<Setting>& Settings() {
        &Config::memtables_per_flush, 1, 64},
       {"rocksdb.memtable", "--memtable", "OFS_MEMTABLE",
        "How a memtable holds writes: hashed (appended and hashed, sorted only when a flush or partition "
-       "read iterates: +33-68% 100-row write throughput) or skip_list (RocksDB's default, sorted on "
+       "read iterates: +44% 100-row write throughput) or skip_list (RocksDB's default, sorted on "
        "every insert)",
        &Config::memtable},
       {"rocksdb.sync_writes", "--sync-writes", "OFS_SYNC_WRITES",
