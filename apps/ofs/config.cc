@@ -85,7 +85,7 @@ const std::vector<Setting>& Settings() {
        "go to the newest, a flush merges them once all are full. Helps memtable = skip_list (small skip "
        "lists stay in the CPU cache: +11-21% 100-row write throughput at 8 vs 1), not hashed; each costs "
        "a point read that misses the row cache one Bloom-filter probe, and a partition read one more "
-       "memtable to merge",
+       "memtable to merge; above 1, RocksDB 7.8 can leave a flush waiting for the next (its issue 13280)",
        &Config::memtables_per_flush, 1, 64},
       {"rocksdb.memtable", "--memtable", "OFS_MEMTABLE",
        "How a memtable holds writes: hashed (appended and hashed, sorted only when a flush or partition "

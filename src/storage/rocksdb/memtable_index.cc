@@ -38,8 +38,8 @@ void HashedLog::Append(const char* key) {
   const uint64_t hash = Hash(ParseMemtableKey(key).user_key);
   std::atomic<uint64_t>& head = buckets[hash & bucket_mask_];
   chunk[offset] = Slot{key, (hash >> kTagShift) << kTagShift | head.load(std::memory_order_relaxed)};
+  head.store(i + 1, std::memory_order_release);  // the chain first: what Size() counts is in its chain
   size_.store(i + 1, std::memory_order_release);
-  head.store(i + 1, std::memory_order_release);
 }
 
 }  // namespace ofs::storage::rocks::memtable

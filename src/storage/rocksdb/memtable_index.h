@@ -26,7 +26,7 @@ class HashedLog {
   HashedLog& operator=(const HashedLog&) = delete;
 
   // Writer only. `key` is a memtable key that outlives this log. Readers see the entry once Append
-  // returns (release/acquire).
+  // returns (release/acquire); an entry Size() counts is also in its bucket's chain.
   void Append(const char* key);
 
   size_t Size() const { return size_.load(std::memory_order_acquire); }

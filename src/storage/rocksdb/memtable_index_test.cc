@@ -4,29 +4,17 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <deque>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "storage/rocksdb/memtable_keys_for_tests.h"
+
 namespace ofs::storage::rocks::memtable {
 namespace {
 
-// Memtable keys as RocksDB writes them (varint32 length, user key, fixed64 trailer); user keys < 120 B.
-class Keys {
- public:
-  const char* Add(const std::string& user_key, uint64_t sequence) {
-    std::string& key = storage_.emplace_back(1, static_cast<char>(user_key.size() + 8));
-    key += user_key;
-    const uint64_t trailer = sequence << 8 | 1;
-    for (int i = 0; i < 8; ++i) key += static_cast<char>(trailer >> (8 * i));
-    return key.data();
-  }
-
- private:
-  std::deque<std::string> storage_;  // stable addresses
-};
+using Keys = MemtableKeysForTests;
 
 std::vector<const char*> Versions(const HashedLog& log, std::string_view user_key) {
   std::vector<const char*> out;

@@ -5,32 +5,18 @@
 
 #include <algorithm>
 #include <bit>
-#include <deque>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "storage/rocksdb/memtable_keys_for_tests.h"
+
 namespace ofs::storage::rocks::memtable {
 namespace {
 
-// Memtable keys built as RocksDB builds them (varint32 length, user key, fixed64 trailer, value).
-class Keys {
+// Memtable keys, and random ones.
+class Keys : public MemtableKeysForTests {
  public:
-  const char* Add(const std::string& user_key, uint64_t sequence) {
-    std::string& key = storage_.emplace_back();
-    uint32_t size = static_cast<uint32_t>(user_key.size() + 8);
-    while (size >= 0x80) {
-      key += static_cast<char>(size | 0x80);
-      size >>= 7;
-    }
-    key += static_cast<char>(size);
-    key += user_key;
-    const uint64_t trailer = sequence << 8 | 1;
-    for (int i = 0; i < 8; ++i) key += static_cast<char>(trailer >> (8 * i));
-    key += "value";
-    return key.data();
-  }
-
   // A random user key: a shared 4-byte prefix (a table id), then a mix of lengths (some longer than
   // 127 bytes, for a two-byte length), bytes above 0x7f, and keys that are prefixes of others.
   const char* AddRandom(std::mt19937_64& rng) {
@@ -53,7 +39,6 @@ class Keys {
   }
 
  private:
-  std::deque<std::string> storage_;  // stable addresses
   uint64_t sequence_ = 0;
 };
 
