@@ -32,6 +32,7 @@ http::ServerOptions ServerOptionsFor(const Config& c, int64_t port) {
   o.max_connections = static_cast<size_t>(c.max_connections);
   o.gzip_min_bytes = static_cast<size_t>(c.gzip_min_bytes);
   o.access_log = c.access_log;
+  o.deferred_output_bytes = static_cast<size_t>(c.deferred_output_bytes);
   return o;
 }
 
@@ -59,7 +60,7 @@ Status Application::Start() {
   store_options.write_buffer_bytes = static_cast<size_t>(config_.write_buffer_mb) << 20;
   store_options.memtables_per_flush = static_cast<int>(config_.memtables_per_flush);
   store_options.memtable = config_.memtable == "skip_list" ? storage::RocksStoreOptions::MemTable::kSkipList
-                                                          : storage::RocksStoreOptions::MemTable::kHashed;
+                                                           : storage::RocksStoreOptions::MemTable::kHashed;
   store_options.row_cache_bytes =
       static_cast<size_t>(RowCacheBytes(config_.row_cache_mb, AvailableMemoryBytes()));
   store_options.sync_writes = config_.sync_writes;

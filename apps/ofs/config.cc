@@ -57,6 +57,10 @@ const std::vector<Setting>& Settings() {
       {"http.gzip_min_bytes", "--gzip-min-bytes", "OFS_GZIP_MIN_BYTES",
        "Responses at least this large are gzipped when the client accepts gzip", &Config::gzip_min_bytes, 0,
        int64_t{1} << 31},
+      {"http.deferred_output_bytes", "--deferred-output-bytes", "OFS_DEFERRED_OUTPUT_BYTES",
+       "Responses wait for the end of the event batch (one wake-up of the client for many) until this "
+       "many bytes wait (0 = send each at once)",
+       &Config::deferred_output_bytes, 0, int64_t{1} << 30},
       {"http.access_log", "--access-log", "OFS_ACCESS_LOG", "Log one line per request (true/false)",
        &Config::access_log},
       {"serving.max_keys_per_read", "--max-keys-per-read", "OFS_MAX_KEYS_PER_READ",

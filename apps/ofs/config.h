@@ -30,6 +30,7 @@ struct Config {
   int64_t idle_timeout_ms = 60'000;
   int64_t max_connections = 10'000;
   int64_t gzip_min_bytes = 8 << 10;
+  int64_t deferred_output_bytes = 64 << 10;
   bool access_log = false;
   std::string log_level = "info";
   int64_t max_keys_per_read = 10'000;

@@ -58,7 +58,8 @@ LoopContext::LoopContext(const ServerOptions& options, const Handler& handler,
       ids(ids),
       idle(options.idle_timeout_ms),
       request(options.request_timeout_ms),
-      linger(Connection::kLingerMs) {}
+      linger(Connection::kLingerMs),
+      timed(options.access_log || static_cast<bool>(on_complete)) {}
 
 const http_parser_settings Connection::kParserSettings = {
     .on_message_begin = &Connection::OnMessageBegin,
@@ -79,6 +80,7 @@ Connection::Connection(int fd, std::string remote_addr, LoopContext* loop)
 Connection::~Connection() {
   if (suspended_) --loop_->suspended;  // only when Stop gave up on it
   DeadlineList::Cancel(this);
+  if (flush_deferred_) std::erase(loop_->deferred_flushes, this);
   ::close(fd_);
 }
 
@@ -118,6 +120,12 @@ bool Connection::OnDeadline() {
 }
 
 void Connection::FlushBestEffort() { Flush(); }
+
+bool Connection::FlushDeferred() {
+  flush_deferred_ = false;
+  if (Flush()) return true;
+  return MarkDeadIfSuspended();  // a suspended connection (a later pipelined request) closes on Resume
+}
 
 Resumer Connection::Suspend() {
   if (suspended_) {
@@ -175,8 +183,18 @@ bool Connection::Settle() {
     return true;
   }
   if (dead_) return false;
-  if (!out_.empty() && !Flush()) return false;
   if (phase_ == Phase::kOpen && peer_eof_) phase_ = Phase::kDraining;  // no further request can arrive
+  if (!out_.empty()) {
+    if (phase_ == Phase::kOpen && !loop_->stopping && loop_->options.deferred_output_bytes > 0) {
+      if (!flush_deferred_) {  // the loop sends it (EventLoop::FlushDeferred) and destroys it on failure
+        flush_deferred_ = true;
+        loop_->deferred_flushes.push_back(this);
+        loop_->deferred_bytes += out_.size();
+      }
+    } else if (!Flush()) {
+      return false;
+    }
+  }
   switch (phase_) {
     case Phase::kOpen:
       if (in_request_) {
@@ -212,7 +230,7 @@ bool Connection::DiscardInput() {
   size_t dropped = 0;
   while (dropped < kMaxDiscardPerEvent) {
     char* scratch = in_.PrepareWrite(4096);
-    ssize_t n = ::read(fd_, scratch, in_.writable());
+    ssize_t n = ::recv(fd_, scratch, in_.writable(), 0);
     if (n > 0) {
       dropped += static_cast<size_t>(n);
       continue;
@@ -256,7 +274,7 @@ bool Connection::ReadAndServe(bool peer_hung_up) {
     if (phase_ != Phase::kOpen || input_paused_) return true;
     char* dst = in_.PrepareWrite(read_chunk_);
     const size_t want = in_.writable();
-    ssize_t n = ::read(fd_, dst, want);
+    ssize_t n = ::recv(fd_, dst, want, 0);
     if (n > 0) {
       in_.Commit(static_cast<size_t>(n));
       progressed_ = true;
@@ -542,7 +560,8 @@ std::string_view Connection::HeaderValue(int index) const {
 
 void Connection::ServeRequest() {
   in_request_ = false;
-  const auto parsed_at = std::chrono::steady_clock::now();
+  const auto parsed_at =
+      loop_->timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
   Status inflated;
   if (gzip_body_) inflated = loop_->inflater.Inflate(gzip_input_, loop_->options.max_body_bytes, &body_);
   BuildRequest();
@@ -658,6 +677,7 @@ void Connection::QueueResponse(bool close, std::chrono::steady_clock::time_point
   head.extra_headers = &response_.headers;
   AppendResponseHead(head, &out_);
   if (method_ != Method::kHead) out_.Append(body);
+  if (!loop_->timed) return;
   const int64_t nanos =
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - parsed_at)
           .count();

@@ -54,7 +54,11 @@ struct LoopContext {
   DeadlineList idle;     // no request in progress, or flushing the last responses: idle_timeout_ms
   DeadlineList request;  // a request partly received: request_timeout_ms from its first byte
   DeadlineList linger;   // closing after a response: discarding input until the peer's FIN
-  int64_t now_ms = 0;    // coarse monotonic milliseconds, refreshed after every epoll_wait
+  std::vector<Connection*> deferred_flushes;  // connections whose responses wait for the batch's end
+  size_t deferred_bytes = 0;                  // what they held when listed (options.deferred_output_bytes)
+  // Whether the server time of a request is measured (for the access log or the completion hook).
+  const bool timed;
+  int64_t now_ms = 0;  // coarse monotonic milliseconds, refreshed after every epoll_wait
   // Resumed requests, drained by the loop.
   std::shared_ptr<Mailbox> mailbox = std::make_shared<Mailbox>();
   size_t suspended = 0;   // connections waiting for a Resumer
@@ -85,6 +89,9 @@ class Connection final : public DeadlineNode, public Suspender {
   bool OnDeadline();
   // Server stop: one non-blocking attempt to send what is queued; the loop destroys it afterwards.
   void FlushBestEffort();
+  // Sends the responses Settle deferred to the end of the loop's batch (ServerOptions::
+  // deferred_output_bytes). Returns false when the connection is finished.
+  bool FlushDeferred();
   // The suspended request's answer is ready (`status` as given to Resumer::Resume): queues the response
   // and serves on. Returns false when the connection is finished.
   bool Resume(const Status& status);
@@ -155,17 +162,18 @@ class Connection final : public DeadlineNode, public Suspender {
   const std::string remote_addr_;
   http_parser parser_;
   Phase phase_ = Phase::kOpen;
-  bool in_request_ = false;    // a request's first byte was parsed, its last not yet
-  bool in_value_ = false;      // the last header callback was a value
-  bool gzip_body_ = false;     // Content-Encoding: gzip
-  bool accepts_gzip_ = false;  // Accept-Encoding allows gzip
-  bool keep_alive_ = false;    // per http_should_keep_alive
-  bool peer_eof_ = false;      // read returned 0
-  bool dead_ = false;          // an I/O error: close without further ado
-  bool progressed_ = false;    // bytes moved during this event (re-arms the idle timer)
-  bool input_paused_ = false;  // parsing stopped (output above kWriteHighWater, or suspended): read later
-  bool suspended_ = false;     // the handler suspended the request being served
-  bool close_after_ = false;   // suspended: close once its response is queued
+  bool in_request_ = false;      // a request's first byte was parsed, its last not yet
+  bool in_value_ = false;        // the last header callback was a value
+  bool gzip_body_ = false;       // Content-Encoding: gzip
+  bool accepts_gzip_ = false;    // Accept-Encoding allows gzip
+  bool keep_alive_ = false;      // per http_should_keep_alive
+  bool peer_eof_ = false;        // read returned 0
+  bool dead_ = false;            // an I/O error: close without further ado
+  bool progressed_ = false;      // bytes moved during this event (re-arms the idle timer)
+  bool flush_deferred_ = false;  // listed in loop_->deferred_flushes
+  bool input_paused_ = false;    // parsing stopped (output above kWriteHighWater, or suspended): read later
+  bool suspended_ = false;       // the handler suspended the request being served
+  bool close_after_ = false;     // suspended: close once its response is queued
   Method method_ = Method::kOther;
   uint8_t http_major_ = 1;
   uint8_t http_minor_ = 1;

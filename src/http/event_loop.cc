@@ -93,9 +93,11 @@ void EventLoop::Run() {
       } else {
         auto* connection = static_cast<Connection*>(tag);
         if (!connection->OnEvents(events[i].events)) Destroy(connection);
+        if (context_.deferred_bytes >= context_.options.deferred_output_bytes) FlushDeferred();
       }
     }
     if (resumptions) DrainMailbox();
+    FlushDeferred();
     if (context_.options.after_batch) RunAfterBatch();
     Expire(&context_.request);
     Expire(&context_.idle);
@@ -103,6 +105,15 @@ void EventLoop::Run() {
     if (accept_retry_) Accept();
   }
   CloseAll();
+}
+
+void EventLoop::FlushDeferred() {
+  std::vector<Connection*>& deferred = context_.deferred_flushes;
+  for (Connection* connection : deferred) {
+    if (!connection->FlushDeferred()) Destroy(connection);  // unlisted first: ~Connection leaves the list be
+  }
+  deferred.clear();
+  context_.deferred_bytes = 0;
 }
 
 void EventLoop::RunAfterBatch() {

@@ -44,6 +44,7 @@ class EventLoop {
 
  private:
   void Accept();
+  void FlushDeferred();
   void RunAfterBatch();  // options.after_batch, logging what it throws
   void Refuse(int fd, const sockaddr_storage& peer);
   void Expire(DeadlineList* list);

@@ -93,6 +93,12 @@ struct ServerOptions {
   size_t max_connections = 10'000;
   size_t gzip_min_bytes = size_t{8} << 10;
   bool access_log = false;
+  // Responses queued while a batch of ready events is handled are sent at the end of the batch, one
+  // send(2) per connection as before but back to back: a client reading many connections is then woken
+  // once for many responses rather than once per response (Redis defers its replies the same way). Once
+  // the waiting responses reach this many bytes they are sent at once, which bounds the delay a batch
+  // adds to a response. 0 sends every response as soon as it is queued.
+  size_t deferred_output_bytes = size_t{64} << 10;
   // Called on each worker thread after it has handled a batch of ready events (and the requests resumed
   // meanwhile), before it waits for more: where to start work that the batch's requests queued, e.g.
   // one WAL sync for all their writes (storage::OnlineStore::StartSyncs). Keep it short.

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <http_parser.h>
+#include <poll.h>
 #include <zlib.h>
 
 #include <atomic>
@@ -684,6 +685,81 @@ TEST_F(ServerTest, PeerHalfCloseStillGetsResponses) {
   ASSERT_TRUE(client.ReadResponse(&resp));
   EXPECT_EQ(resp.body, "GET /two\n\n");
   EXPECT_TRUE(client.WaitClosed(1000));
+}
+
+// Deferred output (ServerOptions::deferred_output_bytes): two requests that arrive while the loop is busy
+// are handled in one batch; the second handler looks at the first client's socket to see whether the
+// first response was sent before the batch ended. Returns what the second handler saw.
+bool FirstResponseSentWithinTheBatch(size_t deferred_output_bytes) {
+  std::atomic<bool> gate_entered{false};
+  std::atomic<bool> gate_open{false};
+  std::atomic<int> client_fds[2] = {-1, -1};
+  std::mutex mu;
+  std::vector<bool> other_answered;  // per /probe handled, in order
+  ServerOptions options;
+  options.port = 0;
+  options.threads = 1;
+  options.deferred_output_bytes = deferred_output_bytes;
+  Server server(
+      options,
+      [&](const Request& req, Response& resp) {
+        resp.content_type = "text/plain";
+        resp.body = std::string(req.path);
+        if (req.path == "/gate") {
+          gate_entered.store(true);
+          while (!gate_open.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        } else if (req.path == "/probe/0" || req.path == "/probe/1") {
+          const int other = client_fds[req.path == "/probe/0" ? 1 : 0].load();
+          // Loopback may deliver a sent response a moment later (softirq): wait for it. A response the
+          // loop holds cannot arrive meanwhile, since the loop is running this handler.
+          pollfd p{other, POLLIN, 0};
+          const bool answered = ::poll(&p, 1, 20) == 1;
+          std::lock_guard<std::mutex> lock(mu);
+          other_answered.push_back(answered);
+        }
+      },
+      TestFormatter);
+  EXPECT_TRUE(server.Start().ok());
+  TestClient gate(server.port());
+  TestClient first(server.port());
+  TestClient second(server.port());
+  client_fds[0].store(first.fd());
+  client_fds[1].store(second.fd());
+  EXPECT_TRUE(gate.Send(MakeRequest("GET", "/gate")));
+  while (!gate_entered.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // The loop is inside /gate's handler: both probes wait in their sockets for the next batch.
+  EXPECT_TRUE(first.Send(MakeRequest("GET", "/probe/0")));
+  EXPECT_TRUE(second.Send(MakeRequest("GET", "/probe/1")));
+  gate_open.store(true);
+  // Read nothing before both probes looked: reading would take the response they look for.
+  for (int waited_ms = 0; waited_ms < 3000; ++waited_ms) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (other_answered.size() == 2) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  HttpResponse resp;
+  EXPECT_TRUE(gate.ReadResponse(&resp));
+  EXPECT_TRUE(first.ReadResponse(&resp));
+  EXPECT_EQ(resp.body, "/probe/0");
+  EXPECT_TRUE(second.ReadResponse(&resp));
+  EXPECT_EQ(resp.body, "/probe/1");
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(other_answered.size(), 2u);
+  if (other_answered.size() != 2) return false;
+  EXPECT_FALSE(other_answered[0]);  // the other request was not even handled yet
+  return other_answered[1];
+}
+
+TEST(DeferredOutputTest, ResponsesOfABatchAreSentAtItsEnd) {
+  EXPECT_FALSE(FirstResponseSentWithinTheBatch(ServerOptions().deferred_output_bytes));
+}
+
+TEST(DeferredOutputTest, ZeroSendsEachResponseAtOnce) { EXPECT_TRUE(FirstResponseSentWithinTheBatch(0)); }
+
+TEST(DeferredOutputTest, ResponsesReachingTheBoundAreSentAtOnce) {
+  EXPECT_TRUE(FirstResponseSentWithinTheBatch(1));  // every response is over a 1-byte bound
 }
 
 TEST(ServerStartTest, BindFailureIsReported) {
