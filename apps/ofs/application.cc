@@ -33,6 +33,7 @@ http::ServerOptions ServerOptionsFor(const Config& c, int64_t port) {
   o.gzip_min_bytes = static_cast<size_t>(c.gzip_min_bytes);
   o.access_log = c.access_log;
   o.deferred_output_bytes = static_cast<size_t>(c.deferred_output_bytes);
+  o.deferred_output_responses = static_cast<size_t>(c.deferred_output_responses);
   return o;
 }
 

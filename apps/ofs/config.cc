@@ -61,6 +61,10 @@ const std::vector<Setting>& Settings() {
        "Responses wait for the end of the event batch (one wake-up of the client for many) until this "
        "many bytes wait (0 = send each at once)",
        &Config::deferred_output_bytes, 0, int64_t{1} << 30},
+      {"http.deferred_output_responses", "--deferred-output-responses", "OFS_DEFERRED_OUTPUT_RESPONSES",
+       "Responses wait for the end of the event batch until this many connections have some waiting "
+       "(0 = send each at once)",
+       &Config::deferred_output_responses, 0, 1 << 20},
       {"http.access_log", "--access-log", "OFS_ACCESS_LOG", "Log one line per request (true/false)",
        &Config::access_log},
       {"serving.max_keys_per_read", "--max-keys-per-read", "OFS_MAX_KEYS_PER_READ",

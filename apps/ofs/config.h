@@ -31,6 +31,7 @@ struct Config {
   int64_t max_connections = 10'000;
   int64_t gzip_min_bytes = 8 << 10;
   int64_t deferred_output_bytes = 64 << 10;
+  int64_t deferred_output_responses = 16;
   bool access_log = false;
   std::string log_level = "info";
   int64_t max_keys_per_read = 10'000;

@@ -59,6 +59,7 @@ LoopContext::LoopContext(const ServerOptions& options, const Handler& handler,
       idle(options.idle_timeout_ms),
       request(options.request_timeout_ms),
       linger(Connection::kLingerMs),
+      defer_output(options.deferred_output_bytes > 0 && options.deferred_output_responses > 0),
       timed(options.access_log || static_cast<bool>(on_complete)) {}
 
 const http_parser_settings Connection::kParserSettings = {
@@ -124,7 +125,9 @@ void Connection::FlushBestEffort() { Flush(); }
 bool Connection::FlushDeferred() {
   flush_deferred_ = false;
   if (Flush()) return true;
-  return MarkDeadIfSuspended();  // a suspended connection (a later pipelined request) closes on Resume
+  // Defensive: a listed connection is not suspended (it is listed by Settle's unsuspended path, and
+  // epoll reports it once per batch), but a suspended one must only close on Resume.
+  return MarkDeadIfSuspended();
 }
 
 Resumer Connection::Suspend() {
@@ -185,7 +188,9 @@ bool Connection::Settle() {
   if (dead_) return false;
   if (phase_ == Phase::kOpen && peer_eof_) phase_ = Phase::kDraining;  // no further request can arrive
   if (!out_.empty()) {
-    if (phase_ == Phase::kOpen && !loop_->stopping && loop_->options.deferred_output_bytes > 0) {
+    // Output a slow reader left unsent is not deferred: its socket was full (EPOLLOUT resumes it), and
+    // its bytes would count against the bound of the others.
+    if (phase_ == Phase::kOpen && !loop_->stopping && !write_blocked_ && loop_->defer_output) {
       if (!flush_deferred_) {  // the loop sends it (EventLoop::FlushDeferred) and destroys it on failure
         flush_deferred_ = true;
         loop_->deferred_flushes.push_back(this);
@@ -251,9 +256,13 @@ bool Connection::Flush() {
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;  // EPOLLOUT resumes
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      write_blocked_ = true;  // EPOLLOUT resumes
+      return true;
+    }
     return false;
   }
+  write_blocked_ = false;
   out_.ShrinkIfIdle(kKeepBufferBytes);
   return true;
 }

@@ -54,8 +54,10 @@ struct LoopContext {
   DeadlineList idle;     // no request in progress, or flushing the last responses: idle_timeout_ms
   DeadlineList request;  // a request partly received: request_timeout_ms from its first byte
   DeadlineList linger;   // closing after a response: discarding input until the peer's FIN
-  std::vector<Connection*> deferred_flushes;  // connections whose responses wait for the batch's end
-  size_t deferred_bytes = 0;                  // what they held when listed (options.deferred_output_bytes)
+  // Connections whose responses wait for the end of the batch (ServerOptions::deferred_output_bytes).
+  std::vector<Connection*> deferred_flushes;
+  size_t deferred_bytes = 0;  // what they held when listed
+  const bool defer_output;
   // Whether the server time of a request is measured (for the access log or the completion hook).
   const bool timed;
   int64_t now_ms = 0;  // coarse monotonic milliseconds, refreshed after every epoll_wait
@@ -171,6 +173,7 @@ class Connection final : public DeadlineNode, public Suspender {
   bool dead_ = false;            // an I/O error: close without further ado
   bool progressed_ = false;      // bytes moved during this event (re-arms the idle timer)
   bool flush_deferred_ = false;  // listed in loop_->deferred_flushes
+  bool write_blocked_ = false;   // the last send left output unsent (EAGAIN)
   bool input_paused_ = false;    // parsing stopped (output above kWriteHighWater, or suspended): read later
   bool suspended_ = false;       // the handler suspended the request being served
   bool close_after_ = false;     // suspended: close once its response is queued

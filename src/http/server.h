@@ -97,8 +97,10 @@ struct ServerOptions {
   // send(2) per connection as before but back to back: a client reading many connections is then woken
   // once for many responses rather than once per response (Redis defers its replies the same way). Once
   // the waiting responses reach this many bytes they are sent at once, which bounds the delay a batch
-  // adds to a response. 0 sends every response as soon as it is queued.
+  // adds to a response when responses are large; deferred_output_responses bounds it when handlers are
+  // slow and their answers small. 0 in either sends every response as soon as it is queued.
   size_t deferred_output_bytes = size_t{64} << 10;
+  size_t deferred_output_responses = 16;  // connections with deferred responses, at most
   // Called on each worker thread after it has handled a batch of ready events (and the requests resumed
   // meanwhile), before it waits for more: where to start work that the batch's requests queued, e.g.
   // one WAL sync for all their writes (storage::OnlineStore::StartSyncs). Keep it short.
