@@ -93,8 +93,9 @@ void EventLoop::Run() {
       } else {
         auto* connection = static_cast<Connection*>(tag);
         if (!connection->OnEvents(events[i].events)) Destroy(connection);
-        if (context_.deferred_bytes >= context_.options.deferred_output_bytes ||
-            context_.deferred_flushes.size() >= context_.options.deferred_output_responses) {
+        if (!context_.deferred_flushes.empty() &&
+            (context_.deferred_bytes >= context_.options.deferred_output_bytes ||
+             context_.deferred_flushes.size() >= context_.options.deferred_output_responses)) {
           FlushDeferred();
         }
       }
