@@ -61,10 +61,7 @@ Result<bool> FlagHeader(const http::Request& request, std::string_view lower_nam
 Status ForEachBodyField(const http::Request& request, ErrorCode code, bool optional,
                         const FieldVisitor& each) {
   if (optional && api::TrimJsonWhitespace(request.body).empty()) return Status::Ok();
-  od::document doc;
-  od::object root;
-  OFS_RETURN_IF_ERROR(api::IterateObject(request.body, 0, &doc, &root, code));
-  return ForEachField(root, code, "request body", each);
+  return ForEachRootField(request.body, code, each);
 }
 
 Result<model::State> StateBody(const http::Request& request) {

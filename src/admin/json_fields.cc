@@ -13,6 +13,14 @@ Status ForEachField(od::object& object, ErrorCode code, std::string_view what, c
   });
 }
 
+Status ForEachRootField(std::string_view body, ErrorCode code, const FieldVisitor& each) {
+  od::document doc;
+  od::object root;
+  OFS_RETURN_IF_ERROR(api::IterateObject(body, 0, &doc, &root, code));
+  OFS_RETURN_IF_ERROR(ForEachField(root, code, "request body", each));
+  return api::ExpectDocumentEnd(doc, body);
+}
+
 bool IsNull(od::value& value) {
   bool is_null = false;
   return !value.is_null().get(is_null) && is_null;

@@ -19,6 +19,9 @@ using FieldVisitor = std::function<Status(std::string_view key, od::value value)
 // Calls `each` for every field of `object` in order (keys unescaped, compare them with
 // EqualsIgnoreCase); stops at the first error. Values `each` does not consume are skipped.
 Status ForEachField(od::object& object, ErrorCode code, std::string_view what, const FieldVisitor& each);
+// ForEachField over the root object of a whole request body (parser slot 0), refusing anything after
+// it (api::ForEachRootField).
+Status ForEachRootField(std::string_view body, ErrorCode code, const FieldVisitor& each);
 // True, with the token consumed, when `value` is JSON null.
 bool IsNull(od::value& value);
 // A string, or null (which leaves *out unchanged).

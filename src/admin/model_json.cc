@@ -349,30 +349,6 @@ Status CheckOwner(std::string_view owner, ErrorCode code) {
   return Status::Ok();
 }
 
-// RFC 8259 number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-bool IsJsonNumber(std::string_view text) {
-  size_t i = 0;
-  auto digits = [&] {
-    size_t start = i;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
-    return i - start;
-  };
-  if (i < text.size() && text[i] == '-') ++i;
-  bool leading_zero = i < text.size() && text[i] == '0';
-  size_t integer = digits();
-  if (integer == 0 || (leading_zero && integer > 1)) return false;
-  if (i < text.size() && text[i] == '.') {
-    ++i;
-    if (digits() == 0) return false;
-  }
-  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
-    ++i;
-    if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
-    if (digits() == 0) return false;
-  }
-  return i == text.size();
-}
-
 // Checks that a value On-Demand has not read yet is well-formed JSON (On-Demand skips what it does
 // not read without validating it).
 Status CheckWellFormed(od::value value, int depth);
@@ -424,8 +400,8 @@ Status CheckWellFormed(od::value value, int depth) {
       }
       case od::json_type::number:
         // Grammar only: get_number() refuses integers beyond 64 bits, which are valid JSON.
-        error = IsJsonNumber(api::TrimJsonWhitespace(value.raw_json_token())) ? simdjson::SUCCESS
-                                                                              : simdjson::NUMBER_ERROR;
+        error = api::IsJsonNumber(api::TrimJsonWhitespace(value.raw_json_token())) ? simdjson::SUCCESS
+                                                                                   : simdjson::NUMBER_ERROR;
         break;
       case od::json_type::boolean: {
         bool b = false;
@@ -511,13 +487,10 @@ Status ParseTenantPatch(od::value value, ErrorCode code, TenantPatch* out) {
 }
 
 Result<model::EntityMetadata> ParseEntityCreate(std::string_view body) {
-  od::document doc;
-  od::object root;
-  OFS_RETURN_IF_ERROR(api::IterateObject(body, 0, &doc, &root, kEntityRequest));
   model::EntityMetadata meta;
   bool has_entity = false;
   OFS_RETURN_IF_ERROR(
-      ForEachField(root, kEntityRequest, "request body", [&](std::string_view key, od::value v) -> Status {
+      ForEachRootField(body, kEntityRequest, [&](std::string_view key, od::value v) -> Status {
         if (EqualsIgnoreCase(key, "entity")) {
           if (IsNull(v)) return Status::Ok();
           has_entity = true;
@@ -537,29 +510,25 @@ Result<model::EntityMetadata> ParseEntityCreate(std::string_view body) {
 }
 
 Result<FeatureGroupCreate> ParseFeatureGroupCreate(std::string_view body) {
-  od::document doc;
-  od::object root;
-  OFS_RETURN_IF_ERROR(api::IterateObject(body, 0, &doc, &root, kGroupRequest));
   FeatureGroupCreate create;
   model::FeatureGroupMetadata& meta = create.meta;
   bool has_group = false;
-  OFS_RETURN_IF_ERROR(
-      ForEachField(root, kGroupRequest, "request body", [&](std::string_view key, od::value v) -> Status {
-        if (EqualsIgnoreCase(key, "featureGroup")) {
-          if (IsNull(v)) return Status::Ok();
-          has_group = true;
-          return ParseFeatureGroup(v, &meta.feature_group);
-        }
-        if (EqualsIgnoreCase(key, "owner")) return ReadOptionalText(v, &meta.owner, kGroupRequest, "owner");
-        if (EqualsIgnoreCase(key, "tags")) return ReadTags(v, &meta.tags, kGroupRequest, "tags");
-        if (EqualsIgnoreCase(key, "description")) {
-          return ReadOptionalText(v, &meta.description, kGroupRequest, "description");
-        }
-        if (EqualsIgnoreCase(key, "tenant")) {
-          return IsNull(v) ? Status::Ok() : ParseTenantPatch(v, kGroupRequest, &create.tenant);
-        }
-        return Status::Ok();
-      }));
+  OFS_RETURN_IF_ERROR(ForEachRootField(body, kGroupRequest, [&](std::string_view key, od::value v) -> Status {
+    if (EqualsIgnoreCase(key, "featureGroup")) {
+      if (IsNull(v)) return Status::Ok();
+      has_group = true;
+      return ParseFeatureGroup(v, &meta.feature_group);
+    }
+    if (EqualsIgnoreCase(key, "owner")) return ReadOptionalText(v, &meta.owner, kGroupRequest, "owner");
+    if (EqualsIgnoreCase(key, "tags")) return ReadTags(v, &meta.tags, kGroupRequest, "tags");
+    if (EqualsIgnoreCase(key, "description")) {
+      return ReadOptionalText(v, &meta.description, kGroupRequest, "description");
+    }
+    if (EqualsIgnoreCase(key, "tenant")) {
+      return IsNull(v) ? Status::Ok() : ParseTenantPatch(v, kGroupRequest, &create.tenant);
+    }
+    return Status::Ok();
+  }));
   if (!has_group) return Status(kGroupRequest, "featureGroup is required");
   OFS_RETURN_IF_ERROR(CheckOwner(meta.owner, kGroupRequest));
   meta.name = meta.feature_group.feature_group_name;
@@ -568,38 +537,34 @@ Result<FeatureGroupCreate> ParseFeatureGroupCreate(std::string_view body) {
 
 Result<RunCreate> ParseRunCreate(std::string_view body) {
   constexpr ErrorCode kCode = ErrorCode::kInvalidRequest;
-  od::document doc;
-  od::object root;
-  OFS_RETURN_IF_ERROR(api::IterateObject(body, 0, &doc, &root, kCode));
   RunCreate create;
   model::RunRecord& run = create.run;
   bool has_run_id = false;
-  OFS_RETURN_IF_ERROR(
-      ForEachField(root, kCode, "request body", [&](std::string_view key, od::value v) -> Status {
-        if (EqualsIgnoreCase(key, "name")) {
-          std::string name;
-          bool present = false;
-          OFS_RETURN_IF_ERROR(ReadRequiredText(v, &name, &present, kCode, "name"));
-          if (present) create.name = std::move(name);
-          return Status::Ok();
-        }
-        if (EqualsIgnoreCase(key, "version")) return ReadOptionalVersion(v, &create.version, kCode);
-        if (EqualsIgnoreCase(key, "runId")) {
-          return ReadRequiredText(v, &run.run_id, &has_run_id, kCode, "runId");
-        }
-        if (EqualsIgnoreCase(key, "timeTaken")) {
-          return IsNull(v) ? Status::Ok() : api::ReadInt64(v, &run.time_taken, kCode, "timeTaken");
-        }
-        if (EqualsIgnoreCase(key, "count")) {
-          return IsNull(v) ? Status::Ok() : api::ReadInt64(v, &run.count, kCode, "count");
-        }
-        if (EqualsIgnoreCase(key, "sampleData")) return ReadJsonText(v, &run.sample_data);
-        if (EqualsIgnoreCase(key, "errorMessage")) {
-          return ReadOptionalText(v, &run.error_message, kCode, "errorMessage");
-        }
-        if (EqualsIgnoreCase(key, "status")) return ReadOptionalText(v, &run.status, kCode, "status");
-        return Status::Ok();
-      }));
+  OFS_RETURN_IF_ERROR(ForEachRootField(body, kCode, [&](std::string_view key, od::value v) -> Status {
+    if (EqualsIgnoreCase(key, "name")) {
+      std::string name;
+      bool present = false;
+      OFS_RETURN_IF_ERROR(ReadRequiredText(v, &name, &present, kCode, "name"));
+      if (present) create.name = std::move(name);
+      return Status::Ok();
+    }
+    if (EqualsIgnoreCase(key, "version")) return ReadOptionalVersion(v, &create.version, kCode);
+    if (EqualsIgnoreCase(key, "runId")) {
+      return ReadRequiredText(v, &run.run_id, &has_run_id, kCode, "runId");
+    }
+    if (EqualsIgnoreCase(key, "timeTaken")) {
+      return IsNull(v) ? Status::Ok() : api::ReadInt64(v, &run.time_taken, kCode, "timeTaken");
+    }
+    if (EqualsIgnoreCase(key, "count")) {
+      return IsNull(v) ? Status::Ok() : api::ReadInt64(v, &run.count, kCode, "count");
+    }
+    if (EqualsIgnoreCase(key, "sampleData")) return ReadJsonText(v, &run.sample_data);
+    if (EqualsIgnoreCase(key, "errorMessage")) {
+      return ReadOptionalText(v, &run.error_message, kCode, "errorMessage");
+    }
+    if (EqualsIgnoreCase(key, "status")) return ReadOptionalText(v, &run.status, kCode, "status");
+    return Status::Ok();
+  }));
   if (!has_run_id || run.run_id.empty()) return Status(kCode, "runId is required");
   if (run.time_taken < 0 || run.count < 0) return Status(kCode, "timeTaken and count must be >= 0");
   return create;

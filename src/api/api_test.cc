@@ -97,6 +97,58 @@ TEST(JsonRead, WrongShapeUsesTheRequestCode) {
   EXPECT_EQ(status.code(), ErrorCode::kWriteFeatureGroupRequest);
 }
 
+// Reads every field of the root object the way request decoders do; the status of the whole decode.
+Status DecodeRoot(std::string_view text) {
+  Padded body(text);
+  return ForEachRootField(body.view(), 0, ErrorCode::kWriteFeatureGroupRequest, "request body",
+                          [](std::string_view, JsonValue value) {
+                            std::string_view raw;
+                            codec::JsonScalar scalar;
+                            return ReadScalar(std::move(value), &scalar, &raw);
+                          });
+}
+
+TEST(JsonRead, TrailingContentAfterTheDocumentIsRefused) {
+  // A second document used to be ignored (200); stray text was reported as an unclosed object.
+  for (std::string_view text : {R"({"a": 1}{"b": 2})", R"({"a": 1} {"b": 2})", R"({"a": 1}xyz)",
+                                R"({"a": 1} 5)", R"({"a": 1}])", R"({"a": 1}"x"})", R"({"a": "}"} [1])"}) {
+    Status status = DecodeRoot(text);
+    EXPECT_EQ(status.code(), ErrorCode::kInvalidRequest) << text;
+    EXPECT_NE(status.cause().find("trailing content after the JSON document"), std::string::npos)
+        << text << ": " << status.cause();
+  }
+  for (std::string_view text : {R"({"a": 1})", "  {\"a\": 1}\r\n\t ", R"({"a": "}{"})"}) {
+    EXPECT_TRUE(DecodeRoot(text).ok()) << text;
+  }
+}
+
+TEST(JsonRead, TrailingContentCauseNamesItsOffset) {
+  Status status = DecodeRoot(R"({"a": 1}  {"b": 2})");
+  EXPECT_NE(status.cause().find("at byte 10"), std::string::npos) << status.cause();
+}
+
+TEST(JsonRead, NanAndInfinityFailTheRequestWhateverTheSign) {
+  // Bare NaN/Infinity used to fail the request while -Infinity reached the codec and failed only its row.
+  for (std::string_view token :
+       {"NaN", "-NaN", "Infinity", "-Infinity", "+Infinity", "01", "+1", "1.", ".5", "-"}) {
+    Status status = DecodeRoot(R"({"v": )" + std::string(token) + "}");
+    EXPECT_EQ(status.code(), ErrorCode::kInvalidRequest) << token << ": " << status.message();
+  }
+  // Well-formed numbers, however large, are the codec's business (they may fail their row only).
+  for (std::string_view token : {"1e999", "-0", "0.5e-400", "123456789012345678901234567890"}) {
+    EXPECT_TRUE(DecodeRoot(R"({"v": )" + std::string(token) + "}").ok()) << token;
+  }
+}
+
+TEST(JsonRead, IsJsonNumberFollowsRfc8259) {
+  for (std::string_view ok : {"0", "-0", "12", "1.5", "1e5", "1E+5", "-1.25e-3"})
+    EXPECT_TRUE(IsJsonNumber(ok)) << ok;
+  for (std::string_view bad :
+       {"", "-", "01", "+1", "1.", ".5", "1e", "1e+", "NaN", "Infinity", "0x10", "1 "}) {
+    EXPECT_FALSE(IsJsonNumber(bad)) << bad;
+  }
+}
+
 TEST(Envelope, ErrorCarriesAllThreeKeys) {
   http::Response response;
   response.body = "partial";

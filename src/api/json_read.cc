@@ -30,7 +30,32 @@ Status JsonError(simdjson::error_code error, ErrorCode shape_code, std::string_v
   }
 }
 
+bool IsJsonNumber(std::string_view text) {
+  size_t i = 0;
+  auto digits = [&] {
+    size_t start = i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+    return i - start;
+  };
+  if (i < text.size() && text[i] == '-') ++i;
+  bool leading_zero = i < text.size() && text[i] == '0';
+  size_t integer = digits();
+  if (integer == 0 || (leading_zero && integer > 1)) return false;
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    if (digits() == 0) return false;
+  }
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) ++i;
+    if (digits() == 0) return false;
+  }
+  return i == text.size();
+}
+
 namespace {
+
+bool IsJsonWhitespace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
 // Full validation, used only on the error path to tell malformed JSON (INVALID_REQUEST) from a
 // well-formed document of the wrong shape (the request's own code). On-Demand validates lazily.
@@ -39,22 +64,68 @@ bool IsWellFormed(std::string_view json) {
   return !validator.parse(json.data(), json.size(), /*realloc_if_needed=*/true).error();
 }
 
+// Error path only: one past the bracket that closes the object or array starting at the first
+// non-whitespace byte of `json`, or npos when there is none (strings are skipped with their escapes).
+size_t RootContainerEnd(std::string_view json) {
+  size_t i = 0;
+  while (i < json.size() && IsJsonWhitespace(json[i])) ++i;
+  if (i == json.size() || (json[i] != '{' && json[i] != '[')) return std::string_view::npos;
+  size_t depth = 0;
+  for (; i < json.size(); ++i) {
+    const char c = json[i];
+    if (c == '"') {
+      for (++i; i < json.size() && json[i] != '"'; ++i) {
+        if (json[i] == '\\') ++i;
+      }
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if ((c == '}' || c == ']') && --depth == 0) {
+      return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+Status TrailingContent(std::string_view json, size_t end, std::string_view what) {
+  size_t at = end;
+  while (at < json.size() && IsJsonWhitespace(json[at])) ++at;
+  return Status(
+      ErrorCode::kInvalidRequest, "malformed JSON in " + std::string(what),
+      "trailing content after the JSON document at byte " + std::to_string(at) + " (one document per body)");
+}
+
+// Why the root container of `json` could not be read: trailing content after a complete container
+// (On-Demand reports it as an unclosed one), malformed JSON, or the wrong root type.
+Status RootError(std::string_view json, simdjson::error_code error, ErrorCode shape_code,
+                 std::string_view what) {
+  const size_t end = RootContainerEnd(json);
+  if (end != std::string_view::npos && !TrimJsonWhitespace(json.substr(end)).empty() &&
+      IsWellFormed(json.substr(0, end))) {
+    return TrailingContent(json, end, what);
+  }
+  if (error == simdjson::INCORRECT_TYPE && !IsWellFormed(json)) error = simdjson::TAPE_ERROR;
+  return JsonError(error, shape_code, what);
+}
+
+template <typename Root>
+simdjson::error_code GetRoot(od::document* doc, Root* out) {
+  if constexpr (std::is_same_v<Root, od::object>) {
+    return doc->get_object().get(*out);
+  } else {
+    return doc->get_array().get(*out);
+  }
+}
+
 template <typename Root>
 Status IterateRoot(std::string_view json, int slot, od::document* doc, Root* out, ErrorCode shape_code,
                    std::string_view what) {
   // The caller guarantees SIMDJSON_PADDING readable bytes after json (http::kBodyPadding >= it).
   auto result =
       ThreadParser(slot).iterate(json.data(), json.size(), json.size() + simdjson::SIMDJSON_PADDING);
-  if (result.error()) return JsonError(result.error(), shape_code, what);
+  if (result.error()) return RootError(json, result.error(), shape_code, what);
   *doc = std::move(result.value_unsafe());
-  simdjson::error_code error;
-  if constexpr (std::is_same_v<Root, od::object>) {
-    error = doc->get_object().get(*out);
-  } else {
-    error = doc->get_array().get(*out);
-  }
-  if (error == simdjson::INCORRECT_TYPE && !IsWellFormed(json)) error = simdjson::TAPE_ERROR;
-  if (error) return JsonError(error, shape_code, what);
+  simdjson::error_code error = GetRoot(doc, out);
+  if (error) return RootError(json, error, shape_code, what);
   return Status::Ok();
 }
 
@@ -69,6 +140,16 @@ Status IterateObject(std::string_view json, int slot, od::document* doc, od::obj
 Status IterateArray(std::string_view json, int slot, od::document* doc, od::array* out, ErrorCode shape_code,
                     std::string_view what) {
   return IterateRoot(json, slot, doc, out, shape_code, what);
+}
+
+Status ExpectDocumentEnd(od::document& doc, std::string_view json, std::string_view what) {
+  const char* next = nullptr;
+  if (doc.current_location().get(next) == simdjson::OUT_OF_BOUNDS) return Status::Ok();
+  if (next == nullptr || next < json.data() || next > json.data() + json.size()) {
+    return Status(ErrorCode::kInvalidRequest, "malformed JSON in " + std::string(what),
+                  "trailing content after the JSON document (one document per body)");
+  }
+  return TrailingContent(json, static_cast<size_t>(next - json.data()), what);
 }
 
 Status ReadString(JsonValue value, std::string_view* out, ErrorCode shape_code, std::string_view what) {
@@ -152,12 +233,29 @@ Status RawToken(JsonValue& value, std::string_view* raw) {
   return Status::Ok();
 }
 
+Status NotJson(std::string_view token) {
+  constexpr size_t kShown = 40;
+  std::string shown(token.substr(0, kShown));
+  if (token.size() > kShown) shown += "...";
+  return Status(ErrorCode::kInvalidRequest, "malformed JSON: '" + shown + "' is not a JSON value",
+                "NaN, Infinity and numbers outside the JSON grammar (RFC 8259) are refused");
+}
+
+// The token at `value` when it cannot be typed (e.g. NaN, Infinity): named in the error.
+Status UntypedValue(JsonValue& value, simdjson::error_code error) {
+  std::string_view token;
+  if (!value.raw_json_token().get(token) && !TrimJsonWhitespace(token).empty()) {
+    return NotJson(TrimJsonWhitespace(token));
+  }
+  return JsonError(error, ErrorCode::kInvalidRequest, "value");
+}
+
 }  // namespace
 
 Status ReadScalar(JsonValue value, codec::JsonScalar* out, std::string_view* raw) {
   od::json_type type;
   auto error = value.type().get(type);
-  if (error) return JsonError(error, ErrorCode::kInvalidRequest, "value");
+  if (error) return UntypedValue(value, error);
   switch (type) {
     case od::json_type::null:
       *raw = "null";
@@ -175,6 +273,8 @@ Status ReadScalar(JsonValue value, codec::JsonScalar* out, std::string_view* raw
     }
     case od::json_type::number: {
       OFS_RETURN_IF_ERROR(RawToken(value, raw));
+      // On-Demand types a token by its first byte: "-Infinity" or "01" would pass as numbers.
+      if (!IsJsonNumber(*raw)) return NotJson(*raw);
       *out = codec::JsonScalar::Number(*raw);
       // The codec validates the token's grammar for the target type; On-Demand skips the unconsumed
       // value when iteration moves on.

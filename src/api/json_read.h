@@ -35,7 +35,9 @@ od::parser& ThreadParser(int slot);
 Status JsonError(simdjson::error_code error, ErrorCode shape_code, std::string_view what);
 
 // Starts iterating `json` (which must be followed by simdjson::SIMDJSON_PADDING readable bytes) as a
-// document whose root must be an object.
+// document whose root must be an object. Stray text after the root is INVALID_REQUEST "trailing
+// content"; a second document ({...}{...}) is found only by ExpectDocumentEnd once the root is read:
+// prefer ForEachRootField, which does both.
 Status IterateObject(std::string_view json, int slot, od::document* doc, od::object* out,
                      ErrorCode shape_code, std::string_view what = "request body");
 // Same for a root array.
@@ -54,7 +56,9 @@ Status ReadStringArray(JsonValue value, std::vector<std::string_view>* out, Erro
 // The raw JSON text of an array or object value (a span of the parsed buffer).
 Status ReadRawContainer(JsonValue value, std::string_view* out, ErrorCode shape_code, std::string_view what);
 
-// Converts a scalar to the codec's library-independent form. Objects/arrays give Kind::kOther.
+// Converts a scalar to the codec's library-independent form. Objects/arrays give Kind::kOther. A token
+// that is not JSON (NaN, Infinity, -Infinity, 01, +1) fails the whole request with INVALID_REQUEST,
+// whatever its sign; a well-formed number out of a type's range fails only its row (in the codec).
 // `raw` receives the value's raw JSON text (strings keep their quotes and escapes) for echoing.
 Status ReadScalar(JsonValue value, codec::JsonScalar* out, std::string_view* raw);
 
@@ -97,6 +101,27 @@ Status ForEachField(od::object& object, ErrorCode code, std::string_view what, V
     OFS_RETURN_IF_ERROR(each(key, field.value()));
   }
   return Status::Ok();
+}
+
+// True when `text` is a number in the JSON grammar (RFC 8259): -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+// (no NaN, Infinity, '+' sign or leading zeros).
+bool IsJsonNumber(std::string_view text);
+
+// Call once the root container of `doc` (iterating `json`) has been read to its end: INVALID_REQUEST
+// "trailing content" unless only whitespace follows it. On-Demand reads only as far as a decoder
+// iterates, so a second document after the first would otherwise pass unseen. One pointer check.
+Status ExpectDocumentEnd(od::document& doc, std::string_view json, std::string_view what = "request body");
+
+// Iterates every field of the root object of `json` (see IterateObject and ForEachField), then checks
+// that nothing follows the object (ExpectDocumentEnd): the way to decode a whole request body.
+template <typename Visitor>
+Status ForEachRootField(std::string_view json, int slot, ErrorCode code, std::string_view what,
+                        Visitor&& each) {
+  od::document doc;
+  od::object root;
+  OFS_RETURN_IF_ERROR(IterateObject(json, slot, &doc, &root, code, what));
+  OFS_RETURN_IF_ERROR(ForEachField(root, code, what, each));
+  return ExpectDocumentEnd(doc, json, what);
 }
 
 // Text with trailing JSON whitespace removed (raw tokens may carry it).

@@ -117,20 +117,18 @@ Status ResolveFeatureColumns(std::string_view json, const catalog::GroupEntry& g
 
 Status ReadNamesAndValues(std::string_view json, int slot, ErrorCode code, std::string_view what,
                           std::vector<std::string_view>* names, std::string_view* values_json) {
-  api::od::document doc;
-  api::od::object object;
-  OFS_RETURN_IF_ERROR(api::IterateObject(json, slot, &doc, &object, code, what));
   bool has_names = false;
-  OFS_RETURN_IF_ERROR(api::ForEachField(object, code, what, [&](std::string_view key, api::JsonValue value) {
-    if (EqualsIgnoreCase(key, "names")) {
-      has_names = true;
-      return api::ReadStringArray(std::move(value), names, code, what);
-    }
-    if (EqualsIgnoreCase(key, "values")) {
-      return api::ReadRawContainer(std::move(value), values_json, code, what);
-    }
-    return Status::Ok();
-  }));
+  OFS_RETURN_IF_ERROR(
+      api::ForEachRootField(json, slot, code, what, [&](std::string_view key, api::JsonValue value) {
+        if (EqualsIgnoreCase(key, "names")) {
+          has_names = true;
+          return api::ReadStringArray(std::move(value), names, code, what);
+        }
+        if (EqualsIgnoreCase(key, "values")) {
+          return api::ReadRawContainer(std::move(value), values_json, code, what);
+        }
+        return Status::Ok();
+      }));
   if (!has_names || values_json->empty()) {
     return Status(code, std::string(what) + " needs 'names' and 'values'");
   }

@@ -124,15 +124,12 @@ Status ReadPartition(const ServingDeps& deps, const api::Call& call, const catal
                      std::string_view json, codec::JsonWriter& out) {
   PartitionScratch& s = Scratch();
   s.Reset();
-  api::od::document doc;
-  api::od::object object;
-  OFS_RETURN_IF_ERROR(api::IterateObject(json, 1, &doc, &object, kRequestError));
   GroupRef ref;
   std::string_view columns_json, key_json, token;
   bool has_token = false;
   int64_t limit = 0;
-  OFS_RETURN_IF_ERROR(api::ForEachField(
-      object, kRequestError, "request body", [&](std::string_view key, api::JsonValue value) {
+  OFS_RETURN_IF_ERROR(api::ForEachRootField(
+      json, 1, kRequestError, "request body", [&](std::string_view key, api::JsonValue value) {
         bool handled = false;
         OFS_RETURN_IF_ERROR(ReadGroupRefField(key, value, kRequestError, &ref, &handled));
         if (handled) return Status::Ok();

@@ -176,13 +176,10 @@ Status ReadOne(const ServingDeps& deps, const api::Call& call, const catalog::Sn
                std::string_view json, codec::JsonWriter& out) {
   ReadScratch& s = Scratch();
   s.Reset();
-  api::od::document doc;
-  api::od::object object;
-  OFS_RETURN_IF_ERROR(api::IterateObject(json, 1, &doc, &object, kRequestError));
   GroupRef ref;
   bool has_columns = false, has_keys = false;
-  OFS_RETURN_IF_ERROR(api::ForEachField(
-      object, kRequestError, "request body", [&](std::string_view key, api::JsonValue value) {
+  OFS_RETURN_IF_ERROR(api::ForEachRootField(
+      json, 1, kRequestError, "request body", [&](std::string_view key, api::JsonValue value) {
         bool handled = false;
         OFS_RETURN_IF_ERROR(ReadGroupRefField(key, value, kRequestError, &ref, &handled));
         if (handled) return Status::Ok();

@@ -37,12 +37,9 @@ api::ApiHandler Single(const ServingDeps& deps, OneHandler one) {
 // Reads the raw JSON of each element of the body's "batches" array (parser slot 0).
 Status ForEachBatch(const ServingDeps& deps, std::string_view body, ErrorCode code,
                     const std::function<void(std::string_view batch)>& each) {
-  api::od::document doc;
-  api::od::object object;
-  OFS_RETURN_IF_ERROR(api::IterateObject(body, 0, &doc, &object, code));
   bool has_batches = false;
   OFS_RETURN_IF_ERROR(
-      api::ForEachField(object, code, "request body", [&](std::string_view key, api::JsonValue value) {
+      api::ForEachRootField(body, 0, code, "request body", [&](std::string_view key, api::JsonValue value) {
         if (!EqualsIgnoreCase(key, "batches")) return Status::Ok();
         has_batches = true;
         api::od::array batches;

@@ -19,7 +19,7 @@ import pytest
 
 from e2e_support import (
     FACES, READ_FACES, Ofs, assert_error, assert_ok, entity_body, make_basic, make_entity, make_group,
-    raw_request, read_body, read_http_response, status_of_raw, uniq, write_body, write_ok,
+    SERVING_PATHS, raw_request, read_body, read_http_response, status_of_raw, uniq, write_body, write_ok,
 )
 
 SCHEMA = "FEATURE-GROUP-SCHEMA-VALIDATION-EXCEPTION"
@@ -130,7 +130,7 @@ BODY_ENDPOINTS = [
 ]
 
 MALFORMED = ['{"featureGroupName": ', "{bad json}", "[1, 2", "not json at all", '{"a": 1} trailing',
-             '{"a": 1,}', "{'single': 'quotes'}"]
+             '{"a": 1,}', "{'single': 'quotes'}", '{"a": 1}{"b": 2}', '{"a": 1} [2]']
 
 
 @pytest.mark.parametrize("port_kind,method,path", BODY_ENDPOINTS, ids=[f"{m} {p}" for _, m, p in BODY_ENDPOINTS])
@@ -143,6 +143,44 @@ def test_malformed_json(server, port_kind, method, path):
         if r.body["error"]["code"] != "INVALID_REQUEST":
             wrong.append(f"{body!r} -> {r.body['error']['code']}")
     assert not wrong, "malformed JSON must answer 400 INVALID_REQUEST; got: " + "; ".join(wrong)
+
+
+@pytest.mark.parametrize("trailing", ['{"featureGroupName": "x"}', " xyz", " 5", "]"])
+@pytest.mark.parametrize("face", FACES)
+def test_a_second_document_after_the_body_is_refused_and_nothing_written(server, basic, face, trailing):
+    """One JSON document per body: `{write}{...}` used to write and answer 200; `{...}xyz` was refused as
+    an object 'ended early'."""
+    key = 7001 + len(trailing) + (100 if face == "darwin" else 0)
+    first = json.dumps(write_body(basic["group"], ["id", "day", "label"], [[key, 1, "trailing"]]))
+    method, path = SERVING_PATHS[face]["write"]
+    r = server.serving.request(method, path, first + trailing)
+    assert_error(r, 400, codes={"INVALID_REQUEST"})
+    assert "trailing content after the JSON document" in r.body["error"]["cause"], r.describe()
+    read = Ofs(server, "v1").read(basic["group"], ["label"], ["id", "day"], [[key, 1]])
+    assert read.body["data"]["successfulKeys"] == [], "nothing of a refused body may be written"
+
+
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity", "-NaN", "01", "+1"])
+def test_non_json_numbers_fail_the_request_whatever_the_sign(server, basic, token):
+    """NaN and Infinity are not JSON: every sign fails the request (400 INVALID_REQUEST) the same way.
+    Bare NaN/Infinity used to fail the request while -Infinity reached the codec and failed its row."""
+    body = ('{"featureGroupName": "%s", "features": {"names": ["id", "day", "score"], "values": [[7100, 1, %s]]}}'
+            % (basic["group"], token))
+    r = server.serving.post("/v1/feature-group/write", body)
+    assert_error(r, 400, codes={"INVALID_REQUEST"})
+    assert token in r.body["error"]["message"], r.describe()
+    read = ('{"featureGroupName": "%s", "featureColumns": ["score"], "primaryKeys": {"names": ["id", "day"], '
+            '"values": [[%s, 1]]}}' % (basic["group"], token))
+    assert_error(server.serving.post("/v1/feature-group/read", read), 400, codes={"INVALID_REQUEST"})
+
+
+def test_numbers_out_of_range_and_numeric_strings_fail_only_their_row(server, basic):
+    body = ('{"featureGroupName": "%s", "features": {"names": ["id", "day", "score"], '
+            '"values": [[7200, 1, 1e999], [7201, 1, "NaN"], [7202, 1, "-Infinity"], [7203, 1, 0.25]]}}'
+            % basic["group"])
+    r = server.serving.post("/v1/feature-group/write", body)
+    assert r.status == 200, r.describe()
+    assert len(r.body["data"]["failedRows"]) == 3 and len(r.body["data"]["successfulRows"]) == 1, r.describe()
 
 
 @pytest.mark.parametrize("port_kind,method,path", BODY_ENDPOINTS, ids=[f"{m} {p}" for _, m, p in BODY_ENDPOINTS])
