@@ -7,8 +7,8 @@ PORT ?= 8080
 ADMIN_PORT ?= 8081
 JOBS ?= $(shell nproc)
 
-.PHONY: bootstrap configure build run test test-unit test-e2e test-python test-asan test-tsan bench bench-build bench-quick \
-        bench-scaling fmt fmt-check tidy clean
+.PHONY: bootstrap configure build run test test-fast test-unit test-e2e test-python test-sanitized test-asan test-tsan \
+        fuzz bench bench-build bench-quick bench-scaling fmt fmt-check tidy clean
 
 bootstrap:
 	@./scripts/bootstrap
@@ -22,9 +22,15 @@ build: configure
 run: build
 	$(OFS) standalone --data-dir $(DATA_DIR) --port $(PORT) --admin-port $(ADMIN_PORT)
 
-# Every test: unit and integration tests (ctest), the black-box suite against the real binary, then the
-# Python SDK's suite (python/) against the same binary.
+# Every test, as CI runs it (.ci/run): the format check; unit and integration tests (ctest), the
+# black-box suite against the real binary and the Python SDK's suite (python/) on the release build; the
+# same unit and black-box suites again under AddressSanitizer + UBSan; then each fuzz target for
+# FUZZ_SECONDS. `make test-fast` is the first half only (the edit-compile-test loop).
 test: build
+	@$(MAKE) --no-print-directory fmt-check test-unit test-e2e test-python
+	@$(MAKE) --no-print-directory test-sanitized fuzz
+
+test-fast: build
 	@$(MAKE) --no-print-directory test-unit test-e2e test-python
 
 test-unit:
@@ -46,8 +52,32 @@ $(PYTHON_STAMP): python/pyproject.toml
 test-python: $(PYTHON_STAMP)
 	@OFS_BINARY=$(OFS) $(PYTHON_VENV)/bin/python -m pytest -q python/tests
 
+# The asan-ubsan preset (clang): unit tests and the black-box suite under the sanitizers.
+test-sanitized:
+	@cmake --preset asan-ubsan >/dev/null
+	@cmake --build build/asan-ubsan -j$(JOBS)
+	@$(MAKE) --no-print-directory test-unit test-e2e PRESET=asan-ubsan
+
 test-asan:
-	@$(MAKE) --no-print-directory test PRESET=asan-ubsan
+	@$(MAKE) --no-print-directory build test-unit test-e2e test-python PRESET=asan-ubsan
+
+# Each libFuzzer target of the asan-ubsan build for FUZZ_SECONDS, from its seeds in fuzz/corpus/<name>/;
+# what it finds is kept in build/fuzz-corpus/<name>/ (outside the source tree), a crash fails the run and
+# leaves its input in build/fuzz-crashes/ (fuzz/README.md says how to replay it).
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS = $(patsubst fuzz/%_fuzz.cc,%,$(wildcard fuzz/*_fuzz.cc))
+fuzz:
+	@cmake --preset asan-ubsan >/dev/null
+	@cmake --build build/asan-ubsan -j$(JOBS) --target $(addsuffix _fuzz,$(FUZZ_TARGETS))
+	@mkdir -p build/fuzz-crashes
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz-corpus/$$t; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  build/asan-ubsan/fuzz/$${t}_fuzz build/fuzz-corpus/$$t fuzz/corpus/$$t -max_total_time=$(FUZZ_SECONDS) \
+	    -timeout=20 -rss_limit_mb=4096 -print_final_stats=0 -artifact_prefix=build/fuzz-crashes/$$t- \
+	    >build/fuzz-crashes/$$t.log 2>&1 || { tail -40 build/fuzz-crashes/$$t.log; exit 1; }; \
+	  grep -E "^Done|#[0-9]+.*DONE" build/fuzz-crashes/$$t.log | tail -1; \
+	done
 
 # RocksDB (Debian's, uninstrumented) needs suppressions under TSan: cmake/tsan-suppressions.txt says why.
 test-tsan:
