@@ -7,7 +7,7 @@ PORT ?= 8080
 ADMIN_PORT ?= 8081
 JOBS ?= $(shell nproc)
 
-.PHONY: bootstrap configure build run test test-unit test-e2e test-python test-asan test-tsan bench bench-build bench-quick \
+.PHONY: bootstrap configure build run test test-unit test-e2e test-contract test-python test-asan test-tsan bench bench-build bench-quick \
         bench-scaling fmt fmt-check tidy clean
 
 bootstrap:
@@ -22,16 +22,20 @@ build: configure
 run: build
 	$(OFS) standalone --data-dir $(DATA_DIR) --port $(PORT) --admin-port $(ADMIN_PORT)
 
-# Every test: unit and integration tests (ctest), the black-box suite against the real binary, then the
-# Python SDK's suite (python/) against the same binary.
+# Every test: unit and integration tests (ctest), the black-box suite against the real binary, the
+# Darwin-face contract (golden request -> response pairs, tests/contract), then the Python SDK's suite
+# (python/) against the same binary.
 test: build
-	@$(MAKE) --no-print-directory test-unit test-e2e test-python
+	@$(MAKE) --no-print-directory test-unit test-e2e test-contract test-python
 
 test-unit:
 	@ctest --test-dir $(BUILD_DIR) -j$(JOBS) --output-on-failure --timeout 300
 
 test-e2e:
 	@OFS_BINARY=$(OFS) python3 -m pytest -q tests/e2e
+
+test-contract:
+	@OFS_BINARY=$(OFS) python3 -m pytest -q tests/contract
 
 # The Python SDK (python/README.md) in its own venv: created and installed once, again only when
 # python/pyproject.toml changes (editable install: source edits need no reinstall).
