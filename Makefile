@@ -7,8 +7,8 @@ PORT ?= 8080
 ADMIN_PORT ?= 8081
 JOBS ?= $(shell nproc)
 
-.PHONY: bootstrap configure build run test test-fast test-unit test-e2e test-python test-sanitized test-asan test-tsan \
-        fuzz bench bench-build bench-quick bench-scaling fmt fmt-check tidy clean
+.PHONY: bootstrap configure build run test test-fast test-unit test-e2e test-contract test-python test-sanitized \
+        test-asan test-tsan fuzz bench bench-build bench-quick bench-scaling fmt fmt-check tidy clean
 
 bootstrap:
 	@./scripts/bootstrap
@@ -23,21 +23,25 @@ run: build
 	$(OFS) standalone --data-dir $(DATA_DIR) --port $(PORT) --admin-port $(ADMIN_PORT)
 
 # Every test, as CI runs it (.ci/run): the format check; unit and integration tests (ctest), the
-# black-box suite against the real binary and the Python SDK's suite (python/) on the release build; the
-# same unit and black-box suites again under AddressSanitizer + UBSan; then each fuzz target for
-# FUZZ_SECONDS. `make test-fast` is the first half only (the edit-compile-test loop).
+# black-box suite against the real binary, the Darwin-face contract (golden request -> response pairs,
+# tests/contract) and the Python SDK's suite (python/) on the release build; the unit and black-box
+# suites again under AddressSanitizer + UBSan; then each fuzz target for FUZZ_SECONDS.
+# `make test-fast` is the release half only (the edit-compile-test loop).
 test: build
-	@$(MAKE) --no-print-directory fmt-check test-unit test-e2e test-python
+	@$(MAKE) --no-print-directory fmt-check test-unit test-e2e test-contract test-python
 	@$(MAKE) --no-print-directory test-sanitized fuzz
 
 test-fast: build
-	@$(MAKE) --no-print-directory test-unit test-e2e test-python
+	@$(MAKE) --no-print-directory test-unit test-e2e test-contract test-python
 
 test-unit:
 	@ctest --test-dir $(BUILD_DIR) -j$(JOBS) --output-on-failure --timeout 300
 
 test-e2e:
 	@OFS_BINARY=$(OFS) python3 -m pytest -q tests/e2e
+
+test-contract:
+	@OFS_BINARY=$(OFS) python3 -m pytest -q tests/contract
 
 # The Python SDK (python/README.md) in its own venv: created and installed once, again only when
 # python/pyproject.toml changes (editable install: source edits need no reinstall).
@@ -56,7 +60,7 @@ test-python: $(PYTHON_STAMP)
 test-sanitized:
 	@cmake --preset asan-ubsan >/dev/null
 	@cmake --build build/asan-ubsan -j$(JOBS)
-	@$(MAKE) --no-print-directory test-unit test-e2e PRESET=asan-ubsan
+	@$(MAKE) --no-print-directory test-unit test-e2e test-contract PRESET=asan-ubsan
 
 test-asan:
 	@$(MAKE) --no-print-directory build test-unit test-e2e test-python PRESET=asan-ubsan

@@ -12,12 +12,27 @@ Two surfaces:
   typed results, pandas in and out, chunked writes with progress).
 
 Every failure is a :class:`SdkException` carrying the server's ``error.code`` and ``error.message``.
+
+As in Darwin's SDK (whose ``__init__`` star-imported ``darwin_fs.client``), the package also exports the
+request/response models, enums and exceptions ``darwin_fs.client`` names.
 """
 
 from darwin_fs._http.retry import RetryPolicy
 from darwin_fs._version import __version__
 from darwin_fs.async_feature_store_client import AsyncFeatureStoreClient
 from darwin_fs.client import (
+    ApiException,
+    CreateEntityRequest,
+    CreateFeatureGroupRequest,
+    Entity,
+    FeatureGroup,
+    FeatureGroupSchema,
+    FeatureGroupVersion,
+    ReadFeaturesRequest,
+    ReadFeaturesResponse,
+    SparkWriterException,
+    WriteFeaturesRequest,
+    WriteFeaturesResponse,
     create_entity,
     create_feature_group,
     get_entity,
@@ -40,7 +55,19 @@ from darwin_fs.feature_store_client import FeatureStoreClient
 from darwin_fs.results import FailedRow, FoundRow, ReadResult, WriteProgress, WriteResult
 
 __all__ = [
+    "ApiException",
     "AsyncFeatureStoreClient",
+    "CreateEntityRequest",
+    "CreateFeatureGroupRequest",
+    "Entity",
+    "FeatureGroup",
+    "FeatureGroupSchema",
+    "FeatureGroupVersion",
+    "ReadFeaturesRequest",
+    "ReadFeaturesResponse",
+    "SparkWriterException",
+    "WriteFeaturesRequest",
+    "WriteFeaturesResponse",
     "DataType",
     "ErrorCode",
     "FailedRow",

@@ -2,7 +2,8 @@
 
 ``darwin_*`` builders speak the Darwin-compatible paths (what Darwin's SDK 2.x calls: reads are ``GET``
 with a JSON body, metadata by query parameter); ``v1_*`` builders speak the ``/v1`` paths. Both faces
-share payloads (API.md), so the ``parse_*`` functions serve both. Builders never send anything: the
+share most payloads (API.md), so most ``parse_*`` functions serve both; ``parse_darwin_*`` read the
+Darwin-only shapes (metadata wrapped in ``{"metadata": ...}``). Builders never send anything: the
 sync and async transports do.
 """
 
@@ -22,6 +23,7 @@ from darwin_fs.model.entity_metadata import EntityMetadata
 from darwin_fs.model.feature_group_metadata import FeatureGroupMetadata
 from darwin_fs.model.feature_group_schema import FeatureGroupSchema
 from darwin_fs.model.feature_group_version import FeatureGroupVersion
+from darwin_fs.model.metadata_response import MetadataResponse
 from darwin_fs.model.read_features_request import ReadFeaturesRequest
 from darwin_fs.model.read_features_response import ReadFeaturesResponse
 from darwin_fs.model.write_features_request import WriteFeaturesRequest
@@ -34,7 +36,8 @@ def _segment(name: str) -> str:
     return quote(name, safe="")
 
 
-def _state_value(state: StateLike) -> str:
+def state_value(state: StateLike) -> str:
+    """``"LIVE"`` or ``"ARCHIVED"`` from a State or its name in any case; VALIDATION-EXCEPTION otherwise."""
     if isinstance(state, State):
         return state.value
     try:
@@ -79,7 +82,7 @@ def darwin_get_feature_group_metadata(name: str, version: Optional[str]) -> Http
 
 
 def darwin_update_feature_group_state(state: StateLike, name: str, version: Optional[str]) -> HttpCall:
-    value = _state_value(state)
+    value = state_value(state)
     return HttpCall("PUT", ADMIN, "/feature-group", f"setting state {value} of feature group {name}",
                     params={"name": _require_name(name, "feature group name"), "version": version},
                     body={"state": value})
@@ -123,7 +126,7 @@ def v1_get_entity(name: str) -> HttpCall:
 
 
 def v1_set_entity_state(name: str, state: StateLike) -> HttpCall:
-    value = _state_value(state)
+    value = state_value(state)
     return HttpCall("PUT", ADMIN, f"/v1/entity/{_segment(_require_name(name, 'entity name'))}/state",
                     f"setting state {value} of entity {name}", body={"state": value})
 
@@ -145,7 +148,7 @@ def v1_list_versions(name: str) -> HttpCall:
 
 
 def v1_set_feature_group_state(name: str, state: StateLike, version: Optional[str]) -> HttpCall:
-    value = _state_value(state)
+    value = state_value(state)
     return HttpCall("PUT", ADMIN, f"/v1/feature-group/{_segment(_require_name(name, 'feature group name'))}/state",
                     f"setting state {value} of feature group {name}", params={"version": version},
                     body={"state": value})
@@ -183,14 +186,15 @@ def v1_write(body: Mapping[str, Any], replicate: Optional[bool] = None) -> HttpC
 
 
 # ----------------------------------------------------------------------------------------------------
-# answers (both faces)
+# answers (shared by both faces unless named darwin_ / v1)
 # ----------------------------------------------------------------------------------------------------
 
-def _unwrap_metadata(data: Any) -> Any:
-    """OFS answers metadata as is; Darwin's server wrapped it in ``{"metadata": ...}``: accept both."""
-    if isinstance(data, dict) and "metadata" in data and isinstance(data["metadata"], dict):
-        return data["metadata"]
-    return data
+def _darwin_metadata(data: Any, what: str) -> Any:
+    """The Darwin metadata paths answer ``{"metadata": {...}}`` (Darwin's ``MetadataResponse``)."""
+    if not (isinstance(data, dict) and isinstance(data.get("metadata"), dict)):
+        raise SdkException(f"the {what} metadata answer has no 'metadata' object: {str(data)[:200]!r}",
+                           ErrorCode.INVALID_RESPONSE)
+    return MetadataResponse.from_dict(data).metadata
 
 
 def parse_entity(data: Any) -> CreateEntityResponse:
@@ -198,7 +202,12 @@ def parse_entity(data: Any) -> CreateEntityResponse:
 
 
 def parse_entity_metadata(data: Any) -> EntityMetadata:
-    return EntityMetadata.from_dict(_unwrap_metadata(data))
+    """The /v1 entity answer (the metadata itself)."""
+    return EntityMetadata.from_dict(data)
+
+
+def parse_darwin_entity_metadata(data: Any) -> EntityMetadata:
+    return EntityMetadata.from_dict(_darwin_metadata(data, "entity"))
 
 
 def parse_create_feature_group(data: Any) -> CreateFeatureGroupResponse:
@@ -206,7 +215,12 @@ def parse_create_feature_group(data: Any) -> CreateFeatureGroupResponse:
 
 
 def parse_feature_group_metadata(data: Any) -> FeatureGroupMetadata:
-    return FeatureGroupMetadata.from_dict(_unwrap_metadata(data))
+    """The /v1 feature group answer (the metadata itself)."""
+    return FeatureGroupMetadata.from_dict(data)
+
+
+def parse_darwin_feature_group_metadata(data: Any) -> FeatureGroupMetadata:
+    return FeatureGroupMetadata.from_dict(_darwin_metadata(data, "feature group"))
 
 
 def parse_latest_version(data: Any) -> FeatureGroupVersion:

@@ -1,10 +1,13 @@
 """The Darwin-compatible functions (Darwin's SDK 2.x ``darwin_fs.client``, re-exported by ``darwin_fs``).
 
-Code written for Darwin's SDK runs unchanged: the same names, arguments and models, the same
-Darwin-compatible HTTP paths, and :class:`~darwin_fs.exception.SdkException` carrying the server's
-``error.code`` and ``error.message`` from every function (async ones included). Where Darwin returned
-``None`` these functions return what the server answered (the created entity, ...), which old code ignores.
-Darwin printed a YAML summary after a creation; this SDK logs it on the ``darwin_fs`` logger (INFO).
+Code written for Darwin's SDK runs unchanged: the same names, arguments (keyword names included) and
+models, the same Darwin-compatible HTTP paths and answers, and :class:`~darwin_fs.exception.SdkException`
+carrying the server's ``error.code`` and ``error.message`` from every function (async ones included).
+Where Darwin's ``create_entity`` / ``create_feature_group`` returned ``None`` these return what the server
+answered (the created entity, ...), which old code ignores. Darwin printed a YAML summary after a
+creation; this SDK logs it on the ``darwin_fs`` logger (INFO). The module also exposes the names Darwin's
+``darwin_fs.client`` imported (the request/response models, ``DataType``, ``FeatureGroupType``, ``State``,
+the exceptions), so ``from darwin_fs.client import *`` / ``from darwin_fs import *`` give what they gave.
 
 Where the server is: see :mod:`darwin_fs.config` (``OFS_URL``, ``OFS_ADMIN_URL``, ``OFS_TOKEN``, or
 ``sdk.python.environment`` + ``ofs.server.host`` / ``ofs.admin.host``), read on every call. Calls share
@@ -14,6 +17,7 @@ one pooled connection set and retry connection failures and 503 answers (see :cl
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Type, TypeVar, Union
@@ -22,7 +26,7 @@ from darwin_fs import _api
 from darwin_fs._http.async_transport import AsyncTransport
 from darwin_fs._http.sync_transport import SyncTransport
 from darwin_fs.config import Settings, resolve_settings
-from darwin_fs.constant.constants import State
+from darwin_fs.constant.constants import DataType, FeatureGroupType, State
 from darwin_fs.exception import ApiException, ErrorCode, SdkException, SparkWriterException
 from darwin_fs.model._serde import JsonModel
 from darwin_fs.model.create_entity_request import CreateEntityRequest
@@ -79,11 +83,15 @@ def _as_sdk_exception(e: BaseException, what: str) -> SdkException:
 
 
 def _sdk_errors(what: str) -> Callable[[F], F]:
-    """Decorator: whatever escapes the function is an SdkException (unexpected ones wrapped)."""
+    """Decorator: whatever escapes the function is an SdkException (unexpected ones wrapped). A call that
+    does not fit the signature stays a TypeError, as calling Darwin's function that way was."""
 
     def wrap(fn: F) -> F:
+        signature = inspect.signature(fn)
+
         @functools.wraps(fn)
         def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
+            signature.bind(*args, **kwargs)
             try:
                 return fn(*args, **kwargs)
             except Exception as e:
@@ -98,8 +106,11 @@ def _sdk_errors_async(what: str) -> Callable[[F], F]:
     """Decorator of coroutine functions: as :func:`_sdk_errors`."""
 
     def wrap(fn: F) -> F:
+        signature = inspect.signature(fn)
+
         @functools.wraps(fn)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+            signature.bind(*args, **kwargs)
             try:
                 return await fn(*args, **kwargs)
             except Exception as e:
@@ -160,7 +171,7 @@ def get_entity(name: str) -> Entity:
 @_sdk_errors("fetching entity metadata")
 def get_entity_metadata(name: str) -> EntityMetadata:
     """The entity called ``name`` with its metadata (owner, state, times, ...)."""
-    return _api.parse_entity_metadata(_default_transport().execute(_api.darwin_get_entity_metadata(name)))
+    return _api.parse_darwin_entity_metadata(_default_transport().execute(_api.darwin_get_entity_metadata(name)))
 
 
 @_sdk_errors("fetching feature-group")
@@ -173,22 +184,19 @@ def get_feature_group(name: str, version: Optional[str] = None) -> FeatureGroup:
 @_sdk_errors("fetching feature-group metadata")
 def get_feature_group_metadata(name: str, version: Optional[str] = None) -> FeatureGroupMetadata:
     """The feature group ``name`` at ``version`` (default the latest) with its metadata."""
-    return _api.parse_feature_group_metadata(
+    return _api.parse_darwin_feature_group_metadata(
         _default_transport().execute(_api.darwin_get_feature_group_metadata(name, version))
     )
 
 
 @_sdk_errors("updating feature-group state")
-def update_feature_group_state(
-    state: Union[State, str], name: str, version: Optional[str] = None
-) -> FeatureGroupMetadata:
+def update_feature_group_state(state: Union[State, str], name: str, version: Optional[str] = None) -> None:
     """Sets the state (LIVE or ARCHIVED) of ``version`` of the group (no version = the latest).
-    ARCHIVED versions refuse reads, writes and schema calls. Returns the updated metadata."""
-    metadata = _api.parse_feature_group_metadata(
-        _default_transport().execute(_api.darwin_update_feature_group_state(state, name, version))
-    )
-    log.info("darwin_fs: feature group %s version %s is now %s", name, metadata.version, metadata.state.value)
-    return metadata
+    ARCHIVED versions refuse reads, writes and schema calls. Returns ``None``, as Darwin's did (the
+    Darwin path answers the request body); :func:`get_feature_group_metadata` reads the new state."""
+    _default_transport().execute(_api.darwin_update_feature_group_state(state, name, version))
+    which = f"version {version}" if version else "the latest version"
+    log.info("darwin_fs: state of %s of feature group %s set to %s", which, name, _api.state_value(state))
 
 
 @_sdk_errors("fetching latest feature-group version")
@@ -237,22 +245,24 @@ async def _execute_on_session(session: Optional["aiohttp.ClientSession"], call: 
 
 @_sdk_errors_async("writing features to feature-group")
 async def write_features_async(
-    client_session: Optional["aiohttp.ClientSession"], request: Union[WriteFeaturesRequest, Mapping[str, Any]]
+    client: Optional["aiohttp.ClientSession"], request: Union[WriteFeaturesRequest, Mapping[str, Any]]
 ) -> WriteFeaturesResponse:
-    """:func:`write_features_sync` on the caller's ``aiohttp.ClientSession`` (left open). Needs the
-    ``async`` extra. ``client_session=None`` uses a temporary session."""
+    """:func:`write_features_sync` on the caller's ``aiohttp.ClientSession`` ``client`` (left open), as
+    Darwin's ``write_features_async(client, request)``. Needs the ``async`` extra. ``client=None`` (an
+    OFS addition) uses a temporary session."""
     req = _model(request, WriteFeaturesRequest, "request")
-    return _api.parse_write(await _execute_on_session(client_session, _api.darwin_write_features(req)))
+    return _api.parse_write(await _execute_on_session(client, _api.darwin_write_features(req)))
 
 
 @_sdk_errors_async("reading features from feature-group")
 async def read_features_async(
-    client_session: Optional["aiohttp.ClientSession"], request: Union[ReadFeaturesRequest, Mapping[str, Any]]
+    client: Optional["aiohttp.ClientSession"], request: Union[ReadFeaturesRequest, Mapping[str, Any]]
 ) -> ReadFeaturesResponse:
-    """:func:`read_features` on the caller's ``aiohttp.ClientSession`` (left open). Needs the ``async``
-    extra. ``client_session=None`` uses a temporary session."""
+    """:func:`read_features` on the caller's ``aiohttp.ClientSession`` ``client`` (left open), as Darwin's
+    ``read_features_async(client, request)``. Needs the ``async`` extra. ``client=None`` (an OFS addition)
+    uses a temporary session."""
     req = _model(request, ReadFeaturesRequest, "request")
-    return _api.parse_read(await _execute_on_session(client_session, _api.darwin_read_features(req)))
+    return _api.parse_read(await _execute_on_session(client, _api.darwin_read_features(req)))
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -291,6 +301,7 @@ def read_offline_features(
 
 
 __all__ = [
+    # the functions
     "create_entity",
     "create_feature_group",
     "get_entity",
@@ -306,5 +317,22 @@ __all__ = [
     "write_features",
     "write_features_async",
     "write_features_sync",
+    # the names Darwin's darwin_fs.client imported (and so exported through ``import *``)
+    "ApiException",
+    "CreateEntityRequest",
+    "CreateFeatureGroupRequest",
+    "DataType",
+    "Entity",
+    "FeatureGroup",
+    "FeatureGroupSchema",
+    "FeatureGroupType",
+    "FeatureGroupVersion",
+    "ReadFeaturesRequest",
+    "ReadFeaturesResponse",
+    "SdkException",
+    "SparkWriterException",
+    "State",
+    "WriteFeaturesRequest",
+    "WriteFeaturesResponse",
 ]
 

@@ -20,7 +20,8 @@ trailing slash is dropped. The host variables are ignored (with a warning) while
 selected, as Darwin's SDK did.
 
 Darwin's module-level names ``DARWIN_OFS_V2_HOST``, ``DARWIN_OFS_V2_ADMIN_HOST`` and
-``DARWIN_OFS_V2_WRITER_HOST`` remain readable here and reflect the current resolution.
+``DARWIN_OFS_V2_WRITER_HOST`` remain readable here and reflect the current resolution, and its endpoint
+path constants (``DARWIN_OFS_V2_ADMIN_ENTITY_ENDPOINT``, ...) are defined with Darwin's values.
 """
 
 from __future__ import annotations
@@ -29,6 +30,18 @@ import os
 import warnings
 from dataclasses import dataclass
 from typing import Mapping, Optional
+
+# The paths Darwin's SDK calls (Darwin's darwin_fs.config names), on the admin and serving hosts.
+DARWIN_OFS_V2_ADMIN_ENTITY_ENDPOINT = "/entity"
+DARWIN_OFS_V2_ADMIN_ENTITY_METADATA_ENDPOINT = "/entity/metadata"
+DARWIN_OFS_V2_ADMIN_FG_ENDPOINT = "/feature-group"
+DARWIN_OFS_V2_ADMIN_FG_METADATA_ENDPOINT = "/feature-group/metadata"
+DARWIN_OFS_V2_ADMIN_FG_SCHEMA_ENDPOINT = "/feature-group/schema"
+DARWIN_OFS_V2_ADMIN_FG_LATEST_VERSION_ENDPOINT = "/feature-group/version"
+DARWIN_OFS_V2_FG_WRITE_V1_ENDPOINT = "/feature-group/write-features-v1"
+DARWIN_OFS_V2_FG_WRITE_V2_ENDPOINT = "/feature-group/write-features-v2"
+DARWIN_OFS_V2_FG_READ_ENDPOINT = "/feature-group/read-features"
+DARWIN_OFS_V2_FG_MULTI_READ_ENDPOINT = "/feature-group/multi-read-features"
 
 DEFAULT_SERVING_URL = "http://127.0.0.1:8080"
 DEFAULT_ADMIN_URL = "http://127.0.0.1:8081"

@@ -81,6 +81,24 @@ def test_async_functions_surface_the_servers_error_codes(names: Callable[[str], 
     run(scenario())
 
 
+def test_async_functions_take_the_session_as_client(names: Callable[[str], str]) -> None:
+    """Darwin's keyword names: read_features_async(client, request), write_features_async(client, request)."""
+    group = _group(names)
+
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as session:
+            await write_features_async(client=session, request=WriteFeaturesRequest(
+                feature_group_name=group, features=WriteFeatures(names=["user_id", "clicks"], values=[[5, 6]])))
+            read = await read_features_async(client=session, request=ReadFeaturesRequest(
+                feature_group_name=group, feature_columns=["clicks"],
+                primary_keys=PrimaryKeys(names=["user_id"], values=[[5]])))
+            assert read.successful_keys[0].features == [6]
+            with pytest.raises(TypeError):
+                await read_features_async(client_session=session, request=read)  # type: ignore[call-arg]
+
+    run(scenario())
+
+
 def test_async_without_a_session_uses_a_temporary_one(names: Callable[[str], str]) -> None:
     group = _group(names)
     written = run(write_features_async(None, {"featureGroupName": group,

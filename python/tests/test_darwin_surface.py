@@ -9,7 +9,8 @@ import pytest
 import darwin_fs
 from builders import entity_request, group_request
 from darwin_fs.client import (
-    create_entity, create_feature_group, get_entity, get_feature_group, get_feature_group_schema,
+    create_entity, create_feature_group, get_entity, get_entity_metadata, get_feature_group,
+    get_feature_group_metadata, get_feature_group_schema,
     get_latest_feature_group_version, read_features, read_offline_features, update_feature_group_state, write_features,
     write_features_sync,
 )
@@ -38,20 +39,58 @@ def _entity_and_group(names: Names) -> tuple:
     return entity, group
 
 
-def test_the_package_exports_the_darwin_functions() -> None:
-    for name in ("create_entity", "create_feature_group", "get_entity", "get_feature_group",
-                 "update_feature_group_state", "get_latest_feature_group_version", "get_feature_group_schema",
-                 "read_features", "write_features_sync", "write_features_async", "read_features_async",
-                 "write_features", "read_offline_features"):
-        assert getattr(darwin_fs, name) is getattr(darwin_fs.client, name)
+DARWIN_FUNCTIONS = ("create_entity", "create_feature_group", "get_entity", "get_feature_group",
+                    "update_feature_group_state", "get_latest_feature_group_version", "get_feature_group_schema",
+                    "read_features", "write_features_sync", "write_features_async", "read_features_async",
+                    "write_features", "read_offline_features")
+# What Darwin's darwin_fs.client imported, so that `from darwin_fs import *` (its __init__ star-imported
+# the client module) and `from darwin_fs.client import X` gave them.
+DARWIN_CLIENT_NAMES = ("CreateEntityRequest", "CreateFeatureGroupRequest", "Entity", "FeatureGroup",
+                       "FeatureGroupSchema", "FeatureGroupVersion", "ReadFeaturesRequest", "ReadFeaturesResponse",
+                       "WriteFeaturesRequest", "WriteFeaturesResponse", "DataType", "FeatureGroupType", "State",
+                       "SdkException", "ApiException", "SparkWriterException")
+
+
+def test_the_package_exports_the_darwin_functions_and_names() -> None:
+    for name in DARWIN_FUNCTIONS + DARWIN_CLIENT_NAMES:
+        assert getattr(darwin_fs, name) is getattr(darwin_fs.client, name), name
+        assert name in darwin_fs.__all__ and name in darwin_fs.client.__all__, name
+
+
+def test_darwin_signatures() -> None:
+    """Parameter names, order and defaults of Darwin's SDK 2.0.3 (callers may pass them by keyword)."""
+    import inspect
+    expected = {
+        "create_entity": ["request"],
+        "create_feature_group": ["request", "upgrade=None"],
+        "get_entity": ["name"],
+        "get_feature_group": ["name", "version=None"],
+        "update_feature_group_state": ["state", "name", "version=None"],
+        "get_latest_feature_group_version": ["name"],
+        "get_feature_group_schema": ["name", "version=None"],
+        "read_features": ["request"],
+        "write_features_sync": ["request"],
+        "write_features_async": ["client", "request"],
+        "read_features_async": ["client", "request"],
+        "write_features": ["df", "feature_group_name", "feature_group_version=None", "mode='overwrite'"],
+        "read_offline_features": ["spark", "feature_group_name", "feature_group_version=None",
+                                  "delta_table_version=None", "timestamp=None"],
+    }
+    for name, params in expected.items():
+        signature = inspect.signature(getattr(darwin_fs.client, name))
+        got = [p.name if p.default is inspect.Parameter.empty else f"{p.name}={p.default!r}"
+               for p in signature.parameters.values()]
+        assert got == params, (name, got)
 
 
 def test_create_and_get_entity(names: Names) -> None:
     name = names("user")
     created = create_entity(entity_request(name, keys=[("user_id", DataType.BIGINT), ("day", DataType.TEXT)], ttl=60))
     assert isinstance(created, Entity) and created.table_name == name
-    fetched = get_entity(name)
+    fetched = get_entity(name)  # GET /entity/metadata answers {"metadata": {...}}, as Darwin's did
     assert fetched == created and fetched.primary_keys == ["user_id", "day"] and fetched.ttl == 60
+    metadata = get_entity_metadata(name)
+    assert metadata.name == name and metadata.entity == created and metadata.state is State.LIVE
     with pytest.raises(SdkException) as again:
         create_entity(entity_request(name))
     assert again.value.error_code == "ENTITY-ALREADY-EXISTS-EXCEPTION" and again.value.status == 400
@@ -90,7 +129,9 @@ def test_create_group_upgrade_and_versions(names: Names) -> None:
     assert [c.name for c in get_feature_group(group, "v1").features] == ["clicks", "ctr"]
     with pytest.raises(SdkException) as missing_version:
         get_feature_group(group, "v9")
-    assert missing_version.value.error_code == "FEATURE-GROUP-VERSION-NOT-FOUND-EXCEPTION"
+    # The Darwin metadata path answers an unknown version as an unknown group, as Darwin did.
+    assert missing_version.value.error_code == "FEATURE-GROUP-NOT-FOUND-EXCEPTION"
+    assert missing_version.value.status == 404
 
 
 def test_upgrade_of_a_group_without_versioning_is_refused(names: Names) -> None:
@@ -182,8 +223,9 @@ def test_read_and_write_errors_carry_the_servers_code(names: Names) -> None:
 def test_archive_latest_and_specific_versions(names: Names) -> None:
     entity, group = _entity_and_group(names)
     create_feature_group(group_request(group, entity, [("clicks", DataType.INT)]), upgrade=True)
-    archived = update_feature_group_state(State.ARCHIVED, group)  # no version: the latest (v2)
-    assert archived.version == "v2" and archived.state is State.ARCHIVED
+    assert update_feature_group_state(State.ARCHIVED, group) is None  # no version: the latest (v2); None as Darwin
+    assert get_feature_group_metadata(group, "v2").state is State.ARCHIVED
+    assert get_feature_group_metadata(group, "v1").state is State.LIVE
     with pytest.raises(SdkException) as refused:
         write_features_sync(WriteFeaturesRequest(feature_group_name=group,
                                                  features=WriteFeatures(names=["user_id", "clicks"], values=[[1, 1]])))
@@ -194,8 +236,10 @@ def test_archive_latest_and_specific_versions(names: Names) -> None:
     # v1 stays LIVE and usable; then archive it explicitly and bring it back.
     write_features_sync(WriteFeaturesRequest(feature_group_name=group, feature_group_version="v1",
                                              features=WriteFeatures(names=["user_id", "clicks"], values=[[1, 1]])))
-    assert update_feature_group_state("ARCHIVED", group, "v1").state is State.ARCHIVED
-    assert update_feature_group_state(State.LIVE, group, "v1").state is State.LIVE
+    update_feature_group_state("ARCHIVED", group, "v1")
+    assert get_feature_group_metadata(group, "v1").state is State.ARCHIVED
+    update_feature_group_state(State.LIVE, group, version="v1")
+    assert get_feature_group_metadata(group, "v1").state is State.LIVE
     with pytest.raises(SdkException) as bad_state:
         update_feature_group_state("DELETED", group)
     assert bad_state.value.error_code == "VALIDATION-EXCEPTION"

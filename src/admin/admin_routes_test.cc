@@ -175,8 +175,9 @@ TEST_F(AdminRoutesTest, EntityCreatePreparesStorageAndReadsOnBothFaces) {
   EXPECT_EQ(online_.ensured, (decltype(online_.ensured){{"default-tenant", "user"}}));
   Reply v1 = Send(Method::kGet, "/v1/entity/USER");
   Reply darwin = Send(Method::kGet, "/entity/metadata?name=user");
-  EXPECT_EQ(v1.body, darwin.body);
   simdjson::dom::element meta = Ok(v1);
+  // Darwin wraps the metadata in {"metadata": ...}, as Darwin's server did.
+  EXPECT_EQ(darwin.body, R"({"data":{"metadata":)" + simdjson::to_string(meta) + "}}");
   EXPECT_EQ(Str(meta["name"]), "user");
   EXPECT_EQ(Str(meta["state"]), "LIVE");
   EXPECT_EQ(Int(meta["createdAt"]), 1'700'000'000'000);
@@ -196,8 +197,12 @@ TEST_F(AdminRoutesTest, EntityCreatePreparesStorageAndReadsOnBothFaces) {
 
 TEST_F(AdminRoutesTest, EntityState) {
   CreateEntity();
-  simdjson::dom::element meta = Ok(Send(Method::kPut, "/entity?name=user", R"({"state": "archived"})"));
-  EXPECT_EQ(Str(meta["state"]), "ARCHIVED");
+  // Darwin answers the request body; v1 the updated metadata.
+  EXPECT_EQ(Send(Method::kPut, "/entity?name=user", R"({"state": "archived"})").body,
+            R"({"data":{"state":"ARCHIVED"}})");
+  simdjson::dom::element meta = Ok(Send(Method::kPut, "/v1/entity/user/state", R"({"state": "live"})"));
+  EXPECT_EQ(Str(meta["state"]), "LIVE");
+  EXPECT_EQ(Str(meta["name"]), "user");
   Error(Send(Method::kPut, "/v1/entity/user/state", R"({"state": "GONE"})"), 400, "INVALID_REQUEST");
   Error(Send(Method::kPut, "/v1/entity/nope/state", R"({"state": "LIVE"})"), 404,
         "ENTITY-NOT-FOUND-EXCEPTION");
@@ -232,12 +237,21 @@ TEST_F(AdminRoutesTest, GroupCreateUpgradeSchemaAndVersions) {
   simdjson::dom::element only = Ok(Send(Method::kGet, "/feature-group?name=stats&version=v1"));
   EXPECT_EQ(Str(only["version"]), "v1");
 
-  simdjson::dom::element archived =
-      Ok(Send(Method::kPut, "/feature-group?name=stats", R"({"state": "ARCHIVED"})"));
-  EXPECT_EQ(Str(archived["version"]), "v2");
-  EXPECT_EQ(Str(archived["state"]), "ARCHIVED");
+  EXPECT_EQ(Send(Method::kPut, "/feature-group?name=stats", R"({"state": "ARCHIVED"})").body,
+            R"({"data":{"state":"ARCHIVED"}})");  // Darwin: the body; the latest version (v2) changed
+  EXPECT_EQ(Str(Ok(Send(Method::kGet, "/v1/feature-group/stats?version=v2"))["state"]), "ARCHIVED");
+  simdjson::dom::element v1_state =
+      Ok(Send(Method::kPut, "/v1/feature-group/stats/state?version=v1", R"({"state": "ARCHIVED"})"));
+  EXPECT_EQ(Str(v1_state["version"]), "v1");  // v1 path: the updated metadata
+  EXPECT_EQ(Str(v1_state["state"]), "ARCHIVED");
   Error(Send(Method::kGet, "/feature-group/schema?name=stats"), 400, "FEATURE-GROUP-STATE-EXCEPTION");
+  // An unknown version: Darwin paths answer an unknown group, as Darwin did; /v1 names the version.
   Error(Send(Method::kGet, "/feature-group/metadata?name=stats&version=v9"), 404,
+        "FEATURE-GROUP-NOT-FOUND-EXCEPTION");
+  Error(Send(Method::kGet, "/feature-group?name=stats&version=v9"), 404, "FEATURE-GROUP-NOT-FOUND-EXCEPTION");
+  Error(Send(Method::kGet, "/feature-group/schema?name=stats&version=v9"), 404,
+        "FEATURE-GROUP-NOT-FOUND-EXCEPTION");
+  Error(Send(Method::kGet, "/v1/feature-group/stats?version=v9"), 404,
         "FEATURE-GROUP-VERSION-NOT-FOUND-EXCEPTION");
   Error(Send(Method::kGet, "/feature-group/metadata?name=stats&version=nine"), 400, "INVALID_REQUEST");
   Error(Send(Method::kGet, "/v1/feature-group/nope"), 404, "FEATURE-GROUP-NOT-FOUND-EXCEPTION");
@@ -245,11 +259,13 @@ TEST_F(AdminRoutesTest, GroupCreateUpgradeSchemaAndVersions) {
              R"({"featureGroup": {"featureGroupName": "g2", "entityName": "user",
              "features": [{"name": "region", "type": "TEXT"}]}, "owner": "o@example.com"})"),
         400, "FEATURE-GROUP-INVALID-COLUMN-NAMES-EXCEPTION");
-  Error(Send(Method::kPost, "/feature-group",
-             R"({"featureGroup": {"featureGroupName": "g2", "entityName": "user",
-             "features": [{"name": "x", "type": "INT"}]}, "owner": "o@example.com"})",
-             {{"upgrade", "maybe"}}),
-        400, "INVALID_REQUEST");
+  // Boolean headers read as Darwin read them: anything but "true" is false (no error).
+  constexpr std::string_view kG2 = R"({"featureGroup": {"featureGroupName": "g2", "entityName": "user",
+             "features": [{"name": "x", "type": "INT"}]}, "owner": "o@example.com"})";
+  EXPECT_EQ(Str(Ok(Send(Method::kPost, "/feature-group", kG2, {{"upgrade", "maybe"}}))["version"]), "v1");
+  Error(Send(Method::kPost, "/feature-group", kG2, {{"upgrade", "yes"}}), 400,
+        "FEATURE-GROUP-ALREADY-EXISTS-EXCEPTION");
+  EXPECT_EQ(Str(Ok(Send(Method::kPost, "/feature-group", kG2, {{"upgrade", "tRuE"}}))["version"]), "v2");
 }
 
 TEST_F(AdminRoutesTest, TtlIsTheEntitys) {
@@ -259,6 +275,15 @@ TEST_F(AdminRoutesTest, TtlIsTheEntitys) {
   EXPECT_EQ(Str(meta["name"]), "user");
   EXPECT_EQ(Int(meta["entity"]["ttl"]), 3600);
   EXPECT_EQ(online_.last_ttl, 3600);
+  // Darwin answers the body (version as sent, normalized; the TTL as a number).
+  EXPECT_EQ(
+      Send(Method::kPut, "/feature-group/ttl", R"({"name": "STATS", "version": "V1", "ttl": "60"})").body,
+      R"({"data":{"name":"STATS","version":"v1","ttl":60}})");
+  EXPECT_EQ(online_.last_ttl, 60);
+  EXPECT_EQ(Send(Method::kPut, "/feature-group/ttl", R"({"name": "stats", "ttl": 0})").body,
+            R"({"data":{"name":"stats","ttl":0}})");
+  Error(Send(Method::kPut, "/feature-group/ttl", R"({"name": "stats", "version": "v7", "ttl": 1})"), 404,
+        "FEATURE-GROUP-NOT-FOUND-EXCEPTION");
   Error(Send(Method::kPut, "/feature-group/ttl", R"({"name": "stats", "ttl": -1})"), 400, "INVALID_REQUEST");
   Error(Send(Method::kPut, "/feature-group/ttl", R"({"name": "nope", "ttl": 1})"), 404,
         "FEATURE-GROUP-NOT-FOUND-EXCEPTION");
@@ -269,29 +294,78 @@ TEST_F(AdminRoutesTest, Tenants) {
   CreateGroup("a");
   CreateGroup("b");
   online_.ensured.clear();
+  // v1: one version, answered with its version and tenant.
   simdjson::dom::element set =
       Ok(Send(Method::kPost, "/v1/tenant", R"({"name": "a", "tenant": {"read": "r1", "consume": "c1"}})"));
   EXPECT_EQ(
       simdjson::to_string(set),
       R"({"featureGroupName":"a","version":"v1","tenant":{"read":"r1","write":"default-tenant","consume":"c1"}})");
   EXPECT_EQ(online_.ensured, (decltype(online_.ensured){{"default-tenant", "user"}, {"r1", "user"}}));
-  EXPECT_EQ(simdjson::to_string(Ok(Send(Method::kGet, "/feature-group/tenant?name=a"))),
-            simdjson::to_string(set));
-  EXPECT_EQ(simdjson::to_string(Ok(Send(Method::kGet, "/tenant/list"))), R"(["c1","default-tenant","r1"])");
-  simdjson::dom::array on_r1 =
-      ArrOk(Send(Method::kGet, "/tenant/feature-group/all?tenant-name=r1&tenant-type=READ"));
-  ASSERT_EQ(on_r1.size(), 1u);
-  EXPECT_EQ(Str(on_r1.at(0)["name"]), "a");
+  EXPECT_EQ(simdjson::to_string(Ok(Send(Method::kGet, "/v1/tenant?name=a"))), simdjson::to_string(set));
+  // Darwin: ?feature-group-name=, {"featureGroupName", "tenantConfig"} of the latest version.
+  EXPECT_EQ(
+      Send(Method::kGet, "/feature-group/tenant?feature-group-name=A").body,
+      R"({"data":{"featureGroupName":"a","tenantConfig":{"read":"r1","write":"default-tenant","consume":"c1"}}})");
+  Error(Send(Method::kGet, "/feature-group/tenant?name=a"), 400, "INVALID_REQUEST");
+  EXPECT_EQ(simdjson::to_string(Ok(Send(Method::kGet, "/tenant/list"))),
+            R"({"tenants":[{"tenantType":"READER","names":["default-tenant","r1"]},)"
+            R"({"tenantType":"WRITER","names":["default-tenant"]},)"
+            R"({"tenantType":"CONSUMER","names":["c1","default-tenant"]}]})");
+  for (std::string_view type : {"READER", "reader", "READ"}) {
+    simdjson::dom::array on_r1 =
+        Arr(Ok(Send(Method::kGet, "/tenant/feature-group/all?tenant-name=r1&tenant-type=" +
+                                      std::string(type)))["featureGroups"]);
+    ASSERT_EQ(on_r1.size(), 1u) << type;
+    EXPECT_EQ(Str(on_r1.at(0)["name"]), "a");
+  }
+  EXPECT_EQ(Arr(Ok(Send(Method::kGet,
+                        "/tenant/feature-group/all?tenant-name=r1&tenant-type=WRITER"))["featureGroups"])
+                .size(),
+            0u);
+  // tenant-type defaults to ALL: any of read, write, consume.
+  EXPECT_EQ(Arr(Ok(Send(Method::kGet, "/tenant/feature-group/all?tenant-name=c1"))["featureGroups"]).size(),
+            1u);
+  EXPECT_EQ(
+      Arr(Ok(Send(Method::kGet,
+                  "/tenant/feature-group/all?tenant-name=default-tenant&tenant-type=ALL"))["featureGroups"])
+          .size(),
+      2u);
   Error(Send(Method::kGet, "/tenant/feature-group/all?tenant-name=r1&tenant-type=sideways"), 400,
         "INVALID_REQUEST");
 
-  simdjson::dom::element moved =
-      Ok(Send(Method::kPut, "/tenant/all",
-              R"({"tenantType": "read", "currentTenant": "default-tenant", "newTenant": "r2"})"));
-  EXPECT_EQ(Int(moved["updated"]), 1);
-  EXPECT_EQ(online_.ensured.back(), (std::pair<std::string, std::string>{"r2", "user"}));
-  Error(Send(Method::kPut, "/tenant/all", R"({"tenantType": "read"})"), 400, "INVALID_REQUEST");
+  // Darwin POST: every version of the group, answered with the body.
+  CreateGroup("a", "true");
+  EXPECT_EQ(
+      Send(Method::kPost, "/feature-group/tenant",
+           R"({"featureGroupName": "a", "tenantConfig": {"read": "r3", "write": "w3", "consume": "c3"}})")
+          .body,
+      R"({"data":{"featureGroupName":"a","tenantConfig":{"read":"r3","write":"w3","consume":"c3"}}})");
+  for (std::string_view version : {"v1", "v2"}) {
+    EXPECT_EQ(
+        Str(Ok(Send(Method::kGet, "/v1/tenant?name=a&version=" + std::string(version)))["tenant"]["read"]),
+        "r3");
+  }
+  Error(Send(Method::kPost, "/feature-group/tenant", R"({"featureGroupName": "a"})"), 400, "INVALID_REQUEST");
+  Error(Send(Method::kPost, "/feature-group/tenant", R"({"featureGroupName": "nope", "tenantConfig": {}})"),
+        404, "FEATURE-GROUP-NOT-FOUND-EXCEPTION");
+
+  EXPECT_EQ(
+      Send(Method::kPut, "/tenant/all",
+           R"({"tenantType": "writer", "currentTenant": "default-tenant", "newTenant": "w2"})")
+          .body,
+      R"({"data":{"tenantType":"WRITER","currentTenant":"default-tenant","newTenant":"w2","updated":1}})");
+  EXPECT_EQ(online_.ensured.back(), (std::pair<std::string, std::string>{"w2", "user"}));
+  Error(Send(Method::kPut, "/tenant/all", R"({"tenantType": "ALL", "currentTenant": "a", "newTenant": "b"})"),
+        400, "INVALID_REQUEST");
+  Error(Send(Method::kPut, "/tenant/all", R"({"tenantType": "READER"})"), 400, "INVALID_REQUEST");
   Error(Send(Method::kGet, "/v1/tenant?name=nope"), 404, "FEATURE-GROUP-NOT-FOUND-EXCEPTION");
+
+  // Topic: the consume tenant's; the legacy path in Darwin's legacy envelope.
+  EXPECT_EQ(Send(Method::kGet, "/feature-group/b/topic").body,
+            R"({"message":"Feature Group Topic Details Fetched Successfully","data":{"topic":"default"}})");
+  EXPECT_EQ(Send(Method::kGet, "/feature-group/a/topic").body,
+            R"({"message":"Feature Group Topic Details Fetched Successfully","data":{"topic":"c3"}})");
+  Error(Send(Method::kGet, "/feature-group/nope/topic"), 404, "FEATURE-GROUP-NOT-FOUND-EXCEPTION");
 }
 
 TEST_F(AdminRoutesTest, Search) {
@@ -305,14 +379,38 @@ TEST_F(AdminRoutesTest, Search) {
   EXPECT_TRUE(groups["entities"].error());
   Error(Send(Method::kGet, "/v1/search?kind=table"), 400, "INVALID_REQUEST");
   Error(Send(Method::kGet, "/v1/search?limit=-1"), 400, "INVALID_REQUEST");
-  simdjson::dom::array entities = ArrOk(Send(Method::kPost, "/search/entities?page-size=1&page-offset=1",
-                                             R"({"searchPattern": "", "tags": ["core"]})"));
-  EXPECT_EQ(entities.size(), 1u);
+
+  // Darwin: {"entities"} / {"featureGroups"}, paged by rows.
+  simdjson::dom::array entities = Arr(Ok(Send(Method::kPost, "/search/entities?page-size=1&page-offset=1",
+                                              R"({"searchPattern": "", "tags": ["core"]})"))["entities"]);
+  ASSERT_EQ(entities.size(), 1u);
+  EXPECT_EQ(Str(entities.at(0)["name"]), "user");  // by name: item, user
+  // The pattern matches a column name too (case-insensitively); every tag and owner must match.
+  EXPECT_EQ(
+      Arr(Ok(Send(Method::kGet, "/search/entities", R"({"searchPattern": "REGI"})"))["entities"]).size(), 2u);
+  EXPECT_EQ(
+      Arr(Ok(Send(Method::kGet, "/search/feature-groups", R"({"searchPattern": "scor"})"))["featureGroups"])
+          .size(),
+      1u);
+  EXPECT_EQ(Arr(Ok(Send(Method::kGet, "/search/entities", R"({"tags": ["core", "x"]})"))["entities"]).size(),
+            0u);
+  EXPECT_EQ(
+      Arr(Ok(Send(Method::kGet, "/search/entities", R"({"owners": ["O@example.com"]})"))["entities"]).size(),
+      2u);
+  EXPECT_EQ(Arr(Ok(Send(Method::kGet, "/search/entities",
+                        R"({"owners": ["o@example.com", "p@example.com"]})"))["entities"])
+                .size(),
+            0u);
+  Error(Send(Method::kGet, "/search/feature-groups"), 400, "SEARCH-ENTITY-REQUEST-EXCEPTION");  // no filter
+  Error(Send(Method::kGet, "/search/entities", R"({"searchPattern": ""})"), 400,
+        "SEARCH-ENTITY-REQUEST-EXCEPTION");
   Error(Send(Method::kGet, "/search/feature-groups", R"({"tags": "core"})"), 400,
         "SEARCH-FEATURE-GROUP-REQUEST-EXCEPTION");
-  EXPECT_EQ(simdjson::to_string(Ok(Send(Method::kGet, "/search/all-entity-tags"))), R"(["core"])");
+  Error(Send(Method::kGet, "/search/entities?page-size=1001", R"({"tags": ["core"]})"), 400,
+        "SEARCH-ENTITY-REQUEST-EXCEPTION");
+  EXPECT_EQ(simdjson::to_string(Ok(Send(Method::kGet, "/search/all-entity-tags"))), R"({"tags":["core"]})");
   EXPECT_EQ(simdjson::to_string(Ok(Send(Method::kGet, "/search/all-feature-group-owners"))),
-            R"(["o@example.com"])");
+            R"({"owners":["o@example.com"]})");
 }
 
 TEST_F(AdminRoutesTest, CatalogDumps) {
@@ -325,6 +423,8 @@ TEST_F(AdminRoutesTest, CatalogDumps) {
 
   std::string plain(
       Str(Ok(Send(Method::kGet, "/feature-group/all", "", {{"compressed-response", "false"}}))));
+  // Any value but "true" is false, as Darwin read it.
+  EXPECT_EQ(Str(Ok(Send(Method::kGet, "/feature-group/all", "", {{"compressed-response", "no"}}))), plain);
   EXPECT_EQ(plain, R"({"featureGroups":)" + Json(catalog["featureGroups"]) + "}");
   EXPECT_EQ(Inflate(Str(Ok(Send(Method::kGet, "/feature-group/all")))), plain);
   std::string later = Inflate(Str(Ok(Send(Method::kGet, "/entity/all-updated?timestamp=1800000000000"))));
@@ -338,9 +438,15 @@ TEST_F(AdminRoutesTest, RunsNewestFirst) {
   CreateGroup();
   Ok(Send(Method::kPost, "/v1/feature-group/stats/runs",
           R"({"runId": "r1", "timeTaken": 5, "count": 2, "sampleData": [{"id": 1}], "status": "SUCCESS"})"));
-  Ok(Send(
-      Method::kPost, "/feature-group/run-data",
-      R"({"name": "stats", "version": "v1", "runId": "r2", "errorMessage": "boom", "status": "FAILED"})"));
+  // Darwin answers the body; the JSON body counts whatever the Content-Type (Darwin's Spark writer sends
+  // JSON labelled application/x-www-form-urlencoded).
+  EXPECT_EQ(
+      Send(Method::kPost, "/feature-group/run-data",
+           R"({"name": "STATS", "version": "V1", "runId": "r2", "errorMessage": "boom", "status": "FAILED"})",
+           {{"content-type", "application/x-www-form-urlencoded"}})
+          .body,
+      R"({"data":{"name":"STATS","version":"v1","runId":"r2","timeTaken":0,"count":0,"errorMessage":"boom",)"
+      R"("status":"FAILED"}})");
   simdjson::dom::array runs = ArrOk(Send(Method::kGet, "/v1/feature-group/stats/runs"));
   ASSERT_EQ(runs.size(), 2u);
   EXPECT_EQ(Str(runs.at(0)["runId"]), "r2");
@@ -348,6 +454,19 @@ TEST_F(AdminRoutesTest, RunsNewestFirst) {
   EXPECT_EQ(Json(runs.at(1)),
             R"({"featureGroupName":"stats","featureGroupVersion":"v1","runId":"r1","timeTaken":5,"count":2,)"
             R"("sampleData":[{"id":1}],"errorMessage":"","status":"SUCCESS","createdAt":1700000000002})");
+  // Darwin's listing: its run shape, newest first, at most five.
+  for (int i = 3; i <= 7; ++i) {
+    Ok(Send(Method::kPost, "/feature-group/run-data",
+            R"({"name": "stats", "runId": "r)" + std::to_string(i) + "\"}"));
+  }
+  simdjson::dom::array darwin = ArrOk(Send(Method::kGet, "/feature-group/run-data?name=stats&version=v1"));
+  ASSERT_EQ(darwin.size(), 5u);
+  EXPECT_EQ(Json(darwin.at(0)),
+            R"({"name":"stats","version":"v1","runId":"r7","timeTaken":0,"count":0,"errorMessage":"",)"
+            R"("status":"","timestamp":1700000000009})");
+  EXPECT_EQ(Str(darwin.at(4)["runId"]), "r3");
+  Error(Send(Method::kGet, "/feature-group/run-data?name=stats&version=v4"), 404,
+        "FEATURE-GROUP-NOT-FOUND-EXCEPTION");
   Error(Send(Method::kGet, "/feature-group/run-data?name=nope"), 404, "FEATURE-GROUP-NOT-FOUND-EXCEPTION");
   Error(Send(Method::kGet, "/feature-group/run-data"), 400, "INVALID_REQUEST");
   Error(Send(Method::kPost, "/feature-group/run-data", R"({"runId": "r3"})"), 400, "INVALID_REQUEST");

@@ -9,6 +9,7 @@
 #include "admin/handler_support.h"
 #include "admin/handlers.h"
 #include "admin/model_json.h"
+#include "api/headers.h"
 #include "codec/value_codec.h"
 
 namespace ofs::admin {
@@ -95,7 +96,7 @@ Status DarwinDump(const AdminDeps& deps, const api::Call& call, http::Response& 
   if (updated) {
     OFS_ASSIGN_OR_RETURN(since, SinceParam(call.request, "timestamp", /*required=*/true));
   }
-  OFS_ASSIGN_OR_RETURN(bool compressed, FlagHeader(call.request, "compressed-response", true));
+  const bool compressed = api::FlagHeader(call.request, "compressed-response", true);
   std::string json;
   codec::JsonWriter doc(&json);
   doc.StartObject();

@@ -37,10 +37,13 @@ Status Register(const AdminDeps& deps, const api::Call& call, http::Response& re
   return CreateEntity(deps, call, response, /*with_storage=*/false);
 }
 
+// The entity's metadata; Darwin path: wrapped in {"metadata": ...}, as Darwin answered.
 Status GetMetadata(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(std::string name, NameParam(call));
   OFS_ASSIGN_OR_RETURN(model::EntityMetadata meta, deps.store->GetEntity(name));
-  return Respond(response, [&](codec::JsonWriter& out) { WriteEntityMetadata(meta, out); });
+  return Respond(response, [&](codec::JsonWriter& out) {
+    WrapMetadata(call, out, [&] { WriteEntityMetadata(meta, out); });
+  });
 }
 
 // Darwin GET /entity?name=: {"entity": Entity} only.
@@ -55,13 +58,15 @@ Status GetEntityOnly(const AdminDeps& deps, const api::Call& call, http::Respons
   });
 }
 
-// Body {"state"}; answers the updated metadata. Archiving an entity that a LIVE group version uses is
-// refused by the store (UPDATE-ENTITY-REQUEST-EXCEPTION).
+// Body {"state"}; answers the updated metadata (Darwin path: {"state"}, the body, as Darwin did).
+// Archiving an entity that a LIVE group version uses is refused by the store
+// (UPDATE-ENTITY-REQUEST-EXCEPTION).
 Status SetState(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(std::string name, NameParam(call));
   OFS_ASSIGN_OR_RETURN(model::State state, StateBody(call.request));
   OFS_RETURN_IF_ERROR(deps.store->SetEntityState(name, state, deps.clock->NowMillis()));
   OFS_RETURN_IF_ERROR(Publish(deps));
+  if (call.darwin) return RespondState(response, state);
   OFS_ASSIGN_OR_RETURN(model::EntityMetadata meta, deps.store->GetEntity(name));
   return Respond(response, [&](codec::JsonWriter& out) { WriteEntityMetadata(meta, out); });
 }

@@ -4,6 +4,7 @@
 #include "admin/handler_support.h"
 #include "admin/handlers.h"
 #include "admin/model_json.h"
+#include "api/headers.h"
 #include "base/strings.h"
 #include "model/validation.h"
 
@@ -15,7 +16,7 @@ using http::Method;
 Result<model::FeatureGroupMetadata> GroupFromParams(const AdminDeps& deps, const api::Call& call) {
   OFS_ASSIGN_OR_RETURN(std::string name, NameParam(call));
   OFS_ASSIGN_OR_RETURN(std::optional<std::string> version, VersionParam(call.request));
-  return deps.store->GetFeatureGroup(name, version);
+  return LookupGroup(deps, call, name, version);
 }
 
 // The tenant of a new version: the body's fields over the defaults, or (upgrade) over the tenant of
@@ -40,7 +41,7 @@ Status ResolveTenant(const AdminDeps& deps, bool upgrade, FeatureGroupCreate* cr
 Status CreateGroup(const AdminDeps& deps, const api::Call& call, http::Response& response,
                    bool with_storage) {
   OFS_ASSIGN_OR_RETURN(FeatureGroupCreate create, ParseFeatureGroupCreate(call.request.body));
-  OFS_ASSIGN_OR_RETURN(bool upgrade, FlagHeader(call.request, "upgrade", false));
+  const bool upgrade = api::FlagHeader(call.request, "upgrade", false);
   model::FeatureGroupMetadata& meta = create.meta;
   OFS_ASSIGN_OR_RETURN(model::EntityMetadata entity, deps.store->GetEntity(meta.feature_group.entity_name));
   meta.feature_group.entity_name = entity.name;  // as first written
@@ -71,9 +72,12 @@ Status Register(const AdminDeps& deps, const api::Call& call, http::Response& re
   return CreateGroup(deps, call, response, /*with_storage=*/false);
 }
 
+// The version's metadata; Darwin path: wrapped in {"metadata": ...}, as Darwin answered.
 Status GetMetadata(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, GroupFromParams(deps, call));
-  return Respond(response, [&](codec::JsonWriter& out) { WriteFeatureGroupMetadata(group, out); });
+  return Respond(response, [&](codec::JsonWriter& out) {
+    WrapMetadata(call, out, [&] { WriteFeatureGroupMetadata(group, out); });
+  });
 }
 
 // Darwin GET /feature-group?name=&version=: {"featureGroup", "version"} only.
@@ -149,7 +153,8 @@ Status GetVersionHead(const AdminDeps& deps, const api::Call& call, http::Respon
   });
 }
 
-// Body {"state"}, ?version= (absent = latest); answers the updated version's metadata.
+// Body {"state"}, ?version= (absent = latest); answers the updated version's metadata (Darwin path:
+// {"state"}, the body, as Darwin did).
 Status SetState(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, GroupFromParams(deps, call));
   OFS_ASSIGN_OR_RETURN(model::State state, StateBody(call.request));
@@ -157,6 +162,7 @@ Status SetState(const AdminDeps& deps, const api::Call& call, http::Response& re
   OFS_RETURN_IF_ERROR(
       deps.store->SetFeatureGroupState(group.name, group.version, state, deps.clock->NowMillis()));
   OFS_RETURN_IF_ERROR(Publish(deps));
+  if (call.darwin) return RespondState(response, state);
   OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata updated,
                        deps.store->GetFeatureGroup(group.name, group.version));
   return Respond(response, [&](codec::JsonWriter& out) { WriteFeatureGroupMetadata(updated, out); });
@@ -199,16 +205,29 @@ std::vector<std::string_view> TenantsOfEntity(const catalog::Snapshot& snapshot,
   return tenants;
 }
 
+// {"name", "version"? (as sent, normalized), "ttl"}: the Darwin answer of a TTL change (its body).
+void WriteTtlBody(const TtlBody& body, codec::JsonWriter& out) {
+  out.StartObject();
+  out.Key("name");
+  out.String(body.name);
+  if (body.version) {
+    out.Key("version");
+    out.String(*body.version);
+  }
+  out.Key("ttl");
+  out.Int(*body.ttl);
+  out.EndObject();
+}
+
 // Body {"name", "version"?, "ttl"} (the v1 path names the group). A TTL belongs to the group's ENTITY:
 // this sets it for every group of that entity, for cells written from now on. Answers the entity's
-// metadata.
+// metadata (Darwin path: the body, as Darwin did).
 Status SetTtl(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(TtlBody body, ParseTtlBody(call.request));
   std::string_view from_path = call.params.Get("name");
   if (!from_path.empty()) body.name = std::string(from_path);
   if (body.name.empty()) return Status(ErrorCode::kInvalidRequest, "name is required");
-  OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group,
-                       deps.store->GetFeatureGroup(body.name, body.version));
+  OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, LookupGroup(deps, call, body.name, body.version));
   OFS_RETURN_IF_ERROR(CheckTenants(call, group.tenant));
   const std::string& entity = group.feature_group.entity_name;
   OFS_RETURN_IF_ERROR(deps.store->SetEntityTtl(entity, *body.ttl, deps.clock->NowMillis()));
@@ -216,6 +235,7 @@ Status SetTtl(const AdminDeps& deps, const api::Call& call, http::Response& resp
   std::shared_ptr<const catalog::Snapshot> snapshot = deps.catalog->CurrentShared();
   const catalog::EntityEntry* entry = snapshot ? snapshot->FindEntity(entity) : nullptr;
   if (entry != nullptr) OFS_RETURN_IF_ERROR(EnsureTables(deps, entity, TenantsOfEntity(*snapshot, *entry)));
+  if (call.darwin) return Respond(response, [&](codec::JsonWriter& out) { WriteTtlBody(body, out); });
   OFS_ASSIGN_OR_RETURN(model::EntityMetadata meta, deps.store->GetEntity(entity));
   return Respond(response, [&](codec::JsonWriter& out) { WriteEntityMetadata(meta, out); });
 }

@@ -14,6 +14,15 @@ api::ApiHandler Bind(const AdminDeps& deps, AdminHandler handler) {
   };
 }
 
+Status RespondState(http::Response& response, model::State state) {
+  return Respond(response, [&](codec::JsonWriter& out) {
+    out.StartObject();
+    out.Key("state");
+    out.String(model::StateName(state));
+    out.EndObject();
+  });
+}
+
 Result<std::string> RequiredQueryParam(const http::Request& request, std::string_view name) {
   std::string value;
   if (!request.QueryParam(name, &value) || value.empty()) {
@@ -49,13 +58,15 @@ Result<int64_t> IntQueryParam(const http::Request& request, std::string_view nam
   return value;
 }
 
-Result<bool> FlagHeader(const http::Request& request, std::string_view lower_name, bool fallback) {
-  std::string_view value = api::TrimJsonWhitespace(request.Header(lower_name));
-  if (value.empty()) return fallback;
-  if (EqualsIgnoreCase(value, "true")) return true;
-  if (EqualsIgnoreCase(value, "false")) return false;
-  return Status(ErrorCode::kInvalidRequest, "header '" + std::string(lower_name) +
-                                                "' must be true or false, got '" + std::string(value) + "'");
+Result<model::FeatureGroupMetadata> LookupGroup(const AdminDeps& deps, const api::Call& call,
+                                                std::string_view name,
+                                                std::optional<std::string_view> version) {
+  Result<model::FeatureGroupMetadata> group = deps.store->GetFeatureGroup(name, version);
+  if (call.darwin && !group.ok() && group.status().code() == ErrorCode::kFeatureGroupVersionNotFound) {
+    return Status(ErrorCode::kFeatureGroupNotFound, std::string(group.status().message()),
+                  std::string(group.status().cause()));
+  }
+  return group;
 }
 
 Status ForEachBodyField(const http::Request& request, ErrorCode code, bool optional,

@@ -28,6 +28,20 @@ Status Respond(http::Response& response, Write&& write) {
   return Status::Ok();
 }
 
+// Writes what `write` emits, wrapped in {"metadata": ...} on Darwin paths (Darwin's metadata answers).
+template <typename Write>
+void WrapMetadata(const api::Call& call, codec::JsonWriter& out, Write&& write) {
+  if (call.darwin) {
+    out.StartObject();
+    out.Key("metadata");
+  }
+  write();
+  if (call.darwin) out.EndObject();
+}
+
+// {"data": {"state": "<state>"}}: the Darwin answer of a state change (its request body).
+Status RespondState(http::Response& response, model::State state);
+
 // --- request parameters (INVALID_REQUEST on every problem) ---
 
 // The query parameter, or INVALID_REQUEST when it is absent or empty.
@@ -39,8 +53,13 @@ Result<std::optional<std::string>> VersionParam(const http::Request& request);
 // An integer query parameter within [min, max]; `fallback` when absent or empty. Errors carry `code`.
 Result<int64_t> IntQueryParam(const http::Request& request, std::string_view name, int64_t fallback,
                               int64_t min, int64_t max, ErrorCode code);
-// A boolean header ("true"/"false", case-insensitive); `fallback` when absent.
-Result<bool> FlagHeader(const http::Request& request, std::string_view lower_name, bool fallback);
+
+// The group version `name` / `version` names (nullopt = latest). On Darwin paths an unknown version is
+// FEATURE-GROUP-NOT-FOUND-EXCEPTION (404), as Darwin answered; /v1 paths keep
+// FEATURE-GROUP-VERSION-NOT-FOUND-EXCEPTION. Other store errors pass through.
+Result<model::FeatureGroupMetadata> LookupGroup(const AdminDeps& deps, const api::Call& call,
+                                                std::string_view name,
+                                                std::optional<std::string_view> version);
 
 // --- bodies ---
 

@@ -1,6 +1,8 @@
-// Search (API.md section 4): the v1 query-string search over entities and groups, the Darwin body
-// searches with page-size / page-offset, and the distinct owner and tag lists.
+// Search (API.md section 4): the v1 query-string search over entities and groups (the store's search:
+// substring of name or description, tags and owners any-of), the Darwin body searches with Darwin's
+// filter (see MatchesDarwinSearch) and page-size / page-offset, and the distinct owner and tag lists.
 
+#include <algorithm>
 #include <limits>
 #include <set>
 
@@ -83,10 +85,22 @@ Status SearchV1(const AdminDeps& deps, const api::Call& call, http::Response& re
   });
 }
 
-// Darwin body {"searchPattern", "tags", "owners"} (optional) and params page-size (default 100, at
-// most 1000) and page-offset (rows to skip).
-Result<catalog::SearchQuery> DarwinQuery(const http::Request& request, ErrorCode code) {
-  catalog::SearchQuery query;
+// Darwin's search request: body {"searchPattern", "tags", "owners"} (GET or POST; may be absent) and
+// params page-size (default 20, at most 1000) and page-offset (rows to skip).
+struct DarwinSearch {
+  std::string pattern;  // "" = no pattern filter
+  std::vector<std::string> tags;
+  std::vector<std::string> owners;
+  int64_t limit = 0;
+  int64_t offset = 0;
+};
+
+constexpr int64_t kDarwinDefaultPageSize = 20;
+
+// Malformed body or parameters -> `code`; no filter at all -> SEARCH-ENTITY-REQUEST-EXCEPTION on both
+// searches, as Darwin answered.
+Result<DarwinSearch> ParseDarwinSearch(const http::Request& request, ErrorCode code) {
+  DarwinSearch query;
   OFS_RETURN_IF_ERROR(
       ForEachBodyField(request, code, /*optional=*/true, [&](std::string_view key, od::value v) -> Status {
         std::vector<std::string>* list = EqualsIgnoreCase(key, "tags")     ? &query.tags
@@ -101,31 +115,96 @@ Result<catalog::SearchQuery> DarwinQuery(const http::Request& request, ErrorCode
         list->assign(items.begin(), items.end());
         return Status::Ok();
       }));
-  OFS_ASSIGN_OR_RETURN(query.limit, IntQueryParam(request, "page-size", kDefaultLimit, 1, kMaxLimit, code));
+  OFS_ASSIGN_OR_RETURN(query.limit,
+                       IntQueryParam(request, "page-size", kDarwinDefaultPageSize, 0, kMaxLimit, code));
   OFS_ASSIGN_OR_RETURN(query.offset, IntQueryParam(request, "page-offset", 0, 0, kMaxOffset, code));
+  if (query.pattern.empty() && query.tags.empty() && query.owners.empty()) {
+    return Status(ErrorCode::kSearchEntityRequest, "a search needs searchPattern, tags or owners",
+                  "send a body such as {\"searchPattern\": \"user\"}");
+  }
   return query;
 }
 
+bool ContainsIgnoreCase(std::string_view text, std::string_view part) {
+  if (part.size() > text.size()) return false;
+  for (size_t i = 0; i + part.size() <= text.size(); ++i) {
+    if (EqualsIgnoreCase(text.substr(i, part.size()), part)) return true;
+  }
+  return false;
+}
+
+// Darwin's filter: the pattern is a case-insensitive substring of the name or of any column name;
+// every given tag is among the item's tags (exact); every given owner is the item's owner
+// (case-insensitive, so two different owners match nothing).
+bool MatchesDarwinSearch(const DarwinSearch& query, std::string_view name,
+                         const std::vector<model::FeatureColumn>& columns,
+                         const std::vector<std::string>& tags, std::string_view owner) {
+  if (!query.pattern.empty() && !ContainsIgnoreCase(name, query.pattern)) {
+    bool any = false;
+    for (const auto& column : columns) any = any || ContainsIgnoreCase(column.name, query.pattern);
+    if (!any) return false;
+  }
+  for (const auto& tag : query.tags) {
+    if (std::find(tags.begin(), tags.end(), tag) == tags.end()) return false;
+  }
+  for (const auto& wanted : query.owners) {
+    if (!EqualsIgnoreCase(wanted, owner)) return false;
+  }
+  return true;
+}
+
+// Writes `"<key>": [...]`: the page (offset, limit) of the items that match, in listing order.
+template <typename T, typename Match, typename Write>
+void WriteDarwinPage(const DarwinSearch& query, const std::vector<T>& items, std::string_view key,
+                     Match match, Write write, codec::JsonWriter& out) {
+  out.StartObject();
+  out.Key(key);
+  out.StartArray();
+  int64_t seen = 0, written = 0;
+  for (const auto& item : items) {
+    if (written >= query.limit) break;
+    if (!match(item) || seen++ < query.offset) continue;
+    write(item, out);
+    ++written;
+  }
+  out.EndArray();
+  out.EndObject();
+}
+
+// -> {"featureGroups": [metadata of every matching group version, by name then version]}
 Status SearchFeatureGroups(const AdminDeps& deps, const api::Call& call, http::Response& response) {
-  OFS_ASSIGN_OR_RETURN(catalog::SearchQuery query,
-                       DarwinQuery(call.request, ErrorCode::kSearchFeatureGroupRequest));
-  OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> found,
-                       deps.store->SearchFeatureGroups(query));
-  return Respond(response, [&](codec::JsonWriter& out) { WriteList(found, out, WriteFeatureGroupMetadata); });
-}
-
-Status SearchEntities(const AdminDeps& deps, const api::Call& call, http::Response& response) {
-  OFS_ASSIGN_OR_RETURN(catalog::SearchQuery query,
-                       DarwinQuery(call.request, ErrorCode::kSearchEntityRequest));
-  OFS_ASSIGN_OR_RETURN(std::vector<model::EntityMetadata> found, deps.store->SearchEntities(query));
-  return Respond(response, [&](codec::JsonWriter& out) { WriteList(found, out, WriteEntityMetadata); });
-}
-
-Status RespondSorted(const std::set<std::string>& values, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(DarwinSearch query,
+                       ParseDarwinSearch(call.request, ErrorCode::kSearchFeatureGroupRequest));
+  OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> all, deps.store->ListFeatureGroups(0));
+  auto match = [&](const model::FeatureGroupMetadata& g) {
+    return MatchesDarwinSearch(query, g.name, g.feature_group.features, g.tags, g.owner);
+  };
   return Respond(response, [&](codec::JsonWriter& out) {
+    WriteDarwinPage(query, all, "featureGroups", match, WriteFeatureGroupMetadata, out);
+  });
+}
+
+// -> {"entities": [metadata of every matching entity, by name]}
+Status SearchEntities(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(DarwinSearch query, ParseDarwinSearch(call.request, ErrorCode::kSearchEntityRequest));
+  OFS_ASSIGN_OR_RETURN(std::vector<model::EntityMetadata> all, deps.store->ListEntities(0));
+  auto match = [&](const model::EntityMetadata& e) {
+    return MatchesDarwinSearch(query, e.name, e.entity.features, e.tags, e.owner);
+  };
+  return Respond(response, [&](codec::JsonWriter& out) {
+    WriteDarwinPage(query, all, "entities", match, WriteEntityMetadata, out);
+  });
+}
+
+// {"<key>": [sorted distinct values]}
+Status RespondSorted(std::string_view key, const std::set<std::string>& values, http::Response& response) {
+  return Respond(response, [&](codec::JsonWriter& out) {
+    out.StartObject();
+    out.Key(key);
     out.StartArray();
     for (const auto& v : values) out.String(v);
     out.EndArray();
+    out.EndObject();
   });
 }
 
@@ -133,28 +212,28 @@ Status EntityOwners(const AdminDeps& deps, const api::Call&, http::Response& res
   OFS_ASSIGN_OR_RETURN(std::vector<model::EntityMetadata> all, deps.store->ListEntities(0));
   std::set<std::string> values;
   for (const auto& e : all) values.insert(e.owner);
-  return RespondSorted(values, response);
+  return RespondSorted("owners", values, response);
 }
 
 Status EntityTags(const AdminDeps& deps, const api::Call&, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(std::vector<model::EntityMetadata> all, deps.store->ListEntities(0));
   std::set<std::string> values;
   for (const auto& e : all) values.insert(e.tags.begin(), e.tags.end());
-  return RespondSorted(values, response);
+  return RespondSorted("tags", values, response);
 }
 
 Status FeatureGroupOwners(const AdminDeps& deps, const api::Call&, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> all, deps.store->ListFeatureGroups(0));
   std::set<std::string> values;
   for (const auto& g : all) values.insert(g.owner);
-  return RespondSorted(values, response);
+  return RespondSorted("owners", values, response);
 }
 
 Status FeatureGroupTags(const AdminDeps& deps, const api::Call&, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> all, deps.store->ListFeatureGroups(0));
   std::set<std::string> values;
   for (const auto& g : all) values.insert(g.tags.begin(), g.tags.end());
-  return RespondSorted(values, response);
+  return RespondSorted("tags", values, response);
 }
 
 }  // namespace

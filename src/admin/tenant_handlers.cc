@@ -1,6 +1,7 @@
-// Tenants of feature groups (API.md sections 2 and 4): read and change one version's tenants, list
-// tenant names, list the groups on a tenant, and move every group of a tenant to another. Tenant
-// changes prepare the entity's table on the new read/write tenants.
+// Tenants of feature groups (API.md sections 2 and 4): read and change a group's tenants (v1: one
+// version; Darwin: every version), list tenant names per type, list the groups on a tenant, move every
+// group of a tenant to another, and the Kafka topic of a group. Tenant changes prepare the entity's
+// table on the new read/write tenants.
 
 #include <set>
 
@@ -26,24 +27,64 @@ void WriteGroupTenant(const model::FeatureGroupMetadata& group, codec::JsonWrite
   out.EndObject();
 }
 
-// "read" | "write" | "consume" (case-insensitive), as the store names them.
-Result<std::string> ParseTenantType(std::string_view type) {
-  for (const char* kind : {"read", "write", "consume"}) {
-    if (EqualsIgnoreCase(type, kind)) return std::string(kind);
-  }
-  return Status(kCode, "invalid tenant type '" + std::string(type) + "'",
-                "tenant types are read, write, consume");
-}
-
+// The tenant of `kind` ("read" | "write" | "consume").
 const std::string& TenantOf(const model::TenantConfig& tenant, std::string_view type) {
   return type == "read" ? tenant.read : type == "write" ? tenant.write : tenant.consume;
 }
 
-// ?name=&version= -> {"featureGroupName", "version", "tenant"}
+// A tenant type: Darwin's name (READER, WRITER, CONSUMER, ALL) and the store's kind ("read", "write",
+// "consume"; empty for ALL).
+struct TenantType {
+  std::string_view darwin;
+  std::string_view kind;
+};
+
+constexpr TenantType kTenantTypes[] = {
+    {"READER", "read"}, {"WRITER", "write"}, {"CONSUMER", "consume"}, {"ALL", ""}};
+
+// READER | WRITER | CONSUMER | ALL (Darwin's names), or read | write | consume (the store's), in any
+// letter case. ALL only when `allow_all`.
+Result<TenantType> ParseTenantType(std::string_view text, bool allow_all) {
+  for (const TenantType& type : kTenantTypes) {
+    if (type.kind.empty() && !allow_all) continue;
+    if (EqualsIgnoreCase(text, type.darwin) || (!type.kind.empty() && EqualsIgnoreCase(text, type.kind))) {
+      return type;
+    }
+  }
+  return Status(kCode, "invalid tenant type '" + std::string(text) + "'",
+                allow_all ? "tenant types are READER, WRITER, CONSUMER, ALL"
+                          : "tenant types are READER, WRITER, CONSUMER");
+}
+
+// True when the `type` tenant of `tenant` is `name` (any of the three for ALL).
+bool UsesTenant(const model::TenantConfig& tenant, const TenantType& type, std::string_view name) {
+  if (type.kind.empty()) return tenant.read == name || tenant.write == name || tenant.consume == name;
+  return TenantOf(tenant, type.kind) == name;
+}
+
+// {"featureGroupName", "tenantConfig"}: Darwin's tenant of a group.
+void WriteDarwinGroupTenant(std::string_view name, const model::TenantConfig& tenant,
+                            codec::JsonWriter& out) {
+  out.StartObject();
+  out.Key("featureGroupName");
+  out.String(name);
+  out.Key("tenantConfig");
+  WriteTenantConfig(tenant, out);
+  out.EndObject();
+}
+
+// v1: ?name=&version= -> {"featureGroupName", "version", "tenant"}.
+// Darwin: ?feature-group-name= -> {"featureGroupName", "tenantConfig"} of the latest version.
 Status GetTenant(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  if (call.darwin) {
+    OFS_ASSIGN_OR_RETURN(std::string name, RequiredQueryParam(call.request, "feature-group-name"));
+    OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, LookupGroup(deps, call, name, std::nullopt));
+    return Respond(response,
+                   [&](codec::JsonWriter& out) { WriteDarwinGroupTenant(group.name, group.tenant, out); });
+  }
   OFS_ASSIGN_OR_RETURN(std::string name, RequiredQueryParam(call.request, "name"));
   OFS_ASSIGN_OR_RETURN(std::optional<std::string> version, VersionParam(call.request));
-  OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, deps.store->GetFeatureGroup(name, version));
+  OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, LookupGroup(deps, call, name, version));
   return Respond(response, [&](codec::JsonWriter& out) { WriteGroupTenant(group, out); });
 }
 
@@ -57,7 +98,7 @@ std::string TopicOf(const model::TenantConfig& tenant) {
 Status GetTopic(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(std::string name, NameParam(call));
   OFS_ASSIGN_OR_RETURN(std::optional<std::string> version, VersionParam(call.request));
-  OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, deps.store->GetFeatureGroup(name, version));
+  OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, LookupGroup(deps, call, name, version));
   return Respond(response, [&](codec::JsonWriter& out) {
     out.StartObject();
     out.Key("featureGroupName");
@@ -66,6 +107,25 @@ Status GetTopic(const AdminDeps& deps, const api::Call& call, http::Response& re
     out.String(TopicOf(group.tenant));
     out.EndObject();
   });
+}
+
+// Darwin's legacy GET /feature-group/{name}/topic (its SDKs call it): the latest version's topic in
+// Darwin's legacy envelope {"message": "...", "data": {"topic"}} instead of the usual {"data": ...}.
+// Errors keep the usual error envelope.
+Status GetTopicLegacy(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(std::string name, NameParam(call));
+  OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, LookupGroup(deps, call, name, std::nullopt));
+  codec::JsonWriter out(&response.body);
+  out.StartObject();
+  out.Key("message");
+  out.String("Feature Group Topic Details Fetched Successfully");
+  out.Key("data");
+  out.StartObject();
+  out.Key("topic");
+  out.String(TopicOf(group.tenant));
+  out.EndObject();
+  out.EndObject();
+  return Status::Ok();
 }
 
 struct SetTenantBody {
@@ -92,11 +152,57 @@ Result<SetTenantBody> ParseSetTenantBody(const http::Request& request) {
   return body;
 }
 
-// Body {"name", "version"?, "tenant": {"read"?, "write"?, "consume"?}}; unset fields keep their value.
+// Darwin's body {"featureGroupName", "tenantConfig": {"read"?, "write"?, "consume"?}}.
+Result<SetTenantBody> ParseDarwinSetTenantBody(const http::Request& request) {
+  SetTenantBody body;
+  OFS_RETURN_IF_ERROR(
+      ForEachBodyField(request, kCode, false, [&](std::string_view key, od::value v) -> Status {
+        if (EqualsIgnoreCase(key, "featureGroupName")) {
+          return ReadOptionalText(v, &body.name, kCode, "featureGroupName");
+        }
+        if (EqualsIgnoreCase(key, "tenantConfig") && !IsNull(v)) {
+          body.has_tenant = true;
+          return ParseTenantPatch(v, kCode, &body.tenant);
+        }
+        return Status::Ok();
+      }));
+  if (body.name.empty()) return Status(kCode, "featureGroupName is required");
+  if (!body.has_tenant) {
+    return Status(kCode, "tenantConfig is required", "{\"read\", \"write\", \"consume\"}");
+  }
+  return body;
+}
+
+// Darwin: the body's tenantConfig over the latest version's tenants, applied to EVERY version of the
+// group (each version in its own commit); answers {"featureGroupName", "tenantConfig"} with the
+// tenants now set (the body when it names all three).
+Status SetDarwinTenant(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(SetTenantBody body, ParseDarwinSetTenantBody(call.request));
+  OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> versions,
+                       deps.store->ListFeatureGroupVersions(body.name));
+  if (versions.empty()) {
+    return Status(ErrorCode::kFeatureGroupNotFound, "feature group '" + body.name + "' not found");
+  }
+  model::TenantConfig tenant = versions.back().tenant;
+  body.tenant.ApplyTo(&tenant);
+  for (const auto& version : versions) OFS_RETURN_IF_ERROR(CheckTenants(call, version.tenant));
+  OFS_RETURN_IF_ERROR(CheckTenants(call, tenant));
+  for (const auto& version : versions) {
+    OFS_RETURN_IF_ERROR(
+        deps.store->SetFeatureGroupTenant(version.name, version.version, tenant, deps.clock->NowMillis()));
+  }
+  OFS_RETURN_IF_ERROR(Publish(deps));
+  OFS_RETURN_IF_ERROR(
+      EnsureTables(deps, versions.back().feature_group.entity_name, {tenant.read, tenant.write}));
+  return Respond(response, [&](codec::JsonWriter& out) { WriteDarwinGroupTenant(body.name, tenant, out); });
+}
+
+// v1 body {"name", "version"?, "tenant": {"read"?, "write"?, "consume"?}} sets one version (absent =
+// latest); unset fields keep their value. Darwin: SetDarwinTenant.
 Status SetTenant(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  if (call.darwin) return SetDarwinTenant(deps, call, response);
   OFS_ASSIGN_OR_RETURN(SetTenantBody body, ParseSetTenantBody(call.request));
-  OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group,
-                       deps.store->GetFeatureGroup(body.name, body.version));
+  OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, LookupGroup(deps, call, body.name, body.version));
   OFS_RETURN_IF_ERROR(CheckTenants(call, group.tenant));
   model::TenantConfig tenant = group.tenant;
   body.tenant.ApplyTo(&tenant);
@@ -110,35 +216,54 @@ Status SetTenant(const AdminDeps& deps, const api::Call& call, http::Response& r
   return Respond(response, [&](codec::JsonWriter& out) { WriteGroupTenant(updated, out); });
 }
 
-// Sorted distinct tenant names of every group version, the default tenant always included.
+// {"tenants": [{"tenantType": "READER", "names": [...]}, WRITER, CONSUMER]}: per type, the sorted
+// distinct tenants the group versions use (Darwin's shape).
 Status ListTenants(const AdminDeps& deps, const api::Call&, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> groups, deps.store->ListFeatureGroups(0));
-  std::set<std::string> names = {model::kDefaultTenant};
-  for (const auto& g : groups) names.insert({g.tenant.read, g.tenant.write, g.tenant.consume});
   return Respond(response, [&](codec::JsonWriter& out) {
+    out.StartObject();
+    out.Key("tenants");
     out.StartArray();
-    for (const auto& n : names) out.String(n);
+    for (const TenantType& type : kTenantTypes) {
+      if (type.kind.empty()) continue;
+      std::set<std::string> names;
+      for (const auto& g : groups) names.insert(TenantOf(g.tenant, type.kind));
+      out.StartObject();
+      out.Key("tenantType");
+      out.String(type.darwin);
+      out.Key("names");
+      out.StartArray();
+      for (const auto& name : names) out.String(name);
+      out.EndArray();
+      out.EndObject();
+    }
     out.EndArray();
+    out.EndObject();
   });
 }
 
-// ?tenant-name=&tenant-type=read|write|consume -> metadata of every group version using that tenant.
+// ?tenant-name=&tenant-type=READER|WRITER|CONSUMER|ALL (default ALL) -> {"featureGroups": [metadata of
+// every group version using that tenant as that type]}.
 Status ListGroupsOfTenant(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(std::string tenant, RequiredQueryParam(call.request, "tenant-name"));
-  OFS_ASSIGN_OR_RETURN(std::string type_text, RequiredQueryParam(call.request, "tenant-type"));
-  OFS_ASSIGN_OR_RETURN(std::string type, ParseTenantType(type_text));
+  std::string type_text;
+  call.request.QueryParam("tenant-type", &type_text);
+  OFS_ASSIGN_OR_RETURN(TenantType type, ParseTenantType(type_text.empty() ? "ALL" : type_text, true));
   OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> groups, deps.store->ListFeatureGroups(0));
   return Respond(response, [&](codec::JsonWriter& out) {
+    out.StartObject();
+    out.Key("featureGroups");
     out.StartArray();
     for (const auto& g : groups) {
-      if (TenantOf(g.tenant, type) == tenant) WriteFeatureGroupMetadata(g, out);
+      if (UsesTenant(g.tenant, type, tenant)) WriteFeatureGroupMetadata(g, out);
     }
     out.EndArray();
+    out.EndObject();
   });
 }
 
 struct MoveBody {
-  std::string type;
+  TenantType type;
   std::string from;
   std::string to;
 };
@@ -158,7 +283,7 @@ Result<MoveBody> ParseMoveBody(const http::Request& request) {
   if (type_text.empty() || body.from.empty() || body.to.empty()) {
     return Status(kCode, "tenantType, currentTenant and newTenant are required");
   }
-  OFS_ASSIGN_OR_RETURN(body.type, ParseTenantType(type_text));
+  OFS_ASSIGN_OR_RETURN(body.type, ParseTenantType(type_text, /*allow_all=*/false));
   if (!IsValidTenantName(body.to)) {
     return Status(kCode, "invalid tenant name '" + body.to + "'", "use 1-64 characters of [A-Za-z0-9_.-]");
   }
@@ -180,17 +305,25 @@ Status EnsureTenantTables(const AdminDeps& deps, std::string_view type, std::str
   return Status::Ok();
 }
 
-// Body {"tenantType", "currentTenant", "newTenant"} -> {"updated": n}
+// Body {"tenantType" (READER | WRITER | CONSUMER), "currentTenant", "newTenant"}: points every group
+// version's tenant of that type from currentTenant to newTenant. Answers the body (tenantType in
+// Darwin's upper-case spelling) and, an OFS addition, "updated": the number of versions changed.
 Status MoveTenant(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(MoveBody body, ParseMoveBody(call.request));
   OFS_RETURN_IF_ERROR(api::Authenticator::CheckTenant(call.principal, body.from));
   OFS_RETURN_IF_ERROR(api::Authenticator::CheckTenant(call.principal, body.to));
   OFS_ASSIGN_OR_RETURN(int64_t updated,
-                       deps.store->MoveTenant(body.type, body.from, body.to, deps.clock->NowMillis()));
+                       deps.store->MoveTenant(body.type.kind, body.from, body.to, deps.clock->NowMillis()));
   OFS_RETURN_IF_ERROR(Publish(deps));
-  OFS_RETURN_IF_ERROR(EnsureTenantTables(deps, body.type, body.to));
+  OFS_RETURN_IF_ERROR(EnsureTenantTables(deps, body.type.kind, body.to));
   return Respond(response, [&](codec::JsonWriter& out) {
     out.StartObject();
+    out.Key("tenantType");
+    out.String(body.type.darwin);
+    out.Key("currentTenant");
+    out.String(body.from);
+    out.Key("newTenant");
+    out.String(body.to);
     out.Key("updated");
     out.Int(updated);
     out.EndObject();
@@ -216,6 +349,8 @@ void RegisterTenantRoutes(api::Endpoint& endpoint, const AdminDeps& deps) {
       "topic", Role::kReader,
       {{Method::kGet, "/v1/feature-group/{name}/topic"}, {Method::kGet, "/feature-group/topic", true}},
       Bind(deps, &GetTopic));
+  endpoint.Add("topic_legacy", Role::kReader, {{Method::kGet, "/feature-group/{name}/topic", true}},
+               Bind(deps, &GetTopicLegacy));
 }
 
 }  // namespace ofs::admin

@@ -5,6 +5,7 @@
 #include "api/auth.h"
 #include "api/endpoint.h"
 #include "api/envelope.h"
+#include "api/headers.h"
 #include "api/json_read.h"
 #include "base/strings.h"
 
@@ -165,6 +166,22 @@ http::Request RequestWithToken(std::string_view header_value) {
   request.path = "/x";
   if (!header_value.empty()) request.headers.emplace_back("authorization", header_value);
   return request;
+}
+
+TEST(Headers, FlagHeaderReadsBooleansAsDarwinDid) {
+  http::Request request;
+  EXPECT_TRUE(FlagHeader(request, "upgrade", true));  // absent: the default
+  EXPECT_FALSE(FlagHeader(request, "upgrade", false));
+  for (std::string_view yes : {"true", "TRUE", "True", " tRuE "}) {
+    request.headers = {{"upgrade", yes}};
+    EXPECT_TRUE(FlagHeader(request, "upgrade", false)) << yes;
+  }
+  for (std::string_view no : {"false", "FALSE", "yes", "1", "maybe"}) {
+    request.headers = {{"upgrade", no}};
+    EXPECT_FALSE(FlagHeader(request, "upgrade", true)) << no;  // present and not "true": false
+  }
+  request.headers = {{"upgrade", ""}};
+  EXPECT_TRUE(FlagHeader(request, "upgrade", true));  // empty counts as absent
 }
 
 TEST(Auth, DisabledWithoutTokens) {

@@ -9,13 +9,15 @@ namespace ofs::serving {
 
 Result<const catalog::GroupEntry*> ResolveGroup(const catalog::Snapshot& snapshot, std::string_view name,
                                                 std::string_view version, bool darwin) {
+  // Darwin answered an unknown version as an unknown group: the same code and message.
+  const ErrorCode version_code = darwin ? ErrorCode::kAdminService : ErrorCode::kFeatureGroupVersionNotFound;
+  const char* version_message = darwin ? "feature group not found" : "feature group version not found";
   std::optional<int64_t> number;
   if (!version.empty()) {
     number = model::ParseVersion(version);
     if (!number) {
       return Result<const catalog::GroupEntry*>(
-          darwin ? ErrorCode::kAdminService : ErrorCode::kFeatureGroupVersionNotFound,
-          "feature group version not found",
+          version_code, version_message,
           "malformed version '" + std::string(version) + "' (expected v1, v2, ...)");
     }
   }
@@ -23,8 +25,7 @@ Result<const catalog::GroupEntry*> ResolveGroup(const catalog::Snapshot& snapsho
   if (group == nullptr) {
     if (number && snapshot.HasGroup(name)) {
       return Result<const catalog::GroupEntry*>(
-          darwin ? ErrorCode::kAdminService : ErrorCode::kFeatureGroupVersionNotFound,
-          "feature group version not found", std::string(name) + " has no version " + std::string(version));
+          version_code, version_message, std::string(name) + " has no version " + std::string(version));
     }
     return Result<const catalog::GroupEntry*>(
         darwin ? ErrorCode::kAdminService : ErrorCode::kFeatureGroupNotFound, "feature group not found",

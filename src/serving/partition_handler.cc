@@ -2,6 +2,11 @@
 // order, a page at a time. Without `limit` a page holds up to ServingLimits::max_partition_rows rows;
 // `nextPageToken` (base64 of the store's opaque token) is present only when more rows remain. Rows
 // whose requested non-key columns are all null are skipped.
+//
+// The Darwin path also takes a primary-key PREFIX (k1 = ? AND k2 = ?, as Darwin's CQL allowed): the
+// store scans the k1 partition and the rows whose next key columns differ are dropped here. Matching
+// rows are contiguous in clustering order, so the scan stops at the first row after them; store pages
+// before them are scanned through, so the first answered page may hold fewer than `limit` rows.
 
 #include <chrono>
 #include <string>
@@ -24,7 +29,11 @@ struct PartitionScratch {
   std::vector<uint32_t> value_column_ids;
   std::vector<int> cell_index;  // per requested column: its column in the scan result
   std::vector<std::string_view> names;
-  std::string partition_key;
+  // Canonical bytes of the requested key prefix, by key column: [0] is the partition key, [1..] the
+  // clustering columns a Darwin prefix read fixes (prefix_size of them in all). Strings keep their
+  // capacity across requests.
+  std::vector<std::string> key_values;
+  size_t prefix_size = 0;
   std::string page_token;
   storage::ScanResult result;
 
@@ -33,9 +42,10 @@ struct PartitionScratch {
     value_column_ids.clear();
     cell_index.clear();
     names.clear();
-    partition_key.clear();
+    prefix_size = 0;
     page_token.clear();
   }
+  const std::string& partition_key() const { return key_values[0]; }
 };
 
 PartitionScratch& Scratch() {
@@ -54,36 +64,66 @@ Status ParseColumns(std::string_view json, const catalog::GroupEntry& group, Par
   return Status::Ok();
 }
 
-// partitionKey: {"names": [partition key column], "values": [value]}.
-Status ParsePartitionKey(std::string_view json, const catalog::GroupEntry& group, PartitionScratch& s) {
+// partitionKey: {"names": [key columns], "values": [one value per name]}. /v1: exactly the partition
+// key column. Darwin (`prefix`): the first N primary-key columns in any order, N >= 1.
+Status ParsePartitionKey(std::string_view json, const catalog::GroupEntry& group, bool prefix,
+                         PartitionScratch& s) {
   std::string_view values_json;
   OFS_RETURN_IF_ERROR(ReadNamesAndValues(json, 3, kRequestError, "partitionKey", &s.names, &values_json));
-  const model::ColumnSpec& partition_column = group.entity->table.key_columns[0];
+  const std::vector<model::ColumnSpec>& keys = group.entity->table.key_columns;
+  const auto refused = [&] {
+    if (!prefix) {
+      return Status(kSchemaError, "partitionKey must name exactly the partition key column '" + keys[0].name +
+                                      "' with one value");
+    }
+    return Status(kSchemaError, "partitionKey must name a prefix of the primary key columns (" +
+                                    keys[0].name + ", ...) with one value each");
+  };
+  if (s.names.empty() || s.names.size() > (prefix ? keys.size() : 1)) return refused();
+  // key index of each name; the names must be exactly key columns 0..N-1 (in any order).
+  thread_local std::vector<size_t> index_of_name;
+  index_of_name.clear();
+  uint64_t named = 0;  // bit per key column (tables have far fewer than 64 key columns)
+  for (std::string_view name : s.names) {
+    size_t k = 0;
+    while (k < keys.size() && !EqualsIgnoreCase(keys[k].name, name)) ++k;
+    if (k >= s.names.size() || k >= 64 || (named & (uint64_t{1} << k)) != 0) return refused();
+    named |= uint64_t{1} << k;
+    index_of_name.push_back(k);
+  }
+  if (s.key_values.size() < s.names.size()) s.key_values.resize(s.names.size());
   api::od::document doc;
   api::od::array array;
   OFS_RETURN_IF_ERROR(api::IterateArray(values_json, 4, &doc, &array, kRequestError, "partitionKey.values"));
-  int values = 0;
+  size_t values = 0;
   for (auto element : array) {
     codec::JsonScalar scalar;
     std::string_view raw;
     OFS_RETURN_IF_ERROR(api::ReadScalar(element, &scalar, &raw));
-    if (values++ > 0) continue;
-    Status converted = codec::AppendValue(partition_column.type, scalar, &s.partition_key);
+    if (values++ >= s.names.size()) continue;
+    const model::ColumnSpec& column = keys[index_of_name[values - 1]];
+    std::string& bytes = s.key_values[index_of_name[values - 1]];
+    bytes.clear();
+    Status converted = codec::AppendValue(column.type, scalar, &bytes);
     if (!converted.ok()) {
-      return Status(kSchemaError,
-                    "partition key '" + partition_column.name + "': " + std::string(converted.message()));
+      return Status(kSchemaError, "partition key '" + column.name + "': " + std::string(converted.message()));
     }
   }
-  if (s.names.size() != 1 || !EqualsIgnoreCase(s.names[0], partition_column.name) || values != 1) {
-    return Status(kSchemaError, "partitionKey must name exactly the partition key column '" +
-                                    partition_column.name + "' with one value");
-  }
+  if (values != s.names.size()) return refused();
+  s.prefix_size = s.names.size();
   return Status::Ok();
 }
 
-void WriteRows(const catalog::GroupEntry& group, const PartitionScratch& s, codec::JsonWriter& out) {
-  const storage::RowSet& rows = s.result.rows;
-  const size_t width = group.entity->table.key_columns.size();
+// True when row `r` of the scan has the requested clustering prefix (always, for a plain partition).
+bool MatchesPrefix(const PartitionScratch& s, size_t r) {
+  for (size_t k = 1; k < s.prefix_size; ++k) {
+    std::optional<std::string_view> cell = s.result.rows.cell(r, k);
+    if (!cell || *cell != s.key_values[k]) return false;
+  }
+  return true;
+}
+
+void BeginRows(const catalog::GroupEntry& group, codec::JsonWriter& out) {
   out.StartObject();
   out.Key("featureGroupName");
   out.String(group.meta.name);
@@ -91,7 +131,15 @@ void WriteRows(const catalog::GroupEntry& group, const PartitionScratch& s, code
   out.String(group.meta.version);
   out.Key("features");
   out.StartArray();
-  for (size_t r = 0; r < rows.rows(); ++r) {
+}
+
+// Writes the scanned rows [from, to) (those with a requested non-key value; all when only key columns
+// were requested).
+void WriteRows(const catalog::GroupEntry& group, const PartitionScratch& s, size_t from, size_t to,
+               codec::JsonWriter& out) {
+  const storage::RowSet& rows = s.result.rows;
+  const size_t width = group.entity->table.key_columns.size();
+  for (size_t r = from; r < to; ++r) {
     if (!s.value_column_ids.empty()) {
       bool any = false;
       for (size_t c = 0; c < s.value_column_ids.size() && !any; ++c)
@@ -108,14 +156,56 @@ void WriteRows(const catalog::GroupEntry& group, const PartitionScratch& s, code
     }
     out.EndArray();
   }
+}
+
+void EndRows(std::string_view next_page_token, codec::JsonWriter& out) {
   out.EndArray();
-  if (!s.result.next_page_token.empty()) {
+  if (!next_page_token.empty()) {
     std::string token;
-    codec::Base64Encode(s.result.next_page_token, &token);
+    codec::Base64Encode(next_page_token, &token);
     out.Key("nextPageToken");
     out.String(token);
   }
   out.EndObject();
+}
+
+Status Scan(const ServingDeps& deps, const storage::ScanRequest& request, PartitionScratch& s) {
+  const StoreProbe& probe = StoreProbe::For(deps.registry);
+  return CallStore(
+      probe, probe.scan,
+      [&](storage::Completion done) { deps.store->ScanPartition(request, &s.result, std::move(done)); },
+      kRequestError);
+}
+
+// A Darwin prefix read: scans pages of the partition until one holds matching rows (or the partition
+// ends) and answers that page's matching rows. nextPageToken is given only when more matching rows
+// follow: when the matches run to the page's end, the next stored row is looked at (a one-row scan).
+Status ReadPrefix(const ServingDeps& deps, const catalog::GroupEntry& group, storage::ScanRequest request,
+                  PartitionScratch& s, codec::JsonWriter& out) {
+  thread_local std::string token;
+  token = s.page_token;
+  BeginRows(group, out);
+  for (;;) {
+    request.page_token = token;
+    OFS_RETURN_IF_ERROR(Scan(deps, request, s));
+    const size_t rows = s.result.rows.rows();
+    size_t first = 0;
+    while (first < rows && !MatchesPrefix(s, first)) ++first;
+    size_t end = first;
+    while (end < rows && MatchesPrefix(s, end)) ++end;
+    WriteRows(group, s, first, end, out);
+    token = s.result.next_page_token;
+    if (token.empty() || end < rows) break;  // the partition or the matching range has ended
+    if (end == first) continue;              // nothing matched yet: the range may start further on
+    request.page_token = token;
+    request.limit = 1;
+    OFS_RETURN_IF_ERROR(Scan(deps, request, s));
+    const bool more = s.result.rows.rows() > 0 && MatchesPrefix(s, 0);
+    EndRows(more ? std::string_view(token) : std::string_view(), out);
+    return Status::Ok();
+  }
+  EndRows("", out);
+  return Status::Ok();
 }
 
 }  // namespace
@@ -160,18 +250,17 @@ Status ReadPartition(const ServingDeps& deps, const api::Call& call, const catal
                        ResolveGroup(snapshot, ref.name, ref.version, call.darwin));
   OFS_RETURN_IF_ERROR(api::Authenticator::CheckTenant(call.principal, group->meta.tenant.read));
   OFS_RETURN_IF_ERROR(ParseColumns(columns_json, *group, s));
-  OFS_RETURN_IF_ERROR(ParsePartitionKey(key_json, *group, s));
+  OFS_RETURN_IF_ERROR(ParsePartitionKey(key_json, *group, /*prefix=*/call.darwin, s));
 
   size_t page = deps.limits.max_partition_rows;
   if (limit > 0 && static_cast<uint64_t>(limit) < page) page = static_cast<size_t>(limit);
-  storage::ScanRequest request{group->meta.tenant.read, &group->entity->table, s.partition_key,
+  storage::ScanRequest request{group->meta.tenant.read, &group->entity->table, s.partition_key(),
                                s.value_column_ids,      s.page_token,          page};
-  const StoreProbe& probe = StoreProbe::For(deps.registry);
-  OFS_RETURN_IF_ERROR(CallStore(
-      probe, probe.scan,
-      [&](storage::Completion done) { deps.store->ScanPartition(request, &s.result, std::move(done)); },
-      kRequestError));
-  WriteRows(*group, s, out);
+  if (s.prefix_size > 1) return ReadPrefix(deps, *group, request, s, out);
+  OFS_RETURN_IF_ERROR(Scan(deps, request, s));
+  BeginRows(*group, out);
+  WriteRows(*group, s, 0, s.result.rows.rows(), out);
+  EndRows(s.result.next_page_token, out);
   return Status::Ok();
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "api/headers.h"
 #include "api/json_read.h"
 #include "base/strings.h"
 #include "codec/value_codec.h"
@@ -206,11 +207,6 @@ void WriteResponse(const catalog::GroupEntry& group, const WriteScratch& s, code
   out.EndObject();
 }
 
-bool ReplicationRequested(const http::Request& request) {
-  std::string_view header = request.Header("replicate-write");
-  return header.empty() || !EqualsIgnoreCase(header, "false");
-}
-
 }  // namespace
 
 Status WriteOne(const ServingDeps& deps, const api::Call& call, const catalog::Snapshot& snapshot,
@@ -242,7 +238,7 @@ Status WriteOne(const ServingDeps& deps, const api::Call& call, const catalog::S
     // Both tenants get the same timestamp, so replicated cells compare equal on either cluster.
     const int64_t write_time = deps.write_clock->Next();
     OFS_RETURN_IF_ERROR(WriteToStore(deps, write_time, tenant.write, *group, s, writes));
-    if (tenant.read != tenant.write && ReplicationRequested(call.request)) {
+    if (tenant.read != tenant.write && api::FlagHeader(call.request, "replicate-write", true)) {
       OFS_RETURN_IF_ERROR(WriteToStore(deps, write_time, tenant.read, *group, s, writes));
     }
   }

@@ -695,6 +695,11 @@ class Ofs:
         return self.face == "v1"
 
     @property
+    def version_not_found(self) -> str:
+        """The code of an unknown version on the admin paths: Darwin answered it as an unknown group."""
+        return "FEATURE-GROUP-VERSION-NOT-FOUND-EXCEPTION" if self.v1 else "FEATURE-GROUP-NOT-FOUND-EXCEPTION"
+
+    @property
     def serving(self) -> Client:
         c = self.server.serving
         return c.with_token(self.token) if self.token else c
@@ -715,10 +720,22 @@ class Ofs:
     def register_entity(self, body) -> Response:
         return self.admin.post("/entity/register", body)
 
+    def _unwrap_metadata(self, resp: Response) -> Response:
+        """Darwin's metadata answers are {"data": {"metadata": ...}} (API.md section 4): the wrapper is
+        checked here and removed, so that tests compare payloads across faces (tests/contract pins the
+        raw Darwin shapes)."""
+        if self.v1 or resp.status != 200:
+            return resp
+        data = resp.body.get("data") if isinstance(resp.body, dict) else None
+        assert isinstance(data, dict) and list(data) == ["metadata"], \
+            f"a Darwin metadata answer must be {{'metadata': ...}}\n{resp.describe()}"
+        return Response(resp.status, resp.headers, {"data": data["metadata"]}, resp.raw, resp.wire_bytes,
+                        resp.method, resp.url, resp.request_body)
+
     def entity_meta(self, name) -> Response:
         if self.v1:
             return self.admin.get(f"/v1/entity/{q(name)}")
-        return self.admin.get("/entity/metadata", query={"name": name})
+        return self._unwrap_metadata(self.admin.get("/entity/metadata", query={"name": name}))
 
     def entity_only(self, name) -> Response:
         return self.admin.get("/entity", query={"name": name})
@@ -742,7 +759,8 @@ class Ofs:
     def group_meta(self, name, version=None) -> Response:
         if self.v1:
             return self.admin.get(f"/v1/feature-group/{q(name)}", query={"version": version})
-        return self.admin.get("/feature-group/metadata", query={"name": name, "version": version})
+        return self._unwrap_metadata(self.admin.get("/feature-group/metadata",
+                                                    query={"name": name, "version": version}))
 
     def group_only(self, name, version=None) -> Response:
         return self.admin.get("/feature-group", query={"name": name, "version": version})
@@ -791,15 +809,20 @@ class Ofs:
         return self.admin.get("/feature-group/run-data", query={"name": name, "version": version})
 
     def get_tenant(self, name, version=None) -> Response:
-        path = "/v1/tenant" if self.v1 else "/feature-group/tenant"
-        return self.admin.get(path, query={"name": name, "version": version})
+        """v1: one version's {"featureGroupName", "version", "tenant"}. Darwin: the latest version's
+        {"featureGroupName", "tenantConfig"} (Darwin has no per-version read; `version` is ignored)."""
+        if self.v1:
+            return self.admin.get("/v1/tenant", query={"name": name, "version": version})
+        return self.admin.get("/feature-group/tenant", query={"feature-group-name": name})
 
     def set_tenant(self, name, tenant: dict, version=None) -> Response:
-        path = "/v1/tenant" if self.v1 else "/feature-group/tenant"
-        body = {"name": name, "tenant": tenant}
-        if version is not None:
-            body["version"] = version
-        return self.admin.post(path, body)
+        """v1: one version (default the latest). Darwin: every version of the group (`version` ignored)."""
+        if self.v1:
+            body = {"name": name, "tenant": tenant}
+            if version is not None:
+                body["version"] = version
+            return self.admin.post("/v1/tenant", body)
+        return self.admin.post("/feature-group/tenant", {"featureGroupName": name, "tenantConfig": tenant})
 
     # -- serving -----------------------------------------------------------------------------
 

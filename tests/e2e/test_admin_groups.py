@@ -185,7 +185,7 @@ def test_upgrade_with_versioning_disabled_refused(ofs: Ofs):
 def test_unknown_version(ofs: Ofs):
     ent = make_entity(ofs)
     grp = make_group(ofs, ent)
-    assert_error(ofs.group_meta(grp, "v9"), 404, "FEATURE-GROUP-VERSION-NOT-FOUND-EXCEPTION")
+    assert_error(ofs.group_meta(grp, "v9"), 404, ofs.version_not_found)
 
 
 def test_unknown_group(ofs: Ofs):
@@ -342,8 +342,7 @@ def test_group_state_unknown_group_and_version(ofs: Ofs):
     assert_error(ofs.set_group_state(uniq("nope"), "ARCHIVED"), 404, "FEATURE-GROUP-NOT-FOUND-EXCEPTION")
     ent = make_entity(ofs)
     grp = make_group(ofs, ent)
-    assert_error(ofs.set_group_state(grp, "ARCHIVED", version="v7"), 404,
-                 "FEATURE-GROUP-VERSION-NOT-FOUND-EXCEPTION")
+    assert_error(ofs.set_group_state(grp, "ARCHIVED", version="v7"), 404, ofs.version_not_found)
 
 
 def test_group_invalid_state_value(ofs: Ofs):

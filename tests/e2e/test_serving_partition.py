@@ -293,3 +293,65 @@ def test_partition_names_case_insensitive(server):
             "PartitionKey": {"NAMES": ["USER"], "Values": ["ci"]}}
     d = assert_ok(ofs.partition_raw(body))
     assert d["features"] == [[1]]
+
+
+# ------------------------------------------------------------------------------------------------
+# Darwin: any primary-key prefix
+# ------------------------------------------------------------------------------------------------
+
+def _days_and_slots(ofs):
+    """Entity keyed [user, day, seq]; user "u" has days 0..4 with seq 0..6 each, value day * 100 + seq."""
+    ent = make_entity(ofs, features=[("user", "TEXT"), ("day", "INT"), ("seq", "INT")], keys=["user", "day", "seq"])
+    grp = make_group(ofs, ent, features=[("v", "INT"), ("note", "TEXT")])
+    write_ok(ofs, grp, ["user", "day", "seq", "v"], [["u", d, s, d * 100 + s] for d in range(5) for s in range(7)])
+    write_ok(ofs, grp, ["user", "day", "seq", "v"], [["w", 2, 0, 9]])
+    return grp
+
+
+@pytest.mark.parametrize("limit", [None, 1, 3, 7, 8, 50])
+def test_darwin_prefix_pages(server, limit):
+    """Every page holds matching rows only, at most `limit`; nextPageToken only while more follow."""
+    dw = Ofs(server, "darwin")
+    grp = _days_and_slots(dw)
+    for day in range(5):
+        pages = _pages(dw, grp, ["seq", "v"], ["user", "day"], ["u", day], limit=limit)
+        assert [r for p in pages for r in p] == [[s, day * 100 + s] for s in range(7)], (day, pages)
+        assert all(p for p in pages), f"no empty page: {pages}"
+        if limit:
+            assert all(len(p) <= limit for p in pages)
+            assert all(len(p) == limit for p in pages[1:-1])
+
+
+def test_darwin_prefix_without_rows_and_whole_key(server):
+    dw = Ofs(server, "darwin")
+    grp = _days_and_slots(dw)
+    for day in (-1, 7):
+        d = assert_ok(dw.partition(grp, ["v"], ["user", "day"], ["u", day], limit=2))
+        assert d["features"] == [] and "nextPageToken" not in d
+    d = assert_ok(dw.partition(grp, ["v"], ["seq", "user", "day"], [3, "u", 4]))
+    assert d["features"] == [[403]] and "nextPageToken" not in d
+    d = assert_ok(dw.partition(grp, ["user", "day", "v"], ["day", "user"], [2, "w"]))
+    assert d["features"] == [["w", 2, 9]]
+
+
+def test_darwin_prefix_skips_rows_without_requested_values(server):
+    dw = Ofs(server, "darwin")
+    grp = _days_and_slots(dw)
+    write_ok(dw, grp, ["user", "day", "seq", "note"], [["u", 1, 7, "only a note"]])
+    pages = _pages(dw, grp, ["seq", "v"], ["user", "day"], ["u", 1], limit=4)
+    assert [r for p in pages for r in p] == [[s, 100 + s] for s in range(7)]
+
+
+@pytest.mark.parametrize("names,values", [(["user", "seq"], ["u", 1]), (["day"], [1]), (["user", "day"], ["u"]),
+                                          (["user", "day", "day"], ["u", 1, 1]), (["user", "day"], ["u", "one"])],
+                         ids=["gap", "no_partition_key", "value_missing", "duplicate", "bad_value"])
+def test_darwin_prefix_refused(server, names, values):
+    dw = Ofs(server, "darwin")
+    grp = _days_and_slots(dw)
+    assert_error(dw.partition(grp, ["v"], names, values), 400, SCHEMA)
+
+
+def test_v1_partition_read_takes_only_the_partition_key(server):
+    v1 = Ofs(server, "v1")
+    grp = _days_and_slots(v1)
+    assert_error(v1.partition(grp, ["v"], ["user", "day"], ["u", 1]), 400, SCHEMA)

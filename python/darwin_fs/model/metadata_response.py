@@ -1,6 +1,6 @@
-"""``MetadataResponse``: Darwin's ``{"metadata": {...}}`` wrapper of metadata answers.
-
-OFS answers metadata unwrapped (API.md section 4); the SDK accepts both forms."""
+"""``MetadataResponse``: the ``{"metadata": {...}}`` wrapper of the Darwin paths' metadata answers
+(``GET /entity/metadata``, ``GET /feature-group/metadata``; API.md section 4). The /v1 paths answer the
+metadata unwrapped."""
 
 from __future__ import annotations
 
