@@ -1,5 +1,6 @@
 // Search (API.md section 4): the v1 query-string search over entities and groups, the Darwin body
-// searches with page-size / page-offset, and the distinct owner and tag lists.
+// searches with page-size / page-offset, and the distinct owner and tag lists. A tenant-scoped caller
+// finds only the groups and entities it may use (admin/scope.h).
 
 #include <limits>
 #include <set>
@@ -7,6 +8,7 @@
 #include "admin/handler_support.h"
 #include "admin/handlers.h"
 #include "admin/model_json.h"
+#include "admin/scope.h"
 #include "base/strings.h"
 
 namespace ofs::admin {
@@ -42,6 +44,37 @@ void WriteList(const std::vector<T>& items, codec::JsonWriter& out, Write write)
   out.EndArray();
 }
 
+// The store's search for the caller: a scoped caller's search runs unpaged, keeps what the caller may
+// see, and is paged afterwards, so that pages stay full.
+template <typename T, typename Search, typename Sees>
+Result<std::vector<T>> SearchInScope(const Scope& scope, catalog::SearchQuery query, Search search,
+                                     Sees sees) {
+  if (scope.unrestricted()) return search(query);
+  const auto offset = static_cast<size_t>(query.offset);
+  const auto limit = static_cast<size_t>(query.limit);
+  query.offset = 0;
+  query.limit = std::numeric_limits<int64_t>::max();
+  OFS_ASSIGN_OR_RETURN(std::vector<T> found, search(query));
+  std::erase_if(found, [&](const T& item) { return !sees(item); });
+  found.erase(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(std::min(offset, found.size())));
+  if (found.size() > limit) found.resize(limit);
+  return found;
+}
+
+Result<std::vector<model::EntityMetadata>> FindEntities(const AdminDeps& deps, const Scope& scope,
+                                                        const catalog::SearchQuery& query) {
+  return SearchInScope<model::EntityMetadata>(
+      scope, query, [&](const catalog::SearchQuery& q) { return deps.store->SearchEntities(q); },
+      [&](const model::EntityMetadata& e) { return scope.SeesEntity(e.name); });
+}
+
+Result<std::vector<model::FeatureGroupMetadata>> FindFeatureGroups(const AdminDeps& deps, const Scope& scope,
+                                                                   const catalog::SearchQuery& query) {
+  return SearchInScope<model::FeatureGroupMetadata>(
+      scope, query, [&](const catalog::SearchQuery& q) { return deps.store->SearchFeatureGroups(q); },
+      [&](const model::FeatureGroupMetadata& g) { return scope.SeesGroup(g.name); });
+}
+
 // GET /v1/search?q=&tags=a,b&owners=x&kind=entity|feature-group&limit=&offset= ->
 // {"entities": [...], "featureGroups": [...]} (only the requested kind when `kind` is given; limit and
 // offset apply to each list).
@@ -61,13 +94,14 @@ Status SearchV1(const AdminDeps& deps, const api::Call& call, http::Response& re
   if (!entities && !groups) {
     return Status(kCode, "invalid kind '" + kind + "'", "kind is entity or feature-group");
   }
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
   std::vector<model::EntityMetadata> found_entities;
   std::vector<model::FeatureGroupMetadata> found_groups;
   if (entities) {
-    OFS_ASSIGN_OR_RETURN(found_entities, deps.store->SearchEntities(query));
+    OFS_ASSIGN_OR_RETURN(found_entities, FindEntities(deps, scope, query));
   }
   if (groups) {
-    OFS_ASSIGN_OR_RETURN(found_groups, deps.store->SearchFeatureGroups(query));
+    OFS_ASSIGN_OR_RETURN(found_groups, FindFeatureGroups(deps, scope, query));
   }
   return Respond(response, [&](codec::JsonWriter& out) {
     out.StartObject();
@@ -109,15 +143,16 @@ Result<catalog::SearchQuery> DarwinQuery(const http::Request& request, ErrorCode
 Status SearchFeatureGroups(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(catalog::SearchQuery query,
                        DarwinQuery(call.request, ErrorCode::kSearchFeatureGroupRequest));
-  OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> found,
-                       deps.store->SearchFeatureGroups(query));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> found, FindFeatureGroups(deps, scope, query));
   return Respond(response, [&](codec::JsonWriter& out) { WriteList(found, out, WriteFeatureGroupMetadata); });
 }
 
 Status SearchEntities(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(catalog::SearchQuery query,
                        DarwinQuery(call.request, ErrorCode::kSearchEntityRequest));
-  OFS_ASSIGN_OR_RETURN(std::vector<model::EntityMetadata> found, deps.store->SearchEntities(query));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_ASSIGN_OR_RETURN(std::vector<model::EntityMetadata> found, FindEntities(deps, scope, query));
   return Respond(response, [&](codec::JsonWriter& out) { WriteList(found, out, WriteEntityMetadata); });
 }
 
@@ -129,29 +164,33 @@ Status RespondSorted(const std::set<std::string>& values, http::Response& respon
   });
 }
 
-Status EntityOwners(const AdminDeps& deps, const api::Call&, http::Response& response) {
-  OFS_ASSIGN_OR_RETURN(std::vector<model::EntityMetadata> all, deps.store->ListEntities(0));
+Status EntityOwners(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_ASSIGN_OR_RETURN(std::vector<model::EntityMetadata> all, scope.ListEntities(0));
   std::set<std::string> values;
   for (const auto& e : all) values.insert(e.owner);
   return RespondSorted(values, response);
 }
 
-Status EntityTags(const AdminDeps& deps, const api::Call&, http::Response& response) {
-  OFS_ASSIGN_OR_RETURN(std::vector<model::EntityMetadata> all, deps.store->ListEntities(0));
+Status EntityTags(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_ASSIGN_OR_RETURN(std::vector<model::EntityMetadata> all, scope.ListEntities(0));
   std::set<std::string> values;
   for (const auto& e : all) values.insert(e.tags.begin(), e.tags.end());
   return RespondSorted(values, response);
 }
 
-Status FeatureGroupOwners(const AdminDeps& deps, const api::Call&, http::Response& response) {
-  OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> all, deps.store->ListFeatureGroups(0));
+Status FeatureGroupOwners(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> all, scope.ListFeatureGroups(0));
   std::set<std::string> values;
   for (const auto& g : all) values.insert(g.owner);
   return RespondSorted(values, response);
 }
 
-Status FeatureGroupTags(const AdminDeps& deps, const api::Call&, http::Response& response) {
-  OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> all, deps.store->ListFeatureGroups(0));
+Status FeatureGroupTags(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> all, scope.ListFeatureGroups(0));
   std::set<std::string> values;
   for (const auto& g : all) values.insert(g.tags.begin(), g.tags.end());
   return RespondSorted(values, response);

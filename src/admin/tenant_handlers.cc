@@ -7,6 +7,7 @@
 #include "admin/handler_support.h"
 #include "admin/handlers.h"
 #include "admin/model_json.h"
+#include "admin/scope.h"
 #include "base/strings.h"
 
 namespace ofs::admin {
@@ -43,6 +44,8 @@ const std::string& TenantOf(const model::TenantConfig& tenant, std::string_view 
 Status GetTenant(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(std::string name, RequiredQueryParam(call.request, "name"));
   OFS_ASSIGN_OR_RETURN(std::optional<std::string> version, VersionParam(call.request));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_RETURN_IF_ERROR(scope.UseGroup(name));
   OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, deps.store->GetFeatureGroup(name, version));
   return Respond(response, [&](codec::JsonWriter& out) { WriteGroupTenant(group, out); });
 }
@@ -57,6 +60,8 @@ std::string TopicOf(const model::TenantConfig& tenant) {
 Status GetTopic(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(std::string name, NameParam(call));
   OFS_ASSIGN_OR_RETURN(std::optional<std::string> version, VersionParam(call.request));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_RETURN_IF_ERROR(scope.UseGroup(name));
   OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, deps.store->GetFeatureGroup(name, version));
   return Respond(response, [&](codec::JsonWriter& out) {
     out.StartObject();
@@ -97,10 +102,12 @@ Status SetTenant(const AdminDeps& deps, const api::Call& call, http::Response& r
   OFS_ASSIGN_OR_RETURN(SetTenantBody body, ParseSetTenantBody(call.request));
   OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group,
                        deps.store->GetFeatureGroup(body.name, body.version));
-  OFS_RETURN_IF_ERROR(CheckTenants(call, group.tenant));
   model::TenantConfig tenant = group.tenant;
   body.tenant.ApplyTo(&tenant);
-  OFS_RETURN_IF_ERROR(CheckTenants(call, tenant));
+  // Every version before (whichever the change touches), the changed version's tenants after.
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  const model::TenantConfig* after[] = {&tenant};
+  OFS_RETURN_IF_ERROR(scope.ChangeGroup(group.name, after));
   OFS_RETURN_IF_ERROR(
       deps.store->SetFeatureGroupTenant(group.name, group.version, tenant, deps.clock->NowMillis()));
   OFS_RETURN_IF_ERROR(Publish(deps));
@@ -110,11 +117,14 @@ Status SetTenant(const AdminDeps& deps, const api::Call& call, http::Response& r
   return Respond(response, [&](codec::JsonWriter& out) { WriteGroupTenant(updated, out); });
 }
 
-// Sorted distinct tenant names of every group version, the default tenant always included.
-Status ListTenants(const AdminDeps& deps, const api::Call&, http::Response& response) {
+// Sorted distinct tenant names of every group version, the default tenant always included; a scoped
+// token sees only its own tenants among them.
+Status ListTenants(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> groups, deps.store->ListFeatureGroups(0));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
   std::set<std::string> names = {model::kDefaultTenant};
   for (const auto& g : groups) names.insert({g.tenant.read, g.tenant.write, g.tenant.consume});
+  std::erase_if(names, [&](const std::string& name) { return !scope.SeesTenant(name); });
   return Respond(response, [&](codec::JsonWriter& out) {
     out.StartArray();
     for (const auto& n : names) out.String(n);
@@ -122,12 +132,14 @@ Status ListTenants(const AdminDeps& deps, const api::Call&, http::Response& resp
   });
 }
 
-// ?tenant-name=&tenant-type=read|write|consume -> metadata of every group version using that tenant.
+// ?tenant-name=&tenant-type=read|write|consume -> metadata of every group version using that tenant
+// (of the groups the caller may use).
 Status ListGroupsOfTenant(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(std::string tenant, RequiredQueryParam(call.request, "tenant-name"));
   OFS_ASSIGN_OR_RETURN(std::string type_text, RequiredQueryParam(call.request, "tenant-type"));
   OFS_ASSIGN_OR_RETURN(std::string type, ParseTenantType(type_text));
-  OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> groups, deps.store->ListFeatureGroups(0));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> groups, scope.ListFeatureGroups(0));
   return Respond(response, [&](codec::JsonWriter& out) {
     out.StartArray();
     for (const auto& g : groups) {
@@ -180,11 +192,12 @@ Status EnsureTenantTables(const AdminDeps& deps, std::string_view type, std::str
   return Status::Ok();
 }
 
-// Body {"tenantType", "currentTenant", "newTenant"} -> {"updated": n}
+// Body {"tenantType", "currentTenant", "newTenant"} -> {"updated": n}. A scoped token needs both tenants
+// and every group the move changes in its scope (nothing moves otherwise).
 Status MoveTenant(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(MoveBody body, ParseMoveBody(call.request));
-  OFS_RETURN_IF_ERROR(api::Authenticator::CheckTenant(call.principal, body.from));
-  OFS_RETURN_IF_ERROR(api::Authenticator::CheckTenant(call.principal, body.to));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_RETURN_IF_ERROR(scope.MoveTenant(body.type, body.from, body.to));
   OFS_ASSIGN_OR_RETURN(int64_t updated,
                        deps.store->MoveTenant(body.type, body.from, body.to, deps.clock->NowMillis()));
   OFS_RETURN_IF_ERROR(Publish(deps));
