@@ -182,6 +182,15 @@ Status ApplyToml(Config* config, const std::string& path) {
       if (!token || token->empty()) {
         return Status(ErrorCode::kInvalidRequest, "auth.tokens entries need a non-empty 'token'");
       }
+      // A misspelt key (`tenant = [...]`) would leave the token scoped to every tenant: refuse it.
+      std::string unknown_key;
+      t->for_each([&](const toml::key& key, const toml::node&) {
+        if (key.str() != "token" && key.str() != "roles" && key.str() != "tenants") unknown_key = key.str();
+      });
+      if (!unknown_key.empty()) {
+        return Status(ErrorCode::kInvalidRequest, "unknown key '" + unknown_key + "' in an auth.tokens entry",
+                      "entries have token, roles and tenants");
+      }
       api::TokenConfig config_token{*token, {}, {}};
       if (const toml::array* roles = t->at_path("roles").as_array()) {
         for (const toml::node& r : *roles) {
@@ -202,9 +211,28 @@ Status ApplyToml(Config* config, const std::string& path) {
         return Status(ErrorCode::kInvalidRequest, "auth.tokens entry without roles",
                       "roles are admin, writer, reader");
       }
-      if (const toml::array* tenants = t->at_path("tenants").as_array()) {
-        for (const toml::node& tn : *tenants)
-          config_token.tenants.push_back(tn.value<std::string>().value_or(""));
+      if (const toml::node* tenants_node = t->get("tenants")) {
+        // An empty list would mean every tenant (Principal::tenants): only leaving the key out says that.
+        const toml::array* tenants = tenants_node->as_array();
+        if (tenants == nullptr || tenants->empty()) {
+          return Status(ErrorCode::kInvalidRequest,
+                        "auth.tokens 'tenants' must be a non-empty list of tenant names",
+                        "leave 'tenants' out for a token of every tenant");
+        }
+        for (const toml::node& tn : *tenants) {
+          std::optional<std::string> tenant = tn.value<std::string>();
+          if (!tenant || tenant->empty()) {
+            return Status(ErrorCode::kInvalidRequest,
+                          "auth.tokens 'tenants' must hold tenant names (strings)");
+          }
+          config_token.tenants.push_back(std::move(*tenant));
+        }
+      }
+      for (const api::TokenConfig& earlier : config->tokens) {
+        if (earlier.token == config_token.token) {
+          return Status(ErrorCode::kInvalidRequest, "auth.tokens lists the same token twice",
+                        "each token has one entry with all its roles and tenants");
+        }
       }
       config->tokens.push_back(std::move(config_token));
     }

@@ -98,6 +98,21 @@ tokens = [ { token = "a", roles = ["admin", "reader"] }, { token = "r", roles = 
   EXPECT_FALSE(Resolve({"--config", WriteToml("[auth]\ntokens = [ { roles = [\"admin\"] } ]\n")}).ok());
 }
 
+// Every way of writing a scope that would silently leave a token unscoped (or scoped wrongly) is refused.
+TEST_F(ConfigTest, AuthTokenScopesAreExplicit) {
+  for (const char* entry : {
+           R"({ token = "a", roles = ["reader"], tenants = [] })",     // empty = every tenant
+           R"({ token = "a", roles = ["reader"], tenants = "t1" })",   // not a list
+           R"({ token = "a", roles = ["reader"], tenants = [1] })",    // not names
+           R"({ token = "a", roles = ["reader"], tenants = [""] })",   // empty name
+           R"({ token = "a", roles = ["reader"], tenant = ["t1"] })",  // misspelt key
+           R"({ token = "a", roles = ["reader"] }, { token = "a", roles = ["admin"], tenants = ["t1"] })",
+       }) {
+    auto config = Resolve({"--config", WriteToml(std::string("[auth]\ntokens = [ ") + entry + " ]\n")});
+    EXPECT_FALSE(config.ok()) << entry;
+  }
+}
+
 TEST_F(ConfigTest, TemplateParsesBackToTheDefaults) {
   auto config = Resolve({"--config", WriteToml(ConfigTemplate())});
   ASSERT_TRUE(config.ok()) << config.status().ToString();

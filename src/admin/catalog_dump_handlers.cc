@@ -1,6 +1,7 @@
 // Catalog dumps (API.md section 4) for serving nodes and Darwin clients: the v1 catalog (plain JSON)
 // and the six Darwin dumps, whose payload is a string holding the JSON, raw-deflate compressed and
-// base64 encoded unless the request sends `compressed-response: false`.
+// base64 encoded unless the request sends `compressed-response: false`. A tenant-scoped caller gets
+// only the groups and entities it may use (admin/scope.h).
 
 #include <zlib.h>
 
@@ -9,6 +10,7 @@
 #include "admin/handler_support.h"
 #include "admin/handlers.h"
 #include "admin/model_json.h"
+#include "admin/scope.h"
 #include "api/headers.h"
 #include "codec/value_codec.h"
 
@@ -26,10 +28,10 @@ Result<int64_t> SinceParam(const http::Request& request, std::string_view name, 
 }
 
 // Writes `"key": [...]` of one dump kind, with everything updated at or after since_ms.
-Status WriteDump(const AdminDeps& deps, Dump dump, int64_t since_ms, codec::JsonWriter& out) {
+Status WriteDump(const Scope& scope, Dump dump, int64_t since_ms, codec::JsonWriter& out) {
   switch (dump) {
     case Dump::kEntities: {
-      OFS_ASSIGN_OR_RETURN(std::vector<model::EntityMetadata> items, deps.store->ListEntities(since_ms));
+      OFS_ASSIGN_OR_RETURN(std::vector<model::EntityMetadata> items, scope.ListEntities(since_ms));
       out.Key("entities");
       out.StartArray();
       for (const auto& item : items) WriteEntityMetadata(item, out);
@@ -37,8 +39,7 @@ Status WriteDump(const AdminDeps& deps, Dump dump, int64_t since_ms, codec::Json
       return Status::Ok();
     }
     case Dump::kFeatureGroups: {
-      OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> items,
-                           deps.store->ListFeatureGroups(since_ms));
+      OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> items, scope.ListFeatureGroups(since_ms));
       out.Key("featureGroups");
       out.StartArray();
       for (const auto& item : items) WriteFeatureGroupMetadata(item, out);
@@ -46,8 +47,7 @@ Status WriteDump(const AdminDeps& deps, Dump dump, int64_t since_ms, codec::Json
       return Status::Ok();
     }
     case Dump::kVersions: {
-      OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupVersion> items,
-                           deps.store->ListVersionHeads(since_ms));
+      OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupVersion> items, scope.ListVersionHeads(since_ms));
       out.Key("versions");
       out.StartArray();
       for (const auto& item : items) WriteFeatureGroupVersion(item, out);
@@ -79,10 +79,11 @@ Status RawDeflate(std::string_view input, std::string* out) {
 // GET /v1/catalog?since= -> {"entities", "featureGroups", "versions"} (plain JSON).
 Status CatalogV1(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(int64_t since, SinceParam(call.request, "since", /*required=*/false));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
   codec::JsonWriter out = api::BeginData(response);
   out.StartObject();
   for (Dump dump : {Dump::kEntities, Dump::kFeatureGroups, Dump::kVersions}) {
-    OFS_RETURN_IF_ERROR(WriteDump(deps, dump, since, out));
+    OFS_RETURN_IF_ERROR(WriteDump(scope, dump, since, out));
   }
   out.EndObject();
   api::EndData(out);
@@ -97,10 +98,11 @@ Status DarwinDump(const AdminDeps& deps, const api::Call& call, http::Response& 
     OFS_ASSIGN_OR_RETURN(since, SinceParam(call.request, "timestamp", /*required=*/true));
   }
   const bool compressed = api::FlagHeader(call.request, "compressed-response", true);
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
   std::string json;
   codec::JsonWriter doc(&json);
   doc.StartObject();
-  OFS_RETURN_IF_ERROR(WriteDump(deps, dump, since, doc));
+  OFS_RETURN_IF_ERROR(WriteDump(scope, dump, since, doc));
   doc.EndObject();
   std::string encoded;
   if (compressed) {

@@ -4,6 +4,7 @@
 #include "admin/handler_support.h"
 #include "admin/handlers.h"
 #include "admin/model_json.h"
+#include "admin/scope.h"
 #include "model/validation.h"
 
 namespace ofs::admin {
@@ -13,6 +14,7 @@ using http::Method;
 
 // Decodes, validates and records an entity; `with_storage` also prepares its table on the default
 // tenant (an entity has no tenant of its own; groups prepare it on theirs). Answers {"entity"}.
+// Tenant-scoped admins may create entities: a new entity has no group, so it belongs to no tenant.
 Status CreateEntity(const AdminDeps& deps, const api::Call& call, http::Response& response,
                     bool with_storage) {
   OFS_ASSIGN_OR_RETURN(model::EntityMetadata meta, ParseEntityCreate(call.request.body));
@@ -40,6 +42,8 @@ Status Register(const AdminDeps& deps, const api::Call& call, http::Response& re
 // The entity's metadata; Darwin path: wrapped in {"metadata": ...}, as Darwin answered.
 Status GetMetadata(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(std::string name, NameParam(call));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_RETURN_IF_ERROR(scope.UseEntity(name));
   OFS_ASSIGN_OR_RETURN(model::EntityMetadata meta, deps.store->GetEntity(name));
   return Respond(response, [&](codec::JsonWriter& out) {
     WrapMetadata(call, out, [&] { WriteEntityMetadata(meta, out); });
@@ -49,6 +53,8 @@ Status GetMetadata(const AdminDeps& deps, const api::Call& call, http::Response&
 // Darwin GET /entity?name=: {"entity": Entity} only.
 Status GetEntityOnly(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(std::string name, NameParam(call));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_RETURN_IF_ERROR(scope.UseEntity(name));
   OFS_ASSIGN_OR_RETURN(model::EntityMetadata meta, deps.store->GetEntity(name));
   return Respond(response, [&](codec::JsonWriter& out) {
     out.StartObject();
@@ -64,6 +70,8 @@ Status GetEntityOnly(const AdminDeps& deps, const api::Call& call, http::Respons
 Status SetState(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(std::string name, NameParam(call));
   OFS_ASSIGN_OR_RETURN(model::State state, StateBody(call.request));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_RETURN_IF_ERROR(scope.ChangeEntity(name));
   OFS_RETURN_IF_ERROR(deps.store->SetEntityState(name, state, deps.clock->NowMillis()));
   OFS_RETURN_IF_ERROR(Publish(deps));
   if (call.darwin) return RespondState(response, state);

@@ -4,6 +4,7 @@
 #include "admin/handler_support.h"
 #include "admin/handlers.h"
 #include "admin/model_json.h"
+#include "admin/scope.h"
 #include "api/headers.h"
 #include "base/strings.h"
 #include "model/validation.h"
@@ -13,9 +14,12 @@ namespace {
 
 using http::Method;
 
+// The group version the request names, once the caller may use the group (api/tenant_scope.h).
 Result<model::FeatureGroupMetadata> GroupFromParams(const AdminDeps& deps, const api::Call& call) {
   OFS_ASSIGN_OR_RETURN(std::string name, NameParam(call));
   OFS_ASSIGN_OR_RETURN(std::optional<std::string> version, VersionParam(call.request));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_RETURN_IF_ERROR(scope.UseGroup(name));
   return LookupGroup(deps, call, name, version);
 }
 
@@ -47,7 +51,8 @@ Status CreateGroup(const AdminDeps& deps, const api::Call& call, http::Response&
   meta.feature_group.entity_name = entity.name;  // as first written
   OFS_RETURN_IF_ERROR(model::ValidateFeatureGroup(meta.feature_group, entity.entity));
   OFS_RETURN_IF_ERROR(ResolveTenant(deps, upgrade, &create));
-  OFS_RETURN_IF_ERROR(CheckTenants(call, meta.tenant));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_RETURN_IF_ERROR(scope.CreateVersion(meta.name, entity.name, meta.tenant));
   OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata created,
                        deps.store->CreateFeatureGroup(meta, upgrade, deps.clock->NowMillis()));
   OFS_RETURN_IF_ERROR(Publish(deps));
@@ -124,6 +129,8 @@ Status GetSchema(const AdminDeps& deps, const api::Call& call, http::Response& r
 // v1: {"versions": [metadata of every version, oldest first], "latestVersion"}.
 Status ListVersions(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(std::string name, NameParam(call));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_RETURN_IF_ERROR(scope.UseGroup(name));
   OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> versions,
                        deps.store->ListFeatureGroupVersions(name));
   if (versions.empty()) {
@@ -144,6 +151,8 @@ Status ListVersions(const AdminDeps& deps, const api::Call& call, http::Response
 // Darwin: {"version": {"name", "latestVersion", "updatedAt"}}.
 Status GetVersionHead(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(std::string name, NameParam(call));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_RETURN_IF_ERROR(scope.UseGroup(name));
   OFS_ASSIGN_OR_RETURN(model::FeatureGroupVersion head, deps.store->GetVersionHead(name));
   return Respond(response, [&](codec::JsonWriter& out) {
     out.StartObject();
@@ -154,11 +163,11 @@ Status GetVersionHead(const AdminDeps& deps, const api::Call& call, http::Respon
 }
 
 // Body {"state"}, ?version= (absent = latest); answers the updated version's metadata (Darwin path:
-// {"state"}, the body, as Darwin did).
+// {"state"}, the body, as Darwin did). Scope: that of using the group (GroupFromParams); a state change
+// keeps the tenants.
 Status SetState(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, GroupFromParams(deps, call));
   OFS_ASSIGN_OR_RETURN(model::State state, StateBody(call.request));
-  OFS_RETURN_IF_ERROR(CheckTenants(call, group.tenant));
   OFS_RETURN_IF_ERROR(
       deps.store->SetFeatureGroupState(group.name, group.version, state, deps.clock->NowMillis()));
   OFS_RETURN_IF_ERROR(Publish(deps));
@@ -228,8 +237,9 @@ Status SetTtl(const AdminDeps& deps, const api::Call& call, http::Response& resp
   if (!from_path.empty()) body.name = std::string(from_path);
   if (body.name.empty()) return Status(ErrorCode::kInvalidRequest, "name is required");
   OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, LookupGroup(deps, call, body.name, body.version));
-  OFS_RETURN_IF_ERROR(CheckTenants(call, group.tenant));
   const std::string& entity = group.feature_group.entity_name;
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_RETURN_IF_ERROR(scope.ChangeEntity(entity));
   OFS_RETURN_IF_ERROR(deps.store->SetEntityTtl(entity, *body.ttl, deps.clock->NowMillis()));
   OFS_RETURN_IF_ERROR(Publish(deps));
   std::shared_ptr<const catalog::Snapshot> snapshot = deps.catalog->CurrentShared();

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <memory>
 
-#include "api/auth.h"
 #include "base/strings.h"
 
 namespace ofs::admin {
@@ -104,13 +103,6 @@ Status EnsureTables(const AdminDeps& deps, std::string_view entity, std::vector<
   std::sort(tenants.begin(), tenants.end());
   tenants.erase(std::unique(tenants.begin(), tenants.end()), tenants.end());
   for (std::string_view tenant : tenants) OFS_RETURN_IF_ERROR(deps.online->EnsureTable(tenant, entry->table));
-  return Status::Ok();
-}
-
-Status CheckTenants(const api::Call& call, const model::TenantConfig& tenant) {
-  for (const std::string* name : {&tenant.read, &tenant.write, &tenant.consume}) {
-    OFS_RETURN_IF_ERROR(api::Authenticator::CheckTenant(call.principal, *name));
-  }
   return Status::Ok();
 }
 

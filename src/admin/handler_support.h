@@ -76,7 +76,5 @@ Result<model::State> StateBody(const http::Request& request);
 Status Publish(const AdminDeps& deps);
 // Prepares the table of `entity` (as in the refreshed catalog) on each distinct tenant.
 Status EnsureTables(const AdminDeps& deps, std::string_view entity, std::vector<std::string_view> tenants);
-// FORBIDDEN unless the caller's token may use every tenant of `tenant`.
-Status CheckTenants(const api::Call& call, const model::TenantConfig& tenant);
 
 }  // namespace ofs::admin

@@ -3,6 +3,7 @@
 #include "admin/handler_support.h"
 #include "admin/handlers.h"
 #include "admin/model_json.h"
+#include "admin/scope.h"
 
 namespace ofs::admin {
 namespace {
@@ -69,6 +70,8 @@ Status AddRun(const AdminDeps& deps, const api::Call& call, http::Response& resp
   std::string name(call.params.Get("name"));
   if (name.empty() && create.name) name = *create.name;
   if (name.empty()) return Status(ErrorCode::kInvalidRequest, "name is required");
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_RETURN_IF_ERROR(scope.UseGroup(name));
   OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, LookupGroup(deps, call, name, create.version));
   model::RunRecord& run = create.run;
   run.feature_group_name = group.name;
@@ -90,6 +93,8 @@ Status ListRuns(const AdminDeps& deps, const api::Call& call, http::Response& re
     OFS_ASSIGN_OR_RETURN(
         limit, IntQueryParam(call.request, "limit", kDefaultRuns, 1, kMaxRuns, ErrorCode::kInvalidRequest));
   }
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_RETURN_IF_ERROR(scope.UseGroup(name));
   OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, LookupGroup(deps, call, name, version));
   OFS_ASSIGN_OR_RETURN(std::vector<model::RunRecord> runs,
                        deps.store->ListRuns(group.name, std::string_view(group.version), limit));

@@ -1,6 +1,7 @@
 // Search (API.md section 4): the v1 query-string search over entities and groups (the store's search:
 // substring of name or description, tags and owners any-of), the Darwin body searches with Darwin's
-// filter (see MatchesDarwinSearch) and page-size / page-offset, and the distinct owner and tag lists.
+// filter (see MatchesDarwinSearch) and page-size / page-offset, and the distinct owner and tag lists. A
+// tenant-scoped caller finds only the groups and entities it may use (admin/scope.h).
 
 #include <algorithm>
 #include <limits>
@@ -9,6 +10,7 @@
 #include "admin/handler_support.h"
 #include "admin/handlers.h"
 #include "admin/model_json.h"
+#include "admin/scope.h"
 #include "base/strings.h"
 
 namespace ofs::admin {
@@ -44,6 +46,37 @@ void WriteList(const std::vector<T>& items, codec::JsonWriter& out, Write write)
   out.EndArray();
 }
 
+// The store's search for the caller: a scoped caller's search runs unpaged, keeps what the caller may
+// see, and is paged afterwards, so that pages stay full.
+template <typename T, typename Search, typename Sees>
+Result<std::vector<T>> SearchInScope(const Scope& scope, catalog::SearchQuery query, Search search,
+                                     Sees sees) {
+  if (scope.unrestricted()) return search(query);
+  const auto offset = static_cast<size_t>(query.offset);
+  const auto limit = static_cast<size_t>(query.limit);
+  query.offset = 0;
+  query.limit = std::numeric_limits<int64_t>::max();
+  OFS_ASSIGN_OR_RETURN(std::vector<T> found, search(query));
+  std::erase_if(found, [&](const T& item) { return !sees(item); });
+  found.erase(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(std::min(offset, found.size())));
+  if (found.size() > limit) found.resize(limit);
+  return found;
+}
+
+Result<std::vector<model::EntityMetadata>> FindEntities(const AdminDeps& deps, const Scope& scope,
+                                                        const catalog::SearchQuery& query) {
+  return SearchInScope<model::EntityMetadata>(
+      scope, query, [&](const catalog::SearchQuery& q) { return deps.store->SearchEntities(q); },
+      [&](const model::EntityMetadata& e) { return scope.SeesEntity(e.name); });
+}
+
+Result<std::vector<model::FeatureGroupMetadata>> FindFeatureGroups(const AdminDeps& deps, const Scope& scope,
+                                                                   const catalog::SearchQuery& query) {
+  return SearchInScope<model::FeatureGroupMetadata>(
+      scope, query, [&](const catalog::SearchQuery& q) { return deps.store->SearchFeatureGroups(q); },
+      [&](const model::FeatureGroupMetadata& g) { return scope.SeesGroup(g.name); });
+}
+
 // GET /v1/search?q=&tags=a,b&owners=x&kind=entity|feature-group&limit=&offset= ->
 // {"entities": [...], "featureGroups": [...]} (only the requested kind when `kind` is given; limit and
 // offset apply to each list).
@@ -63,13 +96,14 @@ Status SearchV1(const AdminDeps& deps, const api::Call& call, http::Response& re
   if (!entities && !groups) {
     return Status(kCode, "invalid kind '" + kind + "'", "kind is entity or feature-group");
   }
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
   std::vector<model::EntityMetadata> found_entities;
   std::vector<model::FeatureGroupMetadata> found_groups;
   if (entities) {
-    OFS_ASSIGN_OR_RETURN(found_entities, deps.store->SearchEntities(query));
+    OFS_ASSIGN_OR_RETURN(found_entities, FindEntities(deps, scope, query));
   }
   if (groups) {
-    OFS_ASSIGN_OR_RETURN(found_groups, deps.store->SearchFeatureGroups(query));
+    OFS_ASSIGN_OR_RETURN(found_groups, FindFeatureGroups(deps, scope, query));
   }
   return Respond(response, [&](codec::JsonWriter& out) {
     out.StartObject();
@@ -175,7 +209,8 @@ void WriteDarwinPage(const DarwinSearch& query, const std::vector<T>& items, std
 Status SearchFeatureGroups(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(DarwinSearch query,
                        ParseDarwinSearch(call.request, ErrorCode::kSearchFeatureGroupRequest));
-  OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> all, deps.store->ListFeatureGroups(0));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> all, scope.ListFeatureGroups(0));
   auto match = [&](const model::FeatureGroupMetadata& g) {
     return MatchesDarwinSearch(query, g.name, g.feature_group.features, g.tags, g.owner);
   };
@@ -187,7 +222,8 @@ Status SearchFeatureGroups(const AdminDeps& deps, const api::Call& call, http::R
 // -> {"entities": [metadata of every matching entity, by name]}
 Status SearchEntities(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(DarwinSearch query, ParseDarwinSearch(call.request, ErrorCode::kSearchEntityRequest));
-  OFS_ASSIGN_OR_RETURN(std::vector<model::EntityMetadata> all, deps.store->ListEntities(0));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_ASSIGN_OR_RETURN(std::vector<model::EntityMetadata> all, scope.ListEntities(0));
   auto match = [&](const model::EntityMetadata& e) {
     return MatchesDarwinSearch(query, e.name, e.entity.features, e.tags, e.owner);
   };
@@ -208,29 +244,33 @@ Status RespondSorted(std::string_view key, const std::set<std::string>& values, 
   });
 }
 
-Status EntityOwners(const AdminDeps& deps, const api::Call&, http::Response& response) {
-  OFS_ASSIGN_OR_RETURN(std::vector<model::EntityMetadata> all, deps.store->ListEntities(0));
+Status EntityOwners(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_ASSIGN_OR_RETURN(std::vector<model::EntityMetadata> all, scope.ListEntities(0));
   std::set<std::string> values;
   for (const auto& e : all) values.insert(e.owner);
   return RespondSorted("owners", values, response);
 }
 
-Status EntityTags(const AdminDeps& deps, const api::Call&, http::Response& response) {
-  OFS_ASSIGN_OR_RETURN(std::vector<model::EntityMetadata> all, deps.store->ListEntities(0));
+Status EntityTags(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_ASSIGN_OR_RETURN(std::vector<model::EntityMetadata> all, scope.ListEntities(0));
   std::set<std::string> values;
   for (const auto& e : all) values.insert(e.tags.begin(), e.tags.end());
   return RespondSorted("tags", values, response);
 }
 
-Status FeatureGroupOwners(const AdminDeps& deps, const api::Call&, http::Response& response) {
-  OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> all, deps.store->ListFeatureGroups(0));
+Status FeatureGroupOwners(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> all, scope.ListFeatureGroups(0));
   std::set<std::string> values;
   for (const auto& g : all) values.insert(g.owner);
   return RespondSorted("owners", values, response);
 }
 
-Status FeatureGroupTags(const AdminDeps& deps, const api::Call&, http::Response& response) {
-  OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> all, deps.store->ListFeatureGroups(0));
+Status FeatureGroupTags(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> all, scope.ListFeatureGroups(0));
   std::set<std::string> values;
   for (const auto& g : all) values.insert(g.tags.begin(), g.tags.end());
   return RespondSorted("tags", values, response);

@@ -8,6 +8,7 @@
 #include "admin/handler_support.h"
 #include "admin/handlers.h"
 #include "admin/model_json.h"
+#include "admin/scope.h"
 #include "base/strings.h"
 
 namespace ofs::admin {
@@ -78,12 +79,16 @@ void WriteDarwinGroupTenant(std::string_view name, const model::TenantConfig& te
 Status GetTenant(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   if (call.darwin) {
     OFS_ASSIGN_OR_RETURN(std::string name, RequiredQueryParam(call.request, "feature-group-name"));
+    OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+    OFS_RETURN_IF_ERROR(scope.UseGroup(name));
     OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, LookupGroup(deps, call, name, std::nullopt));
     return Respond(response,
                    [&](codec::JsonWriter& out) { WriteDarwinGroupTenant(group.name, group.tenant, out); });
   }
   OFS_ASSIGN_OR_RETURN(std::string name, RequiredQueryParam(call.request, "name"));
   OFS_ASSIGN_OR_RETURN(std::optional<std::string> version, VersionParam(call.request));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_RETURN_IF_ERROR(scope.UseGroup(name));
   OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, LookupGroup(deps, call, name, version));
   return Respond(response, [&](codec::JsonWriter& out) { WriteGroupTenant(group, out); });
 }
@@ -98,6 +103,8 @@ std::string TopicOf(const model::TenantConfig& tenant) {
 Status GetTopic(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(std::string name, NameParam(call));
   OFS_ASSIGN_OR_RETURN(std::optional<std::string> version, VersionParam(call.request));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_RETURN_IF_ERROR(scope.UseGroup(name));
   OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, LookupGroup(deps, call, name, version));
   return Respond(response, [&](codec::JsonWriter& out) {
     out.StartObject();
@@ -114,6 +121,8 @@ Status GetTopic(const AdminDeps& deps, const api::Call& call, http::Response& re
 // Errors keep the usual error envelope.
 Status GetTopicLegacy(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(std::string name, NameParam(call));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_RETURN_IF_ERROR(scope.UseGroup(name));
   OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, LookupGroup(deps, call, name, std::nullopt));
   codec::JsonWriter out(&response.body);
   out.StartObject();
@@ -185,8 +194,10 @@ Status SetDarwinTenant(const AdminDeps& deps, const api::Call& call, http::Respo
   }
   model::TenantConfig tenant = versions.back().tenant;
   body.tenant.ApplyTo(&tenant);
-  for (const auto& version : versions) OFS_RETURN_IF_ERROR(CheckTenants(call, version.tenant));
-  OFS_RETURN_IF_ERROR(CheckTenants(call, tenant));
+  // Every version before, and every version after (they all end with `tenant`).
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  const model::TenantConfig* after[] = {&tenant};
+  OFS_RETURN_IF_ERROR(scope.ChangeGroup(body.name, after));
   for (const auto& version : versions) {
     OFS_RETURN_IF_ERROR(
         deps.store->SetFeatureGroupTenant(version.name, version.version, tenant, deps.clock->NowMillis()));
@@ -203,10 +214,12 @@ Status SetTenant(const AdminDeps& deps, const api::Call& call, http::Response& r
   if (call.darwin) return SetDarwinTenant(deps, call, response);
   OFS_ASSIGN_OR_RETURN(SetTenantBody body, ParseSetTenantBody(call.request));
   OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata group, LookupGroup(deps, call, body.name, body.version));
-  OFS_RETURN_IF_ERROR(CheckTenants(call, group.tenant));
   model::TenantConfig tenant = group.tenant;
   body.tenant.ApplyTo(&tenant);
-  OFS_RETURN_IF_ERROR(CheckTenants(call, tenant));
+  // Every version before (whichever the change touches), the changed version's tenants after.
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  const model::TenantConfig* after[] = {&tenant};
+  OFS_RETURN_IF_ERROR(scope.ChangeGroup(group.name, after));
   OFS_RETURN_IF_ERROR(
       deps.store->SetFeatureGroupTenant(group.name, group.version, tenant, deps.clock->NowMillis()));
   OFS_RETURN_IF_ERROR(Publish(deps));
@@ -217,9 +230,10 @@ Status SetTenant(const AdminDeps& deps, const api::Call& call, http::Response& r
 }
 
 // {"tenants": [{"tenantType": "READER", "names": [...]}, WRITER, CONSUMER]}: per type, the sorted
-// distinct tenants the group versions use (Darwin's shape).
-Status ListTenants(const AdminDeps& deps, const api::Call&, http::Response& response) {
+// distinct tenants the group versions use (Darwin's shape); a scoped token sees only its own tenants.
+Status ListTenants(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> groups, deps.store->ListFeatureGroups(0));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
   return Respond(response, [&](codec::JsonWriter& out) {
     out.StartObject();
     out.Key("tenants");
@@ -228,6 +242,7 @@ Status ListTenants(const AdminDeps& deps, const api::Call&, http::Response& resp
       if (type.kind.empty()) continue;
       std::set<std::string> names;
       for (const auto& g : groups) names.insert(TenantOf(g.tenant, type.kind));
+      std::erase_if(names, [&](const std::string& name) { return !scope.SeesTenant(name); });
       out.StartObject();
       out.Key("tenantType");
       out.String(type.darwin);
@@ -243,13 +258,14 @@ Status ListTenants(const AdminDeps& deps, const api::Call&, http::Response& resp
 }
 
 // ?tenant-name=&tenant-type=READER|WRITER|CONSUMER|ALL (default ALL) -> {"featureGroups": [metadata of
-// every group version using that tenant as that type]}.
+// every group version using that tenant as that type]} (of the groups the caller may use).
 Status ListGroupsOfTenant(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(std::string tenant, RequiredQueryParam(call.request, "tenant-name"));
   std::string type_text;
   call.request.QueryParam("tenant-type", &type_text);
   OFS_ASSIGN_OR_RETURN(TenantType type, ParseTenantType(type_text.empty() ? "ALL" : type_text, true));
-  OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> groups, deps.store->ListFeatureGroups(0));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> groups, scope.ListFeatureGroups(0));
   return Respond(response, [&](codec::JsonWriter& out) {
     out.StartObject();
     out.Key("featureGroups");
@@ -307,11 +323,13 @@ Status EnsureTenantTables(const AdminDeps& deps, std::string_view type, std::str
 
 // Body {"tenantType" (READER | WRITER | CONSUMER), "currentTenant", "newTenant"}: points every group
 // version's tenant of that type from currentTenant to newTenant. Answers the body (tenantType in
-// Darwin's upper-case spelling) and, an OFS addition, "updated": the number of versions changed.
+// Darwin's upper-case spelling) and, an OFS addition, "updated": the number of versions changed. A
+// scoped token needs both tenants and every group the move changes in its scope (nothing moves
+// otherwise).
 Status MoveTenant(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(MoveBody body, ParseMoveBody(call.request));
-  OFS_RETURN_IF_ERROR(api::Authenticator::CheckTenant(call.principal, body.from));
-  OFS_RETURN_IF_ERROR(api::Authenticator::CheckTenant(call.principal, body.to));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_RETURN_IF_ERROR(scope.MoveTenant(body.type.kind, body.from, body.to));
   OFS_ASSIGN_OR_RETURN(int64_t updated,
                        deps.store->MoveTenant(body.type.kind, body.from, body.to, deps.clock->NowMillis()));
   OFS_RETURN_IF_ERROR(Publish(deps));

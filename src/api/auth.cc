@@ -69,9 +69,4 @@ Status Authenticator::Check(const http::Request& request, Role role, const Princ
   return Status::Ok();
 }
 
-Status Authenticator::CheckTenant(const Principal* principal, std::string_view tenant) {
-  if (principal == nullptr || principal->AllowsTenant(tenant)) return Status::Ok();
-  return Status(ErrorCode::kForbidden, "token is not allowed to use tenant '" + std::string(tenant) + "'");
-}
-
 }  // namespace ofs::api

@@ -1,6 +1,7 @@
 #pragma once
 // Access control (API.md section 8): bearer tokens configured per role (admin, writer, reader), each
-// optionally scoped to tenants. Disabled when no token is configured. Immutable after construction,
+// optionally scoped to tenants (what a scope allows: api/tenant_scope.h). Disabled when no token is
+// configured. Immutable after construction,
 // so Check is thread-safe.
 
 #include <string>
@@ -27,6 +28,7 @@ struct Principal {
   bool admin = false;
   std::vector<std::string> tenants;  // empty = every tenant
 
+  bool scoped() const { return !tenants.empty(); }
   bool Has(Role role) const;
   bool AllowsTenant(std::string_view tenant) const;
 };
@@ -41,8 +43,6 @@ class Authenticator {
   // auth is disabled or the route needs no role). UNAUTHENTICATED without a known bearer token,
   // FORBIDDEN when the token lacks the role.
   Status Check(const http::Request& request, Role role, const Principal** principal) const;
-  // FORBIDDEN unless the principal (nullptr = unrestricted) may use `tenant`.
-  static Status CheckTenant(const Principal* principal, std::string_view tenant);
 
  private:
   std::unordered_map<std::string, Principal> principals_;

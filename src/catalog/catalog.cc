@@ -84,6 +84,23 @@ std::unique_ptr<GroupEntry> MakeGroupEntry(model::FeatureGroupMetadata meta, con
   return entry;
 }
 
+// Appends `tenant` to `set` unless an equal configuration is there already.
+void AddDistinct(std::vector<const model::TenantConfig*>& set, const model::TenantConfig& tenant) {
+  for (const model::TenantConfig* seen : set) {
+    if (*seen == tenant) return;
+  }
+  set.push_back(&tenant);
+}
+
+// Fills the tenant sets of one group's versions (oldest first) and records the group on its entity.
+void LinkGroupTenants(EntityEntry* entity, const std::vector<GroupEntry*>& versions) {
+  std::vector<const model::TenantConfig*> tenants;
+  for (const GroupEntry* version : versions) AddDistinct(tenants, version->meta.tenant);
+  for (GroupEntry* version : versions) version->group_tenants = tenants;
+  entity->groups.push_back(versions.back());
+  for (const model::TenantConfig* tenant : tenants) AddDistinct(entity->group_tenants, *tenant);
+}
+
 // One thread's view of one Catalog: the snapshot it holds and the generation it was published under.
 struct ReaderSlot {
   const Catalog* owner = nullptr;
@@ -144,18 +161,26 @@ std::shared_ptr<const Snapshot> Snapshot::Build(std::vector<model::EntityMetadat
   std::stable_sort(
       groups.begin(), groups.end(),
       [](const model::FeatureGroupMetadata& a, const model::FeatureGroupMetadata& b) { return a.id < b.id; });
+  // Lower-cased group name -> (its entity, its versions), in order of first creation.
+  std::vector<std::pair<EntityEntry*, std::vector<GroupEntry*>>> by_group;
+  std::unordered_map<std::string, size_t> group_position;
   for (model::FeatureGroupMetadata& meta : groups) {
     auto entity = by_name.find(ToLowerAscii(meta.feature_group.entity_name));
     if (entity == by_name.end()) continue;  // inconsistent input: a group without its entity is unusable
     AppendGroupColumns(meta, &entity->second->table);
     std::unique_ptr<GroupEntry> entry = MakeGroupEntry(std::move(meta), entity->second);
-    snapshot->group_index_[ToLowerAscii(entry->meta.name)].push_back(entry.get());
+    auto [position, added] = group_position.emplace(ToLowerAscii(entry->meta.name), by_group.size());
+    if (added) by_group.emplace_back(entity->second, std::vector<GroupEntry*>());
+    by_group[position->second].second.push_back(entry.get());
     snapshot->groups_.push_back(std::move(entry));
   }
-  for (auto& [name, versions] : snapshot->group_index_) {
+  for (auto& [name, position] : group_position) {
+    auto& [entity, versions] = by_group[position];
     std::sort(versions.begin(), versions.end(),
               [](const GroupEntry* a, const GroupEntry* b) { return a->version_number < b->version_number; });
+    snapshot->group_index_[name].assign(versions.begin(), versions.end());
   }
+  for (auto& [entity, versions] : by_group) LinkGroupTenants(entity, versions);
   snapshot->entity_index_.insert(by_name.begin(), by_name.end());
   return snapshot;
 }

@@ -29,9 +29,16 @@ struct ResolvedColumn {
   bool is_group_column = false;
 };
 
+struct GroupEntry;
+
 struct EntityEntry {
   model::EntityMetadata meta;
   model::TableSpec table;  // key columns + every value column of every group version
+  // The latest version of each group on this entity, and the distinct tenant configurations of every
+  // version of every group on it (pointers into the snapshot): what the tenant-scope rule of
+  // api/tenant_scope.h checks for entity-wide changes and visibility.
+  std::vector<const GroupEntry*> groups;
+  std::vector<const model::TenantConfig*> group_tenants;
 };
 
 // The compiled plan of one feature-group version.
@@ -40,6 +47,9 @@ struct GroupEntry {
   int64_t version_number = 0;
   const EntityEntry* entity = nullptr;
   std::vector<ResolvedColumn> columns;  // entity columns (declared order), then the group's columns
+  // The distinct tenant configurations of every version of this group, this one included (pointers
+  // into the snapshot): what a tenant-scoped token must be allowed to use (api/tenant_scope.h).
+  std::vector<const model::TenantConfig*> group_tenants;
 
   // Case-insensitive lookup by plain name; nullptr when the name is not addressable in this group.
   const ResolvedColumn* Find(std::string_view name) const;

@@ -130,6 +130,44 @@ TEST(Snapshot, GroupWithoutItsEntityIsLeftOut) {
   EXPECT_TRUE(snapshot->groups().empty());
 }
 
+TEST(Snapshot, TenantsOfEveryVersionOfAGroupAndOfEveryGroupOnAnEntity) {
+  EntityMetadata other = User();
+  other.id = 8;
+  other.name = "other";
+  FeatureGroupMetadata clicks_v1 = Group(10, "Clicks", "v1", {{4, "c", DataType::kInt, "", {}}});
+  clicks_v1.tenant = {"ta", "ta", "ta"};
+  FeatureGroupMetadata clicks_v2 = Group(11, "clicks", "v2", {{5, "c", DataType::kInt, "", {}}});
+  clicks_v2.tenant = {"ta", "tb", "ta"};
+  FeatureGroupMetadata clicks_v3 = Group(12, "clicks", "v3", {{6, "c", DataType::kInt, "", {}}});
+  clicks_v3.tenant = {"ta", "ta", "ta"};  // equal to v1's: listed once
+  FeatureGroupMetadata views = Group(13, "views", "v1", {{7, "v", DataType::kInt, "", {}}});
+  views.tenant = {"tc", "tc", "tc"};
+  auto snapshot = Snapshot::Build({User(), other}, {clicks_v3, views, clicks_v1, clicks_v2}, 1);
+
+  auto configs = [](const std::vector<const model::TenantConfig*>& set) {
+    std::vector<model::TenantConfig> out;
+    for (const model::TenantConfig* t : set) out.push_back(*t);
+    return out;
+  };
+  const std::vector<model::TenantConfig> clicks = {{"ta", "ta", "ta"}, {"ta", "tb", "ta"}};
+  for (int64_t version : {1, 2, 3}) {  // the same set whatever version is named
+    const GroupEntry* entry = snapshot->FindGroup("CLICKS", version);
+    ASSERT_NE(entry, nullptr);
+    EXPECT_EQ(configs(entry->group_tenants), clicks) << version;
+  }
+  const EntityEntry* user = snapshot->FindEntity("user");
+  ASSERT_NE(user, nullptr);
+  EXPECT_EQ(configs(user->group_tenants),
+            (std::vector<model::TenantConfig>{{"ta", "ta", "ta"}, {"ta", "tb", "ta"}, {"tc", "tc", "tc"}}));
+  ASSERT_EQ(user->groups.size(), 2u);  // the latest version of each group, in order of first creation
+  EXPECT_EQ(user->groups[0], snapshot->FindGroup("clicks", std::nullopt));
+  EXPECT_EQ(user->groups[1], snapshot->FindGroup("views", std::nullopt));
+  const EntityEntry* unused = snapshot->FindEntity("other");
+  ASSERT_NE(unused, nullptr);
+  EXPECT_TRUE(unused->groups.empty());
+  EXPECT_TRUE(unused->group_tenants.empty());
+}
+
 // ----- Catalog over a real (in-memory) SQLite store -----
 
 EntityMetadata NewUser() {

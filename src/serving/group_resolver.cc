@@ -2,13 +2,29 @@
 
 #include <string>
 
+#include "api/tenant_scope.h"
 #include "base/strings.h"
 #include "serving/handlers.h"
 
 namespace ofs::serving {
 
+namespace {
+
+// Every version of a group has the same `group_tenants`: the check does not depend on the version named.
+// The callers test `principal->scoped()` first, so that unscoped callers (and access control off) pay
+// one branch on the serving path (callgrind: +25 instructions per read when the call was unconditional).
+Status RequireGroupInScope(const api::Principal* principal, const catalog::GroupEntry& group) {
+  if (api::InScope(principal, group.group_tenants)) return Status::Ok();  // no allocation on success
+  return api::RequireInScope(principal, group.group_tenants, "feature group '" + group.meta.name + "'");
+}
+
+bool Scoped(const api::Principal* principal) { return principal != nullptr && principal->scoped(); }
+
+}  // namespace
+
 Result<const catalog::GroupEntry*> ResolveGroup(const catalog::Snapshot& snapshot, std::string_view name,
-                                                std::string_view version, bool darwin) {
+                                                std::string_view version, bool darwin,
+                                                const api::Principal* principal) {
   // Darwin answered an unknown version as an unknown group: the same code and message.
   const ErrorCode version_code = darwin ? ErrorCode::kAdminService : ErrorCode::kFeatureGroupVersionNotFound;
   const char* version_message = darwin ? "feature group not found" : "feature group version not found";
@@ -23,7 +39,8 @@ Result<const catalog::GroupEntry*> ResolveGroup(const catalog::Snapshot& snapsho
   }
   const catalog::GroupEntry* group = snapshot.FindGroup(name, number);
   if (group == nullptr) {
-    if (number && snapshot.HasGroup(name)) {
+    if (const catalog::GroupEntry* latest = number ? snapshot.FindGroup(name, std::nullopt) : nullptr) {
+      if (Scoped(principal)) OFS_RETURN_IF_ERROR(RequireGroupInScope(principal, *latest));
       return Result<const catalog::GroupEntry*>(
           version_code, version_message, std::string(name) + " has no version " + std::string(version));
     }
@@ -31,6 +48,7 @@ Result<const catalog::GroupEntry*> ResolveGroup(const catalog::Snapshot& snapsho
         darwin ? ErrorCode::kAdminService : ErrorCode::kFeatureGroupNotFound, "feature group not found",
         std::string(name));
   }
+  if (Scoped(principal)) OFS_RETURN_IF_ERROR(RequireGroupInScope(principal, *group));
   if (group->meta.state == model::State::kArchived) {
     return Result<const catalog::GroupEntry*>(
         ErrorCode::kFeatureGroupState,

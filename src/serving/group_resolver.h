@@ -3,18 +3,21 @@
 // unknown group -> FEATURE-GROUP-NOT-FOUND-EXCEPTION (404) on /v1 paths, and 400
 // OFS-V2-ADMIN-SERVICE-EXCEPTION "feature group not found" on Darwin paths; unknown version ->
 // FEATURE-GROUP-VERSION-NOT-FOUND-EXCEPTION (Darwin: the same admin-service error and message as an
-// unknown group); archived ->
+// unknown group); a group the caller's token may not use (api/tenant_scope.h: every tenant of every
+// version in its scope) -> FORBIDDEN; archived ->
 // FEATURE-GROUP-STATE-EXCEPTION.
 
 #include <string_view>
 
+#include "api/auth.h"
 #include "base/status.h"
 #include "catalog/catalog.h"
 
 namespace ofs::serving {
 
-// `version` empty = latest.
+// `version` empty = latest; `principal` is the caller (nullptr when access control is off).
 Result<const catalog::GroupEntry*> ResolveGroup(const catalog::Snapshot& snapshot, std::string_view name,
-                                                std::string_view version, bool darwin);
+                                                std::string_view version, bool darwin,
+                                                const api::Principal* principal);
 
 }  // namespace ofs::serving

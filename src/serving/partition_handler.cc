@@ -247,8 +247,7 @@ Status ReadPartition(const ServingDeps& deps, const api::Call& call, const catal
   }
 
   OFS_ASSIGN_OR_RETURN(const catalog::GroupEntry* group,
-                       ResolveGroup(snapshot, ref.name, ref.version, call.darwin));
-  OFS_RETURN_IF_ERROR(api::Authenticator::CheckTenant(call.principal, group->meta.tenant.read));
+                       ResolveGroup(snapshot, ref.name, ref.version, call.darwin, call.principal));
   OFS_RETURN_IF_ERROR(ParseColumns(columns_json, *group, s));
   OFS_RETURN_IF_ERROR(ParsePartitionKey(key_json, *group, /*prefix=*/call.darwin, s));
 

@@ -202,8 +202,7 @@ Status ReadOne(const ServingDeps& deps, const api::Call& call, const catalog::Sn
   if (!has_keys) return Status(kRequestError, "primaryKeys is required");
 
   OFS_ASSIGN_OR_RETURN(const catalog::GroupEntry* group,
-                       ResolveGroup(snapshot, ref.name, ref.version, call.darwin));
-  OFS_RETURN_IF_ERROR(api::Authenticator::CheckTenant(call.principal, group->meta.tenant.read));
+                       ResolveGroup(snapshot, ref.name, ref.version, call.darwin, call.principal));
   OFS_RETURN_IF_ERROR(ResolveColumns(*group, s));
   OFS_RETURN_IF_ERROR(ResolveKeyNames(s.key_names, *group, s));
   OFS_RETURN_IF_ERROR(ConvertKeyRows(*group, s));

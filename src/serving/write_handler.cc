@@ -228,9 +228,8 @@ Status WriteOne(const ServingDeps& deps, const api::Call& call, const catalog::S
   if (!has_features) return Status(kRequestError, "features is required");
 
   OFS_ASSIGN_OR_RETURN(const catalog::GroupEntry* group,
-                       ResolveGroup(snapshot, ref.name, ref.version, call.darwin));
+                       ResolveGroup(snapshot, ref.name, ref.version, call.darwin, call.principal));
   const model::TenantConfig& tenant = group->meta.tenant;
-  OFS_RETURN_IF_ERROR(api::Authenticator::CheckTenant(call.principal, tenant.write));
   OFS_RETURN_IF_ERROR(ResolveNames(*group, s));
   OFS_RETURN_IF_ERROR(ConvertRows(*group, s));
   BuildStoreRows(*group, s);
