@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "base/fallback.h"
 #include "base/strings.h"
 #include "catalog/sqlite/connection.h"
 #include "catalog/sqlite/migrations.h"
@@ -143,6 +144,7 @@ constexpr const char kRunsOfVersion[] =
 constexpr const char kBumpChangeCounter[] = "UPDATE change_counter SET value = value + 1 WHERE id = 1";
 constexpr const char kChangeCounter[] = "SELECT value FROM change_counter WHERE id = 1";
 constexpr const char kHealth[] = "SELECT 1";
+constexpr const char kJournalMode[] = "PRAGMA journal_mode";
 
 // Runs fn() -> Status | Result<T> in one transaction; `catalog_change` also bumps the change counter
 // (every write of catalog metadata; run records are not part of the catalog). Any error rolls
@@ -557,6 +559,18 @@ Result<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::Open(const std
   OFS_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Connection::Open(path));
   conn->set_disk_reserve(reserve);
   OFS_RETURN_IF_ERROR(conn->Exec(kPragmas));
+  // SQLite keeps the rollback journal, without an error, where WAL cannot work (a VFS or file system
+  // without shared memory, some network file systems); an in-memory database has its own journal.
+  std::string journal;
+  OFS_RETURN_IF_ERROR(ForEachRow(*conn, kJournalMode, NoParams, [&](Statement& row) {
+    journal = row.Text(0);
+    return Status::Ok();
+  }));
+  if (journal != "wal" && journal != "memory") {
+    NoteFallback(Fallback::kMetadataJournal, "the metadata store journals with '" + journal +
+                                                 "' instead of WAL: admin reads wait while a metadata "
+                                                 "change commits (put the data directory on a local disk)");
+  }
   OFS_RETURN_IF_ERROR(sqlite::ApplyMigrations(conn.get()));
   return std::unique_ptr<SqliteMetadataStore>(new SqliteMetadataStore(std::move(conn)));
 }

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/fallback.h"
 #include "catalog/sqlite/migrations.h"
 
 namespace ofs::catalog {
@@ -646,7 +647,19 @@ TEST_F(SqliteFileTest, TwoStoresOnOneFileShareDataAndCounter) {
   EXPECT_EQ((*b)->CreateEntity(UserEntity("USER"), 2).status().code(), ErrorCode::kEntityAlreadyExists);
 }
 
-// ----- disk space and storage faults -----
+// ----- disk space, storage faults, degraded modes -----
+
+TEST_F(SqliteFileTest, AStoreThatCannotJournalWithWalSaysSo) {
+  const uint64_t before = FallbackCount(Fallback::kMetadataJournal);
+  ASSERT_TRUE(SqliteMetadataStore::Open(path_).ok());
+  EXPECT_EQ(FallbackCount(Fallback::kMetadataJournal), before);  // a local file journals with WAL
+  if (sqlite3_compileoption_used("USE_URI") == 0) GTEST_SKIP() << "SQLite built without URI file names";
+  // The unix-none VFS has no shared memory, so SQLite keeps the rollback journal.
+  auto store = SqliteMetadataStore::Open("file:" + path_ + ".no-wal?vfs=unix-none");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ(FallbackCount(Fallback::kMetadataJournal), before + 1);
+  EXPECT_TRUE((*store)->CreateEntity(UserEntity(), 1).ok());
+}
 
 TEST_F(SqliteFileTest, MetadataChangesAreRefusedWhileTheDiskReserveHasNoRoom) {
   std::atomic<uint64_t> free{512 << 20};

@@ -118,7 +118,7 @@ class RocksDiskSpaceTest : public ::testing::Test {
 
   // Writes row `id` of tenant `tenant` with a `value_bytes`-long value in column 3.
   Status Put(int64_t id, size_t value_bytes = 10, std::string_view tenant = "t",
-                  Durability durability = Durability::kDurable) {
+             Durability durability = Durability::kDurable) {
     const model::TableSpec table = Users();
     const std::string key = Int64Value(id);
     const std::string_view keys[] = {key};
@@ -219,6 +219,21 @@ TEST_F(RocksDiskSpaceTest, ANewWalWithoutPreallocatedSpaceTakesNoWritesUntilItGe
   fs_->fail_wal_allocate = false;  // space returns
   disk_.reserve->Poll();
   OFS_ASSERT_OK(Put(2));
+  EXPECT_EQ(Get(2), std::string(10, 'v'));
+}
+
+// A file system without fallocate: WAL appends cannot be given room ahead; the store still works, on the
+// disk reserve alone, and says so (wal_preallocation).
+TEST_F(RocksDiskSpaceTest, AFileSystemWithoutPreallocationIsADegradedModeNotAnOutage) {
+  fs_->no_wal_allocate = true;
+  const uint64_t before = FallbackCount(Fallback::kWalPreallocation);
+  Open();
+  EXPECT_GT(FallbackCount(Fallback::kWalPreallocation), before);
+  OFS_ASSERT_OK(Put(1, 4 << 20));
+  OFS_ASSERT_OK(store_->Flush());
+  OFS_ASSERT_OK(Put(2));
+  OFS_ASSERT_OK(store_->Health());
+  EXPECT_EQ(Get(1)->size(), size_t{4} << 20);
   EXPECT_EQ(Get(2), std::string(10, 'v'));
 }
 

@@ -17,6 +17,7 @@ class FaultyFileSystem final : public rocksdb::FileSystemWrapper {
   const char* Name() const override { return "OfsFaultyFileSystemForTests"; }
 
   std::atomic<bool> fail_wal_allocate{false};  // WAL preallocation: ENOSPC
+  std::atomic<bool> no_wal_allocate{false};    // WAL preallocation: EOPNOTSUPP (a file system without it)
   std::atomic<bool> fail_wal_append{false};    // WAL appends: ENOSPC
   std::atomic<int> fail_directory_opens{0};    // the next n NewDirectory calls: EMFILE
 
@@ -48,6 +49,9 @@ class FaultyFileSystem final : public rocksdb::FileSystemWrapper {
     rocksdb::IOStatus Allocate(uint64_t offset, uint64_t len, const rocksdb::IOOptions& options,
                                rocksdb::IODebugContext* dbg) override {
       if (fs_->fail_wal_allocate.load()) return NoSpace("While fallocate");
+      if (fs_->no_wal_allocate.load()) {
+        return rocksdb::IOStatus::IOError("While fallocate: " + name_, "Operation not supported");
+      }
       return FSWritableFileOwnerWrapper::Allocate(offset, len, options, dbg);
     }
     rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
