@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
@@ -53,7 +54,9 @@ struct RocksStore::State {
   std::atomic<Db*> current{nullptr};
   std::vector<std::unique_ptr<Db>> dbs;  // the open instances; guarded by switch_mu
   std::mutex reopen_mu;                  // one reopen at a time
-  uint64_t disk_listener = 0;            // DiskReserve listener id; 0 = none
+  // A failed reopen (for another reason than space: it replays the WAL each time) waits this long.
+  std::chrono::steady_clock::time_point next_reopen;  // guarded by reopen_mu
+  uint64_t disk_listener = 0;                         // DiskReserve listener id; 0 = none
 };
 
 struct RocksStore::Db {
@@ -117,6 +120,7 @@ namespace {
 
 std::string_view View(const rocksdb::Slice& slice) { return {slice.data(), slice.size()}; }
 
+// Start-up only (never an answer): the cause keeps RocksDB's paths, which the operator needs here.
 Status OpenFailed(std::string cause) {
   return Status(ErrorCode::kStoreUnavailable, "cannot open the RocksDB store", std::move(cause));
 }
@@ -324,12 +328,12 @@ Result<std::unique_ptr<RocksStore>> RocksStore::Open(const RocksStoreOptions& op
                    options.path, opened.ToString());
       read_only = true;
     } else if (!opened.ok()) {
-      return OpenFailed(rocks::WithoutPaths(opened.ToString()));
+      return OpenFailed(opened.ToString());
     }
   }
   if (read_only) {
     const rocksdb::Status opened = store->OpenDb(/*read_only=*/true);
-    if (!opened.ok()) return OpenFailed(rocks::WithoutPaths(opened.ToString()));
+    if (!opened.ok()) return OpenFailed(opened.ToString());
     OFS_LOG_WARN("storage",
                  "{} opened read-only: the disk is below its reserve; reads are served, writes "
                  "refused until free space returns (then it reopens for writing by itself)",
