@@ -177,7 +177,8 @@ rocksdb::IOStatus SpaceGuard::OnNewWal(WalFile* file) {
   // Every admitted write may land in this WAL: they reserved before reserved_ is read here, or they
   // check end_ after it is published below.
   const uint64_t required = reserved_.load();
-  rocksdb::IOStatus status = file->target()->Allocate(0, required + chunk_bytes_, rocksdb::IOOptions(), nullptr);
+  rocksdb::IOStatus status =
+      file->target()->Allocate(0, required + chunk_bytes_, rocksdb::IOOptions(), nullptr);
   if (status.ok()) {
     Wrote(required + chunk_bytes_);
     end_.store(required + chunk_bytes_);
