@@ -384,14 +384,18 @@ void RocksStore::OnDiskPoll(bool full) {
   if (full || !state_->may_switch.load(std::memory_order_acquire)) return;
   std::lock_guard reopen(state_->reopen_mu);
   if (!state_->may_switch.load(std::memory_order_acquire)) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < state_->next_reopen) return;
   const rocksdb::Status opened = OpenDb(/*read_only=*/false);
   if (opened.ok()) {
     OFS_LOG_INFO("storage", "{} reopened for writing: the disk has room again", state_->options.path);
-  } else {
-    OFS_LOG_EVERY_N_SEC(60, OFS_LOG_WARN, "storage",
-                        "{} stays read-only, reopening it for writing failed: {}", state_->options.path,
-                        opened.ToString());
+    return;
   }
+  // Space may vanish again between the poll and the open; any other failure is not worth a WAL replay
+  // every poll.
+  if (!opened.IsNoSpace()) state_->next_reopen = now + std::chrono::seconds(10);
+  OFS_LOG_EVERY_N_SEC(60, OFS_LOG_WARN, "storage", "{} stays read-only, reopening it for writing failed: {}",
+                      state_->options.path, opened.ToString());
 }
 
 bool RocksStore::read_only() const { return DbRef(*state_)->read_only; }
