@@ -16,6 +16,11 @@ const char* malloc_conf = "thp:always,metadata_thp:auto";
 }
 #endif
 
+#include <fstream>
+#include <sstream>
+
+#include "huge_pages.h"
+
 namespace ofs::app {
 
 std::string AllocatorDescription() {
@@ -30,6 +35,18 @@ std::string AllocatorDescription() {
 #else
   return "the C library's malloc";
 #endif
+}
+
+std::string AllocatorHugePagesProblem() {
+  std::string allocator_thp;
+#ifdef OFS_WITH_JEMALLOC
+  const char* thp = nullptr;
+  size_t size = sizeof(const char*);
+  allocator_thp = mallctl("opt.thp", &thp, &size, nullptr, 0) == 0 && thp != nullptr ? thp : "?";
+#endif
+  std::ostringstream kernel;
+  kernel << std::ifstream("/sys/kernel/mm/transparent_hugepage/enabled").rdbuf();
+  return HugePagesProblem(allocator_thp, kernel.str());
 }
 
 }  // namespace ofs::app

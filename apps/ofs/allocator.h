@@ -8,5 +8,7 @@ namespace ofs::app {
 // One line for the startup log: which allocator serves malloc and, for jemalloc, its transparent huge
 // page mode, e.g. "jemalloc 5.3.0-0-g54eaed1d8b56b1aa528be3bdd1877e59c56fa90c (thp: always)".
 std::string AllocatorDescription();
+// Why transparent huge pages are not in effect (huge_pages.h), or "" when they are.
+std::string AllocatorHugePagesProblem();
 
 }  // namespace ofs::app

@@ -10,6 +10,7 @@
 #include "admin/admin.h"
 #include "api/envelope.h"
 #include "base/clock.h"
+#include "base/fallback.h"
 #include "base/log.h"
 #include "catalog/sqlite/sqlite_metadata_store.h"
 #include "codec/json_writer.h"
@@ -52,7 +53,18 @@ Status Application::Start() {
   }
   auto dir = std::filesystem::path(config_.data_dir);
 
-  OFS_ASSIGN_OR_RETURN(auto metadata, catalog::SqliteMetadataStore::Open((dir / "metadata.sqlite").string()));
+  DiskReserve::Options disk_options;
+  disk_options.path = config_.data_dir;
+  disk_options.reserve_bytes = MinFreeDiskBytes(config_.min_free_disk_mb, config_.write_buffer_mb);
+  disk_options.setting = "rocksdb.min_free_disk_mb";
+  disk_ = std::make_unique<DiskReserve>(std::move(disk_options));
+  OFS_LOG_INFO("app",
+               "keeping {} MiB free on the data directory's file system (rocksdb.min_free_disk_mb = {})",
+               disk_->reserve_bytes() >> 20, config_.min_free_disk_mb);
+  RegisterDiskAndFallbackMetrics();
+
+  OFS_ASSIGN_OR_RETURN(auto metadata,
+                       catalog::SqliteMetadataStore::Open((dir / "metadata.sqlite").string(), disk_.get()));
   metadata_ = std::move(metadata);
 
   storage::RocksStoreOptions store_options;
@@ -66,6 +78,7 @@ Status Application::Start() {
       static_cast<size_t>(RowCacheBytes(config_.row_cache_mb, AvailableMemoryBytes()));
   store_options.sync_writes = config_.sync_writes;
   store_options.clock = SystemClock::Default();
+  store_options.disk_reserve = disk_.get();
   OFS_ASSIGN_OR_RETURN(auto store, storage::RocksStore::Open(store_options));
   OFS_LOG_INFO("app", "row cache up to {} MiB (rocksdb.row_cache_mb = {})",
                store_options.row_cache_bytes >> 20, config_.row_cache_mb);
@@ -136,6 +149,7 @@ void Application::Stop() {
   catalog_.reset();
   store_.reset();
   metadata_.reset();
+  disk_.reset();
 }
 
 uint16_t Application::serving_port() const { return serving_server_ ? serving_server_->port() : 0; }
@@ -149,6 +163,7 @@ Status Application::Health(std::string* failures) const {
     *failures += std::string(name) + ": " + status.ToString();
     worst = std::move(status);
   };
+  check("disk", disk_->Health());
   check("metadata", metadata_->Health());
   check("store", store_->Health());
   if (catalog_->CurrentShared() == nullptr)
@@ -230,9 +245,44 @@ void Application::RegisterStoreMetrics(const storage::RocksStore* store) {
        &EngineStats::delayed_write_rate},
       {"ofs_rocksdb_writes_stopped", "1 while a RocksDB write stall holds every write",
        &EngineStats::writes_stopped},
+      {"ofs_rocksdb_read_only",
+       "1 while the store serves reads only: it opened on a full disk (it reopens for writing once space "
+       "returns)",
+       &EngineStats::read_only},
   };
   for (const EngineGauge& gauge : kEngineGauges) {
     registry_.AddCallbackGauge(gauge.name, gauge.help, {}, engine_stat(gauge.field));
+  }
+}
+
+// The data directory's free space against rocksdb.min_free_disk_mb, and every degraded mode
+// (base/fallback.h): 0 while the intended path is taken.
+void Application::RegisterDiskAndFallbackMetrics() {
+  const DiskReserve* disk = disk_.get();
+  const auto disk_stat = [disk](auto field) {
+    return [disk, field] { return static_cast<double>(disk->GetStats().*field); };
+  };
+  registry_.AddCallbackGauge(
+      "ofs_disk_free_bytes",
+      "Free bytes on the data directory's file system (polled, less what OFS wrote since)", {},
+      disk_stat(&DiskReserve::Stats::free_bytes));
+  registry_.AddCallbackGauge(
+      "ofs_disk_reserve_bytes",
+      "Free bytes kept in reserve (rocksdb.min_free_disk_mb): below, writes are refused", {},
+      disk_stat(&DiskReserve::Stats::reserve_bytes));
+  registry_.AddCallbackGauge(
+      "ofs_disk_full", "1 while free space is below the reserve: writes and metadata changes are refused", {},
+      disk_stat(&DiskReserve::Stats::full));
+  registry_.AddCallbackCounter("ofs_disk_refused_total",
+                               "Writes and metadata changes refused because the disk was below the reserve",
+                               {}, disk_stat(&DiskReserve::Stats::refused));
+  for (size_t i = 0; i < static_cast<size_t>(Fallback::kCount_); ++i) {
+    const auto fallback = static_cast<Fallback>(i);
+    registry_.AddCallbackCounter("ofs_fallbacks_total",
+                                 "Times OFS took a slower or weaker path than configured (path names it; the "
+                                 "first of each is logged as a warning)",
+                                 {{"path", std::string(FallbackName(fallback))}},
+                                 [fallback] { return static_cast<double>(FallbackCount(fallback)); });
   }
 }
 

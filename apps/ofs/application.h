@@ -1,14 +1,16 @@
 #pragma once
 // Application: the one place where a role's components are created and wired together
 // (ARCHITECTURE.md section 5). `ofs standalone` = SQLite metadata + RocksDB online store under one data
-// directory, the serving API on one port and the admin API on another, sharing one catalog and one
-// metrics registry. Lifecycle: Start() opens the stores, loads the catalog and starts both servers;
-// Stop() (or the destructor) stops the servers first, then closes the stores.
+// directory, the serving API on one port and the admin API on another, sharing one catalog, one
+// metrics registry and one disk reserve (both stores refuse writes below it). Lifecycle: Start() starts
+// watching the disk, opens the stores, loads the catalog and starts both servers; Stop() (or the
+// destructor) stops the servers first, then closes the stores, then stops watching the disk.
 
 #include <memory>
 
 #include "api/auth.h"
 #include "api/endpoint.h"
+#include "base/disk_reserve.h"
 #include "base/status.h"
 #include "catalog/catalog.h"
 #include "config.h"
@@ -32,11 +34,13 @@ class Application {
  private:
   void RegisterOperationalRoutes(api::Endpoint& endpoint);
   void RegisterStoreMetrics(const storage::RocksStore* store);
+  void RegisterDiskAndFallbackMetrics();
   Status Health(std::string* failures) const;
 
   Config config_;
   metrics::Registry registry_;
   api::Authenticator auth_;
+  std::unique_ptr<DiskReserve> disk_;  // the data directory's free space; outlives both stores
   std::unique_ptr<catalog::MetadataStore> metadata_;
   std::unique_ptr<storage::OnlineStore> store_;
   std::unique_ptr<catalog::Catalog> catalog_;

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <variant>
 
+#include "base/fallback.h"
 #include "base/strings.h"
 
 namespace ofs::app {
@@ -104,6 +105,12 @@ const std::vector<Setting>& Settings() {
        "fsync the WAL before acknowledging a write (group-committed); false trades durability on power loss "
        "for speed",
        &Config::sync_writes},
+      {"rocksdb.min_free_disk_mb", "--min-free-disk-mb", "OFS_MIN_FREE_DISK_MB",
+       "Free space in MiB kept on the data directory's file system (-1 = 12 x write_buffer_mb + 256: a "
+       "flush, a new WAL and an L0 compaction still fit; 0 = none): below it writes and metadata changes "
+       "answer 503 STORE-UNAVAILABLE, reads go on, /health is DOWN, and writes resume by themselves once "
+       "space returns; a start below it opens the store read-only",
+       &Config::min_free_disk_mb, -1, 1 << 24},
   };
   return settings;
 }
@@ -337,7 +344,17 @@ std::string ConfigTemplate() {
 
 uint64_t RowCacheBytes(int64_t row_cache_mb, uint64_t available_bytes) {
   if (row_cache_mb >= 0) return static_cast<uint64_t>(row_cache_mb) << 20;
+  if (available_bytes == 0) {
+    NoteFallback(Fallback::kRowCacheUnsized,
+                 "rocksdb.row_cache_mb = -1 but the memory available is unknown (neither sysconf nor the "
+                 "cgroup limit answered): the row cache is off; set rocksdb.row_cache_mb");
+  }
   return available_bytes / 4;
+}
+
+uint64_t MinFreeDiskBytes(int64_t min_free_disk_mb, int64_t write_buffer_mb) {
+  if (min_free_disk_mb >= 0) return static_cast<uint64_t>(min_free_disk_mb) << 20;
+  return static_cast<uint64_t>(12 * write_buffer_mb + 256) << 20;
 }
 
 uint64_t AvailableMemoryBytes() {

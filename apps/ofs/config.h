@@ -44,6 +44,7 @@ struct Config {
   int64_t memtables_per_flush = 1;
   std::string memtable = "hashed";  // hashed | skip_list
   bool sync_writes = true;
+  int64_t min_free_disk_mb = -1;         // -1 = derived from write_buffer_mb (MinFreeDiskBytes)
   std::vector<api::TokenConfig> tokens;  // [auth] tokens = [{token, roles, tenants}]
 };
 
@@ -58,8 +59,16 @@ Result<Config> ResolveConfig(const CLI::App& command, const Config& flags);
 // A documented TOML file with every setting at its default (`ofs config-template`).
 std::string ConfigTemplate();
 
-// The row cache capacity for `row_cache_mb`: MiB as given, or for -1 a quarter of `available_bytes`.
+// The row cache capacity for `row_cache_mb`: MiB as given, or for -1 a quarter of `available_bytes`
+// (0 when that is unknown: the row_cache_unsized fallback, counted and logged once).
 uint64_t RowCacheBytes(int64_t row_cache_mb, uint64_t available_bytes);
+// The free space kept on the data directory's file system (rocksdb.min_free_disk_mb): MiB as given, or
+// for -1 what the writes already accepted may still need once writes are refused, per tenant being
+// written: a flush of its memtables (2 write buffers), the WAL RocksDB preallocates for the next memtable
+// (~1.1 write buffers, counted as 2), and an L0 compaction (level0_file_num_compaction_trigger = 8
+// table files of a write buffer each, plus the base level they merge into, at most RocksDB's
+// max_bytes_for_level_base, 256 MiB): 12 x write_buffer_mb + 256 MiB, 1 GiB at the defaults.
+uint64_t MinFreeDiskBytes(int64_t min_free_disk_mb, int64_t write_buffer_mb);
 // Memory this process may use: physical memory, or the cgroup (v2) limit when lower; 0 if unknown.
 uint64_t AvailableMemoryBytes();
 

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/fallback.h"
+
 namespace ofs::app {
 namespace {
 

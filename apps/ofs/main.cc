@@ -7,6 +7,7 @@
 
 #include "allocator.h"
 #include "application.h"
+#include "base/fallback.h"
 #include "base/log.h"
 #include "config.h"
 
@@ -30,6 +31,10 @@ int RunStandalone(const CLI::App& command, const ofs::app::Config& flags) {
   std::signal(SIGPIPE, SIG_IGN);
 
   OFS_LOG_INFO("app", "memory allocator: {}", ofs::app::AllocatorDescription());
+  if (const std::string problem = ofs::app::AllocatorHugePagesProblem(); !problem.empty()) {
+    ofs::NoteFallback(ofs::Fallback::kHugePages,
+                      problem + "; point reads on a large row cache miss the TLB more (apps/ofs/README.md)");
+  }
   ofs::app::Application app(std::move(*config));
   ofs::Status started = app.Start();
   if (!started.ok()) {

@@ -107,7 +107,31 @@ Status Connection::Error(std::string_view what) const {
   return Status(ErrorCode::kMetastoreUnavailable, std::string(what), sqlite3_errmsg(db_));
 }
 
+void Connection::NoteWriteFailure(const Status& status) {
+  if (status.ok() || status.code() != ErrorCode::kMetastoreUnavailable) return;
+  switch (sqlite3_errcode(db_) & 0xff) {  // the primary code (extended result codes are on)
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_NOMEM:
+    case SQLITE_PROTOCOL:
+      write_fault_ = status;
+      break;
+    default:  // busy, locked, constraint, ...: the database itself is fine
+      break;
+  }
+}
+
+// Room a metadata write transaction may take: its pages in the WAL file and a checkpoint's copy of them.
+constexpr uint64_t kMetadataWriteBytes = 1 << 20;
+
 Result<Transaction> Transaction::Begin(Connection* conn, Kind kind) {
+  if (kind == Kind::kWrite && conn->disk_reserve() != nullptr) {
+    OFS_RETURN_IF_ERROR(conn->disk_reserve()->Admit(kMetadataWriteBytes, "metadata change"));
+  }
   OFS_RETURN_IF_ERROR(conn->Exec(kind == Kind::kRead ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE"));
   return Transaction(conn);
 }

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "base/disk_reserve.h"
 #include "base/status.h"
 
 struct sqlite3;
@@ -65,11 +66,25 @@ class Connection {
   // kMetastoreUnavailable with `what` as message and the connection's last SQLite error as cause.
   Status Error(std::string_view what) const;
 
+  // Write transactions first ask `reserve` (not owned, outlives the connection; null = none) for room.
+  void set_disk_reserve(DiskReserve* reserve) { reserve_ = reserve; }
+  DiskReserve* disk_reserve() const { return reserve_; }
+
+  // Storage faults of write transactions, for Health(): a write that failed because of the database
+  // itself (I/O error, disk full, corruption, read-only file; not lock contention or constraints) is
+  // remembered until a later write transaction commits. NoteWriteFailure reads SQLite's last error, so
+  // it is called right after the failing statement.
+  void NoteWriteFailure(const Status& status);
+  void NoteWriteSuccess() { write_fault_ = Status::Ok(); }
+  const Status& write_fault() const { return write_fault_; }
+
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
 
   sqlite3* db_;
   std::unordered_map<const char*, sqlite3_stmt*> cache_;
+  DiskReserve* reserve_ = nullptr;
+  Status write_fault_;
 };
 
 // A transaction scope: BEGIN on creation, ROLLBACK on destruction unless Commit() succeeded.
@@ -77,7 +92,8 @@ class Transaction {
  public:
   // kRead = BEGIN DEFERRED (a consistent snapshot for multi-statement reads); kWrite = BEGIN IMMEDIATE
   // (takes the write lock up front, so that read-then-write sequences cannot deadlock with another
-  // process; waits up to the busy timeout).
+  // process; waits up to the busy timeout). A write is refused first (STORE-UNAVAILABLE) while the
+  // connection's disk reserve has no room for it.
   enum class Kind { kRead, kWrite };
 
   static Result<Transaction> Begin(Connection* conn, Kind kind);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "base/fallback.h"
 #include "base/strings.h"
 #include "catalog/sqlite/connection.h"
 #include "catalog/sqlite/migrations.h"
@@ -143,17 +144,48 @@ constexpr const char kRunsOfVersion[] =
 constexpr const char kBumpChangeCounter[] = "UPDATE change_counter SET value = value + 1 WHERE id = 1";
 constexpr const char kChangeCounter[] = "SELECT value FROM change_counter WHERE id = 1";
 constexpr const char kHealth[] = "SELECT 1";
+constexpr const char kJournalMode[] = "PRAGMA journal_mode";
 
 // Runs fn() -> Status | Result<T> in one transaction; `catalog_change` also bumps the change counter
 // (every write of catalog metadata; run records are not part of the catalog). Any error rolls
 // everything back.
+const Status& StatusOf(const Status& status) { return status; }
+template <typename T>
+const Status& StatusOf(const Result<T>& result) {
+  return result.status();
+}
+
+// A write that fails because of the database itself is remembered for Health(); it is classified at
+// once, before the rollback replaces SQLite's last error.
 template <typename Fn>
 auto InTransaction(Connection& conn, Transaction::Kind kind, bool catalog_change, Fn&& fn) -> decltype(fn()) {
-  OFS_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(&conn, kind));
+  const bool write = kind == Transaction::Kind::kWrite;
+  const auto failed = [&](const Status& status) {
+    if (write) conn.NoteWriteFailure(status);
+  };
+  Result<Transaction> txn = Transaction::Begin(&conn, kind);
+  if (!txn.ok()) {
+    failed(txn.status());
+    return txn.status();
+  }
   auto result = fn();
-  if (!result.ok()) return result;
-  if (catalog_change) OFS_RETURN_IF_ERROR(Execute(conn, kBumpChangeCounter, NoParams));
-  OFS_RETURN_IF_ERROR(txn.Commit());
+  if (!result.ok()) {
+    failed(StatusOf(result));
+    return result;
+  }
+  if (catalog_change) {
+    Status bumped = Execute(conn, kBumpChangeCounter, NoParams);
+    if (!bumped.ok()) {
+      failed(bumped);
+      return bumped;
+    }
+  }
+  Status committed = txn->Commit();
+  if (!committed.ok()) {
+    failed(committed);
+    return committed;
+  }
+  if (write) conn.NoteWriteSuccess();
   return result;
 }
 
@@ -522,9 +554,23 @@ SqliteMetadataStore::SqliteMetadataStore(std::unique_ptr<sqlite::Connection> con
 
 SqliteMetadataStore::~SqliteMetadataStore() = default;
 
-Result<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::Open(const std::string& path) {
+Result<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::Open(const std::string& path,
+                                                                       DiskReserve* reserve) {
   OFS_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn, Connection::Open(path));
+  conn->set_disk_reserve(reserve);
   OFS_RETURN_IF_ERROR(conn->Exec(kPragmas));
+  // SQLite keeps the rollback journal, without an error, where WAL cannot work (a VFS or file system
+  // without shared memory, some network file systems); an in-memory database has its own journal.
+  std::string journal;
+  OFS_RETURN_IF_ERROR(ForEachRow(*conn, kJournalMode, NoParams, [&](Statement& row) {
+    journal = row.Text(0);
+    return Status::Ok();
+  }));
+  if (journal != "wal" && journal != "memory") {
+    NoteFallback(Fallback::kMetadataJournal, "the metadata store journals with '" + journal +
+                                                 "' instead of WAL: admin reads wait while a metadata "
+                                                 "change commits (put the data directory on a local disk)");
+  }
   OFS_RETURN_IF_ERROR(sqlite::ApplyMigrations(conn.get()));
   return std::unique_ptr<SqliteMetadataStore>(new SqliteMetadataStore(std::move(conn)));
 }
@@ -748,6 +794,12 @@ Result<int64_t> SqliteMetadataStore::ChangeCounter() {
 
 Status SqliteMetadataStore::Health() {
   std::lock_guard lock(mu_);
+  if (!conn_->write_fault().ok()) {
+    const Status& fault = conn_->write_fault();
+    return Status(ErrorCode::kMetastoreUnavailable,
+                  "the last metadata write failed: " + std::string(fault.message()),
+                  std::string(fault.cause()));
+  }
   return QueryInt(*conn_, kHealth, NoParams).status();
 }
 

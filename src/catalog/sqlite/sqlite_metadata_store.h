@@ -6,12 +6,15 @@
 // connection. Each call is one transaction (reads: a consistent snapshot; writes: BEGIN IMMEDIATE, which
 // also bumps the change counter). Other processes are waited for up to the busy timeout.
 // Errors: the API codes documented on MetadataStore; any SQLite failure is kMetastoreUnavailable with
-// SQLite's message as the cause.
+// SQLite's message as the cause; a write while the disk reserve has no room is STORE-UNAVAILABLE
+// (nothing written). Health() reports a write that failed because of the database itself (I/O error,
+// disk full, ...) until a later write commits.
 
 #include <memory>
 #include <mutex>
 #include <string>
 
+#include "base/disk_reserve.h"
 #include "catalog/metadata_store.h"
 
 namespace ofs::catalog {
@@ -24,8 +27,10 @@ class SqliteMetadataStore final : public MetadataStore {
  public:
   // Opens (creating when absent) the database at `path` and applies pending migrations; ":memory:" gives a
   // private in-memory database (tests). kMetastoreUnavailable when the file cannot be opened, a migration
-  // fails, or the database was written by a newer binary.
-  static Result<std::unique_ptr<SqliteMetadataStore>> Open(const std::string& path);
+  // fails, or the database was written by a newer binary. `reserve` (not owned, outlives the store; null
+  // = none): write transactions first ask it for room.
+  static Result<std::unique_ptr<SqliteMetadataStore>> Open(const std::string& path,
+                                                           DiskReserve* reserve = nullptr);
   ~SqliteMetadataStore() override;
 
   Result<model::EntityMetadata> CreateEntity(const model::EntityMetadata& entity, int64_t now_ms) override;

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/fallback.h"
 #include "storage/rocksdb/memtable_index.h"
 #include "storage/rocksdb/memtable_runs.h"
 
@@ -28,6 +29,9 @@ using memtable::Less;
 using memtable::ParsedKey;
 using memtable::ParseInternalKey;
 using memtable::ParseMemtableKey;
+
+std::atomic<bool> force_lookup_key_fallback{false};
+std::atomic<int64_t> point_iterators_alive{0};
 
 // True when `cmp` orders memtable keys as memtable::Compare does (the column family uses the
 // BytewiseComparator).
@@ -52,10 +56,9 @@ bool OrdersLikeBytewise(const rocksdb::MemTableRep::KeyComparator& cmp) {
 
 // The lookup key of MemTableRep::Get. RocksDB's LookupKey is declared in its public headers but defined
 // in db/dbformat.h, which is not installed; in 7.8 it starts with three pointers: the memtable key
-// (varint32 length + internal key), the internal key, and its end. MemTableRep's own Get, the only
-// alternative, leaks the iterator it gets from GetDynamicPrefixIterator (7.8's db/memtable.cc never
-// deletes it; RocksDB's memtables all override Get). The layout is checked on every call: three
-// pointers that agree with the varint length they frame. nullopt when they do not.
+// (varint32 length + internal key), the internal key, and its end. The layout is checked on every call:
+// three pointers that agree with the varint length they frame. nullopt when they do not (the caller
+// then takes MemTableRep's own Get).
 std::optional<ParsedKey> ReadLookupKey(const rocksdb::LookupKey& lookup) {
   const char* pointers[3];
   std::memcpy(pointers, reinterpret_cast<const char*>(&lookup), sizeof(pointers));
@@ -113,7 +116,12 @@ void VisitVersions(const HashedLog& log, const ParsedKey& target, void* arg,
 // below the target's sequence number; the other moves position nowhere.
 class PointIterator final : public rocksdb::MemTableRep::Iterator {
  public:
-  explicit PointIterator(const HashedLog* log) : log_(log) {}
+  explicit PointIterator(const HashedLog* log) : log_(log) {
+    point_iterators_alive.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~PointIterator() override { point_iterators_alive.fetch_sub(1, std::memory_order_relaxed); }
+  PointIterator(const PointIterator&) = delete;
+  PointIterator& operator=(const PointIterator&) = delete;
 
   bool Valid() const override { return next_ < found_.size(); }
   const char* key() const override { return found_[next_]; }
@@ -217,10 +225,17 @@ class BlockViewIterator final : public ViewIterator {
 };
 static_assert(sizeof(BlockViewIterator) <= IteratorBlocks::kBlockBytes);
 
+// The iterator a HashedMemTableRep's Get lends to MemTableRep::Get on this thread (`rep` tells which).
+struct LentIterator {
+  const void* rep = nullptr;
+  rocksdb::MemTableRep::Iterator* iterator = nullptr;
+};
+thread_local LentIterator lent_;
+
 class HashedMemTableRep final : public rocksdb::MemTableRep {
  public:
-  HashedMemTableRep(rocksdb::Allocator* allocator, size_t bucket_count, rocksdb::Logger* logger)
-      : MemTableRep(allocator), log_(bucket_count), logger_(logger) {}
+  HashedMemTableRep(rocksdb::Allocator* allocator, size_t bucket_count)
+      : MemTableRep(allocator), log_(bucket_count) {}
 
   // One writer at a time (allow_concurrent_memtable_write = false).
   void Insert(rocksdb::KeyHandle handle) override { log_.Append(static_cast<const char*>(handle)); }
@@ -236,19 +251,21 @@ class HashedMemTableRep final : public rocksdb::MemTableRep {
   }
 
   void Get(const rocksdb::LookupKey& lookup, void* arg, bool (*callback)(void*, const char*)) override {
-    if (const std::optional<ParsedKey> target = ReadLookupKey(lookup)) {
-      VisitVersions(log_, *target, arg, callback);
-      return;
+    if (!force_lookup_key_fallback.load(std::memory_order_relaxed)) {
+      if (const std::optional<ParsedKey> target = ReadLookupKey(lookup)) {
+        VisitVersions(log_, *target, arg, callback);
+        return;
+      }
     }
-    // Another RocksDB's LookupKey: MemTableRep's Get is correct but leaks a PointIterator per call.
-    if (!warned_.exchange(true)) {
-      rocksdb::Error(logger_,
-                     "%s: unexpected LookupKey layout; point lookups leak memory (set "
-                     "rocksdb.memtable = skip_list)",
-                     kHashedMemTableName);
-    }
-    LookupKeyFallbacks().fetch_add(1, std::memory_order_relaxed);
+    NoteFallback(Fallback::kMemtableLookupKey,
+                 "RocksDB's LookupKey does not have the layout of RocksDB 7.8: point lookups in the hashed "
+                 "memtable go through MemTableRep::Get, slower (set rocksdb.memtable = skip_list)");
+    // MemTableRep::Get seeks the iterator GetDynamicPrefixIterator() returns and never deletes it (7.8's
+    // db/memtable.cc): it gets one this call owns.
+    PointIterator owned(&log_);
+    lent_ = LentIterator{this, &owned};
     MemTableRep::Get(lookup, arg, callback);
+    lent_ = LentIterator{};
   }
 
   void MarkReadOnly() override { read_only_.store(true, std::memory_order_release); }
@@ -267,6 +284,11 @@ class HashedMemTableRep final : public rocksdb::MemTableRep {
   // Without a prefix extractor (the factory sees to that) RocksDB uses this only for one key's entries.
   Iterator* GetDynamicPrefixIterator(rocksdb::Arena* arena) override {
     if (arena != nullptr) return GetIterator(arena);
+    if (lent_.rep == this) {  // Get's fallback, on this thread: Get owns the iterator
+      Iterator* owned = lent_.iterator;
+      lent_ = LentIterator{};
+      return owned;
+    }
     return new PointIterator(&log_);
   }
 
@@ -293,16 +315,9 @@ class HashedMemTableRep final : public rocksdb::MemTableRep {
     return view_;
   }
 
-  static std::atomic<uint64_t>& LookupKeyFallbacks() {
-    static std::atomic<uint64_t> count{0};
-    return count;
-  }
-
  private:
   HashedLog log_;
-  rocksdb::Logger* logger_;
   std::atomic<bool> read_only_{false};
-  std::atomic<bool> warned_{false};
 
   std::mutex view_mu_;
   memtable::SortedRuns runs_;                     // guarded by view_mu_
@@ -323,12 +338,18 @@ class HashedMemTableFactory final : public rocksdb::MemTableRepFactory {
                                           rocksdb::Allocator* allocator,
                                           const rocksdb::SliceTransform* prefix,
                                           rocksdb::Logger* logger) override {
-    if (prefix != nullptr || !OrdersLikeBytewise(cmp)) {
-      rocksdb::Warn(logger, "%s: %s, so this memtable is a skip list", kHashedMemTableName,
-                    prefix != nullptr ? "a prefix extractor is set" : "the comparator is not bytewise");
+    const char* why = !kHashedMemTableSupported
+                          ? "OFS was built against a RocksDB other than 7.8, whose private "
+                            "layouts the hashed memtable reads"
+                      : prefix != nullptr        ? "the column family has a prefix extractor"
+                      : !OrdersLikeBytewise(cmp) ? "the column family's comparator is not bytewise"
+                                                 : nullptr;
+    if (why != nullptr) {
+      NoteFallback(Fallback::kMemtableSkipList, std::string("rocksdb.memtable = hashed but ") + why +
+                                                    ": memtables are RocksDB's skip list (slower writes)");
       return skip_list_.CreateMemTableRep(cmp, allocator, prefix, logger);
     }
-    return new HashedMemTableRep(allocator, bucket_count_, logger);
+    return new HashedMemTableRep(allocator, bucket_count_);
   }
 
   bool IsInsertConcurrentlySupported() const override { return false; }
@@ -345,8 +366,10 @@ std::shared_ptr<rocksdb::MemTableRepFactory> NewHashedMemTableFactory(size_t buc
   return std::make_shared<HashedMemTableFactory>(std::bit_ceil(std::max<size_t>(bucket_count, 1024)));
 }
 
-uint64_t HashedMemTableLookupKeyFallbacks() {
-  return HashedMemTableRep::LookupKeyFallbacks().load(std::memory_order_relaxed);
+void ForceLookupKeyFallbackForTests(bool force) {
+  force_lookup_key_fallback.store(force, std::memory_order_relaxed);
 }
+
+int64_t PointIteratorsAliveForTests() { return point_iterators_alive.load(std::memory_order_relaxed); }
 
 }  // namespace ofs::storage::rocks

@@ -16,21 +16,31 @@
 //     for its flush) the next iterator merges everything into one run.
 //
 // Contracts (RocksDB 7.8's MemTable):
+//   - built against RocksDB 7.8 (checked at build time: kHashedMemTableSupported). It relies on 7.8's
+//     private behaviour (the LookupKey layout, iterators placed in RocksDB's arena being destroyed but
+//     not freed), which no public header states; on any other version the factory hands out RocksDB's
+//     skip list instead, a slower but correct memtable, rather than refusing to build: counted and
+//     logged once as the memtable_skip_list fallback (base/fallback.h), so a newer RocksDB shows up in
+//     /metrics before anyone re-verifies this file against it;
 //   - the column family orders keys with the default BytewiseComparator and has no prefix extractor;
-//     otherwise the factory hands out RocksDB's skip list instead (checked when a memtable is created,
-//     and logged);
+//     otherwise the factory hands out the skip list too (checked when a memtable is created; the same
+//     fallback);
 //   - DBOptions::allow_concurrent_memtable_write = false (one writer at a time; RocksDB refuses to
 //     open otherwise);
 //   - Get reads RocksDB's LookupKey, whose definition is not installed: hashed_memtable.cc checks its
-//     layout on every call (HashedMemTableLookupKeyFallbacks counts calls that failed the check);
+//     layout on every call. A call that fails the check goes through MemTableRep::Get with an iterator
+//     Get owns (RocksDB's version never frees the one it asks for), counted and logged once as the
+//     memtable_lookup_key fallback;
 //   - an iterator reads the entries present at its last seek (a Refresh()ed iterator sees new writes
 //     once it seeks again, as RocksDB's iterators always do after Refresh);
 //   - GetDynamicPrefixIterator, without a prefix extractor, serves one user key's entries, which is
 //     how RocksDB uses it then (successive-merge counting, in-place updates).
 
 #include <rocksdb/memtablerep.h>
+#include <rocksdb/version.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 namespace ofs::storage::rocks {
@@ -39,9 +49,14 @@ namespace ofs::storage::rocks {
 // each, allocated with the memtable and counted in its memory. About one per entry a memtable holds.
 std::shared_ptr<rocksdb::MemTableRepFactory> NewHashedMemTableFactory(size_t bucket_count);
 
-// Point lookups that could not read RocksDB's LookupKey (hashed_memtable.cc, ReadLookupKey) and went
-// through MemTableRep::Get, which leaks an iterator each: 0 with the RocksDB this was built for.
-uint64_t HashedMemTableLookupKeyFallbacks();
+// The RocksDB versions the hashed memtable was verified with.
+constexpr bool HashedMemTableSupports(int major, int minor) { return major == 7 && minor == 8; }
+inline constexpr bool kHashedMemTableSupported = HashedMemTableSupports(ROCKSDB_MAJOR, ROCKSDB_MINOR);
+
+// Tests: point lookups take the LookupKey fallback as if the layout were unknown.
+void ForceLookupKeyFallbackForTests(bool force);
+// Tests: one-key iterators alive (the fallback's, and those RocksDB asks for to count merge operands).
+int64_t PointIteratorsAliveForTests();
 
 // The name the factory reports (rocksdb::MemTableRepFactory::Name), also written to the OPTIONS file.
 inline constexpr const char* kHashedMemTableName = "OfsHashedMemTable";

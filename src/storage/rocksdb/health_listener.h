@@ -1,6 +1,8 @@
 #pragma once
 // Watches RocksDB background errors so that Health() answers without touching the database: a hard
-// background error (failed flush, compaction or WAL write) stops writes until RocksDB recovers.
+// background error (failed flush, compaction or WAL write) stops writes until RocksDB recovers (its
+// SstFileManager retries a disk-full error once space returns). The error is logged in full; Check's
+// cause has no file paths.
 // Callbacks run on RocksDB threads; Check may be called from any thread.
 
 #include <rocksdb/listener.h>

@@ -3,12 +3,15 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/convenience.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/sst_file_manager.h>
 #include <rocksdb/table.h>
 
 #include <algorithm>
 
+#include "base/fallback.h"
 #include "storage/rocksdb/compaction_filter.h"
 #include "storage/rocksdb/hashed_memtable.h"
+#include "storage/rocksdb/info_log.h"
 #include "storage/rocksdb/merge_operator.h"
 
 namespace ofs::storage::rocks {
@@ -32,13 +35,6 @@ rocksdb::BlockBasedTableOptions TableOptions(const RocksStoreOptions& options) {
   table.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
   table.data_block_hash_table_util_ratio = 0.75;
   return table;
-}
-
-// LZ4 decompresses fastest; blocks in the cache are kept uncompressed, so it costs only on cache misses.
-rocksdb::CompressionType Compression() {
-  const auto supported = rocksdb::GetSupportedCompressions();
-  const bool lz4 = std::find(supported.begin(), supported.end(), rocksdb::kLZ4Compression) != supported.end();
-  return lz4 ? rocksdb::kLZ4Compression : rocksdb::kSnappyCompression;
 }
 
 rocksdb::ColumnFamilyOptions ColumnFamilyOptions(const RocksStoreOptions& options) {
@@ -79,7 +75,7 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptions(const RocksStoreOptions& option
   // (3 interleaved pairs). A read that misses the row cache checks each L0 file's Bloom filter (pinned):
   // up to 8 while compaction keeps up; writes slow down at RocksDB's default 20 L0 files and stop at 36.
   cf.level0_file_num_compaction_trigger = 8;
-  cf.compression = Compression();
+  cf.compression = ChooseCompression(rocksdb::GetSupportedCompressions());
   cf.level_compaction_dynamic_level_bytes = true;
   // Misses are common (unknown entities): keep filters on the last level too.
   cf.optimize_filters_for_hits = false;
@@ -94,8 +90,14 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptions(const RocksStoreOptions& option
 }
 
 rocksdb::DBOptions DbOptions(const RocksStoreOptions& options,
-                             std::shared_ptr<rocksdb::EventListener> listener) {
+                             std::shared_ptr<rocksdb::EventListener> listener, rocksdb::Env* env) {
   rocksdb::DBOptions db;
+  db.env = env;
+  // RocksDB's log goes to OFS's log: its LOG file aborts the process once the disk is full (info_log.h).
+  db.info_log = NewInfoLog();
+  // The SstFileManager resumes writes stopped by a failed flush or compaction (ENOSPC) once the disk
+  // has room again (RocksDB's auto-recovery from NoSpace needs one); it also tracks table files' sizes.
+  db.sst_file_manager.reset(rocksdb::NewSstFileManager(env, env->GetFileSystem(), db.info_log));
   db.create_if_missing = options.create_if_missing;
   db.max_open_files = options.max_open_files;
   db.max_background_jobs = options.max_background_jobs;
@@ -103,7 +105,6 @@ rocksdb::DBOptions DbOptions(const RocksStoreOptions& options,
   // of the group); the skip list could take them concurrently.
   db.allow_concurrent_memtable_write = options.memtable == RocksStoreOptions::MemTable::kSkipList;
   db.bytes_per_sync = 1 << 20;  // smooth table-file write-back instead of one large fsync
-  db.keep_log_file_num = 10;
   db.listeners.push_back(std::move(listener));
   return db;
 }
@@ -111,8 +112,29 @@ rocksdb::DBOptions DbOptions(const RocksStoreOptions& options,
 }  // namespace
 
 RocksTuning MakeRocksTuning(const RocksStoreOptions& options,
-                            std::shared_ptr<rocksdb::EventListener> listener) {
-  return RocksTuning{DbOptions(options, std::move(listener)), ColumnFamilyOptions(options)};
+                            std::shared_ptr<rocksdb::EventListener> listener,
+                            std::shared_ptr<rocksdb::FileSystem> file_system) {
+  RocksTuning tuning;
+  tuning.env = rocksdb::NewCompositeEnv(std::move(file_system));
+  tuning.db = DbOptions(options, std::move(listener), tuning.env.get());
+  tuning.column_family = ColumnFamilyOptions(options);
+  return tuning;
+}
+
+// LZ4 decompresses fastest; blocks in the cache are kept uncompressed, so it costs only on cache misses.
+rocksdb::CompressionType ChooseCompression(const std::vector<rocksdb::CompressionType>& supported) {
+  const auto has = [&](rocksdb::CompressionType type) {
+    return std::find(supported.begin(), supported.end(), type) != supported.end();
+  };
+  if (has(rocksdb::kLZ4Compression)) return rocksdb::kLZ4Compression;
+  const rocksdb::CompressionType chosen =
+      has(rocksdb::kSnappyCompression) ? rocksdb::kSnappyCompression : rocksdb::kNoCompression;
+  NoteFallback(Fallback::kCompression, chosen == rocksdb::kSnappyCompression
+                                           ? "RocksDB was built without LZ4: table files are compressed with "
+                                             "Snappy (slower to decompress)"
+                                           : "RocksDB was built without LZ4 and Snappy: table files are not "
+                                             "compressed (larger on disk)");
+  return chosen;
 }
 
 }  // namespace ofs::storage::rocks

@@ -99,15 +99,16 @@ class Db {
     RocksStoreOptions options;
     options.path = dir_.string();
     options.block_cache_bytes = 256ull << 20;
-    RocksTuning tuning = MakeRocksTuning(options, std::make_shared<rocksdb::EventListener>());
+    tuning_ =
+        MakeRocksTuning(options, std::make_shared<rocksdb::EventListener>(), rocksdb::FileSystem::Default());
     if (variant == 1) {
       rocksdb::BlockBasedTableOptions table =
-          *tuning.column_family.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
+          *tuning_.column_family.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
       table.metadata_cache_options.unpartitioned_pinning = rocksdb::PinningTier::kAll;
-      tuning.column_family.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+      tuning_.column_family.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     }
     rocksdb::DB* raw = nullptr;
-    Must(rocksdb::DB::Open(rocksdb::Options(tuning.db, tuning.column_family), options.path, &raw), "open");
+    Must(rocksdb::DB::Open(rocksdb::Options(tuning_.db, tuning_.column_family), options.path, &raw), "open");
     db_.reset(raw);
     Load();
   }
@@ -145,6 +146,7 @@ class Db {
 
   model::TableSpec table_;
   std::filesystem::path dir_;
+  RocksTuning tuning_;  // its env outlives db_
   std::unique_ptr<rocksdb::DB> db_;
 };
 

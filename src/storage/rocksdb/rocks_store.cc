@@ -3,11 +3,17 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <utility>
 #include <vector>
 
+#include "base/fallback.h"
+#include "base/log.h"
 #include "storage/request_check.h"
 #include "storage/rocksdb/health_listener.h"
 #include "storage/rocksdb/key_codec.h"
@@ -15,41 +21,106 @@
 #include "storage/rocksdb/rocks_status.h"
 #include "storage/rocksdb/row_cache.h"
 #include "storage/rocksdb/row_codec.h"
+#include "storage/rocksdb/space_guard.h"
 #include "storage/rocksdb/tenant_registry.h"
 
 namespace ofs::storage {
 
 using rocks::FromRocks;
 
+struct RocksStore::State {
+  // Closes the instances newest first; the guard, the tuning and the listener outlive them (their
+  // files report to the guard, their env is the tuning's).
+  ~State() {
+    while (!dbs.empty()) dbs.pop_back();
+  }
+
+  RocksStoreOptions options;
+  const Clock* clock = nullptr;
+  DiskReserve* disk = nullptr;                  // null: no reserve
+  rocksdb::WriteOptions write_options;          // Durability::kDurable
+  rocksdb::WriteOptions applied_write_options;  // Durability::kApplied: never waits for the disk (sync off)
+  std::shared_ptr<rocks::HealthListener> health;
+  std::unique_ptr<rocks::SpaceGuard> guard;
+  rocks::RocksTuning tuning;
+  std::unique_ptr<rocks::RowCache> row_cache;  // null when off; shared by every instance (same CF ids)
+
+  // The current instance. While it is read-only `may_switch` is set and every call holds switch_mu
+  // shared; reopening for writing holds it exclusively while it swaps the instance, then clears
+  // may_switch for good (a writable store never goes back to read-only). So a writable store's calls
+  // pay one load of a flag that never changes.
+  std::atomic<bool> may_switch{false};
+  mutable std::shared_mutex switch_mu;
+  std::atomic<Db*> current{nullptr};
+  std::vector<std::unique_ptr<Db>> dbs;  // the open instances; guarded by switch_mu
+  std::mutex reopen_mu;                  // one reopen at a time
+  // A failed reopen (for another reason than space: it replays the WAL each time) waits this long.
+  std::chrono::steady_clock::time_point next_reopen;  // guarded by reopen_mu
+  uint64_t disk_listener = 0;                         // DiskReserve listener id; 0 = none
+};
+
 struct RocksStore::Db {
+  Db(State* state, bool read_only) : state(state), read_only(read_only) {}
   ~Db() {
     syncer.reset();  // serves its last waiters while the database is open
-    // A clean close flushes: the next open then replays no WAL. Replayed memtables are flushed one
-    // file each (memtables_per_flush does not apply to recovery), which would leave up to 2 x parts
-    // small L0 files and a slower start. Best effort: a failed flush leaves the WAL to replay.
-    if (db && tenants) {
-      rocksdb::FlushOptions flush;
-      flush.allow_write_stall = true;
-      db->Flush(flush, tenants->All()).PermitUncheckedError();
-    }
+    if (!read_only && db && tenants) CloseFlush();
     tenants.reset();  // column-family handles go before the database
     if (db) db->Close().PermitUncheckedError();
   }
 
-  const Clock* clock = nullptr;
-  rocksdb::WriteOptions write_options;          // Durability::kDurable
-  rocksdb::WriteOptions applied_write_options;  // Durability::kApplied: never waits for the disk (sync off)
-  std::shared_ptr<rocks::HealthListener> health;
+  // A clean close flushes: the next open then replays no WAL. Replayed memtables are flushed one file
+  // each (memtables_per_flush does not apply to recovery), which would leave up to 2 x parts small L0
+  // files and a slower start. Best effort, and skipped when the disk reserve has no room for the
+  // memtables or a background error stopped writes: the WAL is then replayed (the close_flush fallback).
+  void CloseFlush() {
+    const std::vector<rocksdb::ColumnFamilyHandle*> all = tenants->All();
+    uint64_t memtable_bytes = 0;
+    for (rocksdb::ColumnFamilyHandle* cf : all) {
+      uint64_t bytes = 0;
+      if (db->GetIntProperty(cf, rocksdb::DB::Properties::kCurSizeAllMemTables, &bytes))
+        memtable_bytes += bytes;
+    }
+    if (memtable_bytes == 0) return;
+    Status skip = state->health->Check();
+    if (skip.ok() && state->disk != nullptr) skip = state->disk->Admit(memtable_bytes, "closing flush");
+    if (skip.ok()) {
+      rocksdb::FlushOptions flush;
+      flush.allow_write_stall = true;
+      skip = FromRocks(db->Flush(flush, all), "closing flush");
+    }
+    if (!skip.ok()) {
+      NoteFallback(Fallback::kCloseFlush, "the store closed without flushing its memtables (" +
+                                              skip.ToString() + "): the next start replays the WAL");
+    }
+  }
+
+  State* const state;
+  const bool read_only;
   std::unique_ptr<rocksdb::DB> db;
   std::unique_ptr<rocks::TenantRegistry> tenants;
-  std::unique_ptr<rocks::RowCache> row_cache;  // null when off
-  std::unique_ptr<rocks::WalSyncer> syncer;    // null when sync_writes is off
+  std::unique_ptr<rocks::WalSyncer> syncer;  // null when read-only or sync_writes is off
+};
+
+// The current instance for the duration of one call (see State::may_switch).
+class RocksStore::DbRef {
+ public:
+  explicit DbRef(const State& state) {
+    if (state.may_switch.load(std::memory_order_acquire)) lock_ = std::shared_lock(state.switch_mu);
+    db_ = state.current.load(std::memory_order_acquire);
+  }
+  Db& operator*() const { return *db_; }
+  Db* operator->() const { return db_; }
+
+ private:
+  std::shared_lock<std::shared_mutex> lock_;
+  Db* db_ = nullptr;
 };
 
 namespace {
 
 std::string_view View(const rocksdb::Slice& slice) { return {slice.data(), slice.size()}; }
 
+// Start-up only (never an answer): the cause keeps RocksDB's paths, which the operator needs here.
 Status OpenFailed(std::string cause) {
   return Status(ErrorCode::kStoreUnavailable, "cannot open the RocksDB store", std::move(cause));
 }
@@ -181,33 +252,153 @@ class PageReader {
   std::string last_key_;
 };
 
+// Room a new column family needs: a MANIFEST record and a new OPTIONS file (~10 KiB per family).
+constexpr uint64_t kNamespaceBytes = 1 << 20;
+
+Status ReadOnly() {
+  return Status(ErrorCode::kStoreUnavailable, "the store is read-only: writes are refused",
+                "it opened while the disk was full; writes resume once free space on the data directory's "
+                "file system rises above the reserve");
+}
+
+Status WalFailed() {
+  return Status(ErrorCode::kStoreUnavailable, "a WAL write failed: writes are refused until a restart",
+                "the write-ahead log could not be appended to (see the server log)");
+}
+
+// OK unless a WAL append failed (space_guard.h) or a WAL sync failed (wal_syncer.h): from then on writes
+// are refused and Health reports it, until a restart.
+Status WalHealth(const rocks::SpaceGuard& guard, const rocks::WalSyncer* syncer) {
+  if (guard.wal_failed()) return WalFailed();
+  if (syncer == nullptr) return Status::Ok();
+  Status synced = syncer->Health();
+  if (synced.ok()) return synced;
+  return Status(ErrorCode::kStoreUnavailable, "a WAL sync failed: writes are refused until a restart",
+                std::string(synced.cause().empty() ? synced.message() : synced.cause()));
+}
+
 }  // namespace
 
-RocksStore::RocksStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+RocksStore::RocksStore(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
-RocksStore::~RocksStore() = default;
+RocksStore::~RocksStore() {
+  if (state_->disk_listener != 0) state_->disk->RemoveListener(state_->disk_listener);
+}
+
+namespace {
+
+// Opens one instance over state.options.path; `status` is RocksDB's (the caller tells a full disk from
+// other failures).
+rocksdb::Status OpenInstance(const rocks::RocksTuning& tuning, const std::string& path, bool read_only,
+                             std::vector<rocksdb::ColumnFamilyHandle*>* handles, rocksdb::DB** db) {
+  const std::vector<rocksdb::ColumnFamilyDescriptor> families = ColumnFamilies(tuning, path);
+  return read_only ? rocksdb::DB::OpenForReadOnly(tuning.db, path, families, handles, db)
+                   : rocksdb::DB::Open(tuning.db, path, families, handles, db);
+}
+
+}  // namespace
 
 Result<std::unique_ptr<RocksStore>> RocksStore::Open(const RocksStoreOptions& options) {
   if (options.path.empty()) return OpenFailed("no path configured");
   if (options.clock == nullptr) return OpenFailed("no clock configured");
-  auto db = std::make_unique<Db>();
-  db->clock = options.clock;
-  db->write_options.sync = options.sync_writes;
-  db->health = std::make_shared<rocks::HealthListener>();
-  const rocks::RocksTuning tuning = rocks::MakeRocksTuning(options, db->health);
+  auto state = std::make_unique<State>();
+  state->options = options;
+  state->clock = options.clock;
+  state->disk = options.disk_reserve;
+  state->write_options.sync = options.sync_writes;
+  state->health = std::make_shared<rocks::HealthListener>();
+  // One preallocation of WAL space covers about an eighth of a memtable's writes.
+  state->guard = std::make_unique<rocks::SpaceGuard>(
+      options.disk_reserve, std::clamp<uint64_t>(options.write_buffer_bytes / 8, 1 << 20, 16 << 20));
+  state->tuning = rocks::MakeRocksTuning(options, state->health, state->guard->Wrap(options.file_system));
+  if (options.row_cache_bytes > 0)
+    state->row_cache = std::make_unique<rocks::RowCache>(options.row_cache_bytes);
+
+  if (options.create_if_missing) {
+    // RocksDB's own file logger would have created it before Open lists it (info_log.h).
+    std::error_code ignored;  // DB::Open reports what is wrong with the path
+    std::filesystem::create_directories(options.path, ignored);
+  }
+  bool read_only = options.disk_reserve != nullptr && !options.disk_reserve->Admits(1);
+  std::unique_ptr<RocksStore> store(new RocksStore(std::move(state)));
+  if (!read_only) {
+    const rocksdb::Status opened = store->OpenDb(/*read_only=*/false);
+    if (opened.IsNoSpace()) {
+      OFS_LOG_WARN("storage", "cannot open {} for writing, the disk is full ({}): opening it read-only",
+                   options.path, opened.ToString());
+      read_only = true;
+    } else if (!opened.ok()) {
+      return OpenFailed(opened.ToString());
+    }
+  }
+  if (read_only) {
+    const rocksdb::Status opened = store->OpenDb(/*read_only=*/true);
+    if (!opened.ok()) return OpenFailed(opened.ToString());
+    OFS_LOG_WARN("storage",
+                 "{} opened read-only: the disk is below its reserve; reads are served, writes "
+                 "refused until free space returns (then it reopens for writing by itself)",
+                 options.path);
+    if (options.disk_reserve != nullptr) {
+      store->state_->disk_listener =
+          options.disk_reserve->AddListener([raw = store.get()](bool full) { raw->OnDiskPoll(full); });
+    }
+  }
+  return store;
+}
+
+rocksdb::Status RocksStore::OpenDb(bool read_only) {
+  State& state = *state_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  const rocksdb::Status status =
-      rocksdb::DB::Open(tuning.db, options.path, ColumnFamilies(tuning, options.path), &handles, &raw);
-  if (!status.ok()) return OpenFailed(status.ToString());
+  const rocksdb::Status status = OpenInstance(state.tuning, state.options.path, read_only, &handles, &raw);
+  if (!status.ok()) return status;
+  auto db = std::make_unique<Db>(&state, read_only);
   db->db.reset(raw);
-  db->tenants = std::make_unique<rocks::TenantRegistry>(raw, tuning.column_family, handles);
-  if (options.row_cache_bytes > 0) db->row_cache = std::make_unique<rocks::RowCache>(options.row_cache_bytes);
-  if (options.sync_writes) {
-    db->syncer = std::make_unique<rocks::WalSyncer>([raw] { return FromRocks(raw->SyncWAL(), "WAL sync"); });
+  db->tenants = std::make_unique<rocks::TenantRegistry>(raw, state.tuning.column_family, handles, read_only);
+  if (!read_only && state.options.sync_writes) {
+    rocks::SpaceGuard* guard = state.guard.get();
+    db->syncer = std::make_unique<rocks::WalSyncer>([raw, guard] {
+      // After a failed WAL append RocksDB's SyncWAL aborts the process (space_guard.h).
+      if (guard->wal_failed()) return WalFailed();
+      return FromRocks(raw->SyncWAL(), "WAL sync");
+    });
   }
-  return std::unique_ptr<RocksStore>(new RocksStore(std::move(db)));
+  std::unique_ptr<Db> previous;
+  {
+    std::unique_lock lock(state.switch_mu);
+    if (!state.dbs.empty()) {
+      previous = std::move(state.dbs.back());
+      state.dbs.pop_back();
+    }
+    state.dbs.push_back(std::move(db));
+    state.current.store(state.dbs.back().get(), std::memory_order_release);
+    state.may_switch.store(read_only, std::memory_order_release);
+  }
+  // No call uses the previous (read-only) instance any more: they held switch_mu shared, and later
+  // ones see the new instance.
+  previous.reset();
+  return status;
 }
+
+void RocksStore::OnDiskPoll(bool full) {
+  if (full || !state_->may_switch.load(std::memory_order_acquire)) return;
+  std::lock_guard reopen(state_->reopen_mu);
+  if (!state_->may_switch.load(std::memory_order_acquire)) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < state_->next_reopen) return;
+  const rocksdb::Status opened = OpenDb(/*read_only=*/false);
+  if (opened.ok()) {
+    OFS_LOG_INFO("storage", "{} reopened for writing: the disk has room again", state_->options.path);
+    return;
+  }
+  // Space may vanish again between the poll and the open; any other failure is not worth a WAL replay
+  // every poll.
+  if (!opened.IsNoSpace()) state_->next_reopen = now + std::chrono::seconds(10);
+  OFS_LOG_EVERY_N_SEC(60, OFS_LOG_WARN, "storage", "{} stays read-only, reopening it for writing failed: {}",
+                      state_->options.path, opened.ToString());
+}
+
+bool RocksStore::read_only() const { return DbRef(*state_)->read_only; }
 
 void RocksStore::MultiGet(const ReadRequest& req, RowSet* out, Completion done) { done(Read(req, out)); }
 
@@ -218,36 +409,43 @@ void RocksStore::ScanPartition(const ScanRequest& req, ScanResult* out, Completi
 void RocksStore::Write(const WriteRequest& req, Completion done) { done(Apply(req)); }
 
 void RocksStore::SyncWrites(Completion done, SyncStart start) {
-  if (db_->syncer == nullptr) {
+  rocks::WalSyncer* syncer =
+      DbRef(*state_)->syncer.get();  // a writable instance lives until the store closes
+  if (syncer == nullptr) {
     done(Status::Ok());
     return;
   }
-  db_->syncer->AfterSync(std::move(done), start);
+  syncer->AfterSync(std::move(done), start);
 }
 
 void RocksStore::StartSyncs() {
-  if (db_->syncer != nullptr) db_->syncer->StartSyncs();
+  if (rocks::WalSyncer* syncer = DbRef(*state_)->syncer.get()) syncer->StartSyncs();
 }
 
 rocks::WalSyncer::Stats RocksStore::GetWalSyncStats() const {
-  return db_->syncer == nullptr ? rocks::WalSyncer::Stats{} : db_->syncer->GetStats();
+  const DbRef db(*state_);
+  return db->syncer == nullptr ? rocks::WalSyncer::Stats{} : db->syncer->GetStats();
+}
+
+Result<rocksdb::ColumnFamilyHandle*> RocksStore::Namespace(Db& db, std::string_view tenant) {
+  if (rocksdb::ColumnFamilyHandle* cf = db.tenants->Find(tenant)) return cf;
+  if (db.read_only) return ReadOnly();
+  if (state_->disk != nullptr)
+    OFS_RETURN_IF_ERROR(state_->disk->Admit(kNamespaceBytes, "new tenant namespace"));
+  return db.tenants->FindOrCreate(tenant);
 }
 
 Status RocksStore::EnsureTable(std::string_view tenant, const model::TableSpec& /*table*/) {
-  return db_->tenants->FindOrCreate(tenant).status();
+  DbRef db(*state_);
+  return Namespace(*db, tenant).status();
 }
 
 Status RocksStore::Health() {
-  OFS_RETURN_IF_ERROR(db_->health->Check());
-  return SyncHealth();
-}
-
-Status RocksStore::SyncHealth() const {
-  if (db_->syncer == nullptr) return Status::Ok();
-  Status synced = db_->syncer->Health();
-  if (synced.ok()) return synced;
-  return Status(ErrorCode::kStoreUnavailable, "a WAL sync failed: writes are refused until a restart",
-                synced.ToString());
+  const DbRef db(*state_);
+  if (db->read_only) return ReadOnly();
+  OFS_RETURN_IF_ERROR(WalHealth(*state_->guard, db->syncer.get()));  // final: reported first
+  OFS_RETURN_IF_ERROR(state_->health->Check());
+  return db->tenants->Health();
 }
 
 Status RocksStore::Read(const ReadRequest& req, RowSet* out) {
@@ -255,12 +453,13 @@ Status RocksStore::Read(const ReadRequest& req, RowSet* out) {
   const size_t key_count = req.keys.size() / req.table->key_columns.size();
   out->Reset(req.column_ids.size());
   for (size_t i = 0; i < key_count; ++i) out->AddRow(false);
-  rocksdb::ColumnFamilyHandle* cf = db_->tenants->Find(req.tenant);
+  const DbRef db(*state_);
+  rocksdb::ColumnFamilyHandle* cf = db->tenants->Find(req.tenant);
   if (cf == nullptr || key_count == 0) return Status::Ok();
   thread_local ReadBuffers buffers;
   EncodeReadKeys(req, key_count, &buffers);
   rocks::SelectColumns(req.column_ids, 0, &buffers.slots);
-  const int64_t now = db_->clock->NowMicros();
+  const int64_t now = state_->clock->NowMicros();
   // Decodes a RocksDB value (stored form) or a cache hit (cached form) into row `row` of *out.
   const auto copy_row = [&](std::string_view bytes, size_t row) {
     bool live = false;
@@ -274,7 +473,7 @@ Status RocksStore::Read(const ReadRequest& req, RowSet* out) {
   buffers.missed.clear();
   buffers.tickets.clear();
   buffers.missed_slices.clear();
-  rocks::RowCache* cache = db_->row_cache.get();
+  rocks::RowCache* cache = state_->row_cache.get();
   if (cache != nullptr) {
     buffers.cache_keys.clear();
     for (size_t i = 0; i < key_count; ++i) {
@@ -308,10 +507,10 @@ Status RocksStore::Read(const ReadRequest& req, RowSet* out) {
   if (missed == 1) {
     // One key: Get costs ~0.4-0.9 µs less than a MultiGet of one (bench: ofs_rocks_read_bench).
     buffers.statuses[0] =
-        db_->db->Get(rocksdb::ReadOptions(), cf, buffers.missed_slices[0], &buffers.values[0]);
+        db->db->Get(rocksdb::ReadOptions(), cf, buffers.missed_slices[0], &buffers.values[0]);
   } else {
-    db_->db->MultiGet(rocksdb::ReadOptions(), cf, missed, buffers.missed_slices.data(), buffers.values.data(),
-                      buffers.statuses.data());
+    db->db->MultiGet(rocksdb::ReadOptions(), cf, missed, buffers.missed_slices.data(), buffers.values.data(),
+                     buffers.statuses.data());
   }
   for (size_t j = 0; j < missed; ++j) {
     if (buffers.statuses[j].IsNotFound()) continue;
@@ -332,7 +531,8 @@ Status RocksStore::Scan(const ScanRequest& req, ScanResult* out) {
   std::string prefix;
   rocks::AppendPartitionPrefix(*req.table, req.partition_key, &prefix);
   OFS_RETURN_IF_ERROR(CheckPageToken(*req.table, prefix, req.page_token));
-  rocksdb::ColumnFamilyHandle* cf = db_->tenants->Find(req.tenant);
+  const DbRef db(*state_);
+  rocksdb::ColumnFamilyHandle* cf = db->tenants->Find(req.tenant);
   if (cf == nullptr) return Status::Ok();
 
   rocksdb::ReadOptions options;
@@ -342,22 +542,24 @@ Status RocksStore::Scan(const ScanRequest& req, ScanResult* out) {
     upper_slice = upper;
     options.iterate_upper_bound = &upper_slice;
   }
-  std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator(options, cf));
+  std::unique_ptr<rocksdb::Iterator> it(db->db->NewIterator(options, cf));
   if (req.page_token.empty()) {
     it->Seek(prefix);
   } else {
     it->Seek(rocksdb::Slice(req.page_token.data(), req.page_token.size()));
     if (it->Valid() && View(it->key()) == req.page_token) it->Next();
   }
-  return PageReader(req, db_->clock->NowMicros(), out).Read(it.get(), prefix);
+  return PageReader(req, state_->clock->NowMicros(), out).Read(it.get(), prefix);
 }
 
 Status RocksStore::Apply(const WriteRequest& req) {
   OFS_RETURN_IF_ERROR(CheckWriteRequest(req));
-  OFS_RETURN_IF_ERROR(SyncHealth());
+  const DbRef db(*state_);
+  if (db->read_only) return ReadOnly();
+  OFS_RETURN_IF_ERROR(WalHealth(*state_->guard, db->syncer.get()));
   for (const WriteRow& row : req.rows) OFS_RETURN_IF_ERROR(rocks::CheckCells(row.cells));
   if (req.rows.empty()) return Status::Ok();
-  OFS_ASSIGN_OR_RETURN(rocksdb::ColumnFamilyHandle * cf, db_->tenants->FindOrCreate(req.tenant));
+  OFS_ASSIGN_OR_RETURN(rocksdb::ColumnFamilyHandle * cf, Namespace(*db, req.tenant));
   const int64_t expire_at = rocks::ExpireAt(req.write_time_micros, req.table->ttl_seconds);
   rocksdb::WriteBatch batch;
   thread_local std::string keys;  // every row key, back to back (the row cache is invalidated after commit)
@@ -375,27 +577,34 @@ Status RocksStore::Apply(const WriteRequest& req) {
     const rocksdb::Slice key(keys.data() + begin, keys.size() - begin);
     OFS_RETURN_IF_ERROR(FromRocks(batch.Merge(cf, key, value), "write"));
   }
+  // Nothing reaches RocksDB unless the disk reserve admits it and its WAL record has preallocated space.
+  const uint64_t wal_bytes = rocks::SpaceGuard::WalBytes(batch.GetDataSize());
+  if (state_->disk != nullptr) OFS_RETURN_IF_ERROR(state_->disk->Admit(wal_bytes, "write"));
+  OFS_ASSIGN_OR_RETURN(const rocks::SpaceGuard::Reservation reservation,
+                       state_->guard->ReserveWal(wal_bytes));
   const rocksdb::WriteOptions& options =
-      req.durability == Durability::kApplied ? db_->applied_write_options : db_->write_options;
-  Status written = FromRocks(db_->db->Write(options, &batch), "write");
+      req.durability == Durability::kApplied ? state_->applied_write_options : state_->write_options;
+  Status written = FromRocks(db->db->Write(options, &batch), "write");
   // Invalidated even when the write failed: RocksDB may have applied it before reporting the error (a
   // failed WAL sync), and a needless invalidation only costs a cache miss.
-  if (db_->row_cache != nullptr) {
+  if (state_->row_cache != nullptr) {
     thread_local std::vector<rocks::RowCache::Key> cache_keys;
     cache_keys.clear();
     for (size_t i = 0, begin = 0; i < key_ends.size(); begin = key_ends[i++]) {
       const std::string_view key = std::string_view(keys).substr(begin, key_ends[i] - begin);
       cache_keys.push_back(rocks::RowCache::MakeKey(cf->GetID(), key));
     }
-    db_->row_cache->InvalidateMany(cache_keys);
+    state_->row_cache->InvalidateMany(cache_keys);
   }
   return written;
 }
 
 Status RocksStore::Flush() {
-  const std::vector<rocksdb::ColumnFamilyHandle*> all = db_->tenants->All();
+  const DbRef db(*state_);
+  if (db->read_only) return ReadOnly();
+  const std::vector<rocksdb::ColumnFamilyHandle*> all = db->tenants->All();
   if (all.empty()) return Status::Ok();
-  return FromRocks(db_->db->Flush(rocksdb::FlushOptions(), all), "flush");
+  return FromRocks(db->db->Flush(rocksdb::FlushOptions(), all), "flush");
 }
 
 // Two passes: the first folds merge operands into full rows (the full merge drops expired cells), the
@@ -403,20 +612,22 @@ Status RocksStore::Flush() {
 // (RocksDB never filters the output of the compaction that produced it).
 Status RocksStore::CompactAll() {
   OFS_RETURN_IF_ERROR(Flush());
+  const DbRef db(*state_);
   rocksdb::CompactRangeOptions options;
   options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  for (rocksdb::ColumnFamilyHandle* cf : db_->tenants->All()) {
+  for (rocksdb::ColumnFamilyHandle* cf : db->tenants->All()) {
     for (int pass = 0; pass < 2; ++pass) {
-      OFS_RETURN_IF_ERROR(FromRocks(db_->db->CompactRange(options, cf, nullptr, nullptr), "compaction"));
+      OFS_RETURN_IF_ERROR(FromRocks(db->db->CompactRange(options, cf, nullptr, nullptr), "compaction"));
     }
   }
   return Status::Ok();
 }
 
 Result<uint64_t> RocksStore::CountStoredRows(std::string_view tenant) {
-  rocksdb::ColumnFamilyHandle* cf = db_->tenants->Find(tenant);
+  const DbRef db(*state_);
+  rocksdb::ColumnFamilyHandle* cf = db->tenants->Find(tenant);
   if (cf == nullptr) return uint64_t{0};
-  std::unique_ptr<rocksdb::Iterator> it(db_->db->NewIterator(rocksdb::ReadOptions(), cf));
+  std::unique_ptr<rocksdb::Iterator> it(db->db->NewIterator(rocksdb::ReadOptions(), cf));
   uint64_t rows = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next()) ++rows;
   OFS_RETURN_IF_ERROR(FromRocks(it->status(), "scan"));
@@ -426,29 +637,33 @@ Result<uint64_t> RocksStore::CountStoredRows(std::string_view tenant) {
 RocksStore::EngineStats RocksStore::GetEngineStats() const {
   EngineStats stats;
   uint64_t value = 0;
-  for (rocksdb::ColumnFamilyHandle* cf : db_->tenants->All()) {
+  const DbRef db(*state_);
+  stats.read_only = db->read_only ? 1 : 0;
+  for (rocksdb::ColumnFamilyHandle* cf : db->tenants->All()) {
     const auto add = [&](const std::string& property, uint64_t* sum) {
-      if (db_->db->GetIntProperty(cf, property, &value)) *sum += value;
+      if (db->db->GetIntProperty(cf, property, &value)) *sum += value;
     };
     add(rocksdb::DB::Properties::kCurSizeAllMemTables, &stats.memtable_bytes);
     add(rocksdb::DB::Properties::kNumImmutableMemTable, &stats.immutable_memtables);
     std::string l0_files;  // a string property: GetIntProperty does not serve it
-    if (db_->db->GetProperty(cf, rocksdb::DB::Properties::kNumFilesAtLevelPrefix + std::string("0"),
-                             &l0_files)) {
+    if (db->db->GetProperty(cf, rocksdb::DB::Properties::kNumFilesAtLevelPrefix + std::string("0"),
+                            &l0_files)) {
       stats.l0_files += std::strtoull(l0_files.c_str(), nullptr, 10);
     }
     add(rocksdb::DB::Properties::kLiveSstFilesSize, &stats.live_table_bytes);
     add(rocksdb::DB::Properties::kEstimatePendingCompactionBytes, &stats.pending_compaction_bytes);
   }
-  if (db_->db->GetIntProperty(rocksdb::DB::Properties::kIsWriteStopped, &value)) stats.writes_stopped = value;
-  if (db_->db->GetIntProperty(rocksdb::DB::Properties::kActualDelayedWriteRate, &value)) {
+  if (db->db->GetIntProperty(rocksdb::DB::Properties::kIsWriteStopped, &value)) stats.writes_stopped = value;
+  if (db->db->GetIntProperty(rocksdb::DB::Properties::kActualDelayedWriteRate, &value)) {
     stats.delayed_write_rate = value;
   }
   return stats;
 }
 
 rocks::RowCache::Stats RocksStore::GetRowCacheStats() const {
-  return db_->row_cache != nullptr ? db_->row_cache->GetStats() : rocks::RowCache::Stats{};
+  return state_->row_cache != nullptr ? state_->row_cache->GetStats() : rocks::RowCache::Stats{};
 }
+
+uint64_t RocksStore::WalHeadroomForTests() const { return state_->guard->WalHeadroom(); }
 
 }  // namespace ofs::storage

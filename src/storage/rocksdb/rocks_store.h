@@ -10,8 +10,14 @@
 // - Completions are called inline, on the calling thread, before the method returns, except
 //   SyncWrites with sync_writes on: it completes on the WAL syncer's thread after the next fsync
 //   (wal_syncer.h), shared by every caller waiting at that moment.
-// - Errors: RocksDB failures are STORE-UNAVAILABLE with RocksDB's message as cause; corrupt stored
-//   data and broken request preconditions are kInternal.
+// - Errors: RocksDB failures are STORE-UNAVAILABLE with RocksDB's message, without file paths, as cause;
+//   corrupt stored data and broken request preconditions are kInternal.
+// - Disk space (storage/README.md, "Disk space"): with a DiskReserve, a write or a new tenant is
+//   refused (STORE-UNAVAILABLE) before RocksDB writes anything when it would take the file system below
+//   the reserve; every WAL byte lands in preallocated space (space_guard.h). Opened while the disk is
+//   below the reserve (or when opening for writing fails for lack of space), the store opens read-only:
+//   reads are served, writes refused, and it reopens for writing by itself on the DiskReserve's poll
+//   thread once the disk has room again.
 // Thread-safety: every method may be called concurrently. RocksDB headers stay out of this header.
 
 #include <cstddef>
@@ -20,10 +26,17 @@
 #include <string>
 
 #include "base/clock.h"
+#include "base/disk_reserve.h"
 #include "base/status.h"
 #include "storage/online_store.h"
 #include "storage/rocksdb/row_cache.h"
 #include "storage/rocksdb/wal_syncer.h"
+
+namespace rocksdb {
+class ColumnFamilyHandle;
+class FileSystem;
+class Status;
+}  // namespace rocksdb
 
 namespace ofs::storage {
 
@@ -54,14 +67,21 @@ struct RocksStoreOptions {
   // reads hash, iterators sort on demand; kSkipList: RocksDB's default skip list, sorted on insert.
   enum class MemTable { kHashed, kSkipList };
   MemTable memtable = MemTable::kHashed;
+  // Free space kept on the file system (base/disk_reserve.h); not owned, outlives the store. Null: no
+  // reserve (WAL space is still preallocated ahead of every write).
+  DiskReserve* disk_reserve = nullptr;
+  // The file system under OFS's space guard; null = RocksDB's default. Tests inject faults here.
+  std::shared_ptr<rocksdb::FileSystem> file_system;
 };
 
 class RocksStore final : public OnlineStore {
  public:
-  // Opens (or creates) the database at options.path. Errors: STORE-UNAVAILABLE with RocksDB's reason
-  // (missing directory without create_if_missing, lock held by another process, I/O errors, ...).
+  // Opens (or creates) the database at options.path, read-only when the disk is below the reserve
+  // (see above). Errors: STORE-UNAVAILABLE with RocksDB's reason (missing directory without
+  // create_if_missing, lock held by another process, I/O errors, no space to create a new database ...).
   static Result<std::unique_ptr<RocksStore>> Open(const RocksStoreOptions& options);
-  // Closes the database; no call may be in flight.
+  // Closes the database; no call may be in flight. The closing flush is skipped when the disk reserve
+  // has no room for it (the next start replays the WAL).
   ~RocksStore() override;
 
   void MultiGet(const ReadRequest& req, RowSet* out, Completion done) override;
@@ -70,9 +90,12 @@ class RocksStore final : public OnlineStore {
   void SyncWrites(Completion done, SyncStart start) override;
   void StartSyncs() override;
   Status EnsureTable(std::string_view tenant, const model::TableSpec& table) override;
-  // OK unless a background error (failed flush, compaction or WAL write) or a failed WAL sync of the
-  // group commit stopped writes.
+  // OK unless the store is read-only (opened on a full disk), a background error (failed flush,
+  // compaction or WAL write) or a failed WAL sync of the group commit stopped writes, or a tenant's
+  // column family could not be created. Causes carry no file paths.
   Status Health() override;
+  // True while the store serves reads only because it opened on a full disk.
+  bool read_only() const;
 
   // Operations and tests: flushes every tenant's memtable to table files.
   Status Flush();
@@ -97,20 +120,30 @@ class RocksStore final : public OnlineStore {
     uint64_t pending_compaction_bytes = 0;  // RocksDB's estimate of what compaction still has to rewrite
     uint64_t delayed_write_rate = 0;        // bytes/s RocksDB throttles writes to; 0 while not throttled
     uint64_t writes_stopped = 0;            // 1 while a write stall holds every write
+    uint64_t read_only = 0;                 // 1 while the store is read-only (it opened on a full disk)
   };
   EngineStats GetEngineStats() const;
+  // Tests: preallocated WAL bytes not yet written (space_guard.h).
+  uint64_t WalHeadroomForTests() const;
 
  private:
-  struct Db;  // the RocksDB objects (rocks_store.cc)
-  explicit RocksStore(std::unique_ptr<Db> db);
+  struct State;  // what every database instance of the store shares (rocks_store.cc)
+  struct Db;     // one open RocksDB instance, read-only or read-write
+  class DbRef;   // the current instance, held for one call
+  explicit RocksStore(std::unique_ptr<State> state);
 
   Status Read(const ReadRequest& req, RowSet* out);
   Status Scan(const ScanRequest& req, ScanResult* out);
   Status Apply(const WriteRequest& req);
-  // OK unless a WAL sync failed (wal_syncer.h): from then on writes are refused and Health reports it.
-  Status SyncHealth() const;
+  // The tenant's column family, created when missing: a new one is refused while the disk reserve has no
+  // room for its MANIFEST and OPTIONS records.
+  Result<rocksdb::ColumnFamilyHandle*> Namespace(Db& db, std::string_view tenant);
+  // Opens an instance and makes it the current one (closing a read-only one it replaces).
+  rocksdb::Status OpenDb(bool read_only);
+  // On the DiskReserve's poll thread: reopens a read-only store for writing once the disk has room.
+  void OnDiskPoll(bool full);
 
-  std::unique_ptr<Db> db_;
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace ofs::storage

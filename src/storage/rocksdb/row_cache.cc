@@ -9,6 +9,8 @@
 #include <new>
 #include <vector>
 
+#include "base/fallback.h"
+
 namespace ofs::storage::rocks {
 namespace {
 
@@ -149,7 +151,12 @@ struct RowCache::Shard {
 
   void Insert(const Key& key, std::string_view row) {
     const size_t charge = key.bytes.size() + row.size() + kEntryOverhead;
-    if (charge > capacity) return;
+    if (charge > capacity) {
+      NoteFallback(Fallback::kRowCacheRowTooLarge,
+                   "a row larger than a row-cache shard's share (rocksdb.row_cache_mb / 64) is not cached: "
+                   "every read of it goes to RocksDB; raise rocksdb.row_cache_mb if such rows are hot");
+      return;
+    }
     size_t i = Find(key);
     if (slots[i].hash != 0) RemoveAt(i);  // a concurrent reader filled it first: keep the newest
     MakeRoom(charge);

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/fallback.h"
+
 namespace ofs::storage::rocks {
 namespace {
 
@@ -110,14 +112,19 @@ TEST(RowCacheTest, ClockKeepsRowsThatAreReadWhileColdRowsPass) {
   EXPECT_EQ(hot_hits, 50);
 }
 
+// Such a row is always read from RocksDB: a degraded mode, counted (row_cache_row_too_large).
 TEST(RowCacheTest, RowsLargerThanAShardAreNotCached) {
   RowCache cache(64 << 10);  // 1 KiB per shard
   const std::string bytes = KeyBytes(1);
   const Key key = RowCache::MakeKey(0, bytes);
+  const uint64_t before = FallbackCount(Fallback::kRowCacheRowTooLarge);
   Put(cache, key, std::string(4096, 'x'));
   std::string row;
   EXPECT_FALSE(cache.Read(key, &row));
   EXPECT_EQ(cache.GetStats().bytes, 0u);
+  EXPECT_EQ(FallbackCount(Fallback::kRowCacheRowTooLarge), before + 1);
+  Put(cache, key, std::string(100, 'x'));  // a row that fits is not counted
+  EXPECT_EQ(FallbackCount(Fallback::kRowCacheRowTooLarge), before + 1);
 }
 
 // ReadMany reports every key once, in order: hits with their rows (duplicates included), misses with
