@@ -4,9 +4,8 @@
 // whose requested non-key columns are all null are skipped.
 //
 // The Darwin path also takes a primary-key PREFIX (k1 = ? AND k2 = ?, as Darwin's CQL allowed): the
-// store scans the k1 partition and the rows whose next key columns differ are dropped here. Matching
-// rows are contiguous in clustering order, so the scan stops at the first row after them; store pages
-// before them are scanned through, so the first answered page may hold fewer than `limit` rows.
+// store scans only the rows with those leading clustering values (ScanRequest::clustering_prefix), so
+// paging and costs are those of a partition of just these rows.
 
 #include <chrono>
 #include <string>
@@ -34,6 +33,7 @@ struct PartitionScratch {
   // capacity across requests.
   std::vector<std::string> key_values;
   size_t prefix_size = 0;
+  std::vector<std::string_view> clustering;  // views of key_values[1, prefix_size): the store's prefix
   std::string page_token;
   storage::ScanResult result;
 
@@ -114,15 +114,6 @@ Status ParsePartitionKey(std::string_view json, const catalog::GroupEntry& group
   return Status::Ok();
 }
 
-// True when row `r` of the scan has the requested clustering prefix (always, for a plain partition).
-bool MatchesPrefix(const PartitionScratch& s, size_t r) {
-  for (size_t k = 1; k < s.prefix_size; ++k) {
-    std::optional<std::string_view> cell = s.result.rows.cell(r, k);
-    if (!cell || *cell != s.key_values[k]) return false;
-  }
-  return true;
-}
-
 void BeginRows(const catalog::GroupEntry& group, codec::JsonWriter& out) {
   out.StartObject();
   out.Key("featureGroupName");
@@ -177,37 +168,6 @@ Status Scan(const ServingDeps& deps, const storage::ScanRequest& request, Partit
       kRequestError);
 }
 
-// A Darwin prefix read: scans pages of the partition until one holds matching rows (or the partition
-// ends) and answers that page's matching rows. nextPageToken is given only when more matching rows
-// follow: when the matches run to the page's end, the next stored row is looked at (a one-row scan).
-Status ReadPrefix(const ServingDeps& deps, const catalog::GroupEntry& group, storage::ScanRequest request,
-                  PartitionScratch& s, codec::JsonWriter& out) {
-  thread_local std::string token;
-  token = s.page_token;
-  BeginRows(group, out);
-  for (;;) {
-    request.page_token = token;
-    OFS_RETURN_IF_ERROR(Scan(deps, request, s));
-    const size_t rows = s.result.rows.rows();
-    size_t first = 0;
-    while (first < rows && !MatchesPrefix(s, first)) ++first;
-    size_t end = first;
-    while (end < rows && MatchesPrefix(s, end)) ++end;
-    WriteRows(group, s, first, end, out);
-    token = s.result.next_page_token;
-    if (token.empty() || end < rows) break;  // the partition or the matching range has ended
-    if (end == first) continue;              // nothing matched yet: the range may start further on
-    request.page_token = token;
-    request.limit = 1;
-    OFS_RETURN_IF_ERROR(Scan(deps, request, s));
-    const bool more = s.result.rows.rows() > 0 && MatchesPrefix(s, 0);
-    EndRows(more ? std::string_view(token) : std::string_view(), out);
-    return Status::Ok();
-  }
-  EndRows("", out);
-  return Status::Ok();
-}
-
 }  // namespace
 
 Status ReadPartition(const ServingDeps& deps, const api::Call& call, const catalog::Snapshot& snapshot,
@@ -255,7 +215,10 @@ Status ReadPartition(const ServingDeps& deps, const api::Call& call, const catal
   if (limit > 0 && static_cast<uint64_t>(limit) < page) page = static_cast<size_t>(limit);
   storage::ScanRequest request{group->meta.tenant.read, &group->entity->table, s.partition_key(),
                                s.value_column_ids,      s.page_token,          page};
-  if (s.prefix_size > 1) return ReadPrefix(deps, *group, request, s, out);
+  // A Darwin prefix read: the store seeks to the rows with the leading clustering values.
+  s.clustering.assign(s.key_values.begin() + 1,
+                      s.key_values.begin() + static_cast<std::ptrdiff_t>(s.prefix_size));
+  request.clustering_prefix = s.clustering;
   OFS_RETURN_IF_ERROR(Scan(deps, request, s));
   BeginRows(*group, out);
   WriteRows(*group, s, 0, s.result.rows.rows(), out);

@@ -10,7 +10,8 @@
 // - A cell written at time t under a table TTL of s seconds is invisible from t + s on.
 // - A point read returns, per key, whether a row exists (any live cell, key-only rows included) and the
 //   newest live value of each requested column.
-// - A partition scan returns the partition's rows in clustering order.
+// - A partition scan returns the partition's rows in clustering order (those with the requested
+//   clustering-column prefix, when one is given).
 // - A write's completion with OK means the write is durable (WAL) or at the configured consistency.
 // Values cross the interface as canonical value bytes (codec/value_codec.h). Tenants name storage
 // clusters / namespaces: data written under one tenant is invisible under another.
@@ -90,6 +91,11 @@ struct ScanRequest {
   std::span<const uint32_t> column_ids;  // requested value columns
   std::string_view page_token;           // "" = from the start; else a token a previous scan returned
   size_t limit = 0;                      // rows at most per page (> 0)
+  // Canonical value bytes of the leading clustering columns (key_columns[1], [2], ...) every returned
+  // row must have: a scan of a primary-key prefix longer than the partition key (Darwin's `WHERE k1 = ?
+  // AND k2 = ?`). Fewer values than clustering columns; empty = the whole partition. A page token is
+  // valid only with the prefix it was returned for.
+  std::span<const std::string_view> clustering_prefix = {};
 };
 
 struct ScanResult {

@@ -28,6 +28,9 @@ Status CheckReadRequest(const ReadRequest& req) {
 Status CheckScanRequest(const ScanRequest& req) {
   OFS_RETURN_IF_ERROR(CheckTable(req.table));
   if (req.limit == 0) return Broken("scan limit is 0");
+  if (req.clustering_prefix.size() >= req.table->key_columns.size()) {
+    return Broken("clustering prefix has as many values as the key has columns");
+  }
   return Status::Ok();
 }
 

@@ -24,8 +24,12 @@ void AppendRowKey(const model::TableSpec& table, std::span<const std::string_vie
   }
 }
 
-void AppendPartitionPrefix(const model::TableSpec& table, std::string_view partition_key, std::string* out) {
+void AppendPartitionPrefix(const model::TableSpec& table, std::string_view partition_key,
+                           std::span<const std::string_view> clustering, std::string* out) {
   AppendRowKey(table, std::span<const std::string_view>(&partition_key, 1), out);
+  for (size_t i = 0; i < clustering.size() && i + 1 < table.key_columns.size(); ++i) {
+    codec::AppendOrderedKey(table.key_columns[i + 1].type, clustering[i], out);
+  }
 }
 
 bool PrefixSuccessor(std::string_view prefix, std::string* out) {

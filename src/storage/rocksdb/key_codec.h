@@ -20,8 +20,12 @@ namespace ofs::storage::rocks {
 // Appends the key of a row: `values` holds one canonical value per key column, in declared order.
 void AppendRowKey(const model::TableSpec& table, std::span<const std::string_view> values, std::string* out);
 
-// Appends the prefix shared by every row of the partition `partition_key` (key column 0's value).
-void AppendPartitionPrefix(const model::TableSpec& table, std::string_view partition_key, std::string* out);
+// Appends the prefix shared by every row of the partition `partition_key` (key column 0's value) whose
+// leading clustering columns have the values `clustering` (canonical bytes of key columns 1, 2, ...;
+// fewer than the clustering columns). Components are self-delimiting, so the rows with that key
+// prefix are exactly the keys that start with these bytes.
+void AppendPartitionPrefix(const model::TableSpec& table, std::string_view partition_key,
+                           std::span<const std::string_view> clustering, std::string* out);
 
 // Sets *out to the smallest key above every key that starts with `prefix`; false when none exists
 // (the prefix is all 0xFF bytes).

@@ -91,7 +91,7 @@ void BM_AppendPartitionPrefix(benchmark::State& state) {
   std::string out;
   for (auto _ : state) {
     out.clear();
-    AppendPartitionPrefix(key.table, key.views[0], &out);
+    AppendPartitionPrefix(key.table, key.views[0], {}, &out);
     benchmark::DoNotOptimize(out.data());
   }
   state.SetItemsProcessed(state.iterations());

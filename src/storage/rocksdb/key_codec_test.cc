@@ -37,8 +37,19 @@ TEST(KeyCodecTest, RowKeyStartsWithBigEndianTableIdAndRoundTrips) {
   EXPECT_EQ(ends[1], 7u);
 
   std::string prefix;
-  AppendPartitionPrefix(table, values[0], &prefix);
+  AppendPartitionPrefix(table, values[0], {}, &prefix);
   EXPECT_TRUE(key.starts_with(prefix));
+  // A clustering prefix encodes each value with its own column's type, after the partition key.
+  std::string clustered;
+  AppendPartitionPrefix(table, values[0], std::span<const std::string_view>(&views[1], 1), &clustered);
+  EXPECT_TRUE(key.starts_with(clustered));
+  EXPECT_GT(clustered.size(), prefix.size());
+  std::string other_bucket;
+  const std::string minus_eight = Int32Value(-8);
+  const std::string_view minus_eight_view = minus_eight;
+  AppendPartitionPrefix(table, values[0], std::span<const std::string_view>(&minus_eight_view, 1),
+                        &other_bucket);
+  EXPECT_FALSE(key.starts_with(other_bucket));
 }
 
 TEST(KeyCodecTest, MalformedKeysAreInternalErrors) {

@@ -529,7 +529,7 @@ Status RocksStore::Scan(const ScanRequest& req, ScanResult* out) {
   out->rows.Reset(req.table->key_columns.size() + req.column_ids.size());
   out->next_page_token.clear();
   std::string prefix;
-  rocks::AppendPartitionPrefix(*req.table, req.partition_key, &prefix);
+  rocks::AppendPartitionPrefix(*req.table, req.partition_key, req.clustering_prefix, &prefix);
   OFS_RETURN_IF_ERROR(CheckPageToken(*req.table, prefix, req.page_token));
   const DbRef db(*state_);
   rocksdb::ColumnFamilyHandle* cf = db->tenants->Find(req.tenant);

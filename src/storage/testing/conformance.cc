@@ -201,19 +201,22 @@ Status OnlineStoreConformance::Read(std::string_view tenant, const TableSpec& ta
 
 Status OnlineStoreConformance::Scan(std::string_view tenant, const TableSpec& table,
                                     std::string_view partition, const std::vector<uint32_t>& columns,
-                                    size_t limit, std::string_view token, ScanResult* out) {
-  const ScanRequest req{tenant, &table, partition, columns, token, limit};
+                                    size_t limit, std::string_view token, ScanResult* out,
+                                    const std::vector<std::string>& clustering_prefix) {
+  const std::vector<std::string_view> prefix(clustering_prefix.begin(), clustering_prefix.end());
+  const ScanRequest req{tenant, &table, partition, columns, token, limit, prefix};
   return Await([&](Completion done) { store_->ScanPartition(req, out, std::move(done)); });
 }
 
 std::vector<TestCells> OnlineStoreConformance::ScanAll(std::string_view tenant, const TableSpec& table,
                                                        std::string_view partition,
-                                                       const std::vector<uint32_t>& columns, size_t limit) {
+                                                       const std::vector<uint32_t>& columns, size_t limit,
+                                                       const std::vector<std::string>& clustering_prefix) {
   std::vector<TestCells> rows;
   std::string token;
   for (int page = 0;; ++page) {
     ScanResult result;
-    const Status status = Scan(tenant, table, partition, columns, limit, token, &result);
+    const Status status = Scan(tenant, table, partition, columns, limit, token, &result, clustering_prefix);
     EXPECT_TRUE(status.ok()) << status.ToString();
     EXPECT_LE(result.rows.rows(), limit);
     EXPECT_EQ(result.rows.columns(), table.key_columns.size() + columns.size());
@@ -466,6 +469,52 @@ TEST_P(OnlineStoreConformance, PartitionScanRejectsForeignPageTokens) {
   EXPECT_EQ(Scan("t1", events, "pa", {5}, 1, token, &page).code(),
             ErrorCode::kReadFeatureGroupPartitionRequest);
   EXPECT_EQ(Scan("t1", Events(0, 99), "p", {5}, 1, token, &page).code(),
+            ErrorCode::kReadFeatureGroupPartitionRequest);
+}
+
+// Darwin's prefix reads (WHERE k1 = ? AND k2 = ?): only the rows with the leading clustering values,
+// in clustering order, paged like a partition.
+TEST_P(OnlineStoreConformance, PartitionScanByClusteringPrefix) {
+  const TableSpec events = Events();
+  const std::vector<EventKey> keys = ClusteringKeys();
+  OFS_ASSERT_OK(Write("t1", events, kStartMicros, EventRows("dev", keys)));
+  OFS_ASSERT_OK(Write("t1", events, kStartMicros, EventRows("dew", keys)));
+  for (int32_t bucket : {INT32_MIN, -1, 0, 7, INT32_MAX}) {
+    std::vector<EventKey> in_bucket;
+    for (const EventKey& k : keys) {
+      if (k.bucket == bucket) in_bucket.push_back(k);
+    }
+    const std::vector<TestCells> expected = ExpectedEventRows("dev", in_bucket);
+    for (size_t limit : {size_t{1}, size_t{5}, in_bucket.size(), size_t{10'000}}) {
+      EXPECT_EQ(ScanAll("t1", events, "dev", {5}, limit, {Int32Value(bucket)}), expected)
+          << "bucket " << bucket << " limit " << limit;
+    }
+    for (const std::string& tag : {std::string("a"), std::string("a\0", 2), std::string()}) {
+      std::vector<EventKey> with_tag;
+      for (const EventKey& k : in_bucket) {
+        if (k.tag == tag) with_tag.push_back(k);
+      }
+      EXPECT_EQ(ScanAll("t1", events, "dev", {5}, 2, {Int32Value(bucket), tag}),
+                ExpectedEventRows("dev", with_tag))
+          << "bucket " << bucket << " tag size " << tag.size();
+    }
+  }
+  EXPECT_TRUE(ScanAll("t1", events, "dev", {5}, 10, {Int32Value(12345)}).empty());
+  EXPECT_TRUE(ScanAll("t1", events, "dev", {5}, 10, {Int32Value(1), "no such tag"}).empty());
+}
+
+TEST_P(OnlineStoreConformance, PartitionScanTokensBelongToTheirPrefix) {
+  const TableSpec events = Events();
+  OFS_ASSERT_OK(
+      Write("t1", events, kStartMicros, EventRows("p", {{1, "a", 1.0}, {1, "b", 2.0}, {2, "a", 3.0}})));
+  ScanResult page;
+  OFS_ASSERT_OK(Scan("t1", events, "p", {5}, 1, "", &page));
+  ASSERT_FALSE(page.next_page_token.empty());
+  const std::string first_token = page.next_page_token;  // after (1, "a"): inside bucket 1
+  OFS_ASSERT_OK(Scan("t1", events, "p", {5}, 1, first_token, &page, {Int32Value(1)}));
+  ASSERT_EQ(page.rows.rows(), 1u);
+  EXPECT_EQ(page.rows.cell(0, 2), "b");
+  EXPECT_EQ(Scan("t1", events, "p", {5}, 1, first_token, &page, {Int32Value(2)}).code(),
             ErrorCode::kReadFeatureGroupPartitionRequest);
 }
 

@@ -65,11 +65,12 @@ class OnlineStoreConformance : public ::testing::TestWithParam<StoreUnderTest> {
               const std::vector<std::vector<std::string>>& keys, const std::vector<uint32_t>& columns,
               RowSet* out);
   Status Scan(std::string_view tenant, const model::TableSpec& table, std::string_view partition,
-              const std::vector<uint32_t>& columns, size_t limit, std::string_view token, ScanResult* out);
+              const std::vector<uint32_t>& columns, size_t limit, std::string_view token, ScanResult* out,
+              const std::vector<std::string>& clustering_prefix = {});
   // Every row of a partition, page by page; checks page sizes and tokens on the way.
   std::vector<TestCells> ScanAll(std::string_view tenant, const model::TableSpec& table,
                                  std::string_view partition, const std::vector<uint32_t>& columns,
-                                 size_t limit);
+                                 size_t limit, const std::vector<std::string>& clustering_prefix = {});
 
   ManualClock clock_{kStartMicros};
   std::string dir_;
