@@ -1,8 +1,8 @@
 #pragma once
 // Connection: one accepted socket on one event loop, from accept to close.
 //
-// It owns its read and write buffers, the header and body buffers of the request being parsed, an
-// http_parser and the Request/Response objects reused for every request, all keeping their capacity, so
+// It owns its read and write buffers, a RequestParser (which holds the head being parsed), the body
+// buffers and the Request/Response objects reused for every request, all keeping their capacity, so
 // a keep-alive connection serves requests without heap allocation in steady state (buffers that a huge
 // message grew beyond kKeepBufferBytes are released afterwards).
 //
@@ -18,8 +18,6 @@
 // accept4 and destroys it when OnEvents/OnDeadline/Resume return false (never while suspended, unless
 // Stop gives up waiting); the destructor closes the socket.
 
-#include <http_parser.h>
-
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -31,9 +29,9 @@
 #include "http/deadline_list.h"
 #include "http/gzip.h"
 #include "http/request_id.h"
+#include "http/request_parser.h"
 #include "http/resumer.h"
 #include "http/server.h"
-#include "http/simple_head.h"
 
 namespace ofs::http {
 
@@ -104,44 +102,20 @@ class Connection final : public DeadlineNode, public Suspender {
     kDraining,   // serving no more requests: flushing queued responses, then closing
     kLingering,  // all sent and write side shut down: discarding input until the peer closes
   };
-  struct HeaderSpan {  // offsets into head_
-    uint32_t name_off = 0;
-    uint32_t name_len = 0;
-    uint32_t value_off = 0;
-    uint32_t value_len = 0;
-  };
-
-  // http_parser callbacks; parser->data is the Connection.
-  static const http_parser_settings kParserSettings;
-  static int OnMessageBegin(http_parser* p);
-  static int OnUrl(http_parser* p, const char* at, size_t len);
-  static int OnHeaderField(http_parser* p, const char* at, size_t len);
-  static int OnHeaderValue(http_parser* p, const char* at, size_t len);
-  static int OnHeadersComplete(http_parser* p);
-  static int OnBody(http_parser* p, const char* at, size_t len);
-  static int OnMessageComplete(http_parser* p);
 
   void BeginRequest();
-  int CheckHeadBytes(size_t added);
-  int HeadersComplete();
-  // What the head says about the body, from either parser; fails a request the head already rules out.
-  int AcceptHead(bool has_length, uint64_t content_length, bool chunked);
-  // Serves the buffered request through ParseSimpleHead; false when it declines (nothing changed).
-  bool ServeSimpleRequest();
-  int FailRequest(Status status, int http_status);
-  struct KnownHeaders {  // indices into spans_ of the first occurrence, -1 when absent
+  bool AcceptHead();
+  struct KnownHeaders {  // indices into the head's headers of the first occurrence, -1 when absent
     int request_id = -1;
     int accept_encoding = -1;
     int content_encoding = -1;
     int expect = -1;
   };
   KnownHeaders FindKnownHeaders() const;
-  std::string_view HeaderValue(int index) const;
 
   bool ReadAndServe(bool peer_hung_up);
   void ParseBuffered();
   bool HasRoomForOutput();
-  void HandleParseError(http_errno err);
   void ServeRequest();
   void CallHandler();
   void BuildRequest();
@@ -162,41 +136,32 @@ class Connection final : public DeadlineNode, public Suspender {
   const int fd_;
   LoopContext* const loop_;
   const std::string remote_addr_;
-  http_parser parser_;
+  RequestParser parser_;
   Phase phase_ = Phase::kOpen;
   bool in_request_ = false;      // a request's first byte was parsed, its last not yet
-  bool in_value_ = false;        // the last header callback was a value
   bool gzip_body_ = false;       // Content-Encoding: gzip
   bool accepts_gzip_ = false;    // Accept-Encoding allows gzip
-  bool keep_alive_ = false;      // per http_should_keep_alive
+  bool keep_alive_ = false;      // HTTP/1.1 without Connection: close, HTTP/1.0 with keep-alive
   bool peer_eof_ = false;        // read returned 0
   bool dead_ = false;            // an I/O error: close without further ado
   bool progressed_ = false;      // bytes moved during this event (re-arms the idle timer)
   bool flush_deferred_ = false;  // listed in loop_->deferred_flushes
   bool write_blocked_ = false;   // the last send left output unsent (EAGAIN)
-  bool input_paused_ = false;    // parsing stopped (output above kWriteHighWater, or suspended): read later
+  bool input_paused_ = false;    // parsing stopped (no room for output, or suspended): read later
   bool suspended_ = false;       // the handler suspended the request being served
   bool close_after_ = false;     // suspended: close once its response is queued
   Method method_ = Method::kOther;
-  uint8_t http_major_ = 1;
   uint8_t http_minor_ = 1;
-  int request_id_header_ = -1;  // index into spans_
-  uint32_t url_len_ = 0;
-  size_t head_bytes_ = 0;  // request line and headers so far, against max_header_bytes
+  int request_id_header_ = -1;  // index into the head's headers
   size_t read_chunk_ = 4096;
   int64_t request_start_ms_ = 0;
-  std::string head_;               // the target, then lower-cased header names and values
-  std::vector<HeaderSpan> spans_;  // headers of the current request
-  std::string body_;               // the (inflated) body, then kBodyPadding zero bytes
-  std::string gzip_input_;         // the body as received when Content-Encoding is gzip
-  std::string path_;               // the decoded path when it contained escapes
-  SimpleHead simple_head_;         // ServeSimpleRequest's working space (kept: 1 KiB of header views)
+  std::string body_;        // the (inflated) body, then kBodyPadding zero bytes
+  std::string gzip_input_;  // the body as received when Content-Encoding is gzip
+  std::string path_;        // the decoded path when it contained escapes
   ByteBuffer in_;
   ByteBuffer out_;
   Request request_;
   Response response_;
-  Status pending_error_;    // why a callback stopped the parser
-  int pending_status_ = 0;  // the HTTP status to answer pending_error_ with, 0 = the formatter's
   char generated_id_[kRequestIdCapacity] = {};
   std::chrono::steady_clock::time_point parsed_at_;  // suspended: when its request was fully parsed
   ResumeHook resume_hook_;                           // suspended: run by Resume

@@ -1,6 +1,5 @@
 #include "http/server.h"
 
-#include <http_parser.h>
 #include <pthread.h>
 
 #include <algorithm>
@@ -79,31 +78,11 @@ Server::Server(ServerOptions options, Handler handler, ErrorFormatter error_form
 
 Server::~Server() { Stop(); }
 
-namespace {
-
-// http_parser refuses heads beyond its own limit (HTTP_MAX_HEADER_SIZE, 80 KiB, unless raised), counting
-// raw bytes — the request line, CRLFs and whitespace included — where max_header_bytes counts the
-// target, names and values (Connection::CheckHeadBytes). Its limit is raised (never lowered; it is one
-// process-wide setting) to twice the largest max_header_bytes plus room for the request line, so that
-// max_header_bytes is the limit that applies and answers its own 431.
-void RaiseParserHeadLimit(size_t max_header_bytes) {
-  static std::mutex mu;
-  static uint64_t current = HTTP_MAX_HEADER_SIZE;
-  const uint64_t wanted = std::min<uint64_t>(uint64_t{max_header_bytes} * 2 + 4096, UINT32_MAX);
-  std::lock_guard lock(mu);
-  if (wanted <= current) return;
-  http_parser_set_max_header_size(static_cast<uint32_t>(wanted));
-  current = wanted;
-}
-
-}  // namespace
-
 Status Server::Start() {
   std::lock_guard lock(impl_->mu);
   if (impl_->started || impl_->stopped)
     return Status(ErrorCode::kInternal, "http server can be started only once");
   OFS_RETURN_IF_ERROR(impl_->Validate());
-  RaiseParserHeadLimit(impl_->options.max_header_bytes);
   if (Status status = impl_->OpenLoops(); !status.ok()) {
     impl_->loops.clear();
     return status;

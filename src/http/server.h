@@ -1,8 +1,9 @@
 #pragma once
 // HTTP/1.1 server: one edge-triggered epoll loop per worker thread, each with its own SO_REUSEPORT
-// listener, so a connection lives on one thread from accept to close. Requests are parsed with Node's
-// http_parser, dispatched synchronously to a Handler on the loop thread, and the response is written
-// from a per-connection buffer that keeps its capacity (no per-request heap churn in steady state).
+// listener, so a connection lives on one thread from accept to close. Requests are parsed by a strict
+// RFC 9112 parser (request_parser.h), dispatched synchronously to a Handler on the loop thread, and the
+// response is written from a per-connection buffer that keeps its capacity (no per-request heap churn in
+// steady state).
 //
 // It supports keep-alive and pipelining (responses in request order), any method with a body (GET with
 // a JSON body), gzip request bodies (Content-Encoding: gzip; the inflated size counts against the body
