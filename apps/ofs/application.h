@@ -32,6 +32,7 @@ class Application {
  private:
   void RegisterOperationalRoutes(api::Endpoint& endpoint);
   void RegisterStoreMetrics(const storage::RocksStore* store);
+  void RegisterHttpOutputMetrics();
   Status Health(std::string* failures) const;
 
   Config config_;

@@ -38,7 +38,7 @@ void ReleaseIfLarge(std::string* s) {
 
 LoopContext::LoopContext(const ServerOptions& options, const Handler& handler,
                          const ErrorFormatter& error_formatter, const CompletionHook& on_complete,
-                         RequestIdGenerator ids)
+                         RequestIdGenerator ids, OutputBudget* budget, ServerCounters* counters)
     : options(options),
       handler(handler),
       error_formatter(error_formatter),
@@ -47,6 +47,9 @@ LoopContext::LoopContext(const ServerOptions& options, const Handler& handler,
       idle(options.idle_timeout_ms),
       request(options.request_timeout_ms),
       linger(Connection::kLingerMs),
+      write(options.write_timeout_ms),
+      budget(budget),
+      counters(counters),
       defer_output(options.deferred_output_bytes > 0 && options.deferred_output_responses > 0),
       timed(options.access_log || static_cast<bool>(on_complete)) {}
 
@@ -59,7 +62,13 @@ Connection::Connection(int fd, std::string remote_addr, LoopContext* loop)
 Connection::~Connection() {
   if (suspended_) --loop_->suspended;  // only when Stop gave up on it
   DeadlineList::Cancel(this);
+  StopWaitingForBudget();
+  if (charged_ > 0) loop_->budget->Release(charged_);
   if (flush_deferred_) std::erase(loop_->deferred_flushes, this);
+  if (abort_on_close_) {
+    linger reset{1, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+  }
   ::close(fd_);
 }
 
@@ -95,14 +104,26 @@ bool Connection::OnDeadline() {
         408);
     return Settle();
   }
-  return false;  // idle keep-alive, stuck output or lingering: close silently
+  if (list == &loop_->write) {
+    loop_->counters->write_timeouts.fetch_add(1, std::memory_order_relaxed);
+    OFS_LOG_EVERY_N_SEC(10, OFS_LOG_INFO, "http",
+                        "closing connection from {}: {} bytes of output unread for {} ms (write_timeout_ms)",
+                        remote_addr_, out_.size(), loop_->options.write_timeout_ms);
+    // Reset rather than close: the kernel would otherwise keep the unread bytes it holds (up to its
+    // send buffer) for a peer that does not read them.
+    abort_on_close_ = true;
+  }
+  return false;  // idle keep-alive, unread output or lingering: close silently
 }
 
 void Connection::FlushBestEffort() { Flush(); }
 
 bool Connection::FlushDeferred() {
   flush_deferred_ = false;
-  if (Flush()) return true;
+  if (Flush()) {
+    if (write_blocked_) ArmIdleOrWrite();  // Settle armed the timer before the socket refused bytes
+    return true;
+  }
   // Defensive: a listed connection is not suspended (it is listed by Settle's unsuspended path, and
   // epoll reports it once per batch), but a suspended one must only close on Resume.
   return MarkDeadIfSuspended();
@@ -126,6 +147,15 @@ void Connection::OnResume(ResumeHook hook) {
 bool Connection::MarkDeadIfSuspended() {
   if (suspended_) dead_ = true;
   return suspended_;
+}
+
+bool Connection::ResumeInput() {
+  progressed_ = false;
+  StopWaitingForBudget();
+  if (suspended_ || phase_ != Phase::kOpen) return Settle();
+  // Input that arrived while waiting raised no new event: read as after a hang-up, to EAGAIN.
+  if (!ReadAndServe(/*peer_hung_up=*/true) && !MarkDeadIfSuspended()) return false;
+  return Settle();
 }
 
 bool Connection::Resume(const Status& status) {
@@ -180,22 +210,33 @@ bool Connection::Settle() {
   }
   switch (phase_) {
     case Phase::kOpen:
-      if (in_request_) {
+      if (in_request_ && !write_blocked_) {
         if (list != &loop_->request || deadline_ms != request_start_ms_ + loop_->request.timeout_ms()) {
           loop_->request.Arm(this, request_start_ms_);
         }
-      } else if (progressed_ || list != &loop_->idle) {
-        loop_->idle.Arm(this, loop_->now_ms);
+      } else {
+        ArmIdleOrWrite();
       }
       return true;
     case Phase::kDraining:
       if (out_.empty()) return peer_eof_ ? false : StartLingering();
-      if (progressed_ || list != &loop_->idle) loop_->idle.Arm(this, loop_->now_ms);
+      ArmIdleOrWrite();
       return true;
     case Phase::kLingering:
       return true;
   }
   return true;
+}
+
+// Output the peer does not take runs the write timer, from the first refusal and not extended by
+// partial reads (a peer reading a byte now and then must not hold its output, and the budget, forever);
+// otherwise the idle timer, re-armed by any progress.
+void Connection::ArmIdleOrWrite() {
+  if (write_blocked_) {
+    if (list != &loop_->write) loop_->write.Arm(this, loop_->now_ms);
+  } else if (progressed_ || list != &loop_->idle) {
+    loop_->idle.Arm(this, loop_->now_ms);
+  }
 }
 
 // Closing after a response: shut the write side (the peer sees EOF after the last response), then read
@@ -236,13 +277,34 @@ bool Connection::Flush() {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       write_blocked_ = true;  // EPOLLOUT resumes
+      ChargeOutput();
       return true;
     }
     return false;
   }
   write_blocked_ = false;
   out_.ShrinkIfIdle(kKeepBufferBytes);
+  ChargeOutput();
   return true;
+}
+
+// Keeps the budget's count of this connection's output right: the buffer's capacity while the socket
+// refuses bytes, nothing otherwise (no atomic operation when nothing changes: the common case).
+void Connection::ChargeOutput() {
+  const size_t held = write_blocked_ ? out_.capacity() : 0;
+  if (held == charged_) return;
+  if (held > charged_) {
+    loop_->budget->Add(held - charged_);
+  } else {
+    loop_->budget->Release(charged_ - held);
+  }
+  charged_ = held;
+}
+
+void Connection::StopWaitingForBudget() {
+  if (!waiting) return;
+  loop_->output_waiters.Remove(this);
+  loop_->counters->output_waiting.fetch_sub(1, std::memory_order_relaxed);
 }
 
 // ---- Reading and parsing (the hot path) ----
@@ -320,13 +382,23 @@ void Connection::ParseBuffered() {
   }
 }
 
+// Whether another request may be served now: the connection's own queue is at most kWriteHighWater
+// (EPOLLOUT resumes it otherwise) and the budget admits it (the loop's output waiters resume it
+// otherwise).
 bool Connection::HasRoomForOutput() {
-  if (out_.size() <= kWriteHighWater) return true;
-  if (!Flush()) {
-    dead_ = true;
-    return false;
+  if (out_.size() > kWriteHighWater) {
+    if (!Flush()) {
+      dead_ = true;
+      return false;
+    }
+    if (out_.size() > kWriteHighWater) return false;
   }
-  return out_.size() <= kWriteHighWater;
+  if (loop_->budget->Admits(/*holds_output=*/!out_.empty())) return true;
+  if (!waiting) {
+    loop_->output_waiters.Push(this);
+    loop_->counters->output_waiting.fetch_add(1, std::memory_order_relaxed);
+  }
+  return false;
 }
 
 void Connection::BeginRequest() {

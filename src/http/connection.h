@@ -9,7 +9,9 @@
 // Requests are parsed and dispatched strictly one at a time in arrival order; their responses are
 // appended to the write buffer and flushed together, so pipelined requests cost one write. When more
 // than kWriteHighWater bytes are queued and the socket does not take them, parsing (and reading) pauses
-// until the peer drains its side.
+// until the peer drains its side; when the loop's OutputBudget does not admit another request, it
+// pauses in the loop's output waiters until the budget frees up. Output its peer leaves unread for
+// write_timeout_ms closes the connection.
 //
 // A handler may suspend its request (resumer.h): the connection then parses and reads nothing more, is
 // kept alive whatever happens to the socket, and queues the response when the loop drains the resumption.
@@ -18,6 +20,7 @@
 // accept4 and destroys it when OnEvents/OnDeadline/Resume return false (never while suspended, unless
 // Stop gives up waiting); the destructor closes the socket.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -28,18 +31,28 @@
 #include "http/buffer.h"
 #include "http/deadline_list.h"
 #include "http/gzip.h"
+#include "http/output_budget.h"
 #include "http/request_id.h"
 #include "http/request_parser.h"
 #include "http/resumer.h"
 #include "http/server.h"
+#include "http/wait_queue.h"
 
 namespace ofs::http {
+
+// Per-server figures that the loops update and Server reads (from any thread).
+struct ServerCounters {
+  std::atomic<size_t> open_connections{0};
+  std::atomic<size_t> output_waiting{0};    // connections in the loops' output waiters
+  std::atomic<uint64_t> write_timeouts{0};  // connections closed by write_timeout_ms
+};
 
 // What the connections of one loop share: the server's callbacks and limits, per-loop codecs, deadline
 // lists and the cached clock. Owned by the EventLoop; used only on its thread.
 struct LoopContext {
   LoopContext(const ServerOptions& options, const Handler& handler, const ErrorFormatter& error_formatter,
-              const CompletionHook& on_complete, RequestIdGenerator ids);
+              const CompletionHook& on_complete, RequestIdGenerator ids, OutputBudget* budget,
+              ServerCounters* counters);
 
   const ServerOptions& options;
   const Handler& handler;
@@ -49,9 +62,13 @@ struct LoopContext {
   Deflater deflater;
   std::string gzip_body;  // scratch: the compressed form of the response being queued
   RequestIdGenerator ids;
-  DeadlineList idle;     // no request in progress, or flushing the last responses: idle_timeout_ms
-  DeadlineList request;  // a request partly received: request_timeout_ms from its first byte
-  DeadlineList linger;   // closing after a response: discarding input until the peer's FIN
+  DeadlineList idle;               // no request in progress, or flushing the last responses: idle_timeout_ms
+  DeadlineList request;            // a request partly received: request_timeout_ms from its first byte
+  DeadlineList linger;             // closing after a response: discarding input until the peer's FIN
+  DeadlineList write;              // output the peer does not take: write_timeout_ms from the first refusal
+  OutputBudget* const budget;      // shared with the server's other loops (and maybe other servers)
+  ServerCounters* const counters;  // the server's
+  WaitQueue output_waiters;        // connections the budget holds back (EventLoop::ResumeOutputWaiters)
   // Connections whose responses wait for the end of the batch (ServerOptions::deferred_output_bytes).
   std::vector<Connection*> deferred_flushes;
   size_t deferred_bytes = 0;  // what they held when listed
@@ -65,7 +82,7 @@ struct LoopContext {
   bool stopping = false;  // the server stops: resumed connections answer, then serve nothing more
 };
 
-class Connection final : public DeadlineNode, public Suspender {
+class Connection final : public DeadlineNode, public WaitNode, public Suspender {
  public:
   // Buffers above this size are released once idle.
   static constexpr size_t kKeepBufferBytes = 1 << 20;
@@ -95,6 +112,9 @@ class Connection final : public DeadlineNode, public Suspender {
   // The suspended request's answer is ready (`status` as given to Resumer::Resume): queues the response
   // and serves on. Returns false when the connection is finished.
   bool Resume(const Status& status);
+  // Taken off the loop's output waiters because the budget may have room: reads and serves on (or
+  // waits again). Returns false when the connection is finished.
+  bool ResumeInput();
 
  private:
   enum class Phase : uint8_t {
@@ -128,7 +148,10 @@ class Connection final : public DeadlineNode, public Suspender {
   bool MarkDeadIfSuspended();
   void Complete(int64_t nanos, size_t body_bytes);
   bool Flush();
+  void ChargeOutput();
+  void StopWaitingForBudget();
   bool Settle();
+  void ArmIdleOrWrite();
   bool StartLingering();
   bool DiscardInput();
   void ReleaseLargeBuffers();
@@ -150,10 +173,12 @@ class Connection final : public DeadlineNode, public Suspender {
   bool input_paused_ = false;    // parsing stopped (no room for output, or suspended): read later
   bool suspended_ = false;       // the handler suspended the request being served
   bool close_after_ = false;     // suspended: close once its response is queued
+  bool abort_on_close_ = false;  // closed for write_timeout_ms: reset, dropping the unread output
   Method method_ = Method::kOther;
   uint8_t http_minor_ = 1;
   int request_id_header_ = -1;  // index into the head's headers
   size_t read_chunk_ = 4096;
+  size_t charged_ = 0;  // bytes of out_ charged to loop_->budget (while write_blocked_)
   int64_t request_start_ms_ = 0;
   std::string body_;        // the (inflated) body, then kBodyPadding zero bytes
   std::string gzip_input_;  // the body as received when Content-Encoding is gzip

@@ -1,7 +1,9 @@
 #include "http/server.h"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <zlib.h>
 
 #include <atomic>
@@ -886,6 +888,126 @@ TEST(DeferredOutputTest, ZeroSendsEachResponseAtOnce) {
 TEST(DeferredOutputTest, ResponsesReachingABoundAreSentAtOnce) {
   EXPECT_TRUE(FirstResponseSentWithinTheBatch(1, 16, /*expect_sent=*/true));  // over a 1-byte bound
   EXPECT_TRUE(FirstResponseSentWithinTheBatch(size_t{64} << 10, 1, /*expect_sent=*/true));  // one listed
+}
+
+// ---- The output budget (max_buffered_output_bytes) and the write timeout ----
+
+// A client that asks for a large answer and never reads it. Its receive buffer is made small before it
+// connects, so that the kernel takes little of the answer and the server holds the rest.
+class NonReader {
+ public:
+  NonReader(uint16_t port, size_t response_bytes) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int small = 4096;
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    const std::string request = MakeRequest("GET", "/big?n=" + std::to_string(response_bytes));
+    connected_ = connected_ && ::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) ==
+                                   static_cast<ssize_t>(request.size());
+  }
+  ~NonReader() { ::close(fd_); }
+  NonReader(const NonReader&) = delete;
+  NonReader& operator=(const NonReader&) = delete;
+
+  bool connected() const { return connected_; }
+  // True once the server has closed the connection (reads what the kernel holds until EOF or reset).
+  bool Closed() {
+    char buffer[65536];
+    for (;;) {
+      ssize_t n = ::recv(fd_, buffer, sizeof(buffer), MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) return true;
+      if (n < 0) return false;
+    }
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+template <typename Predicate>
+bool WaitFor(Predicate predicate, int timeout_ms) {
+  const auto start = Clock::now();
+  while (MillisSince(start) < timeout_ms) {
+    if (predicate()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return predicate();
+}
+
+constexpr size_t kMiB = size_t{1} << 20;
+
+// Non-reading clients hold at most the budget (plus the one response being queued), the others wait
+// unserved, each is closed write_timeout_ms after its output stalled, and a reading client queued
+// behind them is served once they are gone.
+TEST(OutputBudgetTest, BoundsOutputHeldForNonReadersAndClosesThemAfterTheWriteTimeout) {
+  ServerOptions options;
+  options.port = 0;
+  options.threads = 1;
+  options.max_buffered_output_bytes = 16 * kMiB;
+  options.write_timeout_ms = 1000;
+  Server server(options, TestHandler, TestFormatter);
+  ASSERT_TRUE(server.Start().ok());
+  // Far more than the kernel's socket buffers take on loopback (a few MiB at most).
+  constexpr size_t kResponse = 8 * kMiB;
+  constexpr int kClients = 6;
+  std::vector<std::unique_ptr<NonReader>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<NonReader>(server.port(), kResponse));
+    ASSERT_TRUE(clients.back()->connected());
+  }
+  // Two answers fill the budget; the other four requests wait unserved.
+  ASSERT_TRUE(WaitFor([&] { return server.output_stats().waiting_connections == kClients - 2; }, 3000))
+      << server.output_stats().waiting_connections;
+  const Server::OutputStats stats = server.output_stats();
+  EXPECT_GE(stats.held_bytes, 2 * kResponse);
+  EXPECT_LE(stats.held_bytes, options.max_buffered_output_bytes + kResponse);
+  EXPECT_EQ(stats.write_timeouts, 0u);
+
+  const auto start = Clock::now();
+  TestClient reader(server.port(), 10'000);
+  ASSERT_TRUE(reader.Send(MakeRequest("GET", "/after")));
+  HttpResponse resp;
+  ASSERT_TRUE(reader.ReadResponse(&resp));
+  EXPECT_EQ(resp.body, "GET /after\n\n");
+  // Behind four non-readers, two at a time, each closed after 1 s.
+  EXPECT_GE(MillisSince(start), 1500);
+  EXPECT_LT(MillisSince(start), 6000);
+  ASSERT_TRUE(WaitFor([&] { return server.output_stats().write_timeouts == kClients; }, 3000))
+      << server.output_stats().write_timeouts;
+  for (auto& client : clients) EXPECT_TRUE(client->Closed());
+  EXPECT_TRUE(WaitFor([&] { return server.output_stats().held_bytes == 0; }, 1000));
+  EXPECT_EQ(server.output_stats().waiting_connections, 0u);
+  EXPECT_EQ(server.open_connections(), 1u);  // the reader's
+}
+
+// Between three quarters of the budget and all of it, connections holding output wait but one holding
+// nothing is still served at once: a reading client is not held up by non-readers that leave room.
+TEST(OutputBudgetTest, ConnectionsHoldingNothingAreServedUntilTheLimit) {
+  ServerOptions options;
+  options.port = 0;
+  options.threads = 1;
+  options.max_buffered_output_bytes = 20 * kMiB;  // three quarters: 15 MiB
+  options.write_timeout_ms = 10'000;
+  Server server(options, TestHandler, TestFormatter);
+  ASSERT_TRUE(server.Start().ok());
+  NonReader first(server.port(), 8 * kMiB);
+  NonReader second(server.port(), 8 * kMiB);
+  ASSERT_TRUE(WaitFor([&] { return server.output_stats().held_bytes >= 16 * kMiB; }, 3000));
+  const auto start = Clock::now();
+  TestClient reader(server.port(), 5000);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(reader.Send(MakeRequest("GET", "/r")));
+    HttpResponse resp;
+    ASSERT_TRUE(reader.ReadResponse(&resp));
+    EXPECT_EQ(resp.status, 200);
+  }
+  EXPECT_LT(MillisSince(start), 1000);
+  EXPECT_EQ(server.output_stats().write_timeouts, 0u);
 }
 
 TEST(ServerStartTest, BindFailureIsReported) {
