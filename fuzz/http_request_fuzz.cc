@@ -1,9 +1,9 @@
-// Fuzzes the HTTP/1.1 server's request handling (parsing, pipelining, chunked and gzip bodies, limits):
-// each input is sent as raw bytes over a loopback connection to an in-process http::Server, the write
-// side is closed, and the answer is read until the server closes. Crashes and sanitizer reports are
-// the findings; a hang shows up as the fuzzer's timeout. Requests whose path starts with "/s" are
-// suspended and resumed from another thread ("/se...": with an error), "/i" resumed inline, so the
-// suspension state machine meets the same pipelines, hang-ups and limits.
+// Fuzzes the HTTP/1.1 server's request handling (parsing, pipelining, chunked and gzip bodies, limits,
+// the output budget): each input is sent as raw bytes over a loopback connection to an in-process
+// http::Server, the write side is closed, and the answer is read until the server closes. Crashes and
+// sanitizer reports are the findings; a hang shows up as the fuzzer's timeout. Requests whose path starts
+// with "/s" are suspended and resumed from another thread ("/se...": with an error), "/i" resumed inline, so
+// the suspension state machine meets the same pipelines, hang-ups and limits.
 
 #include <netinet/in.h>
 #include <poll.h>
@@ -66,6 +66,10 @@ ofs::http::Server& TheServer() {
     options.max_body_bytes = 64 * 1024;
     options.request_timeout_ms = 2'000;
     options.gzip_min_bytes = 16;
+    // Small enough that pipelined echoes fill it before the client reads (it reads once it has sent
+    // everything): requests then wait for the budget and resume as the client drains its answers.
+    options.max_buffered_output_bytes = 64 << 10;
+    options.write_timeout_ms = 2'000;
     auto* s = new ofs::http::Server(
         options,
         [](const ofs::http::Request& request, ofs::http::Response& response) {

@@ -30,6 +30,8 @@ http::ServerOptions ServerOptionsFor(const Config& c, int64_t port) {
   o.max_body_bytes = static_cast<size_t>(c.max_body_bytes);
   o.request_timeout_ms = c.request_timeout_ms;
   o.idle_timeout_ms = c.idle_timeout_ms;
+  o.write_timeout_ms = c.write_timeout_ms;
+  o.max_buffered_output_bytes = static_cast<size_t>(c.max_buffered_output_bytes);
   o.max_connections = static_cast<size_t>(c.max_connections);
   o.gzip_min_bytes = static_cast<size_t>(c.gzip_min_bytes);
   o.access_log = c.access_log;
@@ -129,6 +131,7 @@ Status Application::Start() {
                              [this] { return static_cast<double>(serving_server_->open_connections()); });
   registry_.AddCallbackGauge("ofs_http_open_connections", "Open HTTP connections", {{"server", "admin"}},
                              [this] { return static_cast<double>(admin_server_->open_connections()); });
+  RegisterHttpOutputMetrics();
   registry_.AddCallbackGauge("ofs_catalog_change_counter", "Metadata change counter of the published catalog",
                              {}, [this] {
                                auto snapshot = catalog_->CurrentShared();
@@ -169,6 +172,25 @@ Status Application::Health(std::string* failures) const {
   if (catalog_->CurrentShared() == nullptr)
     check("catalog", Status(ErrorCode::kMetastoreUnavailable, "not loaded"));
   return worst;
+}
+
+// The bound on unread output (http.max_buffered_output_bytes, http.write_timeout_ms), per server.
+void Application::RegisterHttpOutputMetrics() {
+  for (auto [name, server] :
+       {std::pair{"serving", serving_server_.get()}, std::pair{"admin", admin_server_.get()}}) {
+    const auto stat = [server](auto field) {
+      return [server, field] { return static_cast<double>(server->output_stats().*field); };
+    };
+    registry_.AddCallbackGauge("ofs_http_output_held_bytes",
+                               "Response bytes held for clients that do not read them", {{"server", name}},
+                               stat(&http::Server::OutputStats::held_bytes));
+    registry_.AddCallbackGauge("ofs_http_output_waiting_connections",
+                               "Connections not served until unread output frees up", {{"server", name}},
+                               stat(&http::Server::OutputStats::waiting_connections));
+    registry_.AddCallbackCounter("ofs_http_write_timeouts_total",
+                                 "Connections closed for leaving output unread (http.write_timeout_ms)",
+                                 {{"server", name}}, stat(&http::Server::OutputStats::write_timeouts));
+  }
 }
 
 // Row cache figures (rocksdb.row_cache_mb): hit ratio and fill level tell whether the cache is sized right.

@@ -35,6 +35,7 @@ class Application {
   void RegisterOperationalRoutes(api::Endpoint& endpoint);
   void RegisterStoreMetrics(const storage::RocksStore* store);
   void RegisterDiskAndFallbackMetrics();
+  void RegisterHttpOutputMetrics();
   Status Health(std::string* failures) const;
 
   Config config_;

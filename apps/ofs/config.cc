@@ -53,8 +53,17 @@ const std::vector<Setting>& Settings() {
        &Config::request_timeout_ms, 10, 3'600'000},
       {"http.idle_timeout_ms", "--idle-timeout-ms", "OFS_IDLE_TIMEOUT_MS",
        "Idle keep-alive connections close after this", &Config::idle_timeout_ms, 10, 86'400'000},
+      {"http.write_timeout_ms", "--write-timeout-ms", "OFS_WRITE_TIMEOUT_MS",
+       "A connection whose peer leaves its output unread this long (from the first refused byte, not "
+       "extended by partial reads) is closed",
+       &Config::write_timeout_ms, 10, 86'400'000},
       {"http.max_connections", "--max-connections", "OFS_MAX_CONNECTIONS",
        "Open connections per server, at most", &Config::max_connections, 1, 1'000'000},
+      {"http.max_buffered_output_bytes", "--max-buffered-output-bytes", "OFS_MAX_BUFFERED_OUTPUT_BYTES",
+       "Response bytes held for clients that do not read them, across the connections of a server (the "
+       "serving and the admin server each have this bound): past three quarters of it connections holding "
+       "output are not served, past it none is, until clients read or write_timeout_ms closes them",
+       &Config::max_buffered_output_bytes, int64_t{1} << 20, int64_t{1} << 40},
       {"http.gzip_min_bytes", "--gzip-min-bytes", "OFS_GZIP_MIN_BYTES",
        "Responses at least this large are gzipped when the client accepts gzip", &Config::gzip_min_bytes, 0,
        int64_t{1} << 31},

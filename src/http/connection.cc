@@ -17,15 +17,7 @@ namespace {
 
 constexpr size_t kMaxReadChunk = size_t{64} << 10;
 constexpr size_t kMaxClientRequestIdBytes = 128;
-constexpr size_t kHeaderFramingBytes = 4;        // ": " and CRLF, counted against max_header_bytes
 constexpr size_t kMaxDiscardPerEvent = 1 << 20;  // lingering: bytes dropped per readiness event
-// Heads up to this size may take ParseSimpleHead's path (far below http_parser's HTTP_MAX_HEADER_SIZE).
-constexpr size_t kMaxSimpleHeadBytes = 8 << 10;
-
-std::string_view TrimTrailingSpace(std::string_view v) {
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  return v;
-}
 
 // A client's X-Request-Id is echoed in a response header and in logs: only short, visible ASCII is taken.
 bool IsUsableRequestId(std::string_view id) {
@@ -42,15 +34,11 @@ void ReleaseIfLarge(std::string* s) {
   if (s->capacity() > Connection::kKeepBufferBytes) std::string().swap(*s);
 }
 
-std::string LimitMessage(std::string_view what, size_t limit) {
-  return std::string(what) + " exceeds the limit of " + std::to_string(limit) + " bytes";
-}
-
 }  // namespace
 
 LoopContext::LoopContext(const ServerOptions& options, const Handler& handler,
                          const ErrorFormatter& error_formatter, const CompletionHook& on_complete,
-                         RequestIdGenerator ids)
+                         RequestIdGenerator ids, OutputBudget* budget, ServerCounters* counters)
     : options(options),
       handler(handler),
       error_formatter(error_formatter),
@@ -59,29 +47,28 @@ LoopContext::LoopContext(const ServerOptions& options, const Handler& handler,
       idle(options.idle_timeout_ms),
       request(options.request_timeout_ms),
       linger(Connection::kLingerMs),
+      write(options.write_timeout_ms),
+      budget(budget),
+      counters(counters),
       defer_output(options.deferred_output_bytes > 0 && options.deferred_output_responses > 0),
       timed(options.access_log || static_cast<bool>(on_complete)) {}
 
-const http_parser_settings Connection::kParserSettings = {
-    .on_message_begin = &Connection::OnMessageBegin,
-    .on_url = &Connection::OnUrl,
-    .on_header_field = &Connection::OnHeaderField,
-    .on_header_value = &Connection::OnHeaderValue,
-    .on_headers_complete = &Connection::OnHeadersComplete,
-    .on_body = &Connection::OnBody,
-    .on_message_complete = &Connection::OnMessageComplete,
-};
-
 Connection::Connection(int fd, std::string remote_addr, LoopContext* loop)
-    : fd_(fd), loop_(loop), remote_addr_(std::move(remote_addr)) {
-  http_parser_init(&parser_, HTTP_REQUEST);
-  parser_.data = this;
-}
+    : fd_(fd),
+      loop_(loop),
+      remote_addr_(std::move(remote_addr)),
+      parser_({loop->options.max_header_bytes, loop->options.max_body_bytes}) {}
 
 Connection::~Connection() {
   if (suspended_) --loop_->suspended;  // only when Stop gave up on it
   DeadlineList::Cancel(this);
+  StopWaitingForBudget();
+  if (charged_ > 0) loop_->budget->Release(charged_);
   if (flush_deferred_) std::erase(loop_->deferred_flushes, this);
+  if (abort_on_close_) {
+    linger reset{1, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+  }
   ::close(fd_);
 }
 
@@ -117,14 +104,26 @@ bool Connection::OnDeadline() {
         408);
     return Settle();
   }
-  return false;  // idle keep-alive, stuck output or lingering: close silently
+  if (list == &loop_->write) {
+    loop_->counters->write_timeouts.fetch_add(1, std::memory_order_relaxed);
+    OFS_LOG_EVERY_N_SEC(10, OFS_LOG_INFO, "http",
+                        "closing connection from {}: {} bytes of output unread for {} ms (write_timeout_ms)",
+                        remote_addr_, out_.size(), loop_->options.write_timeout_ms);
+    // Reset rather than close: the kernel would otherwise keep the unread bytes it holds (up to its
+    // send buffer) for a peer that does not read them.
+    abort_on_close_ = true;
+  }
+  return false;  // idle keep-alive, unread output or lingering: close silently
 }
 
 void Connection::FlushBestEffort() { Flush(); }
 
 bool Connection::FlushDeferred() {
   flush_deferred_ = false;
-  if (Flush()) return true;
+  if (Flush()) {
+    if (write_blocked_) ArmIdleOrWrite();  // Settle armed the timer before the socket refused bytes
+    return true;
+  }
   // Defensive: a listed connection is not suspended (it is listed by Settle's unsuspended path, and
   // epoll reports it once per batch), but a suspended one must only close on Resume.
   return MarkDeadIfSuspended();
@@ -148,6 +147,15 @@ void Connection::OnResume(ResumeHook hook) {
 bool Connection::MarkDeadIfSuspended() {
   if (suspended_) dead_ = true;
   return suspended_;
+}
+
+bool Connection::ResumeInput() {
+  progressed_ = false;
+  StopWaitingForBudget();
+  if (suspended_ || phase_ != Phase::kOpen) return Settle();
+  // Input that arrived while waiting raised no new event: read as after a hang-up, to EAGAIN.
+  if (!ReadAndServe(/*peer_hung_up=*/true) && !MarkDeadIfSuspended()) return false;
+  return Settle();
 }
 
 bool Connection::Resume(const Status& status) {
@@ -202,22 +210,33 @@ bool Connection::Settle() {
   }
   switch (phase_) {
     case Phase::kOpen:
-      if (in_request_) {
+      if (in_request_ && !write_blocked_) {
         if (list != &loop_->request || deadline_ms != request_start_ms_ + loop_->request.timeout_ms()) {
           loop_->request.Arm(this, request_start_ms_);
         }
-      } else if (progressed_ || list != &loop_->idle) {
-        loop_->idle.Arm(this, loop_->now_ms);
+      } else {
+        ArmIdleOrWrite();
       }
       return true;
     case Phase::kDraining:
       if (out_.empty()) return peer_eof_ ? false : StartLingering();
-      if (progressed_ || list != &loop_->idle) loop_->idle.Arm(this, loop_->now_ms);
+      ArmIdleOrWrite();
       return true;
     case Phase::kLingering:
       return true;
   }
   return true;
+}
+
+// Output the peer does not take runs the write timer, from the first refusal and not extended by
+// partial reads (a peer reading a byte now and then must not hold its output, and the budget, forever);
+// otherwise the idle timer, re-armed by any progress.
+void Connection::ArmIdleOrWrite() {
+  if (write_blocked_) {
+    if (list != &loop_->write) loop_->write.Arm(this, loop_->now_ms);
+  } else if (progressed_ || list != &loop_->idle) {
+    loop_->idle.Arm(this, loop_->now_ms);
+  }
 }
 
 // Closing after a response: shut the write side (the peer sees EOF after the last response), then read
@@ -258,13 +277,34 @@ bool Connection::Flush() {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       write_blocked_ = true;  // EPOLLOUT resumes
+      ChargeOutput();
       return true;
     }
     return false;
   }
   write_blocked_ = false;
   out_.ShrinkIfIdle(kKeepBufferBytes);
+  ChargeOutput();
   return true;
+}
+
+// Keeps the budget's count of this connection's output right: the buffer's capacity while the socket
+// refuses bytes, nothing otherwise (no atomic operation when nothing changes: the common case).
+void Connection::ChargeOutput() {
+  const size_t held = write_blocked_ ? out_.capacity() : 0;
+  if (held == charged_) return;
+  if (held > charged_) {
+    loop_->budget->Add(held - charged_);
+  } else {
+    loop_->budget->Release(charged_ - held);
+  }
+  charged_ = held;
+}
+
+void Connection::StopWaitingForBudget() {
+  if (!waiting) return;
+  loop_->output_waiters.Remove(this);
+  loop_->counters->output_waiting.fetch_sub(1, std::memory_order_relaxed);
 }
 
 // ---- Reading and parsing (the hot path) ----
@@ -305,246 +345,114 @@ bool Connection::ReadAndServe(bool peer_hung_up) {
   }
 }
 
-// Feeds buffered input to the parser. The parser pauses itself at the end of each request
-// (OnMessageComplete), so requests are served strictly one at a time, in order, while later pipelined
-// bytes wait in the buffer.
+// Feeds buffered input to the parser. Requests are served strictly one at a time, in order, while later
+// pipelined bytes wait in the buffer; the parser stops after each head (kHead) so that limits and
+// encodings are judged before any body byte is read.
 void Connection::ParseBuffered() {
-  while (phase_ == Phase::kOpen && !suspended_ && !in_.empty()) {
-    if (!HasRoomForOutput()) {
-      input_paused_ = !dead_;
-      return;
+  while (phase_ == Phase::kOpen && !suspended_) {
+    const bool between_requests = !in_request_;
+    if (between_requests) {
+      if (in_.empty()) return;
+      if (!HasRoomForOutput()) {
+        input_paused_ = !dead_;
+        return;
+      }
     }
-    // Between requests, a complete simple head is served without http_parser (simple_head.h), which
-    // stays at the start of a message meanwhile.
-    if (!in_request_ && ServeSimpleRequest()) continue;
-    size_t n = http_parser_execute(&parser_, &kParserSettings, in_.data(), in_.size());
-    in_.Consume(n);
-    const http_errno err = HTTP_PARSER_ERRNO(&parser_);
-    if (err == HPE_PAUSED) {
-      http_parser_pause(&parser_, 0);
-      ServeRequest();
-    } else if (err != HPE_OK) {
-      HandleParseError(err);
-    } else if (n == 0) {
-      HandleParseError(HPE_UNKNOWN);  // no progress without an error: never spin
+    size_t used = 0;
+    const RequestParser::Step step = parser_.Parse(in_.view(), &used);
+    in_.Consume(used);
+    if (between_requests && parser_.in_message()) BeginRequest();
+    switch (step) {
+      case RequestParser::Step::kNeedMore:
+        return;
+      case RequestParser::Step::kHead:
+        if (!AcceptHead()) return;
+        continue;
+      case RequestParser::Step::kDone:
+        ServeRequest();
+        continue;
+      case RequestParser::Step::kError:
+        if (parser_.error_status() == 400) {
+          OFS_LOG_EVERY_N_SEC(10, OFS_LOG_INFO, "http", "malformed request from {}: {}", remote_addr_,
+                              parser_.error().message());
+        }
+        RespondError(parser_.error(), parser_.error_status());
+        return;
     }
   }
 }
 
+// Whether another request may be served now: the connection's own queue is at most kWriteHighWater
+// (EPOLLOUT resumes it otherwise) and the budget admits it (the loop's output waiters resume it
+// otherwise).
 bool Connection::HasRoomForOutput() {
-  if (out_.size() <= kWriteHighWater) return true;
-  if (!Flush()) {
-    dead_ = true;
-    return false;
+  if (out_.size() > kWriteHighWater) {
+    if (!Flush()) {
+      dead_ = true;
+      return false;
+    }
+    if (out_.size() > kWriteHighWater) return false;
   }
-  return out_.size() <= kWriteHighWater;
-}
-
-void Connection::HandleParseError(http_errno err) {
-  if (!pending_error_.ok()) {
-    Status status = std::move(pending_error_);
-    pending_error_ = Status::Ok();
-    RespondError(status, pending_status_);
-    return;
+  if (loop_->budget->Admits(/*holds_output=*/!out_.empty())) return true;
+  if (!waiting) {
+    loop_->output_waiters.Push(this);
+    loop_->counters->output_waiting.fetch_add(1, std::memory_order_relaxed);
   }
-  if (err == HPE_HEADER_OVERFLOW) {
-    RespondError(Status(ErrorCode::kInvalidRequest, "request headers are too large"), 431);
-    return;
-  }
-  OFS_LOG_EVERY_N_SEC(10, OFS_LOG_INFO, "http", "malformed request from {}: {}", remote_addr_,
-                      http_errno_description(err));
-  RespondError(Status(ErrorCode::kInvalidRequest, "malformed HTTP request", http_errno_description(err)),
-               400);
-}
-
-// ---- http_parser callbacks ----
-
-int Connection::OnMessageBegin(http_parser* p) {
-  static_cast<Connection*>(p->data)->BeginRequest();
-  return 0;
+  return false;
 }
 
 void Connection::BeginRequest() {
   in_request_ = true;
-  in_value_ = false;
   gzip_body_ = false;
   accepts_gzip_ = false;
   keep_alive_ = false;
   method_ = Method::kOther;
+  http_minor_ = 1;
   request_id_header_ = -1;
-  url_len_ = 0;
-  head_bytes_ = 0;
   request_start_ms_ = loop_->now_ms;
-  head_.clear();
-  spans_.clear();
   body_.clear();
   gzip_input_.clear();
 }
 
-int Connection::OnUrl(http_parser* p, const char* at, size_t len) {
-  auto* c = static_cast<Connection*>(p->data);
-  c->head_.append(at, len);
-  c->url_len_ += static_cast<uint32_t>(len);
-  return c->CheckHeadBytes(len);
-}
-
-// Header names are lower-cased while they are copied into head_.
-int Connection::OnHeaderField(http_parser* p, const char* at, size_t len) {
-  auto* c = static_cast<Connection*>(p->data);
-  size_t counted = len;
-  if (c->spans_.empty() || c->in_value_) {
-    HeaderSpan span;
-    span.name_off = static_cast<uint32_t>(c->head_.size());
-    c->spans_.push_back(span);
-    c->in_value_ = false;
-    counted += kHeaderFramingBytes;
-  }
-  size_t from = c->head_.size();
-  c->head_.append(at, len);
-  for (size_t i = from; i < c->head_.size(); ++i) c->head_[i] = AsciiLower(c->head_[i]);
-  c->spans_.back().name_len += static_cast<uint32_t>(len);
-  return c->CheckHeadBytes(counted);
-}
-
-int Connection::OnHeaderValue(http_parser* p, const char* at, size_t len) {
-  auto* c = static_cast<Connection*>(p->data);
-  if (c->spans_.empty()) return -1;
-  if (!c->in_value_) {
-    c->spans_.back().value_off = static_cast<uint32_t>(c->head_.size());
-    c->in_value_ = true;
-  }
-  c->head_.append(at, len);
-  c->spans_.back().value_len += static_cast<uint32_t>(len);
-  return c->CheckHeadBytes(len);
-}
-
-int Connection::CheckHeadBytes(size_t added) {
-  head_bytes_ += added;
-  if (head_bytes_ <= loop_->options.max_header_bytes) return 0;
-  return FailRequest(Status(ErrorCode::kInvalidRequest,
-                            LimitMessage("request line and headers", loop_->options.max_header_bytes)),
-                     431);
-}
-
-int Connection::OnHeadersComplete(http_parser* p) {
-  return static_cast<Connection*>(p->data)->HeadersComplete();
-}
-
-// Decides everything the headers determine, before any body byte is read: limits and encodings fail
-// here, so a too-large or unsupported body is never received (the connection then closes).
-int Connection::HeadersComplete() {
-  keep_alive_ = http_should_keep_alive(&parser_) != 0;
-  method_ = MethodFromParser(parser_.method);
-  http_major_ = static_cast<uint8_t>(parser_.http_major);
-  http_minor_ = static_cast<uint8_t>(parser_.http_minor);
-  return AcceptHead((parser_.flags & F_CONTENTLENGTH) != 0, parser_.content_length,
-                    (parser_.flags & F_CHUNKED) != 0);
-}
-
-int Connection::AcceptHead(bool has_length, uint64_t content_length, bool chunked) {
-  const ServerOptions& options = loop_->options;
+// Decides what the head determines beyond framing (the parser judged that and the body limit), before
+// any body byte is read: an unsupported encoding fails here, so its body is never received (the
+// connection then closes). False when the request was answered with an error.
+bool Connection::AcceptHead() {
+  const RequestHead& head = parser_.head();
+  method_ = head.method;
+  keep_alive_ = head.keep_alive;
+  http_minor_ = head.http_minor;
   const KnownHeaders known = FindKnownHeaders();
   request_id_header_ = known.request_id;
-  accepts_gzip_ = known.accept_encoding >= 0 && AcceptsGzip(HeaderValue(known.accept_encoding));
-  if (has_length && content_length > options.max_body_bytes) {
-    return FailRequest(Status(ErrorCode::kPayloadTooLarge,
-                              LimitMessage("request body of " + std::to_string(content_length) + " bytes",
-                                           options.max_body_bytes)),
-                       413);
-  }
+  accepts_gzip_ =
+      known.accept_encoding >= 0 && AcceptsGzip(head.value(static_cast<size_t>(known.accept_encoding)));
   if (known.content_encoding >= 0) {
-    std::string_view coding = HeaderValue(known.content_encoding);
+    std::string_view coding = head.value(static_cast<size_t>(known.content_encoding));
     if (EqualsIgnoreCase(coding, "gzip") || EqualsIgnoreCase(coding, "x-gzip")) {
       gzip_body_ = true;
     } else if (!coding.empty() && !EqualsIgnoreCase(coding, "identity")) {
-      return FailRequest(Status(ErrorCode::kInvalidRequest,
-                                "unsupported Content-Encoding (only gzip is accepted)", std::string(coding)),
-                         415);
+      RespondError(Status(ErrorCode::kInvalidRequest, "unsupported Content-Encoding (only gzip is accepted)",
+                          std::string(coding)),
+                   415);
+      return false;
     }
   }
-  if (has_length && !gzip_body_) body_.reserve(content_length + kBodyPadding);
-  const bool body_follows = chunked || (has_length && content_length > 0);
-  if (known.expect >= 0 && body_follows && http_major_ == 1 && http_minor_ >= 1 &&
-      EqualsIgnoreCase(HeaderValue(known.expect), "100-continue")) {
+  if (head.has_length && !gzip_body_) body_.reserve(head.content_length + kBodyPadding);
+  const bool body_follows = head.chunked || head.content_length > 0;
+  if (known.expect >= 0 && body_follows && http_minor_ >= 1 &&
+      EqualsIgnoreCase(head.value(static_cast<size_t>(known.expect)), "100-continue")) {
     out_.Append("HTTP/1.1 100 Continue\r\n\r\n");
   }
-  return 0;
-}
-
-// The same effects as http_parser's callbacks for the request, in one step: BeginRequest, the target
-// and the lower-cased headers into head_ (counted against max_header_bytes the same way), AcceptHead,
-// the body. Declines (changing nothing) when the head is not simple, the body is not all buffered yet, or
-// the head is over its limit (http_parser then answers 431 as before).
-bool Connection::ServeSimpleRequest() {
-  const ServerOptions& options = loop_->options;
-  SimpleHead& head = simple_head_;
-  const std::string_view input(in_.data(), in_.size());
-  if (!ParseSimpleHead(input, std::min(options.max_header_bytes, kMaxSimpleHeadBytes), &head)) return false;
-  if (head.has_length && input.size() - head.head_size < head.content_length) return false;
-  size_t counted = head.target.size();
-  for (size_t i = 0; i < head.header_count; ++i) {
-    counted += head.headers[i].name.size() + head.headers[i].value.size() + kHeaderFramingBytes;
-  }
-  if (counted > options.max_header_bytes) return false;
-
-  BeginRequest();
-  head_bytes_ = counted;
-  head_.append(head.target);
-  url_len_ = static_cast<uint32_t>(head.target.size());
-  for (size_t i = 0; i < head.header_count; ++i) {
-    const SimpleHead::Header& header = head.headers[i];
-    HeaderSpan span;
-    span.name_off = static_cast<uint32_t>(head_.size());
-    span.name_len = static_cast<uint32_t>(header.name.size());
-    for (char c : header.name) head_.push_back(AsciiLower(c));
-    span.value_off = static_cast<uint32_t>(head_.size());
-    span.value_len = static_cast<uint32_t>(header.value.size());
-    head_.append(header.value);
-    spans_.push_back(span);
-  }
-  method_ = head.method;
-  keep_alive_ = head.keep_alive;
-  http_major_ = 1;
-  http_minor_ = head.http_minor;
-  if (AcceptHead(head.has_length, head.content_length, /*chunked=*/false) != 0) {
-    in_.Consume(head.head_size);
-    HandleParseError(HPE_CB_headers_complete);  // answers pending_error_, as after the parser's callback
-    return true;
-  }
-  const size_t body_size = head.has_length ? static_cast<size_t>(head.content_length) : 0;
-  (gzip_body_ ? gzip_input_ : body_).append(input.data() + head.head_size, body_size);
-  in_.Consume(head.head_size + body_size);
-  ServeRequest();
+  parser_.SetBodySink(gzip_body_ ? &gzip_input_ : &body_);
   return true;
-}
-
-int Connection::OnBody(http_parser* p, const char* at, size_t len) {
-  auto* c = static_cast<Connection*>(p->data);
-  std::string& dst = c->gzip_body_ ? c->gzip_input_ : c->body_;
-  const size_t limit = c->loop_->options.max_body_bytes;
-  if (dst.size() + len > limit) {
-    return c->FailRequest(Status(ErrorCode::kPayloadTooLarge, LimitMessage("request body", limit)), 413);
-  }
-  dst.append(at, len);
-  return 0;
-}
-
-int Connection::OnMessageComplete(http_parser* p) {
-  http_parser_pause(p, 1);  // ParseBuffered serves this request before parsing on
-  return 0;
-}
-
-int Connection::FailRequest(Status status, int http_status) {
-  pending_error_ = std::move(status);
-  pending_status_ = http_status;
-  return -1;
 }
 
 // One pass over the headers for the few the server itself interprets.
 Connection::KnownHeaders Connection::FindKnownHeaders() const {
+  const RequestHead& head = parser_.head();
   KnownHeaders known;
-  for (size_t i = 0; i < spans_.size(); ++i) {
-    std::string_view name(head_.data() + spans_[i].name_off, spans_[i].name_len);
+  for (size_t i = 0; i < head.headers.size(); ++i) {
+    std::string_view name = head.name(i);
     int* slot = nullptr;
     if (name == "x-request-id") {
       slot = &known.request_id;
@@ -558,11 +466,6 @@ Connection::KnownHeaders Connection::FindKnownHeaders() const {
     if (slot != nullptr && *slot < 0) *slot = static_cast<int>(i);
   }
   return known;
-}
-
-std::string_view Connection::HeaderValue(int index) const {
-  const HeaderSpan& s = spans_[static_cast<size_t>(index)];
-  return TrimTrailingSpace(std::string_view(head_.data() + s.value_off, s.value_len));
 }
 
 // ---- Serving ----
@@ -583,7 +486,7 @@ void Connection::ServeRequest() {
                        : inflated.code() == ErrorCode::kInvalidRequest ? 400
                                                                        : 500;
   }
-  const bool close = !keep_alive_ || parser_.upgrade;
+  const bool close = !keep_alive_ || parser_.head().upgrade;
   if (suspended_) {  // Resume finishes it
     close_after_ = close;
     parsed_at_ = parsed_at;
@@ -616,11 +519,12 @@ void Connection::CallHandler() {
   response_.status = 500;
 }
 
-// Points request_ at the parsed request: views into head_, body_ (padded here) and path_.
+// Points request_ at the parsed request: views into the parser's head, body_ (padded here) and path_.
 void Connection::BuildRequest() {
+  const RequestHead& head = parser_.head();
   request_.method = method_;
   std::string_view raw_path;
-  SplitTarget(std::string_view(head_.data(), url_len_), &raw_path, &request_.query);
+  SplitTarget(head.target(), &raw_path, &request_.query);
   if (NeedsDecoding(raw_path, /*plus_as_space=*/false)) {
     path_.clear();
     PercentDecode(raw_path, /*plus_as_space=*/false, &path_);
@@ -629,11 +533,9 @@ void Connection::BuildRequest() {
     request_.path = raw_path;
   }
   request_.headers.clear();
-  for (size_t i = 0; i < spans_.size(); ++i) {
-    request_.headers.emplace_back(std::string_view(head_.data() + spans_[i].name_off, spans_[i].name_len),
-                                  HeaderValue(static_cast<int>(i)));
-  }
-  std::string_view client_id = request_id_header_ >= 0 ? HeaderValue(request_id_header_) : std::string_view();
+  for (size_t i = 0; i < head.headers.size(); ++i) request_.headers.emplace_back(head.name(i), head.value(i));
+  std::string_view client_id =
+      request_id_header_ >= 0 ? head.value(static_cast<size_t>(request_id_header_)) : std::string_view();
   request_.request_id = IsUsableRequestId(client_id) ? client_id : loop_->ids.Next(generated_id_);
   request_.remote_addr = remote_addr_;
   request_.suspender = this;
@@ -679,9 +581,9 @@ void Connection::QueueResponse(bool close, std::chrono::steady_clock::time_point
   head.content_type = response_.content_type;
   head.content_length = body.size();
   head.request_id = request_.request_id;
-  head.connection = close                                    ? ConnectionHeader::kClose
-                    : (http_major_ == 1 && http_minor_ == 0) ? ConnectionHeader::kKeepAlive
-                                                             : ConnectionHeader::kNone;
+  head.connection = close              ? ConnectionHeader::kClose
+                    : http_minor_ == 0 ? ConnectionHeader::kKeepAlive
+                                       : ConnectionHeader::kNone;
   head.gzip = gzip;
   head.extra_headers = &response_.headers;
   AppendResponseHead(head, &out_);

@@ -19,6 +19,9 @@ namespace {
 constexpr int kMaxEvents = 256;
 constexpr int kMaxWaitMs = 1000;
 constexpr int kAcceptRetryMs = 100;
+// While connections wait for the output budget: how often the loop looks for room that other loops'
+// connections freed (only then; an idle loop sleeps up to kMaxWaitMs).
+constexpr int kBudgetPollMs = 10;
 
 // CLOCK_MONOTONIC_COARSE is read from the vDSO without a syscall; its few-ms resolution suits timeouts.
 int64_t CoarseNowMs() {
@@ -38,11 +41,11 @@ void CloseFd(int* fd) {
 
 EventLoop::EventLoop(int index, const ServerOptions& options, const Handler& handler,
                      const ErrorFormatter& error_formatter, const CompletionHook& on_complete,
-                     uint32_t instance_id, std::atomic<size_t>* open_connections)
+                     uint32_t instance_id, OutputBudget* budget, ServerCounters* counters)
     : index_(index),
       context_(options, handler, error_formatter, on_complete,
-               RequestIdGenerator(instance_id, static_cast<uint32_t>(index))),
-      open_connections_(open_connections) {}
+               RequestIdGenerator(instance_id, static_cast<uint32_t>(index)), budget, counters),
+      counters_(counters) {}
 
 EventLoop::~EventLoop() {
   CloseAll();
@@ -93,22 +96,33 @@ void EventLoop::Run() {
       } else {
         auto* connection = static_cast<Connection*>(tag);
         if (!connection->OnEvents(events[i].events)) Destroy(connection);
-        if (!context_.deferred_flushes.empty() &&
-            (context_.deferred_bytes >= context_.options.deferred_output_bytes ||
-             context_.deferred_flushes.size() >= context_.options.deferred_output_responses)) {
-          FlushDeferred();
-        }
+        FlushDeferredIfDue();
       }
     }
     if (resumptions) DrainMailbox();
     FlushDeferred();
+    if (!context_.output_waiters.empty()) {
+      ResumeOutputWaiters();
+      FlushDeferred();
+    }
     if (context_.options.after_batch) RunAfterBatch();
     Expire(&context_.request);
     Expire(&context_.idle);
     Expire(&context_.linger);
+    Expire(&context_.write);
     if (accept_retry_) Accept();
   }
   CloseAll();
+}
+
+// Deferred output reaching its bounds is sent at once (which also charges what a full socket leaves to
+// the output budget before the next request is admitted).
+void EventLoop::FlushDeferredIfDue() {
+  if (!context_.deferred_flushes.empty() &&
+      (context_.deferred_bytes >= context_.options.deferred_output_bytes ||
+       context_.deferred_flushes.size() >= context_.options.deferred_output_responses)) {
+    FlushDeferred();
+  }
 }
 
 void EventLoop::FlushDeferred() {
@@ -118,6 +132,19 @@ void EventLoop::FlushDeferred() {
   }
   deferred.clear();
   context_.deferred_bytes = 0;
+}
+
+// Resumes waiting connections in arrival order while the budget has room for one holding nothing; one
+// that finds no room again (or holds output above three quarters of the limit) queues itself again, at
+// the back. Each waiter is visited at most once per call.
+void EventLoop::ResumeOutputWaiters() {
+  WaitQueue& waiters = context_.output_waiters;
+  for (size_t n = waiters.size(); n > 0 && context_.budget->Admits(/*holds_output=*/false); --n) {
+    auto* connection = static_cast<Connection*>(waiters.Pop());
+    counters_->output_waiting.fetch_sub(1, std::memory_order_relaxed);
+    if (!connection->ResumeInput()) Destroy(connection);
+    FlushDeferredIfDue();
+  }
 }
 
 void EventLoop::RunAfterBatch() {
@@ -152,7 +179,7 @@ void EventLoop::Accept() {
       accept_retry_ = true;
       return;
     }
-    if (open_connections_->load(std::memory_order_relaxed) >= context_.options.max_connections) {
+    if (counters_->open_connections.load(std::memory_order_relaxed) >= context_.options.max_connections) {
       Refuse(fd, peer);
       continue;
     }
@@ -168,7 +195,7 @@ void EventLoop::Accept() {
       delete connection;
       continue;
     }
-    open_connections_->fetch_add(1, std::memory_order_relaxed);
+    counters_->open_connections.fetch_add(1, std::memory_order_relaxed);
     context_.idle.Arm(connection, context_.now_ms);
   }
 }
@@ -176,7 +203,7 @@ void EventLoop::Accept() {
 // Beyond max_connections: one best-effort 503 (the socket's send buffer takes it at once), then close.
 void EventLoop::Refuse(int fd, const sockaddr_storage& peer) {
   OFS_LOG_EVERY_N_SEC(1, OFS_LOG_WARN, "http", "refusing connections: {} open (max_connections)",
-                      open_connections_->load(std::memory_order_relaxed));
+                      counters_->open_connections.load(std::memory_order_relaxed));
   Request request;
   char id[kRequestIdCapacity];
   request.request_id = context_.ids.Next(id);
@@ -220,7 +247,8 @@ void EventLoop::Expire(DeadlineList* list) {
 
 int EventLoop::NextTimeoutMs() const {
   int64_t timeout = accept_retry_ ? kAcceptRetryMs : kMaxWaitMs;
-  for (const DeadlineList* list : {&context_.request, &context_.idle, &context_.linger}) {
+  if (!context_.output_waiters.empty()) timeout = std::min<int64_t>(timeout, kBudgetPollMs);
+  for (const DeadlineList* list : {&context_.request, &context_.idle, &context_.linger, &context_.write}) {
     if (!list->empty()) timeout = std::min(timeout, list->front()->deadline_ms - context_.now_ms);
   }
   // The coarse clock may lag the deadline by a tick: wait at least 1 ms rather than spin.
@@ -229,7 +257,7 @@ int EventLoop::NextTimeoutMs() const {
 
 void EventLoop::Destroy(Connection* connection) {
   delete connection;  // cancels its timer and closes the socket (which also removes it from epoll)
-  open_connections_->fetch_sub(1, std::memory_order_relaxed);
+  counters_->open_connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void EventLoop::DrainMailbox() {
@@ -263,7 +291,7 @@ void EventLoop::AwaitSuspended() {
 void EventLoop::CloseAll() {
   CloseFd(&listen_fd_);
   if (context_.mailbox->fd() >= 0) AwaitSuspended();
-  for (DeadlineList* list : {&context_.request, &context_.idle, &context_.linger}) {
+  for (DeadlineList* list : {&context_.request, &context_.idle, &context_.linger, &context_.write}) {
     while (!list->empty()) {
       auto* connection = static_cast<Connection*>(list->front());
       connection->FlushBestEffort();

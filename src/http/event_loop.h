@@ -8,6 +8,10 @@
 // the heads of those lists, and epoll_wait's timeout is the nearest deadline. Time is a coarse
 // monotonic clock read once per wakeup, so timers cost no syscall per request.
 //
+// Output budget: connections the shared OutputBudget holds back wait in the context's output waiters;
+// after each batch, and every kBudgetPollMs while any wait (room may come from another loop's
+// connections), the loop resumes them in arrival order while the budget has room.
+//
 // Threading: Open() and the constructor run on the thread that starts the server, Run() on the loop's
 // own thread; Stop() may be called from any thread. Connections never leave their loop.
 
@@ -26,7 +30,7 @@ class EventLoop {
  public:
   EventLoop(int index, const ServerOptions& options, const Handler& handler,
             const ErrorFormatter& error_formatter, const CompletionHook& on_complete, uint32_t instance_id,
-            std::atomic<size_t>* open_connections);
+            OutputBudget* budget, ServerCounters* counters);
   ~EventLoop();  // closes the listener, the wake fd, the epoll fd and connections left (Run not running)
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
@@ -45,6 +49,8 @@ class EventLoop {
  private:
   void Accept();
   void FlushDeferred();
+  void FlushDeferredIfDue();
+  void ResumeOutputWaiters();
   void RunAfterBatch();  // options.after_batch, logging what it throws
   void Refuse(int fd, const sockaddr_storage& peer);
   void Expire(DeadlineList* list);
@@ -56,7 +62,7 @@ class EventLoop {
 
   const int index_;
   LoopContext context_;
-  std::atomic<size_t>* const open_connections_;
+  ServerCounters* const counters_;
   int epoll_fd_ = -1;
   int listen_fd_ = -1;
   std::vector<std::pair<Connection*, Status>>

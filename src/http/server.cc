@@ -1,6 +1,5 @@
 #include "http/server.h"
 
-#include <http_parser.h>
 #include <pthread.h>
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 
 #include "base/log.h"
 #include "http/event_loop.h"
+#include "http/output_budget.h"
 #include "http/socket.h"
 
 namespace ofs::http {
@@ -29,7 +29,8 @@ struct Server::Impl {
   const Handler handler;
   const ErrorFormatter error_formatter;
   const CompletionHook on_complete;
-  std::atomic<size_t> open_connections{0};
+  OutputBudget budget{options.max_buffered_output_bytes};
+  ServerCounters counters;
   std::atomic<uint16_t> port{0};
   std::mutex mu;  // serializes Start and Stop
   bool started = false;
@@ -43,8 +44,9 @@ Status Server::Impl::Validate() const {
     return Status(ErrorCode::kInvalidRequest, std::string("invalid http server options: ") + what);
   };
   if (options.threads < 1) return invalid("threads must be at least 1");
-  if (options.request_timeout_ms <= 0 || options.idle_timeout_ms <= 0)
+  if (options.request_timeout_ms <= 0 || options.idle_timeout_ms <= 0 || options.write_timeout_ms <= 0)
     return invalid("timeouts must be positive");
+  if (options.max_buffered_output_bytes == 0) return invalid("max_buffered_output_bytes must be positive");
   if (options.max_header_bytes == 0 || options.max_connections == 0) {
     return invalid("max_header_bytes and max_connections must be positive");
   }
@@ -61,7 +63,7 @@ Status Server::Impl::OpenLoops() {
   const uint32_t instance_id = std::random_device{}();
   for (int i = 0; i < options.threads; ++i) {
     auto loop = std::make_unique<EventLoop>(i, options, handler, error_formatter, on_complete, instance_id,
-                                            &open_connections);
+                                            &budget, &counters);
     OFS_RETURN_IF_ERROR(loop->Open(address));
     if (i == 0) {
       port.store(loop->port(), std::memory_order_release);
@@ -79,31 +81,11 @@ Server::Server(ServerOptions options, Handler handler, ErrorFormatter error_form
 
 Server::~Server() { Stop(); }
 
-namespace {
-
-// http_parser refuses heads beyond its own limit (HTTP_MAX_HEADER_SIZE, 80 KiB, unless raised), counting
-// raw bytes — the request line, CRLFs and whitespace included — where max_header_bytes counts the
-// target, names and values (Connection::CheckHeadBytes). Its limit is raised (never lowered; it is one
-// process-wide setting) to twice the largest max_header_bytes plus room for the request line, so that
-// max_header_bytes is the limit that applies and answers its own 431.
-void RaiseParserHeadLimit(size_t max_header_bytes) {
-  static std::mutex mu;
-  static uint64_t current = HTTP_MAX_HEADER_SIZE;
-  const uint64_t wanted = std::min<uint64_t>(uint64_t{max_header_bytes} * 2 + 4096, UINT32_MAX);
-  std::lock_guard lock(mu);
-  if (wanted <= current) return;
-  http_parser_set_max_header_size(static_cast<uint32_t>(wanted));
-  current = wanted;
-}
-
-}  // namespace
-
 Status Server::Start() {
   std::lock_guard lock(impl_->mu);
   if (impl_->started || impl_->stopped)
     return Status(ErrorCode::kInternal, "http server can be started only once");
   OFS_RETURN_IF_ERROR(impl_->Validate());
-  RaiseParserHeadLimit(impl_->options.max_header_bytes);
   if (Status status = impl_->OpenLoops(); !status.ok()) {
     impl_->loops.clear();
     return status;
@@ -135,6 +117,16 @@ void Server::Stop() {
 
 uint16_t Server::port() const { return impl_->port.load(std::memory_order_acquire); }
 
-size_t Server::open_connections() const { return impl_->open_connections.load(std::memory_order_relaxed); }
+size_t Server::open_connections() const {
+  return impl_->counters.open_connections.load(std::memory_order_relaxed);
+}
+
+Server::OutputStats Server::output_stats() const {
+  OutputStats stats;
+  stats.held_bytes = impl_->budget.held();
+  stats.waiting_connections = impl_->counters.output_waiting.load(std::memory_order_relaxed);
+  stats.write_timeouts = impl_->counters.write_timeouts.load(std::memory_order_relaxed);
+  return stats;
+}
 
 }  // namespace ofs::http

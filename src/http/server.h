@@ -1,8 +1,9 @@
 #pragma once
 // HTTP/1.1 server: one edge-triggered epoll loop per worker thread, each with its own SO_REUSEPORT
-// listener, so a connection lives on one thread from accept to close. Requests are parsed with Node's
-// http_parser, dispatched synchronously to a Handler on the loop thread, and the response is written
-// from a per-connection buffer that keeps its capacity (no per-request heap churn in steady state).
+// listener, so a connection lives on one thread from accept to close. Requests are parsed by a strict
+// RFC 9112 parser (request_parser.h), dispatched synchronously to a Handler on the loop thread, and the
+// response is written from a per-connection buffer that keeps its capacity (no per-request heap churn in
+// steady state).
 //
 // It supports keep-alive and pipelining (responses in request order), any method with a body (GET with
 // a JSON body), gzip request bodies (Content-Encoding: gzip; the inflated size counts against the body
@@ -10,7 +11,9 @@
 // Limits answer with the error formatter: header too large (431), body too large (413), a request not
 // fully received within request_timeout_ms of its first byte (408 and close: a slow or stuck client
 // never holds a worker), idle keep-alive connections closed after idle_timeout_ms, connections beyond
-// max_connections refused. Every response carries X-Request-Id (the client's, or a generated one).
+// max_connections refused, output held for peers that do not read bounded across connections
+// (max_buffered_output_bytes) and in time (write_timeout_ms). Every response carries X-Request-Id (the
+// client's, or a generated one).
 // Threading: Start() spawns the workers; handlers run on worker threads concurrently.
 
 #include <atomic>
@@ -92,6 +95,13 @@ struct ServerOptions {
   int64_t idle_timeout_ms = 60'000;
   size_t max_connections = 10'000;
   size_t gzip_min_bytes = size_t{8} << 10;
+  // A connection whose peer leaves its output unread this long (from the moment the socket first refused
+  // more bytes, not extended by partial reads, until all is sent) is closed.
+  int64_t write_timeout_ms = 30'000;
+  // Output bytes held for peers that do not read, across the server's connections (output_budget.h):
+  // past three quarters of it connections holding output stop being served, past it all do, until it
+  // frees up. Per server, so that a flood on one port does not hold up another server's clients.
+  size_t max_buffered_output_bytes = size_t{256} << 20;
   bool access_log = false;
   // Responses queued while a batch of ready events is handled are sent at the end of the batch, one
   // send(2) per connection as before but back to back: a client reading many connections is then woken
@@ -121,6 +131,14 @@ class Server {
   void Stop();
   uint16_t port() const;  // the bound port (after Start)
   size_t open_connections() const;
+
+  // The output bound's state (thread-safe; for the application's metrics).
+  struct OutputStats {
+    size_t held_bytes = 0;           // output held for peers that do not read (max_buffered_output_bytes)
+    size_t waiting_connections = 0;  // connections not served until that falls
+    uint64_t write_timeouts = 0;     // connections closed by write_timeout_ms, ever
+  };
+  OutputStats output_stats() const;
 
  private:
   struct Impl;

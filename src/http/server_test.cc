@@ -1,8 +1,9 @@
 #include "http/server.h"
 
 #include <gtest/gtest.h>
-#include <http_parser.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <zlib.h>
 
 #include <atomic>
@@ -244,15 +245,15 @@ TEST_F(ServerTest, PipelinedRequestsAnsweredInOrder) {
   EXPECT_EQ(resp.body, "GET /three\n\n");
 }
 
-// Simple heads take ParseSimpleHead's path, others http_parser's (simple_head.h); on one connection
-// they alternate in order, and a simple request after a chunked one starts cleanly.
-TEST_F(ServerTest, SimpleAndParsedRequestsAlternateOnOneConnection) {
+// Requests of every framing (Content-Length, chunked, no body, HTTP/1.0) pipelined on one connection
+// are answered in order, and each starts cleanly after the one before.
+TEST_F(ServerTest, PipelinedRequestsOfEveryFramingAreAnsweredInOrder) {
   Start();
   TestClient client(server_->port());
   ASSERT_TRUE(
       client.Send(MakeRequest("GET", "/one?a=1") +
                   "POST /two HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" +
-                  MakeRequest("POST", "/three", "3") + "GET /four HTTP/1.1\r\nX: folded\r\n  line\r\n\r\n" +
+                  MakeRequest("POST", "/three", "3") + "GET /four HTTP/1.1\r\nX: tab\there\r\n\r\n" +
                   "POST /five HTTP/1.0\r\nContent-Length: 4\r\n\r\nlast"));
   const char* expected[] = {"GET /one\na=1\n", "POST /two\n\nabc", "POST /three\n\n3", "GET /four\n\n",
                             "POST /five\n\nlast"};
@@ -265,8 +266,8 @@ TEST_F(ServerTest, SimpleAndParsedRequestsAlternateOnOneConnection) {
   EXPECT_TRUE(client.WaitClosed(1000));  // HTTP/1.0 without keep-alive: closed after the last answer
 }
 
-// A simple head that its own limits rule out is answered like one http_parser parsed: 413 and close.
-TEST_F(ServerTest, SimpleHeadOverTheBodyLimitIs413) {
+// A Content-Length over the limit is answered 413 from the head, and the connection closes.
+TEST_F(ServerTest, HeadOverTheBodyLimitIs413) {
   ServerOptions options = DefaultOptions();
   options.max_body_bytes = 1024;
   Start(options);
@@ -426,10 +427,9 @@ TEST_F(ServerTest, HugeHeadersAre431AndClose) {
   EXPECT_TRUE(client.WaitClosed(1000));
 }
 
-// max_header_bytes beyond http_parser's default limit (80 KiB) takes effect: the server raises the
-// parser's own limit, so a 150 KiB head is served under a 200 KiB limit and a 250 KiB one is 431.
-TEST_F(ServerTest, HeaderLimitsAboveTheParserDefaultApply) {
-  static_assert(HTTP_MAX_HEADER_SIZE < (150 << 10));
+// Large max_header_bytes take effect (http_parser, used before, had a limit of its own at 80 KiB): a
+// 150 KiB head is served under a 200 KiB limit and a 250 KiB one is 431.
+TEST_F(ServerTest, LargeHeaderLimitsApply) {
   ServerOptions options = DefaultOptions();
   options.max_header_bytes = 200 << 10;
   Start(options);
@@ -457,6 +457,105 @@ TEST_F(ServerTest, MalformedRequestIs400AndClose) {
   EXPECT_EQ(resp.status, 400);
   EXPECT_FALSE(resp.Header("x-request-id").empty());
   EXPECT_TRUE(client.WaitClosed(1000));
+}
+
+// ---- Strict HTTP/1.1 framing (RFC 9112): what a proxy in front could read differently is refused ----
+
+// Sends `request` followed by a request that must never be answered (a smuggled one, were the first
+// framed differently), and expects one answer with `status` naming `cause`, then the close.
+void ExpectRefused(uint16_t port, const std::string& request, int status, std::string_view cause) {
+  TestClient client(port);
+  ASSERT_TRUE(client.Send(request + MakeRequest("GET", "/smuggled")));
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp)) << request;
+  EXPECT_EQ(resp.status, status) << request << " -> " << resp.body;
+  EXPECT_NE(resp.body.find(cause), std::string::npos) << request << " -> " << resp.body;
+  EXPECT_EQ(resp.Header("connection"), "close") << request;
+  EXPECT_TRUE(client.WaitClosed(2000)) << request;
+  EXPECT_EQ(client.pending().find("HTTP/1.1"), std::string::npos)
+      << request << ": the next request was answered";
+}
+
+TEST_F(ServerTest, WhitespaceBetweenAHeaderNameAndItsColonIs400) {
+  Start();
+  ExpectRefused(server_->port(),
+                "POST /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n", 400,
+                "whitespace between a header name and its colon");
+  ExpectRefused(server_->port(), "GET /x HTTP/1.1\r\nHost\t: t\r\n\r\n", 400, "whitespace between");
+}
+
+TEST_F(ServerTest, ObsoleteLineFoldingIs400) {
+  Start();
+  ExpectRefused(server_->port(), "GET /x HTTP/1.1\r\nHost: t\r\nX-A: a\r\n b\r\n\r\n", 400,
+                "obsolete line folding");
+  ExpectRefused(server_->port(), "GET /x HTTP/1.1\r\n\tHost: t\r\n\r\n", 400, "obsolete line folding");
+}
+
+TEST_F(ServerTest, VersionsOtherThanHttp10And11Are505) {
+  Start();
+  for (const char* version : {"9.9", "1.2", "2.0", "0.9"}) {
+    ExpectRefused(server_->port(), "GET /x HTTP/" + std::string(version) + "\r\nHost: t\r\n\r\n", 505,
+                  "not supported (only HTTP/1.0 and HTTP/1.1)");
+  }
+  ExpectRefused(server_->port(), "GET /x HTTP/1.10\r\nHost: t\r\n\r\n", 400, "request line");
+}
+
+TEST_F(ServerTest, TransferCodingsOtherThanAFinalChunkedAreRefused) {
+  Start();
+  const std::string post = "POST /x HTTP/1.1\r\nHost: t\r\n";
+  // A coding the server does not implement before chunked: 501 (RFC 9112 section 6.1).
+  ExpectRefused(server_->port(), post + "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501,
+                "transfer coding 'gzip' not implemented");
+  ExpectRefused(server_->port(),
+                post + "Transfer-Encoding: deflate\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 501,
+                "not implemented");
+  // chunked not final, or twice: the length cannot be determined, 400 (section 6.3).
+  ExpectRefused(server_->port(), post + "Transfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n", 400,
+                "final transfer coding");
+  ExpectRefused(server_->port(), post + "Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n", 400,
+                "applied once");
+  // Transfer-Encoding in HTTP/1.0 (section 6.1: faulty framing).
+  ExpectRefused(server_->port(), "POST /x HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400,
+                "HTTP/1.0");
+}
+
+// Refused by http_parser already; kept refused (RFC 9112 section 6.3: a smuggling vector).
+TEST_F(ServerTest, ConflictingLengthsAre400) {
+  Start();
+  const std::string post = "POST /x HTTP/1.1\r\nHost: t\r\n";
+  ExpectRefused(server_->port(), post + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                400, "both Transfer-Encoding and Content-Length");
+  ExpectRefused(server_->port(), post + "Content-Length: 1\r\nContent-Length: 1\r\n\r\nx", 400,
+                "more than one Content-Length");
+  ExpectRefused(server_->port(), post + "Content-Length: 0\r\nContent-Length: 5\r\n\r\nxxxxx", 400,
+                "more than one Content-Length");
+}
+
+TEST_F(ServerTest, MalformedChunkFramingIs400) {
+  Start();
+  const std::string head = "POST /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+  ExpectRefused(server_->port(), head + "1\r\naXY0\r\n\r\n", 400, "chunk data not followed by CRLF");
+  ExpectRefused(server_->port(), head + "3 \r\nabc\r\n0\r\n\r\n", 400, "invalid chunk-size line");
+  ExpectRefused(server_->port(), head + "3;\x01\r\nabc\r\n0\r\n\r\n", 400, "invalid chunk-size line");
+  ExpectRefused(server_->port(), head + "3\nabc\r\n0\r\n\r\n", 400, "bare LF");
+  ExpectRefused(server_->port(), head + "0\r\nX-T: a\r\n b\r\n\r\n", 400, "trailer line");
+  ExpectRefused(server_->port(), head + "0\r\nX-T : a\r\n\r\n", 400, "trailer line");
+}
+
+TEST_F(ServerTest, BareLineEndsInTheHeadAre400) {
+  Start();
+  ExpectRefused(server_->port(), "GET /x HTTP/1.1\nHost: t\n\n", 400, "bare LF");
+  ExpectRefused(server_->port(), "GET /x HTTP/1.1\r\nHost: t\nX: y\r\n\r\n", 400, "bare LF");
+  ExpectRefused(server_->port(), "GET /x HTTP/1.1\r\nHost: t\rX: y\r\n\r\n", 400, "control character");
+}
+
+TEST_F(ServerTest, ChunkedBodyWithExtensionsAndTrailersIsServed) {
+  Start();
+  HttpResponse resp = RoundTrip(
+      "\r\nPOST /c HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: Chunked\r\n\r\n5;a=b ;c=\"d e\"\r\nhello\r\n"
+      "0;last\r\nX-Checksum: 1\r\n\r\n");
+  EXPECT_EQ(resp.status, 200);
+  EXPECT_EQ(resp.body, "POST /c\n\nhello");
 }
 
 TEST_F(ServerTest, SlowClientGets408WhileOthersAreServed) {
@@ -789,6 +888,126 @@ TEST(DeferredOutputTest, ZeroSendsEachResponseAtOnce) {
 TEST(DeferredOutputTest, ResponsesReachingABoundAreSentAtOnce) {
   EXPECT_TRUE(FirstResponseSentWithinTheBatch(1, 16, /*expect_sent=*/true));  // over a 1-byte bound
   EXPECT_TRUE(FirstResponseSentWithinTheBatch(size_t{64} << 10, 1, /*expect_sent=*/true));  // one listed
+}
+
+// ---- The output budget (max_buffered_output_bytes) and the write timeout ----
+
+// A client that asks for a large answer and never reads it. Its receive buffer is made small before it
+// connects, so that the kernel takes little of the answer and the server holds the rest.
+class NonReader {
+ public:
+  NonReader(uint16_t port, size_t response_bytes) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int small = 4096;
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    const std::string request = MakeRequest("GET", "/big?n=" + std::to_string(response_bytes));
+    connected_ = connected_ && ::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) ==
+                                   static_cast<ssize_t>(request.size());
+  }
+  ~NonReader() { ::close(fd_); }
+  NonReader(const NonReader&) = delete;
+  NonReader& operator=(const NonReader&) = delete;
+
+  bool connected() const { return connected_; }
+  // True once the server has closed the connection (reads what the kernel holds until EOF or reset).
+  bool Closed() {
+    char buffer[65536];
+    for (;;) {
+      ssize_t n = ::recv(fd_, buffer, sizeof(buffer), MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) return true;
+      if (n < 0) return false;
+    }
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+template <typename Predicate>
+bool WaitFor(Predicate predicate, int timeout_ms) {
+  const auto start = Clock::now();
+  while (MillisSince(start) < timeout_ms) {
+    if (predicate()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return predicate();
+}
+
+constexpr size_t kMiB = size_t{1} << 20;
+
+// Non-reading clients hold at most the budget (plus the one response being queued), the others wait
+// unserved, each is closed write_timeout_ms after its output stalled, and a reading client queued
+// behind them is served once they are gone.
+TEST(OutputBudgetTest, BoundsOutputHeldForNonReadersAndClosesThemAfterTheWriteTimeout) {
+  ServerOptions options;
+  options.port = 0;
+  options.threads = 1;
+  options.max_buffered_output_bytes = 16 * kMiB;
+  options.write_timeout_ms = 1000;
+  Server server(options, TestHandler, TestFormatter);
+  ASSERT_TRUE(server.Start().ok());
+  // Far more than the kernel's socket buffers take on loopback (a few MiB at most).
+  constexpr size_t kResponse = 8 * kMiB;
+  constexpr int kClients = 6;
+  std::vector<std::unique_ptr<NonReader>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<NonReader>(server.port(), kResponse));
+    ASSERT_TRUE(clients.back()->connected());
+  }
+  // Two answers fill the budget; the other four requests wait unserved.
+  ASSERT_TRUE(WaitFor([&] { return server.output_stats().waiting_connections == kClients - 2; }, 3000))
+      << server.output_stats().waiting_connections;
+  const Server::OutputStats stats = server.output_stats();
+  EXPECT_GE(stats.held_bytes, 2 * kResponse);
+  EXPECT_LE(stats.held_bytes, options.max_buffered_output_bytes + kResponse);
+  EXPECT_EQ(stats.write_timeouts, 0u);
+
+  const auto start = Clock::now();
+  TestClient reader(server.port(), 10'000);
+  ASSERT_TRUE(reader.Send(MakeRequest("GET", "/after")));
+  HttpResponse resp;
+  ASSERT_TRUE(reader.ReadResponse(&resp));
+  EXPECT_EQ(resp.body, "GET /after\n\n");
+  // Behind four non-readers, two at a time, each closed after 1 s.
+  EXPECT_GE(MillisSince(start), 1500);
+  EXPECT_LT(MillisSince(start), 6000);
+  ASSERT_TRUE(WaitFor([&] { return server.output_stats().write_timeouts == kClients; }, 3000))
+      << server.output_stats().write_timeouts;
+  for (auto& client : clients) EXPECT_TRUE(client->Closed());
+  EXPECT_TRUE(WaitFor([&] { return server.output_stats().held_bytes == 0; }, 1000));
+  EXPECT_EQ(server.output_stats().waiting_connections, 0u);
+  EXPECT_EQ(server.open_connections(), 1u);  // the reader's
+}
+
+// Between three quarters of the budget and all of it, connections holding output wait but one holding
+// nothing is still served at once: a reading client is not held up by non-readers that leave room.
+TEST(OutputBudgetTest, ConnectionsHoldingNothingAreServedUntilTheLimit) {
+  ServerOptions options;
+  options.port = 0;
+  options.threads = 1;
+  options.max_buffered_output_bytes = 20 * kMiB;  // three quarters: 15 MiB
+  options.write_timeout_ms = 10'000;
+  Server server(options, TestHandler, TestFormatter);
+  ASSERT_TRUE(server.Start().ok());
+  NonReader first(server.port(), 8 * kMiB);
+  NonReader second(server.port(), 8 * kMiB);
+  ASSERT_TRUE(WaitFor([&] { return server.output_stats().held_bytes >= 16 * kMiB; }, 3000));
+  const auto start = Clock::now();
+  TestClient reader(server.port(), 5000);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(reader.Send(MakeRequest("GET", "/r")));
+    HttpResponse resp;
+    ASSERT_TRUE(reader.ReadResponse(&resp));
+    EXPECT_EQ(resp.status, 200);
+  }
+  EXPECT_LT(MillisSince(start), 1000);
+  EXPECT_EQ(server.output_stats().write_timeouts, 0u);
 }
 
 TEST(ServerStartTest, BindFailureIsReported) {

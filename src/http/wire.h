@@ -1,5 +1,5 @@
 #pragma once
-// HTTP/1.1 wire helpers: response head serialization, reason phrases, parser method mapping.
+// HTTP/1.1 wire helpers: response head serialization and reason phrases.
 // Pure functions, thread-safe.
 
 #include <cstddef>
@@ -15,9 +15,6 @@ enum class ConnectionHeader { kNone, kClose, kKeepAlive };
 
 // The reason phrase of a status code ("OK", "Not Found", ...; "Unknown" for codes it does not know).
 std::string_view ReasonPhrase(int status);
-
-// Maps an http_parser method number to Method (kOther for methods OFS does not route).
-Method MethodFromParser(unsigned parser_method);
 
 struct ResponseHead {
   int status = 200;
