@@ -9,8 +9,9 @@ namespace ofs {
 namespace {
 
 constexpr std::array<std::string_view, static_cast<size_t>(Fallback::kCount_)> kNames = {
-    "memtable_lookup_key",     "memtable_skip_list", "compression", "huge_pages",       "row_cache_unsized",
-    "row_cache_row_too_large", "wal_preallocation",  "close_flush", "metadata_journal",
+    "memtable_lookup_key", "memtable_skip_list",      "compression",       "huge_pages",
+    "row_cache_unsized",   "row_cache_row_too_large", "wal_preallocation", "close_flush",
+    "metadata_journal",    "uncompressed_response",
 };
 
 std::array<std::atomic<uint64_t>, static_cast<size_t>(Fallback::kCount_)>& Counts() {

@@ -40,6 +40,9 @@ enum class Fallback : uint8_t {
   // SQLite did not switch the metadata store to WAL journaling (rollback journal: readers wait for
   // writers).
   kMetadataJournal,
+  // A response the client accepts gzipped could not be compressed (zlib out of memory, or a body above
+  // what zlib takes in one call): it was sent uncompressed.
+  kUncompressedResponse,
   kCount_,
 };
 

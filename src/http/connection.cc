@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "base/fallback.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "http/url.h"
@@ -573,7 +574,8 @@ void Connection::QueueResponse(bool close, std::chrono::steady_clock::time_point
       body = loop_->gzip_body;
       gzip = true;
     } else {
-      OFS_LOG_EVERY_N_SEC(1, OFS_LOG_WARN, "http", "sending uncompressed: {}", compressed.ToString());
+      NoteFallback(Fallback::kUncompressedResponse,
+                   "a response the client accepts gzipped was sent uncompressed: " + compressed.ToString());
     }
   }
   ResponseHead head;

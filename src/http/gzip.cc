@@ -125,7 +125,9 @@ Status Deflater::Gzip(std::string_view in, std::string* out) {
     return Status(ErrorCode::kInternal, "cannot reset zlib deflate");
   }
   z_stream* z = Z(stream_);
-  if (in.size() > kMaxZlibSpan / 2) return Status(ErrorCode::kInternal, "response body too large to gzip");
+  if (in.size() > std::min(max_input_bytes_, kMaxZlibSpan / 2)) {
+    return Status(ErrorCode::kInternal, "response body too large to gzip");
+  }
   // deflateBound is exact enough for one Z_FINISH call to always complete.
   out->resize(deflateBound(z, static_cast<uLong>(in.size())));
   z->next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));

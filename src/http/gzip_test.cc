@@ -20,6 +20,18 @@ TEST(GzipTest, RoundTripAndReuse) {
   }
 }
 
+TEST(GzipTest, BodiesAboveTheInputBoundAreRefused) {
+  // The connection then sends the body uncompressed and notes Fallback::kUncompressedResponse.
+  Deflater deflater(/*max_input_bytes=*/1000);
+  std::string compressed;
+  EXPECT_EQ(deflater.Gzip(std::string(1001, 'a'), &compressed).code(), ErrorCode::kInternal);
+  ASSERT_TRUE(deflater.Gzip(std::string(1000, 'a'), &compressed).ok());
+  Inflater inflater;
+  std::string out;
+  ASSERT_TRUE(inflater.Inflate(compressed, 1000, &out).ok());
+  EXPECT_EQ(out, std::string(1000, 'a'));
+}
+
 TEST(GzipTest, ConcatenatedMembers) {
   Deflater deflater;
   Inflater inflater;
