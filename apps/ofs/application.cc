@@ -176,8 +176,9 @@ Status Application::Health(std::string* failures) const {
 
 // The bound on unread output (http.max_buffered_output_bytes, http.write_timeout_ms), per server.
 void Application::RegisterHttpOutputMetrics() {
-  for (auto [name, server] :
+  for (const auto& [name, server_of_name] :
        {std::pair{"serving", serving_server_.get()}, std::pair{"admin", admin_server_.get()}}) {
+    http::Server* const server = server_of_name;  // clang 14 cannot capture a structured binding
     const auto stat = [server](auto field) {
       return [server, field] { return static_cast<double>(server->output_stats().*field); };
     };
