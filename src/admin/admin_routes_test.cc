@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "admin/admin.h"
+#include "admin/recording_store_for_tests.h"
 #include "catalog/sqlite/sqlite_metadata_store.h"
 #include "codec/value_codec.h"
 #include "metrics/metrics.h"
@@ -20,29 +21,6 @@ namespace ofs::admin {
 namespace {
 
 using http::Method;
-
-// Records the tables prepared per tenant; the data operations are never called by admin.
-class RecordingStore final : public storage::OnlineStore {
- public:
-  void MultiGet(const storage::ReadRequest&, storage::RowSet*, storage::Completion done) override {
-    done(Status(ErrorCode::kInternal, "unused"));
-  }
-  void ScanPartition(const storage::ScanRequest&, storage::ScanResult*, storage::Completion done) override {
-    done(Status(ErrorCode::kInternal, "unused"));
-  }
-  void Write(const storage::WriteRequest&, storage::Completion done) override {
-    done(Status(ErrorCode::kInternal, "unused"));
-  }
-  Status EnsureTable(std::string_view tenant, const model::TableSpec& table) override {
-    ensured.emplace_back(std::string(tenant), table.name);
-    last_ttl = table.ttl_seconds;
-    return Status::Ok();
-  }
-  Status Health() override { return Status::Ok(); }
-
-  std::vector<std::pair<std::string, std::string>> ensured;  // (tenant, table)
-  int64_t last_ttl = -1;
-};
 
 struct Reply {
   int status = 0;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "admin/admin.h"
+#include "admin/recording_store_for_tests.h"
 #include "catalog/sqlite/sqlite_metadata_store.h"
 #include "metrics/metrics.h"
 
@@ -18,21 +19,6 @@ namespace ofs::admin {
 namespace {
 
 using http::Method;
-
-class NoStorage final : public storage::OnlineStore {
- public:
-  void MultiGet(const storage::ReadRequest&, storage::RowSet*, storage::Completion done) override {
-    done(Status(ErrorCode::kInternal, "unused"));
-  }
-  void ScanPartition(const storage::ScanRequest&, storage::ScanResult*, storage::Completion done) override {
-    done(Status(ErrorCode::kInternal, "unused"));
-  }
-  void Write(const storage::WriteRequest&, storage::Completion done) override {
-    done(Status(ErrorCode::kInternal, "unused"));
-  }
-  Status EnsureTable(std::string_view, const model::TableSpec&) override { return Status::Ok(); }
-  Status Health() override { return Status::Ok(); }
-};
 
 constexpr std::string_view kRoot = "root";           // every role, unscoped
 constexpr std::string_view kTaAdmin = "ta-admin";    // admin, tenants ta and tc
@@ -109,7 +95,7 @@ class AdminScopeTest : public testing::Test {
        {std::string(kTaAdmin), {api::Role::kAdmin}, {"ta", "tc"}},
        {std::string(kTaReader), {api::Role::kReader}, {"ta", "tc"}}}};
   metrics::Registry registry_;
-  NoStorage online_;
+  RecordingStore online_;
   std::unique_ptr<catalog::SqliteMetadataStore> store_;
   std::unique_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<api::Endpoint> endpoint_;

@@ -141,12 +141,7 @@ void WriteFeatureGroupVersion(const model::FeatureGroupVersion& version, codec::
   out.EndObject();
 }
 
-void WriteRunRecord(const model::RunRecord& run, codec::JsonWriter& out) {
-  out.StartObject();
-  out.Key("featureGroupName");
-  out.String(run.feature_group_name);
-  out.Key("featureGroupVersion");
-  out.String(run.feature_group_version);
+void WriteRunFields(const model::RunRecord& run, codec::JsonWriter& out) {
   out.Key("runId");
   out.String(run.run_id);
   out.Key("timeTaken");
@@ -161,6 +156,15 @@ void WriteRunRecord(const model::RunRecord& run, codec::JsonWriter& out) {
   out.String(run.error_message);
   out.Key("status");
   out.String(run.status);
+}
+
+void WriteRunRecord(const model::RunRecord& run, codec::JsonWriter& out) {
+  out.StartObject();
+  out.Key("featureGroupName");
+  out.String(run.feature_group_name);
+  out.Key("featureGroupVersion");
+  out.String(run.feature_group_version);
+  WriteRunFields(run, out);
   out.Key("createdAt");
   out.Int(run.created_at);
   out.EndObject();

@@ -37,6 +37,9 @@ void WriteFeatureGroupVersion(const model::FeatureGroupVersion& version, codec::
 // {"featureGroupName", "featureGroupVersion", "runId", "timeTaken", "count", "sampleData" (the stored
 // JSON text, omitted when none), "errorMessage", "status", "createdAt"}
 void WriteRunRecord(const model::RunRecord& run, codec::JsonWriter& out);
+// The fields of a run every run answer shares, written into an object being written: "runId",
+// "timeTaken", "count", "sampleData" (omitted when none), "errorMessage", "status".
+void WriteRunFields(const model::RunRecord& run, codec::JsonWriter& out);
 
 // --- decoders ---
 

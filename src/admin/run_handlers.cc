@@ -14,25 +14,6 @@ constexpr int64_t kDefaultRuns = 100;
 constexpr int64_t kMaxRuns = 1000;
 constexpr int64_t kDarwinRuns = 5;  // Darwin's run-data listing: the newest five
 
-// The fields of a run both Darwin answers share: "runId", "timeTaken", "count", "sampleData" (omitted
-// when none), "errorMessage", "status".
-void WriteDarwinRunFields(const model::RunRecord& run, codec::JsonWriter& out) {
-  out.Key("runId");
-  out.String(run.run_id);
-  out.Key("timeTaken");
-  out.Int(run.time_taken);
-  out.Key("count");
-  out.Int(run.count);
-  if (!run.sample_data.empty()) {
-    out.Key("sampleData");
-    out.Raw(run.sample_data);
-  }
-  out.Key("errorMessage");
-  out.String(run.error_message);
-  out.Key("status");
-  out.String(run.status);
-}
-
 // Darwin's answer of a recorded run: the request body {"name", "version"? (as sent, normalized),
 // "runId", "timeTaken", "count", "sampleData"?, "errorMessage", "status"}.
 void WriteDarwinRunBody(const RunCreate& create, std::string_view name, codec::JsonWriter& out) {
@@ -43,7 +24,7 @@ void WriteDarwinRunBody(const RunCreate& create, std::string_view name, codec::J
     out.Key("version");
     out.String(*create.version);
   }
-  WriteDarwinRunFields(create.run, out);
+  WriteRunFields(create.run, out);
   out.EndObject();
 }
 
@@ -55,7 +36,7 @@ void WriteDarwinRun(const model::RunRecord& run, codec::JsonWriter& out) {
   out.String(run.feature_group_name);
   out.Key("version");
   out.String(run.feature_group_version);
-  WriteDarwinRunFields(run, out);
+  WriteRunFields(run, out);
   out.Key("timestamp");
   out.Int(run.created_at);
   out.EndObject();
