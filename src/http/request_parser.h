@@ -13,7 +13,7 @@
 // machine where a caller cannot tighten them); llhttp and picohttpparser are not packaged. A strict
 // grammar is also the simpler one, and parsing a whole buffered head line by line is faster than a
 // byte-at-a-time state machine with callbacks (http/README.md, "Parsing"). http_parser stays the test
-// reference: fuzz/http_parser_diff_fuzz.cc checks that every message this parser accepts, http_parser
+// reference: fuzz/http_message_fuzz.cc checks that every message this parser accepts, http_parser
 // reads the same way.
 //
 // Use: Parse() the bytes received so far; it consumes what it has used (the caller drops those bytes
