@@ -52,21 +52,24 @@ class SyncControlStore final : public storage::testing::ForwardingStore {
 // mailbox the test drains (the tag is never dereferenced).
 class TestSuspender final : public http::Suspender {
  public:
+  bool CanSuspend() const override { return true; }
   http::Resumer Suspend() override {
     suspended = true;
-    return http::Resumer(mailbox, reinterpret_cast<http::Connection*>(this));
+    return http::Resumer(mailbox, ++tickets);
   }
   bool IsSuspended() const override { return suspended; }
   void OnResume(http::ResumeHook h) override { hook = std::move(h); }
   // The status the request was resumed with; nullopt when none arrived.
   std::optional<Status> Resumed() {
-    std::vector<std::pair<http::Connection*, Status>> posted;
+    std::vector<http::Resumption> posted;
     mailbox->Drain(&posted);
     if (posted.empty()) return std::nullopt;
-    return posted.front().second;
+    return posted.front().then ? posted.front().then(response) : posted.front().status;
   }
 
   std::shared_ptr<http::Mailbox> mailbox = std::make_shared<http::Mailbox>();
+  uint64_t tickets = 0;
+  http::Response response;  // what a continuation finishes
   bool suspended = false;
   http::ResumeHook hook;
 };
