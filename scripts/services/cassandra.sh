@@ -10,8 +10,9 @@
 # Environment: OFS_SERVICES_DIR (default <repo>/build/services), OFS_CASSANDRA_NODE (1..254: node N listens
 # on 127.0.0.N, directory cassandra-N/; node 1 is the seed), OFS_CASSANDRA_PORT (CQL, 9042),
 # OFS_CASSANDRA_STORAGE_PORT (7000, the same for every node of a cluster), OFS_CASSANDRA_AUTH=1
-# (PasswordAuthenticator, superuser cassandra/cassandra), OFS_CASSANDRA_HEAP (max heap, 512m),
-# OFS_CASSANDRA_START_TIMEOUT (120 s), OFS_CASSANDRA_STOP_TIMEOUT (60 s), JAVA_HOME (a JDK 17).
+# (PasswordAuthenticator, superuser cassandra/cassandra), OFS_CASSANDRA_HEAP (the heap's maximum, 512m),
+# OFS_CASSANDRA_JVM_OPTS (more JVM options, split on spaces, last), OFS_CASSANDRA_START_TIMEOUT (120 s),
+# OFS_CASSANDRA_STOP_TIMEOUT (60 s), JAVA_HOME (a JDK 17).
 set -euo pipefail
 
 SELF_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -233,11 +234,15 @@ write_logback_xml() {
 EOF
 }
 
+# Cassandra's own launcher options (conf/jvm-server.options, jvm17-server.options, cassandra-env.sh), less
+# what costs memory or CPU on a shared test machine, measured (scripts/services/README.md): the heap starts
+# at 64 MiB and grows to HEAP (not -Xms=-Xmx, which G1 touches whole: 930 -> 400 MB RSS), the serial
+# collector (G1's own structures: 50 MB), C1 only (40% less CPU to start), no AlwaysPreTouch.
 jvm_options() {
   local jamm
   jamm="$(find "$LIB_DIR" -maxdepth 1 -name 'jamm-*.jar' | head -n1)"
   printf '%s\n' \
-    "-Xms$HEAP" "-Xmx$HEAP" -Xss256k -XX:+UseG1GC -XX:+PerfDisableSharedMem \
+    -Xms64m "-Xmx$HEAP" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss256k -XX:+PerfDisableSharedMem \
     -XX:+ExitOnOutOfMemoryError -XX:+HeapDumpOnOutOfMemoryError "-XX:HeapDumpPath=$NODE_DIR" \
     -ea -da:net.openhft... -Djava.net.preferIPv4Stack=true \
     -Dio.netty.tryReflectionSetAccessible=true -Dio.netty.allocator.useCacheForAllThreads=true \
@@ -250,7 +255,9 @@ jvm_options() {
     -Dcassandra.ring_delay_ms=1000 -Dcassandra.skip_wait_for_gossip_to_settle=0 \
     -Dcassandra.superuser_setup_delay_ms=0 -Dcassandra.shutdown_announce_in_ms=200
   [ -n "$jamm" ] && echo "-javaagent:$jamm"
-  return 0
+  local extra
+  read -r -a extra <<<"${OFS_CASSANDRA_JVM_OPTS:-}"
+  ((${#extra[@]} == 0)) || printf '%s\n' "${extra[@]}"
 }
 
 # Fails (with the log's tail) unless PID serves CQL within START_TIMEOUT s: the log says that it
