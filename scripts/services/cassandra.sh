@@ -27,6 +27,7 @@ readonly NODE="${OFS_CASSANDRA_NODE:-1}"
 readonly NODE_DIR="$SERVICES_DIR/cassandra-$NODE"
 readonly PID_FILE="$NODE_DIR/cassandra.pid"
 readonly ADDRESS_FILE="$NODE_DIR/address"
+readonly AUTH_FILE="$NODE_DIR/password-auth"
 readonly CONF_DIR="$NODE_DIR/conf"
 readonly LOG_DIR="$NODE_DIR/logs"
 readonly SYSTEM_LOG="$LOG_DIR/system.log"
@@ -251,7 +252,7 @@ jvm_options() {
     -Dcassandra-foreground=yes \
     "-Dcassandra.config=file://$CONF_DIR/cassandra.yaml" \
     "-Dlogback.configurationFile=file://$CONF_DIR/logback.xml" \
-    "-Dcassandra.logdir=$LOG_DIR" "-Dcassandra.storagedir=$NODE_DIR" \
+    "-Dcassandra.logdir=$LOG_DIR" "-Dcassandra.storagedir=$NODE_DIR" "-Dcassandra.triggers_dir=$NODE_DIR/triggers" \
     -Dcassandra.ring_delay_ms=1000 -Dcassandra.skip_wait_for_gossip_to_settle=0 \
     -Dcassandra.superuser_setup_delay_ms=0 -Dcassandra.shutdown_announce_in_ms=200
   [ -n "$jamm" ] && echo "-javaagent:$jamm"
@@ -261,7 +262,8 @@ jvm_options() {
 }
 
 # Fails (with the log's tail) unless PID serves CQL within START_TIMEOUT s: the log says that it
-# listens for CQL clients on HOST:PORT and the port accepts a connection.
+# listens for CQL clients on HOST:PORT and the port accepts a connection. A node that is not ready in
+# time is stopped, so that a failed start leaves nothing running.
 wait_until_ready() {
   local pid="$1" deadline=$((SECONDS + START_TIMEOUT))
   while ((SECONDS < deadline)); do
@@ -277,7 +279,23 @@ wait_until_ready() {
     sleep 0.5
   done
   tail -n 30 "$SYSTEM_LOG" >&2 2>/dev/null || true
-  die "Cassandra (node $NODE) did not answer on $HOST:$PORT within ${START_TIMEOUT}s (still running, pid $pid; logs in $LOG_DIR)"
+  terminate "$pid"
+  rm -f "$PID_FILE" "$ADDRESS_FILE"
+  die "Cassandra (node $NODE) did not answer on $HOST:$PORT within ${START_TIMEOUT}s: stopped it; logs in $LOG_DIR"
+}
+
+# Ends PID: SIGTERM (Cassandra drains: memtables are flushed), SIGKILL after STOP_TIMEOUT s.
+terminate() {
+  local pid="$1" deadline=$((SECONDS + STOP_TIMEOUT))
+  kill -TERM "$pid" 2>/dev/null || return 0
+  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
+    sleep 0.2
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "cassandra.sh: node $NODE (pid $pid) ignored SIGTERM for ${STOP_TIMEOUT}s: SIGKILL" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  fi
 }
 
 cmd_start() {
@@ -299,7 +317,7 @@ cmd_start() {
     take_lock install
     install_jars
   )
-  mkdir -p "$CONF_DIR" "$LOG_DIR"
+  mkdir -p "$CONF_DIR" "$LOG_DIR" "$NODE_DIR/triggers"
   write_cassandra_yaml
   write_logback_xml
   [ -f "$SYSTEM_LOG" ] && mv "$SYSTEM_LOG" "$SYSTEM_LOG.previous"
@@ -313,6 +331,8 @@ cmd_start() {
   pid=$!
   echo "$pid" >"$PID_FILE"
   echo "$HOST:$PORT" >"$ADDRESS_FILE"
+  rm -f "$AUTH_FILE"
+  [ "${OFS_CASSANDRA_AUTH:-0}" != "1" ] || touch "$AUTH_FILE"
   echo "cassandra.sh: starting node $NODE (pid $pid), logs in $LOG_DIR" >&2
   wait_until_ready "$pid"
   address
@@ -325,16 +345,7 @@ cmd_stop() {
     rm -f "$ADDRESS_FILE"
     return 0
   fi
-  kill -TERM "$pid" 2>/dev/null || true
-  local deadline=$((SECONDS + STOP_TIMEOUT))
-  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
-    sleep 0.2
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "cassandra.sh: node $NODE (pid $pid) ignored SIGTERM for ${STOP_TIMEOUT}s: SIGKILL" >&2
-    kill -KILL "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-  fi
+  terminate "$pid"
   rm -f "$PID_FILE" "$ADDRESS_FILE"
 }
 
@@ -361,7 +372,9 @@ cmd_cql() {
     take_lock venv
     ensure_venv
   )
-  OFS_CASSANDRA_ADDRESS="$(address)" "$VENV_DIR/bin/python" "$ASSETS_DIR/cql.py" "$@"
+  local auth="${OFS_CASSANDRA_AUTH:-0}"
+  [ -f "$AUTH_FILE" ] && auth=1
+  OFS_CASSANDRA_ADDRESS="$(address)" OFS_CASSANDRA_AUTH="$auth" "$VENV_DIR/bin/python" "$ASSETS_DIR/cql.py" "$@"
 }
 
 # Creates VENV_DIR with the pinned Python driver unless it was made from the current requirements.
