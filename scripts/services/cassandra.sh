@@ -19,7 +19,9 @@ SELF_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(cd "$SELF_DIR/../.." && pwd)"
 readonly SELF_DIR REPO_DIR
 readonly ASSETS_DIR="$SELF_DIR/cassandra"
-readonly SERVICES_DIR="${OFS_SERVICES_DIR:-$REPO_DIR/build/services}"
+SERVICES_DIR="${OFS_SERVICES_DIR:-$REPO_DIR/build/services}"
+[[ "$SERVICES_DIR" == /* ]] || SERVICES_DIR="$PWD/$SERVICES_DIR" # cassandra.yaml needs absolute paths
+readonly SERVICES_DIR
 readonly INSTALL_DIR="$SERVICES_DIR/cassandra"
 readonly LIB_DIR="$INSTALL_DIR/lib"
 readonly VENV_DIR="$INSTALL_DIR/venv"
