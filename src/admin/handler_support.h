@@ -1,6 +1,6 @@
 #pragma once
 // Internal to admin: what the handler files share — request parameters, body field iteration, the
-// success envelope, and publishing a mutation (catalog refresh + table preparation).
+// success envelope, and publishing a mutation (catalog refresh).
 
 #include <optional>
 #include <string>
@@ -72,9 +72,8 @@ Result<model::State> StateBody(const http::Request& request);
 
 // --- publishing mutations ---
 
-// Refreshes the catalog after a committed mutation so that serving sees it at once.
+// Refreshes the catalog after a committed mutation so that serving sees it at once. Mutations that
+// change storage go through SchemaChange (schema_change.h) instead.
 Status Publish(const AdminDeps& deps);
-// Prepares the table of `entity` (as in the refreshed catalog) on each distinct tenant.
-Status EnsureTables(const AdminDeps& deps, std::string_view entity, std::vector<std::string_view> tenants);
 
 }  // namespace ofs::admin
