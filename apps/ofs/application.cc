@@ -31,6 +31,8 @@ http::ServerOptions ServerOptionsFor(const Config& c, int64_t port) {
   o.request_timeout_ms = c.request_timeout_ms;
   o.idle_timeout_ms = c.idle_timeout_ms;
   o.write_timeout_ms = c.write_timeout_ms;
+  o.suspended_timeout_ms = c.suspended_timeout_ms;
+  o.max_suspended_requests = static_cast<size_t>(c.max_suspended_requests);
   o.max_buffered_output_bytes = static_cast<size_t>(c.max_buffered_output_bytes);
   o.max_connections = static_cast<size_t>(c.max_connections);
   o.gzip_min_bytes = static_cast<size_t>(c.gzip_min_bytes);

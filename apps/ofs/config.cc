@@ -57,6 +57,14 @@ const std::vector<Setting>& Settings() {
        "A connection whose peer leaves its output unread this long (from the first refused byte, not "
        "extended by partial reads) is closed",
        &Config::write_timeout_ms, 10, 86'400'000},
+      {"http.suspended_timeout_ms", "--suspended-timeout-ms", "OFS_SUSPENDED_TIMEOUT_MS",
+       "A request waiting for its store (a remote store's answer, a write's disk sync, an admin job) is "
+       "answered 503 STORE-UNAVAILABLE once it has waited this long",
+       &Config::suspended_timeout_ms, 10, 3'600'000},
+      {"http.max_suspended_requests", "--max-suspended-requests", "OFS_MAX_SUSPENDED_REQUESTS",
+       "Requests one event-loop thread keeps waiting for a remote store at once; beyond it they are "
+       "answered 503 OVERLOADED",
+       &Config::max_suspended_requests, 1, 1'000'000},
       {"http.max_connections", "--max-connections", "OFS_MAX_CONNECTIONS",
        "Open connections per server, at most", &Config::max_connections, 1, 1'000'000},
       {"http.max_buffered_output_bytes", "--max-buffered-output-bytes", "OFS_MAX_BUFFERED_OUTPUT_BYTES",

@@ -29,6 +29,8 @@ struct Config {
   int64_t request_timeout_ms = 10'000;
   int64_t idle_timeout_ms = 60'000;
   int64_t write_timeout_ms = 30'000;
+  int64_t suspended_timeout_ms = 5'000;
+  int64_t max_suspended_requests = 4'096;
   int64_t max_connections = 10'000;
   int64_t max_buffered_output_bytes = int64_t{256} << 20;
   int64_t gzip_min_bytes = 8 << 10;

@@ -1,8 +1,10 @@
 #pragma once
 // OnlineStore: the seam between the serving path and a feature-value engine (RocksDB embedded,
-// Cassandra/ScyllaDB later). Batch-oriented and asynchronous-capable: every data operation takes a
-// completion that an embedded engine calls inline before returning and a remote engine calls later on
-// the caller's event loop. Callers therefore never assume inline completion.
+// Cassandra/ScyllaDB remote). Batch-oriented and asynchronous: every data operation takes a completion
+// that an embedded engine calls inline before returning and a remote engine calls later, once, from a
+// thread of its own (the serving path hands it to the request's event loop, http/resumer.h). A store
+// that always completes inline says so (CompletesInline), which lets callers keep request state in
+// per-thread scratch; callers of any other store never assume inline completion.
 //
 // Semantics every implementation honours (API.md section 5; storage/testing/conformance.h checks them):
 // - Write upserts the supplied cells only; other columns keep their values. Per cell, the value with
@@ -158,6 +160,9 @@ class OnlineStore {
   // Starts the syncs that SyncWrites calls with SyncStart::kAtStartSyncs deferred. Cheap when there are
   // none. Any thread.
   virtual void StartSyncs() {}
+  // True when MultiGet, ScanPartition and Write always call their completion before returning (an
+  // embedded engine). Constant for the store's lifetime.
+  virtual bool CompletesInline() const { return false; }
 
   // Schema hook: makes `table` usable on `tenant`. Creates the table if it is missing, adds the columns
   // it lacks (existing columns are left as they are: never dropped, renamed or retyped), and sets the
