@@ -4,13 +4,15 @@
 // OnlineStore::EnsureTable prepares the tables first; then the mutation is committed to the
 // MetadataStore and the catalog is refreshed at once (so serving in the same process sees it on the
 // next request). README.md, "Storage before metadata".
-// Threading: routes are registered at startup; handlers run concurrently on HTTP worker threads and
-// share nothing but the (thread-safe) dependencies below.
+// Threading: routes are registered at startup; handlers run concurrently on the admin worker pool
+// (AdminDeps::offload; on the event loop only without one) and share nothing but the (thread-safe)
+// dependencies below.
 
 #include <memory>
 #include <mutex>
 
 #include "api/endpoint.h"
+#include "api/offload.h"
 #include "base/clock.h"
 #include "catalog/catalog.h"
 #include "catalog/metadata_store.h"
@@ -27,6 +29,9 @@ struct AdminDeps {
   // Serializes this process's schema changes (schema_change.h). RegisterAdminRoutes creates one when it
   // is null; share one between endpoints that both register changes.
   std::shared_ptr<std::mutex> schema_lock;
+  // Where the handlers run: on this worker pool, off the event loop (api/offload.h), since every one of
+  // them calls the metadata store and some the online store's schema; inline when the pool is null.
+  api::Offloader offload;
 };
 
 // Every admin path of API.md section 4 on the v1 and Darwin faces (schema routes included), except the

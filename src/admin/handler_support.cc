@@ -5,9 +5,9 @@
 namespace ofs::admin {
 
 api::ApiHandler Bind(const AdminDeps& deps, AdminHandler handler) {
-  return [deps, handler](const api::Call& call, http::Response& response) {
+  return api::Offload(deps.offload, [deps, handler](const api::Call& call, http::Response& response) {
     return handler(deps, call, response);
-  };
+  });
 }
 
 Status RespondState(http::Response& response, model::State state) {

@@ -15,7 +15,8 @@
 
 namespace ofs::admin {
 
-// An admin handler with its dependencies passed explicitly; Bind adapts it to api::ApiHandler.
+// An admin handler with its dependencies passed explicitly; Bind adapts it to api::ApiHandler, run on
+// deps.offload's worker pool.
 using AdminHandler = Status (*)(const AdminDeps& deps, const api::Call& call, http::Response& response);
 api::ApiHandler Bind(const AdminDeps& deps, AdminHandler handler);
 
