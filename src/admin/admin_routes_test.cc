@@ -6,8 +6,10 @@
 #include <simdjson.h>
 #include <zlib.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -590,6 +592,67 @@ TEST_F(AdminRoutesTest, RegisterPathsNeverTouchStorage) {
                  "features": [{"name": "x", "type": "INT"}]}, "owner": "o@example.com"})"),
         400, "FEATURE-GROUP-ALREADY-EXISTS-EXCEPTION");
   EXPECT_TRUE(online_.ensured.empty());
+}
+
+// --- off the event loop (AdminDeps::offload) ---
+
+// Stands in for the server's connection: the suspension, and the continuation run as the loop would.
+class LoopSuspender final : public http::Suspender {
+ public:
+  bool CanSuspend() const override { return true; }
+  http::Resumer Suspend() override {
+    suspended = true;
+    return http::Resumer(mailbox, 1);
+  }
+  bool IsSuspended() const override { return suspended; }
+  void OnResume(http::ResumeHook) override {}
+  // The response once the resumption arrived (waits up to 5 s).
+  http::Response Resumed() {
+    std::vector<http::Resumption> posted;
+    for (int i = 0; i < 5000 && posted.empty(); ++i) {
+      mailbox->Drain(&posted);
+      if (posted.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    http::Response response;
+    EXPECT_EQ(posted.size(), 1u);
+    if (posted.size() == 1 && posted[0].then) {
+      EXPECT_TRUE(posted[0].then(response).ok());
+    }
+    return response;
+  }
+
+  std::shared_ptr<http::Mailbox> mailbox = std::make_shared<http::Mailbox>();
+  bool suspended = false;
+};
+
+TEST_F(AdminRoutesTest, HandlersRunOnTheWorkerPool) {
+  WorkerPool pool({.threads = 1, .max_queued = 4, .name = "admin-test"});
+  AdminDeps deps{store_.get(), catalog_.get(), &online_, &clock_, nullptr, {&pool, std::chrono::seconds(5)}};
+  api::Endpoint endpoint(&auth_, &registry_, "admin-pool");
+  RegisterAdminRoutes(endpoint, deps);
+  std::thread::id ensured_on;
+  online_.on_ensure = [&](std::string_view, const model::TableSpec&) {
+    ensured_on = std::this_thread::get_id();
+  };
+  std::string body = R"({"entity": {"tableName": "user", "features": [{"name": "id", "type": "BIGINT"}],
+                         "primaryKeys": ["id"]}, "owner": "o@example.com"})";
+  body.append(http::kBodyPadding, '\0');
+  http::Request request;
+  request.method = Method::kPost;
+  request.path = "/v1/entity";
+  request.body = std::string_view(body.data(), body.size() - http::kBodyPadding);
+  LoopSuspender suspender;
+  request.suspender = &suspender;
+  http::Response response;
+  endpoint.Dispatch(request, response);
+  EXPECT_TRUE(suspender.suspended);
+  EXPECT_TRUE(response.body.empty()) << response.body;  // answered later, by the continuation
+  http::Response answered = suspender.Resumed();
+  EXPECT_EQ(answered.status, 200) << answered.body;
+  EXPECT_EQ(answered.body.rfind(R"({"data":{"entity":{"tableName":"user")", 0), 0u) << answered.body;
+  EXPECT_NE(ensured_on, std::thread::id());
+  EXPECT_NE(ensured_on, std::this_thread::get_id());  // storage was prepared on the pool's thread
+  EXPECT_TRUE(store_->GetEntity("user").ok());
 }
 
 }  // namespace
