@@ -128,6 +128,25 @@ const std::vector<Setting>& Settings() {
        "answer 503 STORE-UNAVAILABLE, reads go on, /health is DOWN, and writes resume by themselves once "
        "space returns; a start below it opens the store read-only",
        &Config::min_free_disk_mb, -1, 1 << 24},
+      {"admin.workers", "--admin-workers", "OFS_ADMIN_WORKERS",
+       "Threads that run admin requests (everything that reads or changes metadata or a table's schema, "
+       "the serving port's schema routes included), so that a slow metadata or storage engine never "
+       "holds an event loop",
+       &Config::admin_workers, 1, 64},
+      {"admin.max_queued", "--admin-max-queued", "OFS_ADMIN_MAX_QUEUED",
+       "Admin requests waiting for a thread, at most; beyond it they are answered 503 OVERLOADED",
+       &Config::admin_max_queued, 1, 100'000},
+      {"admin.timeout_ms", "--admin-timeout-ms", "OFS_ADMIN_TIMEOUT_MS",
+       "An admin request not answered this long after it arrived is answered 503 STORE-UNAVAILABLE (the "
+       "admin port's http.suspended_timeout_ms: a cluster's schema change waits for schema agreement). "
+       "One still waiting for a thread then is dropped; one already running completes, so read before "
+       "retrying a change",
+       &Config::admin_timeout_ms, 10, 3'600'000},
+      {"health.poll_ms", "--health-poll-ms", "OFS_HEALTH_POLL_MS",
+       "How often a background thread checks the disk, the metadata store and the online store; GET "
+       "/health answers from the last check at once, and is DOWN when no round of checks has completed for "
+       "10 polls, and at least 5 s (a store that hangs)",
+       &Config::health_poll_ms, 10, 600'000},
   };
   return settings;
 }

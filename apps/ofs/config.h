@@ -48,7 +48,11 @@ struct Config {
   int64_t memtables_per_flush = 1;
   std::string memtable = "hashed";  // hashed | skip_list
   bool sync_writes = true;
-  int64_t min_free_disk_mb = -1;         // -1 = derived from write_buffer_mb (MinFreeDiskBytes)
+  int64_t min_free_disk_mb = -1;  // -1 = derived from write_buffer_mb (MinFreeDiskBytes)
+  int64_t admin_workers = 2;
+  int64_t admin_max_queued = 64;
+  int64_t admin_timeout_ms = 30'000;
+  int64_t health_poll_ms = 1'000;
   std::vector<api::TokenConfig> tokens;  // [auth] tokens = [{token, roles, tenants}]
 };
 

@@ -164,10 +164,22 @@ class OnlineStore {
   // embedded engine). Constant for the store's lifetime.
   virtual bool CompletesInline() const { return false; }
 
-  // Schema hooks, called by admin when a table or columns appear (Cassandra: CREATE/ALTER TABLE;
-  // embedded engines may only prepare a namespace). Idempotent.
+  // Schema hook: makes `table` usable on `tenant`. Creates the table if it is missing, adds the columns
+  // it lacks (existing columns are left as they are: never dropped, renamed or retyped), and sets the
+  // table's TTL to table.ttl_seconds (Cassandra: CREATE TABLE IF NOT EXISTS, ALTER TABLE ADD, ALTER
+  // TABLE WITH default_time_to_live; embedded engines may only prepare a namespace). Idempotent: a
+  // second call with the same spec changes nothing, so a caller may always retry.
+  // Admin calls it BEFORE it commits the metadata change that needs the table (admin/README.md,
+  // "Storage before metadata"), with the spec the catalog will build after that commit. Such a spec has
+  // every name, type, key order and the TTL, but ids may be 0 (not yet assigned by the metadata store):
+  // an implementation uses names, types and the TTL only, never `id` or `ColumnSpec::id`.
+  // May block for a remote engine's round trips (schema agreement included): callers run it off the
+  // event loop (admin runs on its worker pool). Errors: STORE-UNAVAILABLE when the engine cannot be
+  // reached or refused the change (the reason in the cause).
   virtual Status EnsureTable(std::string_view tenant, const model::TableSpec& table) = 0;
-  // Reachability check for /health: OK or STORE-UNAVAILABLE with the reason.
+  // Reachability check for /health: OK or STORE-UNAVAILABLE with the reason. May block for a remote
+  // engine's round trip: the application calls it from its health monitor thread only, never from an
+  // event loop (GET /health answers from the monitor's last result).
   virtual Status Health() = 0;
 };
 
