@@ -41,15 +41,15 @@ typedef struct ofs_cql_result ofs_cql_result;
 /* Value type tags. Writes take any but OTHER; reads produce any but UNSET. */
 enum {
   OFS_CQL_NULL = 0,
-  OFS_CQL_UNSET = 1, /* bind only: leave the column as it is */
-  OFS_CQL_TEXT = 2,  /* data = UTF-8 (also for `varchar`, an alias of text) */
-  OFS_CQL_ASCII = 3, /* data = ASCII bytes */
-  OFS_CQL_BLOB = 4,  /* data = bytes */
-  OFS_CQL_BOOLEAN = 5, /* i64 = 0 or 1 */
-  OFS_CQL_INT = 6,     /* i64 (within int32) */
-  OFS_CQL_BIGINT = 7,  /* i64 */
-  OFS_CQL_FLOAT = 8,   /* f64 (converted to float on write) */
-  OFS_CQL_DOUBLE = 9,  /* f64 */
+  OFS_CQL_UNSET = 1,      /* bind only: leave the column as it is */
+  OFS_CQL_TEXT = 2,       /* data = UTF-8 (also for `varchar`, an alias of text) */
+  OFS_CQL_ASCII = 3,      /* data = ASCII bytes */
+  OFS_CQL_BLOB = 4,       /* data = bytes */
+  OFS_CQL_BOOLEAN = 5,    /* i64 = 0 or 1 */
+  OFS_CQL_INT = 6,        /* i64 (within int32) */
+  OFS_CQL_BIGINT = 7,     /* i64 */
+  OFS_CQL_FLOAT = 8,      /* f64 (converted to float on write) */
+  OFS_CQL_DOUBLE = 9,     /* f64 */
   OFS_CQL_TIMESTAMP = 10, /* i64 = milliseconds since the epoch */
   OFS_CQL_UUID = 11,      /* data = 16 bytes, RFC 4122 order */
   OFS_CQL_TIMEUUID = 12,  /* data = 16 bytes */
@@ -64,24 +64,26 @@ typedef struct ofs_cql_value {
   int32_t scale; /* DECIMAL */
   int64_t i64;   /* BOOLEAN, INT, BIGINT, TIMESTAMP */
   double f64;    /* FLOAT, DOUBLE */
-  const uint8_t* data; /* TEXT, ASCII, BLOB, UUID, TIMEUUID, INET, VARINT, DECIMAL; may be NULL when len = 0 */
+  const uint8_t*
+      data; /* TEXT, ASCII, BLOB, UUID, TIMEUUID, INET, VARINT, DECIMAL; may be NULL when len = 0 */
   size_t len;
 } ofs_cql_value;
 
 /* Error categories (ofs_cql_result_error). 1-9 are retryable: the cluster or network, not the request. */
 enum {
   OFS_CQL_OK = 0,
-  OFS_CQL_ERR_UNAVAILABLE = 1, /* not enough replicas alive, bootstrapping, read/write failure, server error */
-  OFS_CQL_ERR_TIMEOUT = 2,     /* client deadline, server read/write timeout, session open or schema agreement */
-  OFS_CQL_ERR_OVERLOADED = 3,  /* overloaded or rate limited */
-  OFS_CQL_ERR_CONNECTION = 4,  /* cannot connect, connection broken, no host in the datacenter */
-  OFS_CQL_ERR_INVALID = 10,    /* the server rejected the request as invalid */
+  OFS_CQL_ERR_UNAVAILABLE =
+      1,                   /* not enough replicas alive, bootstrapping, read/write failure, server error */
+  OFS_CQL_ERR_TIMEOUT = 2, /* client deadline, server read/write timeout, session open or schema agreement */
+  OFS_CQL_ERR_OVERLOADED = 3, /* overloaded or rate limited */
+  OFS_CQL_ERR_CONNECTION = 4, /* cannot connect, connection broken, no host in the datacenter */
+  OFS_CQL_ERR_INVALID = 10,   /* the server rejected the request as invalid */
   OFS_CQL_ERR_SYNTAX = 11,
   OFS_CQL_ERR_UNAUTHORIZED = 12, /* authentication or authorization */
   OFS_CQL_ERR_CONFIG = 13,       /* configuration (TLS files, driver settings) or the server's config error */
   OFS_CQL_ERR_ALREADY_EXISTS = 14,
-  OFS_CQL_ERR_NO_TABLE = 15,  /* INVALID naming a missing keyspace or table (from the server's message) */
-  OFS_CQL_ERR_NO_COLUMN = 16, /* INVALID naming a missing column (from the server's message) */
+  OFS_CQL_ERR_NO_TABLE = 15,     /* INVALID naming a missing keyspace or table (from the server's message) */
+  OFS_CQL_ERR_NO_COLUMN = 16,    /* INVALID naming a missing column (from the server's message) */
   OFS_CQL_ERR_BAD_ARGUMENT = 17, /* this API misused, or a value that does not fit its column's type */
   OFS_CQL_ERR_PROTOCOL = 18,     /* the server's protocol error (e.g. a paging state it cannot read) */
   OFS_CQL_ERR_INTERNAL = 19      /* anything else: a driver panic, an unexpected answer */
@@ -109,9 +111,9 @@ typedef struct ofs_cql_config {
   const char* local_dc; /* set: DC-aware (only this datacenter's nodes), token-aware; else token-aware */
   const char* username; /* set: password authentication */
   const char* password;
-  int32_t tls;              /* nonzero: TLS (OpenSSL) */
-  const char* tls_ca_file;  /* PEM file of CAs to trust (besides the system's) */
-  int32_t tls_verify;       /* nonzero: verify the node's certificate chain */
+  int32_t tls;                          /* nonzero: TLS (OpenSSL) */
+  const char* tls_ca_file;              /* PEM file of CAs to trust (besides the system's) */
+  int32_t tls_verify;                   /* nonzero: verify the node's certificate chain */
   uint32_t connect_timeout_ms;          /* per connection attempt; default 5000 */
   uint32_t request_timeout_ms;          /* default deadline of every request; default 1000 */
   uint32_t schema_agreement_timeout_ms; /* default 10000 */
@@ -121,15 +123,15 @@ typedef struct ofs_cql_config {
 
 /* Per-request options; NULL = all defaults. */
 typedef struct ofs_cql_exec_options {
-  int32_t consistency;      /* OFS_CQL_CL_* */
-  int32_t has_timestamp;    /* nonzero: the write timestamp of the request (protocol-level default) */
+  int32_t consistency;   /* OFS_CQL_CL_* */
+  int32_t has_timestamp; /* nonzero: the write timestamp of the request (protocol-level default) */
   int64_t timestamp_micros;
   uint32_t request_timeout_ms; /* 0: the session's */
-  int32_t page_size;        /* execute only: > 0 fetches one page of at most this many rows */
+  int32_t page_size;           /* execute only: > 0 fetches one page of at most this many rows */
   const uint8_t* paging_state; /* execute with page_size: where to resume (from a previous result) */
   size_t paging_state_len;
-  int32_t idempotent;       /* nonzero: the driver may retry and speculate */
-  int32_t logged_batch;     /* batch only: nonzero = LOGGED, else UNLOGGED */
+  int32_t idempotent;   /* nonzero: the driver may retry and speculate */
+  int32_t logged_batch; /* batch only: nonzero = LOGGED, else UNLOGGED */
 } ofs_cql_exec_options;
 
 typedef struct ofs_cql_statement {
@@ -180,7 +182,8 @@ int32_t ofs_cql_result_error(const ofs_cql_result* result, const char** message,
 size_t ofs_cql_result_row_count(const ofs_cql_result* result);
 size_t ofs_cql_result_column_count(const ofs_cql_result* result);
 /* The column's CQL type as an OFS_CQL_* tag and its name (not NUL-terminated); -1 when out of range. */
-int32_t ofs_cql_result_column(const ofs_cql_result* result, size_t column, const char** name, size_t* name_len);
+int32_t ofs_cql_result_column(const ofs_cql_result* result, size_t column, const char** name,
+                              size_t* name_len);
 /* The row's column_count values, or NULL when out of range (or when there are no columns). */
 const ofs_cql_value* ofs_cql_result_row(const ofs_cql_result* result, size_t row);
 /* 1 when more pages follow, with the state to resume from; 0 when the query is exhausted. */

@@ -31,7 +31,10 @@ pub struct CqlError {
 
 impl CqlError {
     pub fn new(category: i32, message: impl Into<String>) -> Self {
-        CqlError { category, message: message.into() }
+        CqlError {
+            category,
+            message: message.into(),
+        }
     }
 }
 
@@ -70,7 +73,9 @@ fn db_error(e: &DbError, message: &str) -> i32 {
 fn attempt(e: &RequestAttemptError) -> i32 {
     match e {
         RequestAttemptError::DbError(db, message) => db_error(db, message),
-        RequestAttemptError::UnableToAllocStreamId | RequestAttemptError::BrokenConnectionError(_) => CONNECTION,
+        RequestAttemptError::UnableToAllocStreamId | RequestAttemptError::BrokenConnectionError(_) => {
+            CONNECTION
+        }
         RequestAttemptError::SerializationError(_) => BAD_ARGUMENT,
         _ => INTERNAL,
     }
@@ -127,7 +132,10 @@ mod tests {
     fn missing_schema_is_told_apart() {
         assert_eq!(invalid_kind("unconfigured table users"), NO_TABLE);
         assert_eq!(invalid_kind("Keyspace 'ofs_t1' does not exist"), NO_TABLE);
-        assert_eq!(invalid_kind("Undefined column name age in table ofs.users"), NO_COLUMN);
+        assert_eq!(
+            invalid_kind("Undefined column name age in table ofs.users"),
+            NO_COLUMN
+        );
         assert_eq!(invalid_kind("Key may not be empty"), INVALID);
     }
 }

@@ -117,11 +117,19 @@ impl OfsCqlResult {
         r.columns = rows
             .column_specs()
             .iter()
-            .map(|spec| Column { name: spec.name().to_owned(), type_: value::column_tag(spec.typ()) })
+            .map(|spec| Column {
+                name: spec.name().to_owned(),
+                type_: value::column_tag(spec.typ()),
+            })
             .collect();
         let iter = match rows.rows::<Row>() {
             Ok(iter) => iter,
-            Err(e) => return Self::error(CqlError::new(error::INTERNAL, format!("cannot read the rows: {e}"))),
+            Err(e) => {
+                return Self::error(CqlError::new(
+                    error::INTERNAL,
+                    format!("cannot read the rows: {e}"),
+                ))
+            }
         };
         let mut cells = Vec::new();
         for row in iter {
@@ -132,7 +140,9 @@ impl OfsCqlResult {
                     }
                     r.rows += 1;
                 }
-                Err(e) => return Self::error(CqlError::new(error::INTERNAL, format!("cannot read a row: {e}"))),
+                Err(e) => {
+                    return Self::error(CqlError::new(error::INTERNAL, format!("cannot read a row: {e}")))
+                }
             }
         }
         let base = r.arena.as_ptr();
@@ -143,7 +153,11 @@ impl OfsCqlResult {
                 scale: c.scale,
                 i64_: c.i64_,
                 f64_: c.f64_,
-                data: if c.len == 0 { std::ptr::null() } else { unsafe { base.add(c.offset) } },
+                data: if c.len == 0 {
+                    std::ptr::null()
+                } else {
+                    unsafe { base.add(c.offset) }
+                },
                 len: c.len,
             })
             .collect();
@@ -217,7 +231,12 @@ fn consistency(c: i32) -> Result<Option<Consistency>, CqlError> {
         7 => Consistency::LocalQuorum,
         8 => Consistency::EachQuorum,
         9 => Consistency::LocalOne,
-        c => return Err(CqlError::new(error::BAD_ARGUMENT, format!("unknown consistency {c}"))),
+        c => {
+            return Err(CqlError::new(
+                error::BAD_ARGUMENT,
+                format!("unknown consistency {c}"),
+            ))
+        }
     }))
 }
 
@@ -238,7 +257,10 @@ unsafe fn options(o: *const OfsCqlExecOptions) -> Result<Options, CqlError> {
     out.page_size = o.page_size;
     if o.paging_state_len > 0 {
         if o.paging_state.is_null() {
-            return Err(CqlError::new(error::BAD_ARGUMENT, "paging state has a length but no data"));
+            return Err(CqlError::new(
+                error::BAD_ARGUMENT,
+                "paging state has a length but no data",
+            ));
         }
         out.paging_state = Some(std::slice::from_raw_parts(o.paging_state, o.paging_state_len).to_vec());
     }
@@ -257,7 +279,9 @@ unsafe fn values(v: *const OfsCqlValue, n: usize) -> Result<Vec<Bound>, CqlError
     std::slice::from_raw_parts(v, n)
         .iter()
         .enumerate()
-        .map(|(i, v)| value::to_bound(v).map_err(|e| CqlError::new(error::BAD_ARGUMENT, format!("value {i}: {e}"))))
+        .map(|(i, v)| {
+            value::to_bound(v).map_err(|e| CqlError::new(error::BAD_ARGUMENT, format!("value {i}: {e}")))
+        })
         .collect()
 }
 
@@ -325,7 +349,10 @@ where
     match outcome {
         Ok(Ok(())) => std::ptr::null_mut(),
         Ok(Err(e)) => Box::into_raw(Box::new(OfsCqlResult::error(e))),
-        Err(_) => Box::into_raw(Box::new(OfsCqlResult::error(CqlError::new(error::INTERNAL, "panic in ofs_cql")))),
+        Err(_) => Box::into_raw(Box::new(OfsCqlResult::error(CqlError::new(
+            error::INTERNAL,
+            "panic in ofs_cql",
+        )))),
     }
 }
 
@@ -385,7 +412,10 @@ unsafe fn session_config(c: &OfsCqlConfig) -> Result<SessionConfig, CqlError> {
     if c.tls != 0 {
         builder = builder.tls_context(Some(tls_context(c)?));
     }
-    Ok(SessionConfig { builder, overall_timeout: connect_timeout * 2 + request_timeout })
+    Ok(SessionConfig {
+        builder,
+        overall_timeout: connect_timeout * 2 + request_timeout,
+    })
 }
 
 unsafe fn tls_context(c: &OfsCqlConfig) -> Result<OpenSsl010Config, CqlError> {
@@ -393,9 +423,15 @@ unsafe fn tls_context(c: &OfsCqlConfig) -> Result<OpenSsl010Config, CqlError> {
     let tls_error = |e: openssl::error::ErrorStack| CqlError::new(error::CONFIG, format!("TLS: {e}"));
     let mut builder = SslConnector::builder(SslMethod::tls()).map_err(tls_error)?;
     if let Some(ca) = c_str(c.tls_ca_file, "TLS CA file")?.filter(|f| !f.is_empty()) {
-        builder.set_ca_file(&ca).map_err(|e| CqlError::new(error::CONFIG, format!("TLS CA file {ca}: {e}")))?;
+        builder
+            .set_ca_file(&ca)
+            .map_err(|e| CqlError::new(error::CONFIG, format!("TLS CA file {ca}: {e}")))?;
     }
-    builder.set_verify(if c.tls_verify != 0 { SslVerifyMode::PEER } else { SslVerifyMode::NONE });
+    builder.set_verify(if c.tls_verify != 0 {
+        SslVerifyMode::PEER
+    } else {
+        SslVerifyMode::NONE
+    });
     Ok(OpenSsl010Config::new(builder))
 }
 
@@ -423,13 +459,17 @@ pub unsafe extern "C" fn ofs_cql_session_open(
     user: *mut c_void,
 ) -> *mut OfsCqlResult {
     start_async(callback, user, || {
-        let c = config.as_ref().ok_or_else(|| CqlError::new(error::BAD_ARGUMENT, "no config"))?;
+        let c = config
+            .as_ref()
+            .ok_or_else(|| CqlError::new(error::BAD_ARGUMENT, "no config"))?;
         let cfg = session_config(c)?;
         Ok(async move {
             match tokio::time::timeout(cfg.overall_timeout, cfg.builder.build()).await {
                 Ok(Ok(session)) => {
                     let mut r = OfsCqlResult::empty();
-                    r.session = Some(Box::new(OfsCqlSession { session: Arc::new(session) }));
+                    r.session = Some(Box::new(OfsCqlSession {
+                        session: Arc::new(session),
+                    }));
                     r
                 }
                 Ok(Err(e)) => OfsCqlResult::error(CqlError::new(error::new_session(&e), e.to_string())),
@@ -472,7 +512,9 @@ pub unsafe extern "C" fn ofs_cql_prepare(
     user: *mut c_void,
 ) -> *mut OfsCqlResult {
     start_async(callback, user, || {
-        let s = session.as_ref().ok_or_else(|| CqlError::new(error::BAD_ARGUMENT, "no session"))?;
+        let s = session
+            .as_ref()
+            .ok_or_else(|| CqlError::new(error::BAD_ARGUMENT, "no session"))?;
         let session = Arc::clone(&s.session);
         let statement = text(cql, cql_len)?;
         Ok(async move {
@@ -519,8 +561,12 @@ pub unsafe extern "C" fn ofs_cql_execute(
     user: *mut c_void,
 ) -> *mut OfsCqlResult {
     start_async(callback, user, || {
-        let s = session.as_ref().ok_or_else(|| CqlError::new(error::BAD_ARGUMENT, "no session"))?;
-        let p = prepared.as_ref().ok_or_else(|| CqlError::new(error::BAD_ARGUMENT, "no statement"))?;
+        let s = session
+            .as_ref()
+            .ok_or_else(|| CqlError::new(error::BAD_ARGUMENT, "no session"))?;
+        let p = prepared
+            .as_ref()
+            .ok_or_else(|| CqlError::new(error::BAD_ARGUMENT, "no statement"))?;
         let session = Arc::clone(&s.session);
         let o = options(exec)?;
         let bound = values(values_ptr, value_count)?;
@@ -557,7 +603,9 @@ pub unsafe extern "C" fn ofs_cql_query(
     user: *mut c_void,
 ) -> *mut OfsCqlResult {
     start_async(callback, user, || {
-        let s = session.as_ref().ok_or_else(|| CqlError::new(error::BAD_ARGUMENT, "no session"))?;
+        let s = session
+            .as_ref()
+            .ok_or_else(|| CqlError::new(error::BAD_ARGUMENT, "no session"))?;
         let session = Arc::clone(&s.session);
         let o = options(exec)?;
         let mut stmt = Statement::new(text(cql, cql_len)?);
@@ -588,18 +636,30 @@ pub unsafe extern "C" fn ofs_cql_batch(
     user: *mut c_void,
 ) -> *mut OfsCqlResult {
     start_async(callback, user, || {
-        let s = session.as_ref().ok_or_else(|| CqlError::new(error::BAD_ARGUMENT, "no session"))?;
+        let s = session
+            .as_ref()
+            .ok_or_else(|| CqlError::new(error::BAD_ARGUMENT, "no session"))?;
         let session = Arc::clone(&s.session);
         if statement_count == 0 || statements.is_null() {
             return Err(CqlError::new(error::BAD_ARGUMENT, "empty batch"));
         }
         if statement_count > u16::MAX as usize {
-            return Err(CqlError::new(error::BAD_ARGUMENT, "more than 65535 statements in one batch"));
+            return Err(CqlError::new(
+                error::BAD_ARGUMENT,
+                "more than 65535 statements in one batch",
+            ));
         }
         let o = options(exec)?;
-        let mut batch = Batch::new(if o.logged_batch { BatchType::Logged } else { BatchType::Unlogged });
+        let mut batch = Batch::new(if o.logged_batch {
+            BatchType::Logged
+        } else {
+            BatchType::Unlogged
+        });
         let mut all_values: Vec<Vec<Bound>> = Vec::with_capacity(statement_count);
-        for (i, st) in std::slice::from_raw_parts(statements, statement_count).iter().enumerate() {
+        for (i, st) in std::slice::from_raw_parts(statements, statement_count)
+            .iter()
+            .enumerate()
+        {
             let p = st
                 .prepared
                 .as_ref()
@@ -631,7 +691,9 @@ pub unsafe extern "C" fn ofs_cql_await_schema_agreement(
     user: *mut c_void,
 ) -> *mut OfsCqlResult {
     start_async(callback, user, || {
-        let s = session.as_ref().ok_or_else(|| CqlError::new(error::BAD_ARGUMENT, "no session"))?;
+        let s = session
+            .as_ref()
+            .ok_or_else(|| CqlError::new(error::BAD_ARGUMENT, "no session"))?;
         let session = Arc::clone(&s.session);
         Ok(async move {
             match session.await_schema_agreement().await {
@@ -660,7 +722,9 @@ pub unsafe extern "C" fn ofs_cql_result_error(
     message_len: *mut usize,
 ) -> i32 {
     guard(error::INTERNAL, || {
-        let Some(r) = result.as_ref() else { return error::BAD_ARGUMENT };
+        let Some(r) = result.as_ref() else {
+            return error::BAD_ARGUMENT;
+        };
         if !message.is_null() {
             *message = r.message.as_ptr() as *const c_char;
         }
@@ -689,7 +753,9 @@ pub unsafe extern "C" fn ofs_cql_result_column(
     name_len: *mut usize,
 ) -> i32 {
     guard(-1, || {
-        let Some(c) = result.as_ref().and_then(|r| r.columns.get(column)) else { return -1 };
+        let Some(c) = result.as_ref().and_then(|r| r.columns.get(column)) else {
+            return -1;
+        };
         if !name.is_null() {
             *name = c.name.as_ptr() as *const c_char;
         }
@@ -703,7 +769,9 @@ pub unsafe extern "C" fn ofs_cql_result_column(
 #[no_mangle]
 pub unsafe extern "C" fn ofs_cql_result_row(result: *const OfsCqlResult, row: usize) -> *const OfsCqlValue {
     guard(std::ptr::null(), || {
-        let Some(r) = result.as_ref() else { return std::ptr::null() };
+        let Some(r) = result.as_ref() else {
+            return std::ptr::null();
+        };
         if row >= r.rows || r.columns.is_empty() {
             return std::ptr::null();
         }
@@ -732,13 +800,19 @@ pub unsafe extern "C" fn ofs_cql_result_paging_state(
 #[no_mangle]
 pub unsafe extern "C" fn ofs_cql_result_take_session(result: *mut OfsCqlResult) -> *mut OfsCqlSession {
     guard(std::ptr::null_mut(), || {
-        result.as_mut().and_then(|r| r.session.take()).map_or(std::ptr::null_mut(), Box::into_raw)
+        result
+            .as_mut()
+            .and_then(|r| r.session.take())
+            .map_or(std::ptr::null_mut(), Box::into_raw)
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn ofs_cql_result_take_prepared(result: *mut OfsCqlResult) -> *mut OfsCqlPrepared {
     guard(std::ptr::null_mut(), || {
-        result.as_mut().and_then(|r| r.prepared.take()).map_or(std::ptr::null_mut(), Box::into_raw)
+        result
+            .as_mut()
+            .and_then(|r| r.prepared.take())
+            .map_or(std::ptr::null_mut(), Box::into_raw)
     })
 }

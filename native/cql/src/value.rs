@@ -40,7 +40,14 @@ pub struct OfsCqlValue {
 
 impl OfsCqlValue {
     pub fn null() -> Self {
-        OfsCqlValue { type_: T_NULL, scale: 0, i64_: 0, f64_: 0.0, data: std::ptr::null(), len: 0 }
+        OfsCqlValue {
+            type_: T_NULL,
+            scale: 0,
+            i64_: 0,
+            f64_: 0.0,
+            data: std::ptr::null(),
+            len: 0,
+        }
     }
 }
 
@@ -62,7 +69,8 @@ unsafe fn bytes(v: &OfsCqlValue) -> Result<&[u8], String> {
 }
 
 fn fixed<const N: usize>(b: &[u8], what: &str) -> Result<[u8; N], String> {
-    b.try_into().map_err(|_| format!("{what} needs {N} bytes, got {}", b.len()))
+    b.try_into()
+        .map_err(|_| format!("{what} needs {N} bytes, got {}", b.len()))
 }
 
 /// Converts one C value into what the driver binds.
@@ -148,7 +156,14 @@ pub struct Cell {
 
 /// Appends the decoded form of `v` (None = null) to `arena` and returns its cell.
 pub fn decode(v: Option<&CqlValue>, arena: &mut Vec<u8>) -> Cell {
-    let mut cell = Cell { type_: T_NULL, scale: 0, i64_: 0, f64_: 0.0, offset: arena.len(), len: 0 };
+    let mut cell = Cell {
+        type_: T_NULL,
+        scale: 0,
+        i64_: 0,
+        f64_: 0.0,
+        offset: arena.len(),
+        len: 0,
+    };
     let mut put = |cell: &mut Cell, b: &[u8]| {
         arena.extend_from_slice(b);
         cell.len = b.len();
@@ -227,12 +242,21 @@ mod tests {
     use super::*;
 
     fn with_bytes(type_: i32, b: &[u8]) -> OfsCqlValue {
-        OfsCqlValue { type_, scale: 0, i64_: 0, f64_: 0.0, data: b.as_ptr(), len: b.len() }
+        OfsCqlValue {
+            type_,
+            scale: 0,
+            i64_: 0,
+            f64_: 0.0,
+            data: b.as_ptr(),
+            len: b.len(),
+        }
     }
 
     fn round_trip(v: &OfsCqlValue) -> (Cell, Vec<u8>) {
         let bound = unsafe { to_bound(v) }.expect("converts");
-        let MaybeUnset::Set(value) = bound else { panic!("unset") };
+        let MaybeUnset::Set(value) = bound else {
+            panic!("unset")
+        };
         let mut arena = Vec::new();
         let cell = decode(value.as_ref(), &mut arena);
         (cell, arena)
@@ -269,7 +293,12 @@ mod tests {
 
     #[test]
     fn scalars_round_trip() {
-        for (t, i) in [(T_BOOLEAN, 1), (T_INT, -5), (T_BIGINT, i64::MIN), (T_TIMESTAMP, -1)] {
+        for (t, i) in [
+            (T_BOOLEAN, 1),
+            (T_INT, -5),
+            (T_BIGINT, i64::MIN),
+            (T_TIMESTAMP, -1),
+        ] {
             let mut v = OfsCqlValue::null();
             v.type_ = t;
             v.i64_ = i;
@@ -294,7 +323,14 @@ mod tests {
         big.type_ = T_INT;
         big.i64_ = 1 << 40;
         assert!(unsafe { to_bound(&big) }.is_err());
-        let dangling = OfsCqlValue { type_: T_BLOB, scale: 0, i64_: 0, f64_: 0.0, data: std::ptr::null(), len: 3 };
+        let dangling = OfsCqlValue {
+            type_: T_BLOB,
+            scale: 0,
+            i64_: 0,
+            f64_: 0.0,
+            data: std::ptr::null(),
+            len: 3,
+        };
         assert!(unsafe { to_bound(&dangling) }.is_err());
     }
 }

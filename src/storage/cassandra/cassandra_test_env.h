@@ -27,11 +27,11 @@ inline constexpr const char* kNoCassandra =
 }  // namespace ofs::storage::cassandra::testing
 
 // Declares `var` = the address of the test Cassandra, or skips (fails under OFS_REQUIRE_SERVICES=1).
-#define OFS_CASSANDRA_OR_SKIP(var)                                                    \
-  const std::string var = ::ofs::storage::cassandra::testing::CassandraForTests();    \
-  if (var.empty()) {                                                                  \
-    if (::ofs::storage::cassandra::testing::ServicesRequired()) {                     \
+#define OFS_CASSANDRA_OR_SKIP(var)                                                              \
+  const std::string var = ::ofs::storage::cassandra::testing::CassandraForTests();              \
+  if (var.empty()) {                                                                            \
+    if (::ofs::storage::cassandra::testing::ServicesRequired()) {                               \
       FAIL() << "OFS_REQUIRE_SERVICES=1: " << ::ofs::storage::cassandra::testing::kNoCassandra; \
-    }                                                                                 \
-    GTEST_SKIP() << ::ofs::storage::cassandra::testing::kNoCassandra;                 \
+    }                                                                                           \
+    GTEST_SKIP() << ::ofs::storage::cassandra::testing::kNoCassandra;                           \
   }

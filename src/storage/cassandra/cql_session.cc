@@ -101,7 +101,8 @@ std::string_view CqlCategoryName(int32_t category) {
 Status CqlStatus(const CqlResult& result, std::string_view what) {
   const int32_t category = result.category();
   if (category == OFS_CQL_OK) return Status::Ok();
-  std::string message = "cassandra: " + std::string(what) + " failed (" + std::string(CqlCategoryName(category)) + ")";
+  std::string message =
+      "cassandra: " + std::string(what) + " failed (" + std::string(CqlCategoryName(category)) + ")";
   std::string cause(result.message());
   if (OFS_CQL_RETRYABLE(category)) {
     return Status(ErrorCode::kStoreUnavailable, std::move(message), std::move(cause)).MarkRetryable();
@@ -164,7 +165,9 @@ void CqlSession::Prepare(std::string_view cql, PrepareCallback done) const {
           ofs_cql_prepared_free(const_cast<ofs_cql_prepared*>(p));
         }));
       },
-      [&](ofs_cql_callback cb, void* user) { return ofs_cql_prepare(session_, cql.data(), cql.size(), cb, user); });
+      [&](ofs_cql_callback cb, void* user) {
+        return ofs_cql_prepare(session_, cql.data(), cql.size(), cb, user);
+      });
 }
 
 void CqlSession::Execute(const ofs_cql_prepared* statement, std::span<const ofs_cql_value> values,

@@ -97,7 +97,7 @@ TEST_F(CqlSessionTest, EveryTypeRoundTrips) {
   const std::string v4("\x7f\0\0\x01", 4);
   const std::string v6("\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01", 16);
   const std::string varint("\xff\x00\x00\x00\x00\x00\x00\x00\x00\x01", 10);  // a negative beyond int64
-  const std::string unscaled("\x03\xe8", 2);                                      // 1000
+  const std::string unscaled("\x03\xe8", 2);                                 // 1000
   ofs_cql_value decimal = Bytes(OFS_CQL_DECIMAL, unscaled);
   decimal.scale = 5;
   const std::vector<ofs_cql_value> values = {
@@ -129,10 +129,10 @@ TEST_F(CqlSessionTest, EveryTypeRoundTrips) {
   ASSERT_EQ(read.rows(), 1u);
   ASSERT_EQ(read.columns(), values.size());
   const auto row = read.row(0);
-  const std::vector<int32_t> types = {OFS_CQL_INT,    OFS_CQL_TEXT,     OFS_CQL_ASCII,  OFS_CQL_TEXT,
-                                      OFS_CQL_BLOB,   OFS_CQL_BOOLEAN,  OFS_CQL_BIGINT, OFS_CQL_FLOAT,
-                                      OFS_CQL_DOUBLE, OFS_CQL_TIMESTAMP, OFS_CQL_UUID,  OFS_CQL_TIMEUUID,
-                                      OFS_CQL_INET,   OFS_CQL_VARINT,   OFS_CQL_DECIMAL, OFS_CQL_INET};
+  const std::vector<int32_t> types = {OFS_CQL_INT,    OFS_CQL_TEXT,      OFS_CQL_ASCII,   OFS_CQL_TEXT,
+                                      OFS_CQL_BLOB,   OFS_CQL_BOOLEAN,   OFS_CQL_BIGINT,  OFS_CQL_FLOAT,
+                                      OFS_CQL_DOUBLE, OFS_CQL_TIMESTAMP, OFS_CQL_UUID,    OFS_CQL_TIMEUUID,
+                                      OFS_CQL_INET,   OFS_CQL_VARINT,    OFS_CQL_DECIMAL, OFS_CQL_INET};
   for (size_t c = 0; c < values.size(); ++c) {
     EXPECT_EQ(row[c].type, types[c]) << "column " << read.column_name(c);
     EXPECT_EQ(read.column_type(c), types[c]) << "column " << read.column_name(c);
@@ -160,7 +160,8 @@ TEST_F(CqlSessionTest, PagesResumeFromThePagingState) {
   // A batch of 25 statements for one partition, with one write timestamp.
   std::vector<std::vector<ofs_cql_value>> rows;
   std::vector<ofs_cql_statement> statements;
-  for (int c = 0; c < 25; ++c) rows.push_back({Bytes(OFS_CQL_TEXT, "part"), Int(OFS_CQL_INT, c), Bytes(OFS_CQL_TEXT, "v")});
+  for (int c = 0; c < 25; ++c)
+    rows.push_back({Bytes(OFS_CQL_TEXT, "part"), Int(OFS_CQL_INT, c), Bytes(OFS_CQL_TEXT, "v")});
   for (const auto& row : rows) statements.push_back({insert.get(), row.data(), row.size()});
   ofs_cql_exec_options o = Options();
   o.has_timestamp = 1;
@@ -170,8 +171,7 @@ TEST_F(CqlSessionTest, PagesResumeFromThePagingState) {
   CqlResult batch = batched.get_future().get();
   ASSERT_TRUE(batch.ok()) << batch.message();
 
-  const PreparedPtr select =
-      Prepare("SELECT c, WRITETIME(v) FROM " + keyspace_ + ".p WHERE k = ?");
+  const PreparedPtr select = Prepare("SELECT c, WRITETIME(v) FROM " + keyspace_ + ".p WHERE k = ?");
   const ofs_cql_value key = Bytes(OFS_CQL_TEXT, "part");
   std::string state;
   std::vector<int64_t> seen;
