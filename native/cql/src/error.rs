@@ -93,6 +93,16 @@ pub fn prepare(e: &PrepareError) -> i32 {
     }
 }
 
+/// The server's "internal error" answer to a prepare: transient while a table is being created.
+pub fn is_server_error(e: &PrepareError) -> bool {
+    matches!(
+        e,
+        PrepareError::AllAttemptsFailed {
+            first_attempt: RequestAttemptError::DbError(DbError::ServerError, _)
+        }
+    )
+}
+
 pub fn schema_agreement(e: &SchemaAgreementError) -> i32 {
     match e {
         SchemaAgreementError::ConnectionPoolError(p) => pool(p),

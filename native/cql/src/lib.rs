@@ -489,12 +489,12 @@ pub unsafe extern "C" fn ofs_cql_session_close(session: *mut OfsCqlSession) {
             return;
         }
         let s = Box::from_raw(session);
-        // The driver's background tasks stop when the last reference goes; in-flight operations
-        // hold their own.
+        // Dropped on the runtime: the driver's background tasks stop when the last reference goes
+        // (in-flight operations hold their own), and the caller may be a thread without the runtime's
+        // context, even one in the process's exit handlers.
         match RUNTIME.get() {
             Some(rt) => {
-                let _entered = rt.enter();
-                drop(s);
+                rt.spawn(async move { drop(s) });
             }
             None => drop(s),
         }
@@ -502,6 +502,9 @@ pub unsafe extern "C" fn ofs_cql_session_close(session: *mut OfsCqlSession) {
 }
 
 // ---- statements
+
+const PREPARE_RETRIES: u32 = 4;
+const PREPARE_RETRY_DELAY: Duration = Duration::from_millis(50);
 
 #[no_mangle]
 pub unsafe extern "C" fn ofs_cql_prepare(
@@ -518,13 +521,22 @@ pub unsafe extern "C" fn ofs_cql_prepare(
         let session = Arc::clone(&s.session);
         let statement = text(cql, cql_len)?;
         Ok(async move {
-            match session.prepare(statement).await {
-                Ok(statement) => {
-                    let mut r = OfsCqlResult::empty();
-                    r.prepared = Some(Box::new(OfsCqlPrepared { statement }));
-                    r
+            // A statement prepared while its table is being created can meet a server error ("Unknown
+            // CF" on Cassandra) until the schema settles; preparing is idempotent, so try again.
+            let mut attempt = 0;
+            loop {
+                match session.prepare(statement.as_str()).await {
+                    Ok(statement) => {
+                        let mut r = OfsCqlResult::empty();
+                        r.prepared = Some(Box::new(OfsCqlPrepared { statement }));
+                        return r;
+                    }
+                    Err(e) if attempt < PREPARE_RETRIES && error::is_server_error(&e) => {
+                        attempt += 1;
+                        tokio::time::sleep(PREPARE_RETRY_DELAY * attempt).await;
+                    }
+                    Err(e) => return OfsCqlResult::error(CqlError::new(error::prepare(&e), e.to_string())),
                 }
-                Err(e) => OfsCqlResult::error(CqlError::new(error::prepare(&e), e.to_string())),
             }
         })
     })

@@ -156,14 +156,18 @@ void CqlSession::Prepare(std::string_view cql, PrepareCallback done) const {
   Call(
       [done = std::move(done)](CqlResult r) {
         ofs_cql_prepared* prepared = ofs_cql_result_take_prepared(r.get());
+        PrepareResult result;
         if (prepared == nullptr) {
-          Status status = CqlStatus(r, "prepare");
-          if (status.ok()) status = Status(ErrorCode::kInternal, "cassandra: prepare returned no statement");
-          return done(std::move(status));
+          result.category = r.ok() ? OFS_CQL_ERR_INTERNAL : r.category();
+          result.status = CqlStatus(r, "prepare");
+          if (result.status.ok())
+            result.status = Status(ErrorCode::kInternal, "cassandra: prepare returned no statement");
+          return done(std::move(result));
         }
-        done(PreparedPtr(prepared, [](const ofs_cql_prepared* p) {
+        result.statement = PreparedPtr(prepared, [](const ofs_cql_prepared* p) {
           ofs_cql_prepared_free(const_cast<ofs_cql_prepared*>(p));
-        }));
+        });
+        done(std::move(result));
       },
       [&](ofs_cql_callback cb, void* user) {
         return ofs_cql_prepare(session_, cql.data(), cql.size(), cb, user);
@@ -195,10 +199,10 @@ void CqlSession::AwaitSchemaAgreement(CqlCallback done) const {
        [&](ofs_cql_callback cb, void* user) { return ofs_cql_await_schema_agreement(session_, cb, user); });
 }
 
-Result<PreparedPtr> CqlSession::PrepareSync(std::string_view cql) const {
-  std::promise<Result<PreparedPtr>> promise;
+PrepareResult CqlSession::PrepareSync(std::string_view cql) const {
+  std::promise<PrepareResult> promise;
   auto future = promise.get_future();
-  Prepare(cql, [&promise](Result<PreparedPtr> r) { promise.set_value(std::move(r)); });
+  Prepare(cql, [&promise](PrepareResult r) { promise.set_value(std::move(r)); });
   return future.get();
 }
 

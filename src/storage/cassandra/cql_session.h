@@ -52,6 +52,14 @@ class CqlResult {
 using CqlCallback = std::function<void(CqlResult)>;
 using PreparedPtr = std::shared_ptr<const ofs_cql_prepared>;
 
+// A prepared statement, or why there is none: the category (OFS_CQL_ERR_*, e.g. NO_TABLE) and the
+// failure as a Status (CqlStatus).
+struct PrepareResult {
+  PreparedPtr statement;
+  int32_t category = OFS_CQL_OK;
+  Status status;
+};
+
 // What a session connects with (the C config's owned form). The password is never logged.
 struct CqlConfig {
   std::vector<std::string> contact_points;  // "host:port"
@@ -71,7 +79,7 @@ struct CqlConfig {
 class CqlSession {
  public:
   using OpenCallback = std::function<void(Result<std::shared_ptr<CqlSession>>)>;
-  using PrepareCallback = std::function<void(Result<PreparedPtr>)>;
+  using PrepareCallback = std::function<void(PrepareResult)>;
 
   // Connects to the cluster; `done` gets the session, or the failure as a Status (CqlStatus).
   static void Open(const CqlConfig& config, OpenCallback done);
@@ -89,7 +97,7 @@ class CqlSession {
   void AwaitSchemaAgreement(CqlCallback done) const;
 
   // Blocking forms (never on an event loop or a driver thread).
-  Result<PreparedPtr> PrepareSync(std::string_view cql) const;
+  PrepareResult PrepareSync(std::string_view cql) const;
   CqlResult QuerySync(std::string_view cql, const ofs_cql_exec_options& options) const;
   CqlResult ExecuteSync(const ofs_cql_prepared* statement, std::span<const ofs_cql_value> values,
                         const ofs_cql_exec_options& options) const;

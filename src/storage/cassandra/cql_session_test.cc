@@ -74,9 +74,9 @@ class CqlSessionTest : public ::testing::Test {
   }
 
   PreparedPtr Prepare(const std::string& cql) {
-    auto prepared = session_->PrepareSync(cql);
-    EXPECT_TRUE(prepared.ok()) << cql << ": " << prepared.status().ToString();
-    return prepared.ok() ? *prepared : nullptr;
+    PrepareResult prepared = session_->PrepareSync(cql);
+    EXPECT_TRUE(prepared.status.ok()) << cql << ": " << prepared.status.ToString();
+    return prepared.statement;
   }
 
   std::shared_ptr<CqlSession> session_;
@@ -200,8 +200,9 @@ TEST_F(CqlSessionTest, ErrorsCarryTheirCategory) {
   EXPECT_EQ(CqlStatus(syntax, "test").code(), ErrorCode::kInternal);
   EXPECT_FALSE(CqlStatus(syntax, "test").retryable());
 
-  auto missing = session_->PrepareSync("SELECT v FROM " + keyspace_ + ".nope WHERE k = ?");
-  ASSERT_FALSE(missing.ok());
+  const PrepareResult missing = session_->PrepareSync("SELECT v FROM " + keyspace_ + ".nope WHERE k = ?");
+  EXPECT_EQ(missing.statement, nullptr);
+  EXPECT_EQ(missing.category, OFS_CQL_ERR_NO_TABLE) << missing.status.ToString();
   CqlResult no_table = session_->QuerySync("SELECT v FROM " + keyspace_ + ".nope", Options());
   EXPECT_EQ(no_table.category(), OFS_CQL_ERR_NO_TABLE) << no_table.message();
   CqlResult no_keyspace = session_->QuerySync("SELECT v FROM no_such_keyspace_x.t", Options());
