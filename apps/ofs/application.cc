@@ -31,6 +31,8 @@ http::ServerOptions ServerOptionsFor(const Config& c, int64_t port) {
   o.request_timeout_ms = c.request_timeout_ms;
   o.idle_timeout_ms = c.idle_timeout_ms;
   o.write_timeout_ms = c.write_timeout_ms;
+  o.suspended_timeout_ms = c.suspended_timeout_ms;
+  o.max_suspended_requests = static_cast<size_t>(c.max_suspended_requests);
   o.max_buffered_output_bytes = static_cast<size_t>(c.max_buffered_output_bytes);
   o.max_connections = static_cast<size_t>(c.max_connections);
   o.gzip_min_bytes = static_cast<size_t>(c.gzip_min_bytes);
@@ -89,6 +91,10 @@ Status Application::Start() {
 
   catalog_ = std::make_unique<catalog::Catalog>(metadata_.get());
   OFS_RETURN_IF_ERROR(catalog_->Refresh(/*force=*/true));
+  StartHealthMonitor();
+  admin_workers_ = std::make_unique<WorkerPool>(
+      WorkerPool::Options{static_cast<size_t>(config_.admin_workers),
+                          static_cast<size_t>(config_.admin_max_queued), "ofs-admin"});
 
   serving::ServingDeps serving_deps;
   serving_deps.catalog = catalog_.get();
@@ -98,13 +104,22 @@ Status Application::Start() {
   serving_deps.limits = {
       static_cast<size_t>(config_.max_keys_per_read), static_cast<size_t>(config_.max_rows_per_write),
       static_cast<size_t>(config_.max_batches), static_cast<size_t>(config_.max_partition_rows)};
-  admin::AdminDeps admin_deps{metadata_.get(), catalog_.get(), store_.get(), SystemClock::Default()};
+  // Admin handlers run on the admin workers; a job still queued when its server has answered the
+  // request 503 (the server's suspended deadline) is dropped unrun.
+  admin::AdminDeps admin_deps{metadata_.get(),
+                              catalog_.get(),
+                              store_.get(),
+                              SystemClock::Default(),
+                              std::make_shared<std::mutex>(),
+                              {}};
+  admin_deps.offload = {admin_workers_.get(), std::chrono::milliseconds(config_.suspended_timeout_ms)};
 
   serving_endpoint_ = std::make_unique<api::Endpoint>(&auth_, &registry_, "serving");
   serving::RegisterServingRoutes(*serving_endpoint_, serving_deps);
   admin::RegisterSchemaRoutes(*serving_endpoint_, admin_deps);
   RegisterOperationalRoutes(*serving_endpoint_);
 
+  admin_deps.offload.max_queue_wait = std::chrono::milliseconds(config_.admin_timeout_ms);
   admin_endpoint_ = std::make_unique<api::Endpoint>(&auth_, &registry_, "admin");
   admin::RegisterAdminRoutes(*admin_endpoint_, admin_deps);
   RegisterOperationalRoutes(*admin_endpoint_);
@@ -112,8 +127,9 @@ Status Application::Start() {
   auto error_formatter = [](const Status& status, http::Response& response) {
     api::WriteError(status, response);
   };
-  auto make_server = [&](api::Endpoint* endpoint, int64_t port) {
+  auto make_server = [&](api::Endpoint* endpoint, int64_t port, int64_t suspended_timeout_ms) {
     http::ServerOptions options = ServerOptionsFor(config_, port);
+    options.suspended_timeout_ms = suspended_timeout_ms;
     // Write requests defer their WAL sync (SyncStart::kAtStartSyncs): one sync per batch of events.
     options.after_batch = [store = store_.get()] { store->StartSyncs(); };
     return std::make_unique<http::Server>(
@@ -123,8 +139,8 @@ Status Application::Start() {
         },
         error_formatter);
   };
-  serving_server_ = make_server(serving_endpoint_.get(), config_.port);
-  admin_server_ = make_server(admin_endpoint_.get(), config_.admin_port);
+  serving_server_ = make_server(serving_endpoint_.get(), config_.port, config_.suspended_timeout_ms);
+  admin_server_ = make_server(admin_endpoint_.get(), config_.admin_port, config_.admin_timeout_ms);
   OFS_RETURN_IF_ERROR(serving_server_->Start());
   OFS_RETURN_IF_ERROR(admin_server_->Start());
   registry_.AddCallbackGauge("ofs_http_open_connections", "Open HTTP connections", {{"server", "serving"}},
@@ -132,6 +148,7 @@ Status Application::Start() {
   registry_.AddCallbackGauge("ofs_http_open_connections", "Open HTTP connections", {{"server", "admin"}},
                              [this] { return static_cast<double>(admin_server_->open_connections()); });
   RegisterHttpOutputMetrics();
+  RegisterAdminAndHealthMetrics();
   registry_.AddCallbackGauge("ofs_catalog_change_counter", "Metadata change counter of the published catalog",
                              {}, [this] {
                                auto snapshot = catalog_->CurrentShared();
@@ -147,6 +164,10 @@ void Application::Stop() {
   if (admin_server_) admin_server_->Stop();
   serving_server_.reset();
   admin_server_.reset();
+  if (admin_workers_) admin_workers_->Stop();  // runs what is queued; the answers go nowhere now
+  if (health_) health_->Stop();
+  admin_workers_.reset();
+  health_.reset();
   serving_endpoint_.reset();
   admin_endpoint_.reset();
   catalog_.reset();
@@ -158,20 +179,41 @@ void Application::Stop() {
 uint16_t Application::serving_port() const { return serving_server_ ? serving_server_->port() : 0; }
 uint16_t Application::admin_port() const { return admin_server_ ? admin_server_->port() : 0; }
 
-Status Application::Health(std::string* failures) const {
-  Status worst;
-  auto check = [&](const char* name, Status status) {
-    if (status.ok()) return;
-    if (!failures->empty()) failures->push_back(';');
-    *failures += std::string(name) + ": " + status.ToString();
-    worst = std::move(status);
-  };
-  check("disk", disk_->Health());
-  check("metadata", metadata_->Health());
-  check("store", store_->Health());
-  if (catalog_->CurrentShared() == nullptr)
-    check("catalog", Status(ErrorCode::kMetastoreUnavailable, "not loaded"));
-  return worst;
+// The checks behind /health, run by a thread of their own (a remote engine's check may block), every
+// health.poll_ms; /health is DOWN when no round completed for 10 polls, and at least 5 s.
+void Application::StartHealthMonitor() {
+  HealthMonitor::Options options;
+  options.poll = std::chrono::milliseconds(config_.health_poll_ms);
+  options.stale_after = std::max(10 * options.poll, std::chrono::milliseconds(5'000));
+  health_ = std::make_unique<HealthMonitor>(
+      options, std::vector<HealthMonitor::Check>{
+                   {"disk", [disk = disk_.get()] { return disk->Health(); }},
+                   {"metadata", [metadata = metadata_.get()] { return metadata->Health(); }},
+                   {"store", [store = store_.get()] { return store->Health(); }},
+                   {"catalog", [catalog = catalog_.get()] {
+                      return catalog->CurrentShared() != nullptr
+                                 ? Status::Ok()
+                                 : Status(ErrorCode::kMetastoreUnavailable, "not loaded");
+                    }}});
+  health_->Start();
+}
+
+// The admin workers' queue (admin.workers, admin.max_queued) and the health monitor's last check.
+void Application::RegisterAdminAndHealthMetrics() {
+  const WorkerPool* workers = admin_workers_.get();
+  registry_.AddCallbackGauge("ofs_admin_requests_queued", "Admin requests waiting for a worker thread", {},
+                             [workers] { return static_cast<double>(workers->GetStats().queued); });
+  registry_.AddCallbackGauge("ofs_admin_requests_running", "Admin requests on a worker thread now", {},
+                             [workers] { return static_cast<double>(workers->GetStats().running); });
+  registry_.AddCallbackCounter("ofs_admin_requests_refused_total",
+                               "Admin requests answered 503 OVERLOADED because admin.max_queued were waiting",
+                               {}, [workers] { return static_cast<double>(workers->GetStats().refused); });
+  const HealthMonitor* health = health_.get();
+  registry_.AddCallbackGauge("ofs_health_up", "1 while GET /health answers UP", {},
+                             [health] { return health->Current().up ? 1.0 : 0.0; });
+  registry_.AddCallbackGauge(
+      "ofs_health_check_age_seconds", "Seconds since the health checks last completed (health.poll_ms)", {},
+      [health] { return std::chrono::duration<double>(health->Current().age).count(); });
 }
 
 // The bound on unread output (http.max_buffered_output_bytes, http.write_timeout_ms), per server.
@@ -311,20 +353,20 @@ void Application::RegisterDiskAndFallbackMetrics() {
 
 void Application::RegisterOperationalRoutes(api::Endpoint& endpoint) {
   // Health answers {"status": "UP"} (no data envelope, as Darwin's healthcheck), or 503 with DOWN and
-  // the failing checks.
+  // the failing checks, from the health monitor's last round (StartHealthMonitor): at once, whatever
+  // the stores are doing.
   endpoint.Add("health", api::Role::kNone,
                {{http::Method::kGet, "/health"}, {http::Method::kGet, "/healthcheck", true}},
                [this](const api::Call&, http::Response& response) {
-                 std::string failures;
-                 Status status = Health(&failures);
+                 const HealthMonitor::State state = health_->Current();  // never runs a check
                  codec::JsonWriter w(&response.body);
                  w.StartObject();
                  w.Key("status");
-                 w.String(status.ok() ? "UP" : "DOWN");
-                 if (!status.ok()) {
+                 w.String(state.up ? "UP" : "DOWN");
+                 if (!state.up) {
                    response.status = 503;
                    w.Key("checks");
-                   w.String(failures);
+                   w.String(state.failures);
                  }
                  w.EndObject();
                  return Status::Ok();

@@ -2,9 +2,12 @@
 // Application: the one place where a role's components are created and wired together
 // (ARCHITECTURE.md section 5). `ofs standalone` = SQLite metadata + RocksDB online store under one data
 // directory, the serving API on one port and the admin API on another, sharing one catalog, one
-// metrics registry and one disk reserve (both stores refuse writes below it). Lifecycle: Start() starts
-// watching the disk, opens the stores, loads the catalog and starts both servers; Stop() (or the
-// destructor) stops the servers first, then closes the stores, then stops watching the disk.
+// metrics registry and one disk reserve (both stores refuse writes below it). Admin handlers run on a
+// worker pool, off the event loops; /health answers from a monitor thread's last check. Lifecycle:
+// Start() starts watching the disk, opens the stores, loads the catalog, starts the health monitor and
+// the admin workers, then both servers; Stop() (or the destructor) stops the servers first (they wait
+// for suspended requests), then the admin workers (which finish what is queued) and the health monitor,
+// then closes the stores, then stops watching the disk.
 
 #include <memory>
 
@@ -12,8 +15,10 @@
 #include "api/endpoint.h"
 #include "base/disk_reserve.h"
 #include "base/status.h"
+#include "base/worker_pool.h"
 #include "catalog/catalog.h"
 #include "config.h"
+#include "health_monitor.h"
 #include "http/server.h"
 #include "metrics/metrics.h"
 #include "storage/online_store.h"
@@ -36,7 +41,8 @@ class Application {
   void RegisterStoreMetrics(const storage::RocksStore* store);
   void RegisterDiskAndFallbackMetrics();
   void RegisterHttpOutputMetrics();
-  Status Health(std::string* failures) const;
+  void RegisterAdminAndHealthMetrics();
+  void StartHealthMonitor();
 
   Config config_;
   metrics::Registry registry_;
@@ -45,6 +51,8 @@ class Application {
   std::unique_ptr<catalog::MetadataStore> metadata_;
   std::unique_ptr<storage::OnlineStore> store_;
   std::unique_ptr<catalog::Catalog> catalog_;
+  std::unique_ptr<HealthMonitor> health_;      // polls disk_, metadata_, store_, catalog_
+  std::unique_ptr<WorkerPool> admin_workers_;  // runs the admin handlers (api/offload.h)
   std::unique_ptr<api::Endpoint> serving_endpoint_;
   std::unique_ptr<api::Endpoint> admin_endpoint_;
   std::unique_ptr<http::Server> serving_server_;

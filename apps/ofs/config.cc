@@ -57,6 +57,14 @@ const std::vector<Setting>& Settings() {
        "A connection whose peer leaves its output unread this long (from the first refused byte, not "
        "extended by partial reads) is closed",
        &Config::write_timeout_ms, 10, 86'400'000},
+      {"http.suspended_timeout_ms", "--suspended-timeout-ms", "OFS_SUSPENDED_TIMEOUT_MS",
+       "A request waiting for its store (a remote store's answer, a write's disk sync, an admin job) is "
+       "answered 503 STORE-UNAVAILABLE once it has waited this long",
+       &Config::suspended_timeout_ms, 10, 3'600'000},
+      {"http.max_suspended_requests", "--max-suspended-requests", "OFS_MAX_SUSPENDED_REQUESTS",
+       "Requests one event-loop thread keeps waiting for a remote store at once; beyond it they are "
+       "answered 503 OVERLOADED",
+       &Config::max_suspended_requests, 1, 1'000'000},
       {"http.max_connections", "--max-connections", "OFS_MAX_CONNECTIONS",
        "Open connections per server, at most", &Config::max_connections, 1, 1'000'000},
       {"http.max_buffered_output_bytes", "--max-buffered-output-bytes", "OFS_MAX_BUFFERED_OUTPUT_BYTES",
@@ -120,6 +128,25 @@ const std::vector<Setting>& Settings() {
        "answer 503 STORE-UNAVAILABLE, reads go on, /health is DOWN, and writes resume by themselves once "
        "space returns; a start below it opens the store read-only",
        &Config::min_free_disk_mb, -1, 1 << 24},
+      {"admin.workers", "--admin-workers", "OFS_ADMIN_WORKERS",
+       "Threads that run admin requests (everything that reads or changes metadata or a table's schema, "
+       "the serving port's schema routes included), so that a slow metadata or storage engine never "
+       "holds an event loop",
+       &Config::admin_workers, 1, 64},
+      {"admin.max_queued", "--admin-max-queued", "OFS_ADMIN_MAX_QUEUED",
+       "Admin requests waiting for a thread, at most; beyond it they are answered 503 OVERLOADED",
+       &Config::admin_max_queued, 1, 100'000},
+      {"admin.timeout_ms", "--admin-timeout-ms", "OFS_ADMIN_TIMEOUT_MS",
+       "An admin request not answered this long after it arrived is answered 503 STORE-UNAVAILABLE (the "
+       "admin port's http.suspended_timeout_ms: a cluster's schema change waits for schema agreement). "
+       "One still waiting for a thread then is dropped; one already running completes, so read before "
+       "retrying a change",
+       &Config::admin_timeout_ms, 10, 3'600'000},
+      {"health.poll_ms", "--health-poll-ms", "OFS_HEALTH_POLL_MS",
+       "How often a background thread checks the disk, the metadata store and the online store; GET "
+       "/health answers from the last check at once, and is DOWN when no round of checks has completed for "
+       "10 polls, and at least 5 s (a store that hangs)",
+       &Config::health_poll_ms, 10, 600'000},
   };
   return settings;
 }

@@ -29,6 +29,8 @@ struct Config {
   int64_t request_timeout_ms = 10'000;
   int64_t idle_timeout_ms = 60'000;
   int64_t write_timeout_ms = 30'000;
+  int64_t suspended_timeout_ms = 5'000;
+  int64_t max_suspended_requests = 4'096;
   int64_t max_connections = 10'000;
   int64_t max_buffered_output_bytes = int64_t{256} << 20;
   int64_t gzip_min_bytes = 8 << 10;
@@ -46,7 +48,11 @@ struct Config {
   int64_t memtables_per_flush = 1;
   std::string memtable = "hashed";  // hashed | skip_list
   bool sync_writes = true;
-  int64_t min_free_disk_mb = -1;         // -1 = derived from write_buffer_mb (MinFreeDiskBytes)
+  int64_t min_free_disk_mb = -1;  // -1 = derived from write_buffer_mb (MinFreeDiskBytes)
+  int64_t admin_workers = 2;
+  int64_t admin_max_queued = 64;
+  int64_t admin_timeout_ms = 30'000;
+  int64_t health_poll_ms = 1'000;
   std::vector<api::TokenConfig> tokens;  // [auth] tokens = [{token, roles, tenants}]
 };
 

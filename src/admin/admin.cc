@@ -4,7 +4,9 @@
 
 namespace ofs::admin {
 
-void RegisterAdminRoutes(api::Endpoint& endpoint, const AdminDeps& deps) {
+void RegisterAdminRoutes(api::Endpoint& endpoint, const AdminDeps& shared) {
+  AdminDeps deps = shared;
+  if (deps.schema_lock == nullptr) deps.schema_lock = std::make_shared<std::mutex>();
   RegisterEntityRoutes(endpoint, deps);
   RegisterFeatureGroupRoutes(endpoint, deps);
   RegisterSchemaRoutes(endpoint, deps);

@@ -1,12 +1,18 @@
 #pragma once
 // The admin API (API.md section 4) on both faces: entities, feature groups and their versions, states,
-// TTLs, tenants, search, catalog dumps and ingestion run records. Every mutation goes to the
-// MetadataStore, then the catalog is refreshed at once (so serving in the same process sees it on the
-// next request) and, where storage changes, OnlineStore::EnsureTable prepares the tables.
-// Threading: routes are registered at startup; handlers run concurrently on HTTP worker threads and
-// share nothing but the (thread-safe) dependencies below.
+// TTLs, tenants, search, catalog dumps and ingestion run records. Where a mutation needs storage,
+// OnlineStore::EnsureTable prepares the tables first; then the mutation is committed to the
+// MetadataStore and the catalog is refreshed at once (so serving in the same process sees it on the
+// next request). README.md, "Storage before metadata".
+// Threading: routes are registered at startup; handlers run concurrently on the admin worker pool
+// (AdminDeps::offload; on the event loop only without one) and share nothing but the (thread-safe)
+// dependencies below.
+
+#include <memory>
+#include <mutex>
 
 #include "api/endpoint.h"
+#include "api/offload.h"
 #include "base/clock.h"
 #include "catalog/catalog.h"
 #include "catalog/metadata_store.h"
@@ -14,12 +20,18 @@
 
 namespace ofs::admin {
 
-// Not owned; each must outlive the endpoints the routes are registered on.
+// Not owned (but schema_lock); each must outlive the endpoints the routes are registered on.
 struct AdminDeps {
   catalog::MetadataStore* store = nullptr;
   catalog::Catalog* catalog = nullptr;
   storage::OnlineStore* online = nullptr;
   const Clock* clock = nullptr;
+  // Serializes this process's schema changes (schema_change.h). RegisterAdminRoutes creates one when it
+  // is null; share one between endpoints that both register changes.
+  std::shared_ptr<std::mutex> schema_lock;
+  // Where the handlers run: on this worker pool, off the event loop (api/offload.h), since every one of
+  // them calls the metadata store and some the online store's schema; inline when the pool is null.
+  api::Offloader offload;
 };
 
 // Every admin path of API.md section 4 on the v1 and Darwin faces (schema routes included), except the

@@ -6,8 +6,10 @@
 #include <simdjson.h>
 #include <zlib.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -448,6 +450,209 @@ TEST_F(AdminRoutesTest, RunsNewestFirst) {
   Error(Send(Method::kGet, "/feature-group/run-data?name=nope"), 404, "FEATURE-GROUP-NOT-FOUND-EXCEPTION");
   Error(Send(Method::kGet, "/feature-group/run-data"), 400, "INVALID_REQUEST");
   Error(Send(Method::kPost, "/feature-group/run-data", R"({"runId": "r3"})"), 400, "INVALID_REQUEST");
+}
+
+// --- storage before metadata (schema_change.h) ---
+
+// The entity and group metadata as the store has them, as text: compared before and after a request
+// to show that it committed nothing.
+std::string MetadataText(catalog::MetadataStore& store) {
+  std::string text;
+  auto entities = store.ListEntities(0);
+  auto groups = store.ListFeatureGroups(0);
+  EXPECT_TRUE(entities.ok() && groups.ok());
+  for (const auto& e : *entities) {
+    text += e.name + " ttl=" + std::to_string(e.entity.ttl_seconds) +
+            " state=" + std::string(model::StateName(e.state)) + "\n";
+  }
+  for (const auto& g : *groups) {
+    text +=
+        g.name + " " + g.version + " " + g.tenant.read + "/" + g.tenant.write + "/" + g.tenant.consume + "\n";
+  }
+  return text + "counter=" + std::to_string(store.ChangeCounter().value());
+}
+
+TEST_F(AdminRoutesTest, AStorageFailureCommitsNothing) {
+  CreateEntity();
+  CreateGroup("stats", "false", R"(, "tenant": {"read": "r1", "write": "w1"})");
+  const std::string before = MetadataText(*store_);
+  online_.fail_ensure = Status(ErrorCode::kStoreUnavailable, "cassandra unreachable", "no host answered");
+  struct Case {
+    Method method;
+    std::string_view target;
+    std::string body;
+    std::vector<std::pair<std::string_view, std::string_view>> headers;
+  };
+  const Case cases[] = {
+      {Method::kPost,
+       "/v1/entity",
+       R"({"entity": {"tableName": "item", "features": [{"name": "id", "type": "BIGINT"}],
+           "primaryKeys": ["id"]}, "owner": "o@example.com"})",
+       {}},
+      {Method::kPost,
+       "/feature-group",
+       R"({"featureGroup": {"featureGroupName": "other", "entityName": "user",
+           "features": [{"name": "x", "type": "INT"}]}, "owner": "o@example.com"})",
+       {}},
+      {Method::kPost,
+       "/v1/feature-group",
+       R"({"featureGroup": {"featureGroupName": "stats", "entityName": "user",
+           "features": [{"name": "x", "type": "INT"}]}, "owner": "o@example.com"})",
+       {{"upgrade", "true"}}},
+      {Method::kPut, "/v1/feature-group/stats/ttl", R"({"ttl": 60})", {}},
+      {Method::kPut, "/feature-group/ttl", R"({"name": "stats", "ttl": 60})", {}},
+      {Method::kPost, "/v1/tenant", R"({"name": "stats", "tenant": {"read": "r2"}})", {}},
+      {Method::kPost,
+       "/feature-group/tenant",
+       R"({"featureGroupName": "stats", "tenantConfig": {"write": "w2"}})",
+       {}},
+      {Method::kPut,
+       "/tenant/all",
+       R"({"tenantType": "READER", "currentTenant": "r1", "newTenant": "r3"})",
+       {}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(http::MethodName(c.method)) + " " + std::string(c.target));
+    Reply reply = Send(c.method, c.target, c.body, c.headers);
+    Error(reply, 503, "STORE-UNAVAILABLE");
+    EXPECT_NE(reply.body.find("cassandra unreachable"), std::string::npos) << reply.body;
+    EXPECT_NE(reply.body.find("the metadata change was not made"), std::string::npos) << reply.body;
+    EXPECT_EQ(MetadataText(*store_), before);
+  }
+  // Nothing half-made: the same requests succeed once the store is back.
+  online_.fail_ensure = Status::Ok();
+  for (const Case& c : cases) Ok(Send(c.method, c.target, c.body, c.headers));
+  EXPECT_TRUE(store_->GetEntity("item").ok());
+  EXPECT_TRUE(store_->GetFeatureGroup("stats", "v2").ok());
+  EXPECT_EQ(store_->GetEntity("user")->entity.ttl_seconds, 60);
+}
+
+TEST_F(AdminRoutesTest, StorageIsPreparedBeforeTheCommit) {
+  // Each EnsureTable records what the metadata store holds at that moment.
+  std::vector<std::string> seen;
+  online_.on_ensure = [&](std::string_view tenant, const model::TableSpec& table) {
+    std::string columns;
+    for (const auto& c : table.value_columns) columns += " " + c.name;
+    seen.push_back(std::string(tenant) + " " + table.name + " ttl=" + std::to_string(table.ttl_seconds) +
+                   columns + " | " + MetadataText(*store_));
+  };
+  CreateEntity();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0], "default-tenant user ttl=0 region | counter=0");  // the entity is not there yet
+
+  seen.clear();
+  CreateGroup("stats", "false", R"(, "tenant": {"read": "r1"})");
+  EXPECT_EQ(seen, (std::vector<std::string>{
+                      "default-tenant user ttl=0 region stats__v1__score | user ttl=0 state=LIVE\ncounter=1",
+                      "r1 user ttl=0 region stats__v1__score | user ttl=0 state=LIVE\ncounter=1"}));
+
+  seen.clear();
+  CreateGroup("STATS", "true");  // the upgrade: v2, named as first written, on the inherited tenants
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].substr(0, seen[0].find(" |")),
+            "default-tenant user ttl=0 region stats__v1__score stats__v2__score");
+  EXPECT_EQ(seen[0].find(" v2 "), std::string::npos) << seen[0];  // v2 not committed yet
+
+  seen.clear();
+  Ok(Send(Method::kPut, "/v1/feature-group/stats/ttl", R"({"ttl": 3600})"));
+  ASSERT_EQ(seen.size(), 2u);                                               // default-tenant and r1
+  EXPECT_NE(seen[0].find("user ttl=3600 "), std::string::npos) << seen[0];  // the new TTL on the table
+  EXPECT_NE(seen[0].find("| user ttl=0 "), std::string::npos) << seen[0];   // the old one in metadata
+
+  seen.clear();
+  Ok(Send(Method::kPost, "/v1/tenant", R"({"name": "stats", "tenant": {"write": "w9"}})"));
+  ASSERT_EQ(seen.size(), 2u);  // r1 (read) and w9 (write) of the latest version
+  EXPECT_EQ(seen[1].substr(0, 3), "w9 ");
+  EXPECT_EQ(seen[1].find("/w9/"), std::string::npos) << seen[1];  // not committed yet
+
+  seen.clear();
+  Ok(Send(Method::kPut, "/tenant/all",
+          R"({"tenantType": "READER", "currentTenant": "r1", "newTenant": "r5"})"));
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].substr(0, 8), "r5 user ");
+  EXPECT_EQ(seen[0].find("r5/"), std::string::npos) << seen[0];  // not moved yet
+  EXPECT_EQ(Str(Ok(Send(Method::kGet, "/v1/tenant?name=stats"))["tenant"]["read"]), "r5");
+}
+
+TEST_F(AdminRoutesTest, RegisterPathsNeverTouchStorage) {
+  online_.fail_ensure = Status(ErrorCode::kStoreUnavailable, "down");
+  Ok(Send(Method::kPost, "/entity/register",
+          R"({"entity": {"tableName": "user", "features": [{"name": "id", "type": "BIGINT"}],
+              "primaryKeys": ["id"]}, "owner": "o@example.com"})"));
+  Ok(Send(Method::kPost, "/feature-group/register",
+          R"({"featureGroup": {"featureGroupName": "g", "entityName": "user",
+              "features": [{"name": "x", "type": "INT"}]}, "owner": "o@example.com"})"));
+  // A create the store refuses prepares nothing either: its answer is the store's.
+  Error(Send(Method::kPost, "/v1/entity",
+             R"({"entity": {"tableName": "USER", "features": [{"name": "id", "type": "BIGINT"}],
+                 "primaryKeys": ["id"]}, "owner": "o@example.com"})"),
+        400, "ENTITY-ALREADY-EXISTS-EXCEPTION");
+  Error(Send(Method::kPost, "/v1/feature-group",
+             R"({"featureGroup": {"featureGroupName": "g", "entityName": "user",
+                 "features": [{"name": "x", "type": "INT"}]}, "owner": "o@example.com"})"),
+        400, "FEATURE-GROUP-ALREADY-EXISTS-EXCEPTION");
+  EXPECT_TRUE(online_.ensured.empty());
+}
+
+// --- off the event loop (AdminDeps::offload) ---
+
+// Stands in for the server's connection: the suspension, and the continuation run as the loop would.
+class LoopSuspender final : public http::Suspender {
+ public:
+  bool CanSuspend() const override { return true; }
+  http::Resumer Suspend() override {
+    suspended = true;
+    return http::Resumer(mailbox, 1);
+  }
+  bool IsSuspended() const override { return suspended; }
+  void OnResume(http::ResumeHook) override {}
+  // The response once the resumption arrived (waits up to 5 s).
+  http::Response Resumed() {
+    std::vector<http::Resumption> posted;
+    for (int i = 0; i < 5000 && posted.empty(); ++i) {
+      mailbox->Drain(&posted);
+      if (posted.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    http::Response response;
+    EXPECT_EQ(posted.size(), 1u);
+    if (posted.size() == 1 && posted[0].then) {
+      EXPECT_TRUE(posted[0].then(response).ok());
+    }
+    return response;
+  }
+
+  std::shared_ptr<http::Mailbox> mailbox = std::make_shared<http::Mailbox>();
+  bool suspended = false;
+};
+
+TEST_F(AdminRoutesTest, HandlersRunOnTheWorkerPool) {
+  WorkerPool pool({.threads = 1, .max_queued = 4, .name = "admin-test"});
+  AdminDeps deps{store_.get(), catalog_.get(), &online_, &clock_, nullptr, {&pool, std::chrono::seconds(5)}};
+  api::Endpoint endpoint(&auth_, &registry_, "admin-pool");
+  RegisterAdminRoutes(endpoint, deps);
+  std::thread::id ensured_on;
+  online_.on_ensure = [&](std::string_view, const model::TableSpec&) {
+    ensured_on = std::this_thread::get_id();
+  };
+  std::string body = R"({"entity": {"tableName": "user", "features": [{"name": "id", "type": "BIGINT"}],
+                         "primaryKeys": ["id"]}, "owner": "o@example.com"})";
+  body.append(http::kBodyPadding, '\0');
+  http::Request request;
+  request.method = Method::kPost;
+  request.path = "/v1/entity";
+  request.body = std::string_view(body.data(), body.size() - http::kBodyPadding);
+  LoopSuspender suspender;
+  request.suspender = &suspender;
+  http::Response response;
+  endpoint.Dispatch(request, response);
+  EXPECT_TRUE(suspender.suspended);
+  EXPECT_TRUE(response.body.empty()) << response.body;  // answered later, by the continuation
+  http::Response answered = suspender.Resumed();
+  EXPECT_EQ(answered.status, 200) << answered.body;
+  EXPECT_EQ(answered.body.rfind(R"({"data":{"entity":{"tableName":"user")", 0), 0u) << answered.body;
+  EXPECT_NE(ensured_on, std::thread::id());
+  EXPECT_NE(ensured_on, std::this_thread::get_id());  // storage was prepared on the pool's thread
+  EXPECT_TRUE(store_->GetEntity("user").ok());
 }
 
 }  // namespace

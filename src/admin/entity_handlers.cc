@@ -4,6 +4,7 @@
 #include "admin/handler_support.h"
 #include "admin/handlers.h"
 #include "admin/model_json.h"
+#include "admin/schema_change.h"
 #include "admin/scope.h"
 #include "model/validation.h"
 
@@ -12,21 +13,25 @@ namespace {
 
 using http::Method;
 
-// Decodes, validates and records an entity; `with_storage` also prepares its table on the default
+// Decodes, validates and records an entity; `with_storage` first prepares its table on the default
 // tenant (an entity has no tenant of its own; groups prepare it on theirs). Answers {"entity"}.
 // Tenant-scoped admins may create entities: a new entity has no group, so it belongs to no tenant.
 Status CreateEntity(const AdminDeps& deps, const api::Call& call, http::Response& response,
                     bool with_storage) {
   OFS_ASSIGN_OR_RETURN(model::EntityMetadata meta, ParseEntityCreate(call.request.body));
   OFS_RETURN_IF_ERROR(model::ValidateEntity(meta.entity));
-  OFS_ASSIGN_OR_RETURN(model::EntityMetadata created,
-                       deps.store->CreateEntity(meta, deps.clock->NowMillis()));
-  OFS_RETURN_IF_ERROR(Publish(deps));
-  if (with_storage) OFS_RETURN_IF_ERROR(EnsureTables(deps, created.name, {model::kDefaultTenant}));
+  OFS_ASSIGN_OR_RETURN(SchemaChange change, SchemaChange::Begin(deps));
+  // A name in use is refused by the commit; the existing table is left alone.
+  if (with_storage && change.before().FindEntity(meta.name) == nullptr) {
+    OFS_RETURN_IF_ERROR(change.Prepare(catalog::EntityTable(meta), {model::kDefaultTenant}));
+  }
+  Result<model::EntityMetadata> created = deps.store->CreateEntity(meta, deps.clock->NowMillis());
+  if (!created.ok()) return change.Fail(std::move(created).TakeStatus());
+  OFS_RETURN_IF_ERROR(change.Publish("entity '" + created->name + "' was created"));
   return Respond(response, [&](codec::JsonWriter& out) {
     out.StartObject();
     out.Key("entity");
-    WriteEntity(created.entity, out);
+    WriteEntity(created->entity, out);
     out.EndObject();
   });
 }

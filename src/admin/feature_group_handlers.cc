@@ -4,6 +4,7 @@
 #include "admin/handler_support.h"
 #include "admin/handlers.h"
 #include "admin/model_json.h"
+#include "admin/schema_change.h"
 #include "admin/scope.h"
 #include "api/headers.h"
 #include "base/strings.h"
@@ -23,25 +24,50 @@ Result<model::FeatureGroupMetadata> GroupFromParams(const AdminDeps& deps, const
   return LookupGroup(deps, call, name, version);
 }
 
+// The group's latest version; nullopt when the group does not exist.
+Result<std::optional<model::FeatureGroupMetadata>> LatestVersion(const AdminDeps& deps,
+                                                                 std::string_view name) {
+  Result<model::FeatureGroupMetadata> latest = deps.store->GetFeatureGroup(name, std::nullopt);
+  if (latest.ok()) return std::optional<model::FeatureGroupMetadata>(std::move(latest).value());
+  if (latest.status().code() == ErrorCode::kFeatureGroupNotFound) {
+    return std::optional<model::FeatureGroupMetadata>();
+  }
+  return latest.status();
+}
+
 // The tenant of a new version: the body's fields over the defaults, or (upgrade) over the tenant of
 // the latest version.
-Status ResolveTenant(const AdminDeps& deps, bool upgrade, FeatureGroupCreate* create) {
-  model::FeatureGroupMetadata& meta = create->meta;
-  if (upgrade) {
-    Result<model::FeatureGroupMetadata> latest = deps.store->GetFeatureGroup(meta.name, std::nullopt);
-    if (latest.ok()) {
-      meta.tenant = latest->tenant;
-    } else if (latest.status().code() != ErrorCode::kFeatureGroupNotFound) {
-      return latest.status();
-    }
+void ResolveTenant(const std::optional<model::FeatureGroupMetadata>& latest, bool upgrade,
+                   FeatureGroupCreate* create) {
+  if (upgrade && latest) create->meta.tenant = latest->tenant;
+  create->tenant.ApplyTo(&create->meta.tenant);
+}
+
+// The version the store will create from `meta` (its name as first written, its version name), or
+// nullopt when the store will refuse it (MetadataStore::CreateFeatureGroup: the group exists and this
+// is no upgrade, or it has versioning off or another entity; the entity is archived), in which case
+// storage is left alone and the commit answers the store's error.
+std::optional<model::FeatureGroupMetadata> NextVersion(
+    const std::optional<model::FeatureGroupMetadata>& latest, bool upgrade,
+    const model::EntityMetadata& entity, const model::FeatureGroupMetadata& meta) {
+  if (entity.state == model::State::kArchived) return std::nullopt;
+  model::FeatureGroupMetadata next = meta;
+  if (!latest) {
+    next.version = model::VersionName(1);
+    return next;
   }
-  create->tenant.ApplyTo(&meta.tenant);
-  return Status::Ok();
+  if (!upgrade || !latest->feature_group.version_enabled ||
+      !EqualsIgnoreCase(latest->feature_group.entity_name, entity.name)) {
+    return std::nullopt;
+  }
+  next.name = latest->name;
+  next.version = model::VersionName(model::ParseVersion(latest->version).value_or(0) + 1);
+  return next;
 }
 
 // Decodes, validates and records a group version (v1, or the next one with header `upgrade: true`);
-// `with_storage` also prepares the entity's table on the version's read and write tenants.
-// Answers {"featureGroup", "version"}.
+// `with_storage` first adds the version's columns to the entity's table on the version's read and
+// write tenants. Answers {"featureGroup", "version"}.
 Status CreateGroup(const AdminDeps& deps, const api::Call& call, http::Response& response,
                    bool with_storage) {
   OFS_ASSIGN_OR_RETURN(FeatureGroupCreate create, ParseFeatureGroupCreate(call.request.body));
@@ -50,21 +76,31 @@ Status CreateGroup(const AdminDeps& deps, const api::Call& call, http::Response&
   OFS_ASSIGN_OR_RETURN(model::EntityMetadata entity, deps.store->GetEntity(meta.feature_group.entity_name));
   meta.feature_group.entity_name = entity.name;  // as first written
   OFS_RETURN_IF_ERROR(model::ValidateFeatureGroup(meta.feature_group, entity.entity));
-  OFS_RETURN_IF_ERROR(ResolveTenant(deps, upgrade, &create));
+  OFS_ASSIGN_OR_RETURN(std::optional<model::FeatureGroupMetadata> latest, LatestVersion(deps, meta.name));
+  ResolveTenant(latest, upgrade, &create);
   OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
   OFS_RETURN_IF_ERROR(scope.CreateVersion(meta.name, entity.name, meta.tenant));
-  OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata created,
-                       deps.store->CreateFeatureGroup(meta, upgrade, deps.clock->NowMillis()));
-  OFS_RETURN_IF_ERROR(Publish(deps));
-  if (with_storage) {
-    OFS_RETURN_IF_ERROR(EnsureTables(deps, entity.name, {created.tenant.read, created.tenant.write}));
+  OFS_ASSIGN_OR_RETURN(SchemaChange change, SchemaChange::Begin(deps));
+  std::optional<model::FeatureGroupMetadata> next = NextVersion(latest, upgrade, entity, meta);
+  if (with_storage && next) {
+    // The entity's table as committed (every version of every group on it; the entity's own when the
+    // catalog has not caught up with it: EnsureTable adds missing columns only), plus this version's.
+    const catalog::EntityEntry* entry = change.before().FindEntity(entity.name);
+    model::TableSpec table = entry != nullptr ? entry->table : catalog::EntityTable(entity);
+    catalog::AppendGroupColumns(*next, &table);
+    OFS_RETURN_IF_ERROR(change.Prepare(table, {meta.tenant.read, meta.tenant.write}));
   }
+  Result<model::FeatureGroupMetadata> created =
+      deps.store->CreateFeatureGroup(meta, upgrade, deps.clock->NowMillis());
+  if (!created.ok()) return change.Fail(std::move(created).TakeStatus());
+  OFS_RETURN_IF_ERROR(
+      change.Publish("feature group '" + created->name + "' version " + created->version + " was created"));
   return Respond(response, [&](codec::JsonWriter& out) {
     out.StartObject();
     out.Key("featureGroup");
-    WriteFeatureGroup(created.feature_group, out);
+    WriteFeatureGroup(created->feature_group, out);
     out.Key("version");
-    out.String(created.version);
+    out.String(created->version);
     out.EndObject();
   });
 }
@@ -240,11 +276,17 @@ Status SetTtl(const AdminDeps& deps, const api::Call& call, http::Response& resp
   const std::string& entity = group.feature_group.entity_name;
   OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
   OFS_RETURN_IF_ERROR(scope.ChangeEntity(entity));
-  OFS_RETURN_IF_ERROR(deps.store->SetEntityTtl(entity, *body.ttl, deps.clock->NowMillis()));
-  OFS_RETURN_IF_ERROR(Publish(deps));
-  std::shared_ptr<const catalog::Snapshot> snapshot = deps.catalog->CurrentShared();
-  const catalog::EntityEntry* entry = snapshot ? snapshot->FindEntity(entity) : nullptr;
-  if (entry != nullptr) OFS_RETURN_IF_ERROR(EnsureTables(deps, entity, TenantsOfEntity(*snapshot, *entry)));
+  OFS_ASSIGN_OR_RETURN(SchemaChange change, SchemaChange::Begin(deps));
+  // The table's TTL changes first, on every tenant holding it; a failed commit puts the old one back.
+  if (const catalog::EntityEntry* entry = change.before().FindEntity(entity)) {
+    model::TableSpec table = entry->table;
+    table.ttl_seconds = *body.ttl;
+    OFS_RETURN_IF_ERROR(change.Prepare(table, TenantsOfEntity(change.before(), *entry)));
+  }
+  Status committed = deps.store->SetEntityTtl(entity, *body.ttl, deps.clock->NowMillis());
+  if (!committed.ok()) return change.Fail(std::move(committed));
+  OFS_RETURN_IF_ERROR(
+      change.Publish("the TTL of entity '" + entity + "' was set to " + std::to_string(*body.ttl) + " s"));
   if (call.darwin) return Respond(response, [&](codec::JsonWriter& out) { WriteTtlBody(body, out); });
   OFS_ASSIGN_OR_RETURN(model::EntityMetadata meta, deps.store->GetEntity(entity));
   return Respond(response, [&](codec::JsonWriter& out) { WriteEntityMetadata(meta, out); });

@@ -1,16 +1,13 @@
 #include "admin/handler_support.h"
 
-#include <algorithm>
-#include <memory>
-
 #include "base/strings.h"
 
 namespace ofs::admin {
 
 api::ApiHandler Bind(const AdminDeps& deps, AdminHandler handler) {
-  return [deps, handler](const api::Call& call, http::Response& response) {
+  return api::Offload(deps.offload, [deps, handler](const api::Call& call, http::Response& response) {
     return handler(deps, call, response);
-  };
+  });
 }
 
 Status RespondState(http::Response& response, model::State state) {
@@ -92,18 +89,5 @@ Result<model::State> StateBody(const http::Request& request) {
 }
 
 Status Publish(const AdminDeps& deps) { return deps.catalog->Refresh(); }
-
-Status EnsureTables(const AdminDeps& deps, std::string_view entity, std::vector<std::string_view> tenants) {
-  std::shared_ptr<const catalog::Snapshot> snapshot = deps.catalog->CurrentShared();
-  const catalog::EntityEntry* entry = snapshot ? snapshot->FindEntity(entity) : nullptr;
-  if (entry == nullptr) {
-    return Status(ErrorCode::kInternal,
-                  "entity '" + std::string(entity) + "' missing from the refreshed catalog");
-  }
-  std::sort(tenants.begin(), tenants.end());
-  tenants.erase(std::unique(tenants.begin(), tenants.end()), tenants.end());
-  for (std::string_view tenant : tenants) OFS_RETURN_IF_ERROR(deps.online->EnsureTable(tenant, entry->table));
-  return Status::Ok();
-}
 
 }  // namespace ofs::admin

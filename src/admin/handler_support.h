@@ -1,6 +1,6 @@
 #pragma once
 // Internal to admin: what the handler files share — request parameters, body field iteration, the
-// success envelope, and publishing a mutation (catalog refresh + table preparation).
+// success envelope, and publishing a mutation (catalog refresh).
 
 #include <optional>
 #include <string>
@@ -15,7 +15,8 @@
 
 namespace ofs::admin {
 
-// An admin handler with its dependencies passed explicitly; Bind adapts it to api::ApiHandler.
+// An admin handler with its dependencies passed explicitly; Bind adapts it to api::ApiHandler, run on
+// deps.offload's worker pool.
 using AdminHandler = Status (*)(const AdminDeps& deps, const api::Call& call, http::Response& response);
 api::ApiHandler Bind(const AdminDeps& deps, AdminHandler handler);
 
@@ -72,9 +73,8 @@ Result<model::State> StateBody(const http::Request& request);
 
 // --- publishing mutations ---
 
-// Refreshes the catalog after a committed mutation so that serving sees it at once.
+// Refreshes the catalog after a committed mutation so that serving sees it at once. Mutations that
+// change storage go through SchemaChange (schema_change.h) instead.
 Status Publish(const AdminDeps& deps);
-// Prepares the table of `entity` (as in the refreshed catalog) on each distinct tenant.
-Status EnsureTables(const AdminDeps& deps, std::string_view entity, std::vector<std::string_view> tenants);
 
 }  // namespace ofs::admin

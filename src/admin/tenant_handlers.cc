@@ -8,6 +8,7 @@
 #include "admin/handler_support.h"
 #include "admin/handlers.h"
 #include "admin/model_json.h"
+#include "admin/schema_change.h"
 #include "admin/scope.h"
 #include "base/strings.h"
 
@@ -182,6 +183,25 @@ Result<SetTenantBody> ParseDarwinSetTenantBody(const http::Request& request) {
   return body;
 }
 
+// Prepares `entity`'s table, as committed, on the read and write tenants of `tenant` (a consume tenant
+// names a Kafka topic, not storage).
+Status PrepareOnTenants(SchemaChange& change, std::string_view entity, const model::TenantConfig& tenant) {
+  const catalog::EntityEntry* entry = change.before().FindEntity(entity);
+  if (entry == nullptr) return Status::Ok();  // a group without its entity: nothing to prepare
+  return change.Prepare(entry->table, {tenant.read, tenant.write});
+}
+
+// The error of the commit of versions[failed], saying which versions were changed before it.
+Status PartlyCommitted(const Status& error, const std::vector<model::FeatureGroupMetadata>& versions,
+                       size_t failed) {
+  if (failed == 0) return error;
+  std::string done;
+  for (size_t i = 0; i < failed; ++i) done += (i == 0 ? "" : ", ") + versions[i].version;
+  std::string cause(error.cause());
+  cause += std::string(cause.empty() ? "" : "; ") + "versions " + done + " were changed before the failure";
+  return Status(error.code(), std::string(error.message()), std::move(cause));
+}
+
 // Darwin: the body's tenantConfig over the latest version's tenants, applied to EVERY version of the
 // group (each version in its own commit); answers {"featureGroupName", "tenantConfig"} with the
 // tenants now set (the body when it names all three).
@@ -198,13 +218,16 @@ Status SetDarwinTenant(const AdminDeps& deps, const api::Call& call, http::Respo
   OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
   const model::TenantConfig* after[] = {&tenant};
   OFS_RETURN_IF_ERROR(scope.ChangeGroup(body.name, after));
-  for (const auto& version : versions) {
-    OFS_RETURN_IF_ERROR(
-        deps.store->SetFeatureGroupTenant(version.name, version.version, tenant, deps.clock->NowMillis()));
+  OFS_ASSIGN_OR_RETURN(SchemaChange change, SchemaChange::Begin(deps));
+  OFS_RETURN_IF_ERROR(PrepareOnTenants(change, versions.back().feature_group.entity_name, tenant));
+  for (size_t i = 0; i < versions.size(); ++i) {
+    const model::FeatureGroupMetadata& version = versions[i];
+    Status committed =
+        deps.store->SetFeatureGroupTenant(version.name, version.version, tenant, deps.clock->NowMillis());
+    if (!committed.ok()) return change.Fail(PartlyCommitted(committed, versions, i));
   }
-  OFS_RETURN_IF_ERROR(Publish(deps));
-  OFS_RETURN_IF_ERROR(
-      EnsureTables(deps, versions.back().feature_group.entity_name, {tenant.read, tenant.write}));
+  OFS_RETURN_IF_ERROR(change.Publish("the tenants of every version of feature group '" +
+                                     versions.back().name + "' were changed"));
   return Respond(response, [&](codec::JsonWriter& out) { WriteDarwinGroupTenant(body.name, tenant, out); });
 }
 
@@ -220,10 +243,13 @@ Status SetTenant(const AdminDeps& deps, const api::Call& call, http::Response& r
   OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
   const model::TenantConfig* after[] = {&tenant};
   OFS_RETURN_IF_ERROR(scope.ChangeGroup(group.name, after));
-  OFS_RETURN_IF_ERROR(
-      deps.store->SetFeatureGroupTenant(group.name, group.version, tenant, deps.clock->NowMillis()));
-  OFS_RETURN_IF_ERROR(Publish(deps));
-  OFS_RETURN_IF_ERROR(EnsureTables(deps, group.feature_group.entity_name, {tenant.read, tenant.write}));
+  OFS_ASSIGN_OR_RETURN(SchemaChange change, SchemaChange::Begin(deps));
+  OFS_RETURN_IF_ERROR(PrepareOnTenants(change, group.feature_group.entity_name, tenant));
+  Status committed =
+      deps.store->SetFeatureGroupTenant(group.name, group.version, tenant, deps.clock->NowMillis());
+  if (!committed.ok()) return change.Fail(std::move(committed));
+  OFS_RETURN_IF_ERROR(change.Publish("the tenants of feature group '" + group.name + "' version " +
+                                     group.version + " were changed"));
   OFS_ASSIGN_OR_RETURN(model::FeatureGroupMetadata updated,
                        deps.store->GetFeatureGroup(group.name, group.version));
   return Respond(response, [&](codec::JsonWriter& out) { WriteGroupTenant(updated, out); });
@@ -306,18 +332,17 @@ Result<MoveBody> ParseMoveBody(const http::Request& request) {
   return body;
 }
 
-// Prepares the tables of every entity whose groups now read or write on `tenant`.
-Status EnsureTenantTables(const AdminDeps& deps, std::string_view type, std::string_view tenant) {
-  if (type == "consume") return Status::Ok();  // a consume tenant names a topic, not a storage cluster
-  std::shared_ptr<const catalog::Snapshot> snapshot = deps.catalog->CurrentShared();
-  if (!snapshot) return Status::Ok();
-  std::set<std::string> entities;
-  for (const auto& group : snapshot->groups()) {
-    if (group->entity != nullptr && TenantOf(group->meta.tenant, type) == tenant) {
-      entities.insert(group->entity->meta.name);
-    }
+// Prepares, on `to`, the table of every entity with a group version whose `type` tenant is `from` (the
+// versions a move will point at `to`). A consume tenant names a Kafka topic: nothing to prepare.
+Status PrepareMove(SchemaChange& change, std::string_view type, std::string_view from, std::string_view to) {
+  if (type == "consume" || from == to) return Status::Ok();
+  std::set<const catalog::EntityEntry*> moving;
+  for (const auto& group : change.before().groups()) {
+    if (group->entity != nullptr && TenantOf(group->meta.tenant, type) == from) moving.insert(group->entity);
   }
-  for (const auto& entity : entities) OFS_RETURN_IF_ERROR(EnsureTables(deps, entity, {tenant}));
+  for (const auto& entity : change.before().entities()) {  // in the catalog's order
+    if (moving.contains(entity.get())) OFS_RETURN_IF_ERROR(change.Prepare(entity->table, {to}));
+  }
   return Status::Ok();
 }
 
@@ -330,10 +355,14 @@ Status MoveTenant(const AdminDeps& deps, const api::Call& call, http::Response& 
   OFS_ASSIGN_OR_RETURN(MoveBody body, ParseMoveBody(call.request));
   OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
   OFS_RETURN_IF_ERROR(scope.MoveTenant(body.type.kind, body.from, body.to));
-  OFS_ASSIGN_OR_RETURN(int64_t updated,
-                       deps.store->MoveTenant(body.type.kind, body.from, body.to, deps.clock->NowMillis()));
-  OFS_RETURN_IF_ERROR(Publish(deps));
-  OFS_RETURN_IF_ERROR(EnsureTenantTables(deps, body.type.kind, body.to));
+  OFS_ASSIGN_OR_RETURN(SchemaChange change, SchemaChange::Begin(deps));
+  OFS_RETURN_IF_ERROR(PrepareMove(change, body.type.kind, body.from, body.to));
+  Result<int64_t> updated =
+      deps.store->MoveTenant(body.type.kind, body.from, body.to, deps.clock->NowMillis());
+  if (!updated.ok()) return change.Fail(std::move(updated).TakeStatus());
+  OFS_RETURN_IF_ERROR(change.Publish(std::to_string(*updated) + " group versions were moved from " +
+                                     std::string(body.type.kind) + " tenant '" + body.from + "' to '" +
+                                     body.to + "'"));
   return Respond(response, [&](codec::JsonWriter& out) {
     out.StartObject();
     out.Key("tenantType");
@@ -343,7 +372,7 @@ Status MoveTenant(const AdminDeps& deps, const api::Call& call, http::Response& 
     out.Key("newTenant");
     out.String(body.to);
     out.Key("updated");
-    out.Int(updated);
+    out.Int(*updated);
     out.EndObject();
   });
 }

@@ -39,31 +39,12 @@ const model::FeatureColumn* FindColumn(const std::vector<model::FeatureColumn>& 
   return nullptr;
 }
 
-// The entity's table with its own columns: keys in primary-key order, then the other columns as declared.
+// The entity's entry: its metadata and its own table (EntityTable).
 std::unique_ptr<EntityEntry> MakeEntityEntry(model::EntityMetadata meta) {
   auto entry = std::make_unique<EntityEntry>();
   entry->meta = std::move(meta);
-  const model::Entity& entity = entry->meta.entity;
-  model::TableSpec& table = entry->table;
-  table.id = static_cast<uint32_t>(entry->meta.id);
-  table.name = entry->meta.name;
-  table.ttl_seconds = entity.ttl_seconds;
-  for (const std::string& key : entity.primary_keys) {
-    const model::FeatureColumn* c = FindColumn(entity.features, key);
-    if (c != nullptr) table.key_columns.push_back(model::ColumnSpec{c->id, c->name, c->type});
-  }
-  for (const model::FeatureColumn& c : entity.features) {
-    if (KeyIndex(entity, c.name) < 0) table.value_columns.push_back(model::ColumnSpec{c.id, c.name, c.type});
-  }
+  entry->table = EntityTable(entry->meta);
   return entry;
-}
-
-void AppendGroupColumns(const model::FeatureGroupMetadata& group, model::TableSpec* table) {
-  const model::FeatureGroup& fg = group.feature_group;
-  for (const model::FeatureColumn& c : fg.features) {
-    table->value_columns.push_back(model::ColumnSpec{
-        c.id, model::PhysicalColumnName(group.name, group.version, fg.version_enabled, c.name), c.type});
-  }
 }
 
 // The compiled plan of one group version: entity columns (declared order), then the group's own.
@@ -140,6 +121,30 @@ ReaderSlot& CurrentSlot(const Catalog* owner, const std::atomic<uint64_t>& gener
 }
 
 }  // namespace
+
+model::TableSpec EntityTable(const model::EntityMetadata& meta) {
+  const model::Entity& entity = meta.entity;
+  model::TableSpec table;
+  table.id = static_cast<uint32_t>(meta.id);
+  table.name = meta.name;
+  table.ttl_seconds = entity.ttl_seconds;
+  for (const std::string& key : entity.primary_keys) {
+    const model::FeatureColumn* c = FindColumn(entity.features, key);
+    if (c != nullptr) table.key_columns.push_back(model::ColumnSpec{c->id, c->name, c->type});
+  }
+  for (const model::FeatureColumn& c : entity.features) {
+    if (KeyIndex(entity, c.name) < 0) table.value_columns.push_back(model::ColumnSpec{c.id, c.name, c.type});
+  }
+  return table;
+}
+
+void AppendGroupColumns(const model::FeatureGroupMetadata& version, model::TableSpec* table) {
+  const model::FeatureGroup& fg = version.feature_group;
+  for (const model::FeatureColumn& c : fg.features) {
+    table->value_columns.push_back(model::ColumnSpec{
+        c.id, model::PhysicalColumnName(version.name, version.version, fg.version_enabled, c.name), c.type});
+  }
+}
 
 const ResolvedColumn* GroupEntry::Find(std::string_view name) const {
   auto it = index.find(LowerKey(name));

@@ -82,6 +82,16 @@ class Snapshot {
   std::unordered_map<std::string, std::vector<const GroupEntry*>> group_index_;
 };
 
+// --- table specs: how a Snapshot builds each entity's table. Admin builds the table a change WOULD
+// produce with the same two functions, to prepare storage before it commits the change. ---
+
+// The entity's own table: keys in primary-key order, then its other columns as declared; the TTL.
+// Ids (table and columns) are the metadata's: 0 in metadata not yet committed.
+model::TableSpec EntityTable(const model::EntityMetadata& entity);
+// Appends a group version's columns under their physical names (model::PhysicalColumnName). A snapshot
+// appends every version of every group on the entity, in creation order (version id order).
+void AppendGroupColumns(const model::FeatureGroupMetadata& version, model::TableSpec* table);
+
 class Catalog {
  public:
   explicit Catalog(MetadataStore* store) : store_(store) {}

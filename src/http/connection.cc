@@ -49,6 +49,7 @@ LoopContext::LoopContext(const ServerOptions& options, const Handler& handler,
       request(options.request_timeout_ms),
       linger(Connection::kLingerMs),
       write(options.write_timeout_ms),
+      suspended_list(options.suspended_timeout_ms),
       budget(budget),
       counters(counters),
       defer_output(options.deferred_output_bytes > 0 && options.deferred_output_responses > 0),
@@ -61,7 +62,10 @@ Connection::Connection(int fd, std::string remote_addr, LoopContext* loop)
       parser_({loop->options.max_header_bytes, loop->options.max_body_bytes}) {}
 
 Connection::~Connection() {
-  if (suspended_) --loop_->suspended;  // only when Stop gave up on it
+  if (suspended_) {  // only when Stop gave up on it
+    --loop_->suspended;
+    loop_->suspensions.Take(ticket_);
+  }
   DeadlineList::Cancel(this);
   StopWaitingForBudget();
   if (charged_ > 0) loop_->budget->Release(charged_);
@@ -94,10 +98,7 @@ bool Connection::OnEvents(uint32_t events) {
 
 bool Connection::OnDeadline() {
   progressed_ = false;
-  if (suspended_) {  // no timeout: the request waits for its Resumer (a store's sync); stays listed for Stop
-    loop_->idle.Arm(this, loop_->now_ms);
-    return true;
-  }
+  if (suspended_) return ExpireSuspended();
   if (list == &loop_->request && phase_ == Phase::kOpen && in_request_) {
     RespondError(
         Status(ErrorCode::kRequestTimeout,
@@ -130,6 +131,8 @@ bool Connection::FlushDeferred() {
   return MarkDeadIfSuspended();
 }
 
+bool Connection::CanSuspend() const { return loop_->suspended < loop_->options.max_suspended_requests; }
+
 Resumer Connection::Suspend() {
   if (suspended_) {
     OFS_LOG_EVERY_N_SEC(1, OFS_LOG_ERROR, "http", "bug: request {} suspended twice", request_.request_id);
@@ -137,7 +140,22 @@ Resumer Connection::Suspend() {
   }
   suspended_ = true;
   ++loop_->suspended;
-  return Resumer(loop_->mailbox, this);
+  // The deadline runs from the first suspension: a continuation that suspends again keeps it.
+  if (list != &loop_->suspended_list) loop_->suspended_list.Arm(this, loop_->now_ms);
+  ticket_ = loop_->suspensions.Add(this);
+  return Resumer(loop_->mailbox, ticket_);
+}
+
+// The suspended request's deadline passed: answered 503 in its place; its late resumption finds no ticket.
+bool Connection::ExpireSuspended() {
+  loop_->suspensions.Take(ticket_);
+  OFS_LOG_EVERY_N_SEC(10, OFS_LOG_WARN, "http", "request {} ({} {}) not answered within {} ms; answering 503",
+                      request_.request_id, MethodName(request_.method), request_.path,
+                      loop_->options.suspended_timeout_ms);
+  return FinishResumed(
+      Status(ErrorCode::kStoreUnavailable,
+             "no answer from the store within " + std::to_string(loop_->options.suspended_timeout_ms) + " ms",
+             "suspended_timeout_ms"));
 }
 
 void Connection::OnResume(ResumeHook hook) {
@@ -159,10 +177,32 @@ bool Connection::ResumeInput() {
   return Settle();
 }
 
-bool Connection::Resume(const Status& status) {
+bool Connection::Resume(Status status, const Continuation& then) {
   if (!suspended_) return !dead_;
+  if (then) {
+    // The continuation may suspend again: the request is unsuspended while it runs.
+    suspended_ = false;
+    --loop_->suspended;
+    try {
+      status = then(response_);
+    } catch (const std::exception& e) {
+      OFS_LOG_EVERY_N_SEC(1, OFS_LOG_ERROR, "http", "bug: continuation threw ({}) on {} {}, request id {}",
+                          e.what(), MethodName(request_.method), request_.path, request_.request_id);
+      status = Status(ErrorCode::kInternal, "internal error", e.what());
+    }
+    if (suspended_) return true;  // waits for its next resumption (the deadline stays armed)
+    suspended_ = true;
+    ++loop_->suspended;
+  }
+  return FinishResumed(std::move(status));
+}
+
+// Ends a suspension: answers with `status` (an error replaces the response), runs the resume hook,
+// queues the response and serves on.
+bool Connection::FinishResumed(Status status) {
   suspended_ = false;
   --loop_->suspended;
+  DeadlineList::Cancel(this);
   progressed_ = true;
   if (!status.ok()) {
     response_.Reset();
@@ -191,8 +231,7 @@ bool Connection::Resume(const Status& status) {
 bool Connection::Settle() {
   if (suspended_) {  // never finished while a Resumer points here: failures wait for Resume
     if (!out_.empty() && !Flush()) dead_ = true;
-    if (list != &loop_->idle) loop_->idle.Arm(this, loop_->now_ms);
-    return true;
+    return true;  // stays armed in the loop's suspended list (its deadline)
   }
   if (dead_) return false;
   if (phase_ == Phase::kOpen && peer_eof_) phase_ = Phase::kDraining;  // no further request can arrive

@@ -36,6 +36,7 @@
 #include "http/request_parser.h"
 #include "http/resumer.h"
 #include "http/server.h"
+#include "http/suspension_table.h"
 #include "http/wait_queue.h"
 
 namespace ofs::http {
@@ -66,6 +67,7 @@ struct LoopContext {
   DeadlineList request;            // a request partly received: request_timeout_ms from its first byte
   DeadlineList linger;             // closing after a response: discarding input until the peer's FIN
   DeadlineList write;              // output the peer does not take: write_timeout_ms from the first refusal
+  DeadlineList suspended_list;     // a suspended request: suspended_timeout_ms from its first suspension
   OutputBudget* const budget;      // shared with the server's other loops (and maybe other servers)
   ServerCounters* const counters;  // the server's
   WaitQueue output_waiters;        // connections the budget holds back (EventLoop::ResumeOutputWaiters)
@@ -78,8 +80,9 @@ struct LoopContext {
   int64_t now_ms = 0;  // coarse monotonic milliseconds, refreshed after every epoll_wait
   // Resumed requests, drained by the loop.
   std::shared_ptr<Mailbox> mailbox = std::make_shared<Mailbox>();
-  size_t suspended = 0;   // connections waiting for a Resumer
-  bool stopping = false;  // the server stops: resumed connections answer, then serve nothing more
+  SuspensionTable suspensions;  // suspended connections by ticket
+  size_t suspended = 0;         // connections waiting for a Resumer
+  bool stopping = false;        // the server stops: resumed connections answer, then serve nothing more
 };
 
 class Connection final : public DeadlineNode, public WaitNode, public Suspender {
@@ -109,9 +112,9 @@ class Connection final : public DeadlineNode, public WaitNode, public Suspender 
   // Sends the responses Settle deferred to the end of the loop's batch (ServerOptions::
   // deferred_output_bytes). Returns false when the connection is finished.
   bool FlushDeferred();
-  // The suspended request's answer is ready (`status` as given to Resumer::Resume): queues the response
-  // and serves on. Returns false when the connection is finished.
-  bool Resume(const Status& status);
+  // The suspended request's answer is ready (`status` and `then` as a Resumer posted them): runs the
+  // continuation, queues the response and serves on. Returns false when the connection is finished.
+  bool Resume(Status status, const Continuation& then);
   // Taken off the loop's output waiters because the budget may have room: reads and serves on (or
   // waits again). Returns false when the connection is finished.
   bool ResumeInput();
@@ -142,7 +145,10 @@ class Connection final : public DeadlineNode, public WaitNode, public Suspender 
   void RespondError(const Status& status, int http_status);
   void QueueResponse(bool close, std::chrono::steady_clock::time_point parsed_at);
   void FinishRequest(bool close, std::chrono::steady_clock::time_point parsed_at);
+  bool CanSuspend() const override;
   Resumer Suspend() override;
+  bool ExpireSuspended();
+  bool FinishResumed(Status status);
   bool IsSuspended() const override { return suspended_; }
   void OnResume(ResumeHook hook) override;
   bool MarkDeadIfSuspended();
@@ -176,6 +182,7 @@ class Connection final : public DeadlineNode, public WaitNode, public Suspender 
   bool abort_on_close_ = false;  // closed for write_timeout_ms: reset, dropping the unread output
   Method method_ = Method::kOther;
   uint8_t http_minor_ = 1;
+  uint64_t ticket_ = 0;         // suspended: the current suspension's ticket in loop_->suspensions
   int request_id_header_ = -1;  // index into the head's headers
   size_t read_chunk_ = 4096;
   size_t charged_ = 0;  // bytes of out_ charged to loop_->budget (while write_blocked_)

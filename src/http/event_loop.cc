@@ -110,6 +110,9 @@ void EventLoop::Run() {
     Expire(&context_.idle);
     Expire(&context_.linger);
     Expire(&context_.write);
+    Expire(&context_.suspended_list);
+    FlushDeferred();  // what expired requests answered (503 past their deadline) is not held to the next
+                      // batch
     if (accept_retry_) Accept();
   }
   CloseAll();
@@ -248,7 +251,8 @@ void EventLoop::Expire(DeadlineList* list) {
 int EventLoop::NextTimeoutMs() const {
   int64_t timeout = accept_retry_ ? kAcceptRetryMs : kMaxWaitMs;
   if (!context_.output_waiters.empty()) timeout = std::min<int64_t>(timeout, kBudgetPollMs);
-  for (const DeadlineList* list : {&context_.request, &context_.idle, &context_.linger, &context_.write}) {
+  for (const DeadlineList* list :
+       {&context_.request, &context_.idle, &context_.linger, &context_.write, &context_.suspended_list}) {
     if (!list->empty()) timeout = std::min(timeout, list->front()->deadline_ms - context_.now_ms);
   }
   // The coarse clock may lag the deadline by a tick: wait at least 1 ms rather than spin.
@@ -262,8 +266,12 @@ void EventLoop::Destroy(Connection* connection) {
 
 void EventLoop::DrainMailbox() {
   context_.mailbox->Drain(&resumed_);
-  for (auto& [connection, status] : resumed_) {
-    if (!connection->Resume(std::move(status))) Destroy(connection);
+  for (Resumption& resumption : resumed_) {
+    // A stale ticket (the request timed out, or Stop gave up on it): dropped, continuation unrun.
+    Connection* connection = context_.suspensions.Take(resumption.ticket);
+    if (connection != nullptr && !connection->Resume(std::move(resumption.status), resumption.then)) {
+      Destroy(connection);
+    }
   }
   resumed_.clear();
 }
@@ -291,7 +299,8 @@ void EventLoop::AwaitSuspended() {
 void EventLoop::CloseAll() {
   CloseFd(&listen_fd_);
   if (context_.mailbox->fd() >= 0) AwaitSuspended();
-  for (DeadlineList* list : {&context_.request, &context_.idle, &context_.linger, &context_.write}) {
+  for (DeadlineList* list :
+       {&context_.request, &context_.idle, &context_.linger, &context_.write, &context_.suspended_list}) {
     while (!list->empty()) {
       auto* connection = static_cast<Connection*>(list->front());
       connection->FlushBestEffort();

@@ -65,9 +65,8 @@ class EventLoop {
   ServerCounters* const counters_;
   int epoll_fd_ = -1;
   int listen_fd_ = -1;
-  std::vector<std::pair<Connection*, Status>>
-      resumed_;                // scratch for DrainMailbox; its address tags the eventfd
-  bool accept_retry_ = false;  // accept4 failed for lack of resources: retry on a short timer
+  std::vector<Resumption> resumed_;  // scratch for DrainMailbox; its address tags the eventfd
+  bool accept_retry_ = false;        // accept4 failed for lack of resources: retry on a short timer
   std::atomic<bool> stopping_{false};
 };
 

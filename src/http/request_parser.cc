@@ -329,8 +329,8 @@ bool RequestParser::RequestLine(std::string_view line) {
   const bool connect = method == "CONNECT";
   if (!IsValidTarget(target, connect)) return Failed(400, "malformed HTTP request: invalid request target");
   // HTTP-version = "HTTP/" DIGIT "." DIGIT
-  if (version.size() != 8 || version.substr(0, 5) != "HTTP/" || !Is(version[5], kHexDig) ||
-      version[5] > '9' || version[6] != '.' || version[7] < '0' || version[7] > '9') {
+  if (version.size() != 8 || version.substr(0, 5) != "HTTP/" || version[5] < '0' || version[5] > '9' ||
+      version[6] != '.' || version[7] < '0' || version[7] > '9') {
     return Failed(400, "malformed HTTP request: request line is not `METHOD target HTTP/1.1`");
   }
   if (version[5] != '1' || (version[7] != '0' && version[7] != '1')) {
@@ -404,11 +404,8 @@ bool RequestParser::HeaderLine(std::string_view line) {
       // Empty list elements (", chunked"), which RFC 9110 section 5.6.1 asks recipients to ignore, are
       // refused here: a lenient front end may not ignore them, and no client sends them.
       size_t elements = 0;
-      ForEachListElement(value, [&](std::string_view) { ++elements; });
-      if (elements != static_cast<size_t>(std::count(value.begin(), value.end(), ',')) + 1) {
-        return Failed(400, "malformed HTTP request: empty element in Transfer-Encoding");
-      }
       ForEachListElement(value, [&](std::string_view coding) {
+        ++elements;
         if (head_.chunked) {  // a coding after chunked (chunked is then not final) or chunked twice
           transfer_error_status_ = 400;
           transfer_error_ = "chunked must be the final transfer coding, applied once";
@@ -423,6 +420,9 @@ bool RequestParser::HeaderLine(std::string_view line) {
           }
         }
       });
+      if (elements != static_cast<size_t>(std::count(value.begin(), value.end(), ',')) + 1) {
+        return Failed(400, "malformed HTTP request: empty element in Transfer-Encoding");
+      }
       break;
     }
     case 10: {  // connection = #connection-option, options being tokens

@@ -17,13 +17,13 @@ Mailbox::~Mailbox() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void Mailbox::Post(Connection* connection, Status status) {
+void Mailbox::Post(Resumption resumption) {
   bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (closed_) return;
+    if (closed_) return;  // `resumption` (and its continuation) is destroyed here, on this thread
     wake = posted_.empty();
-    posted_.emplace_back(connection, std::move(status));
+    posted_.push_back(std::move(resumption));
   }
   if (wake) Wake();  // else an earlier post already woke the loop, and it has not drained since
 }
@@ -35,7 +35,7 @@ void Mailbox::Wake() {
   }
 }
 
-void Mailbox::Drain(std::vector<std::pair<Connection*, Status>>* out) {
+void Mailbox::Drain(std::vector<Resumption>* out) {
   out->clear();
   uint64_t count = 0;
   // Reset before taking the posts: a post after the swap writes again and wakes the loop once more.
@@ -46,17 +46,20 @@ void Mailbox::Drain(std::vector<std::pair<Connection*, Status>>* out) {
 }
 
 void Mailbox::Close() {
-  std::lock_guard<std::mutex> lock(mu_);
-  closed_ = true;
-  posted_.clear();
+  std::vector<Resumption> dropped;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    dropped.swap(posted_);
+  }  // continuations are destroyed outside the lock: they may release work that posts again
 }
 
 Resumer& Resumer::operator=(Resumer&& other) noexcept {
   if (this != &other) {
     Abandon();
     mailbox_ = std::move(other.mailbox_);
-    connection_ = other.connection_;
-    other.connection_ = nullptr;
+    ticket_ = other.ticket_;
+    other.ticket_ = 0;
   }
   return *this;
 }
@@ -69,11 +72,15 @@ void Resumer::Abandon() {
   Resume(Status(ErrorCode::kInternal, "internal error", "a suspended request was abandoned"));
 }
 
-void Resumer::Resume(Status status) {
+void Resumer::Resume(Status status) { Post(std::move(status), nullptr); }
+
+void Resumer::ResumeWith(Continuation then) { Post(Status::Ok(), std::move(then)); }
+
+void Resumer::Post(Status status, Continuation then) {
   if (!valid()) return;
-  Connection* connection = connection_;
-  connection_ = nullptr;
-  mailbox_->Post(connection, std::move(status));
+  const uint64_t ticket = ticket_;
+  ticket_ = 0;
+  mailbox_->Post(Resumption{ticket, std::move(status), std::move(then)});
   mailbox_.reset();
 }
 

@@ -53,7 +53,8 @@ struct Request {
 
   // Set by the server for the request being handled (null where handlers are called directly).
   Suspender* suspender = nullptr;
-  bool CanSuspend() const { return suspender != nullptr; }
+  // Whether this request may suspend now (see Suspender::CanSuspend: false at the loop's cap).
+  bool CanSuspend() const { return suspender != nullptr && suspender->CanSuspend(); }
   // Marks this request's response as not final: the handler returns, and the response it left is sent
   // when the returned Resumer is resumed (see resumer.h). At most once per request; needs CanSuspend().
   Resumer Suspend() const { return suspender->Suspend(); }
@@ -102,6 +103,12 @@ struct ServerOptions {
   // past three quarters of it connections holding output stop being served, past it all do, until it
   // frees up. Per server, so that a flood on one port does not hold up another server's clients.
   size_t max_buffered_output_bytes = size_t{256} << 20;
+  // A suspended request (resumer.h) not resumed this long after it first suspended is answered 503
+  // STORE-UNAVAILABLE by the server; its late resumption is dropped.
+  int64_t suspended_timeout_ms = 5'000;
+  // Suspended requests one loop holds at most: beyond it Request::CanSuspend() is false, and handlers
+  // answer 503 instead of starting more asynchronous work.
+  size_t max_suspended_requests = 4'096;
   bool access_log = false;
   // Responses queued while a batch of ready events is handled are sent at the end of the batch, one
   // send(2) per connection as before but back to back: a client reading many connections is then woken

@@ -1294,5 +1294,128 @@ TEST_F(SuspendTest, StopGivesUpOnRequestsNeverResumedAfterTheRequestTimeout) {
   ResumeOldest(Status::Ok());  // after stop: dropped, no crash
 }
 
+// A server whose handler parks every request, with the suspension limits given.
+class SuspendLimitsTest : public SuspendTest {
+ protected:
+  void StartParking(int64_t suspended_timeout_ms, size_t max_suspended) {
+    ServerOptions options;
+    options.port = 0;
+    options.suspended_timeout_ms = suspended_timeout_ms;
+    options.max_suspended_requests = max_suspended;
+    server_ = std::make_unique<Server>(
+        options,
+        [this](const Request& req, Response& resp) {
+          resp.content_type = "text/plain";
+          if (!req.CanSuspend()) {
+            resp.status = 503;
+            resp.body = "busy";
+            return;
+          }
+          resp.body = "left by the handler";
+          loop_thread_ = std::this_thread::get_id();
+          request_ = &req;
+          std::lock_guard<std::mutex> lock(mu_);
+          parked_.push_back(req.Suspend());
+        },
+        TestFormatter);
+    ASSERT_TRUE(server_->Start().ok());
+  }
+  Resumer TakeOldest() {
+    std::lock_guard<std::mutex> lock(mu_);
+    Resumer resumer = std::move(parked_.front());
+    parked_.erase(parked_.begin());
+    return resumer;
+  }
+
+  std::thread::id loop_thread_;
+  const Request* request_ = nullptr;
+};
+
+TEST_F(SuspendLimitsTest, AContinuationFinishesTheResponseOnTheLoopThread) {
+  StartParking(10'000, 16);
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(MakeRequest("POST", "/park")));
+  ASSERT_TRUE(Eventually([&] { return Parked() == 1; }));
+  std::atomic<bool> on_loop{false};
+  Resumer resumer = TakeOldest();
+  std::thread([&] {
+    resumer.ResumeWith([&](Response& response) {
+      on_loop = std::this_thread::get_id() == loop_thread_;
+      response.body += ", finished by the continuation";
+      return Status::Ok();
+    });
+  }).join();
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.status, 200);
+  EXPECT_EQ(resp.body, "left by the handler, finished by the continuation");
+  EXPECT_TRUE(on_loop.load());
+}
+
+TEST_F(SuspendLimitsTest, AContinuationsErrorIsFormattedAndOneMaySuspendAgain) {
+  StartParking(10'000, 16);
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(MakeRequest("POST", "/park")));
+  ASSERT_TRUE(Eventually([&] { return Parked() == 1; }));
+  TakeOldest().ResumeWith([this](Response& response) {
+    response.body = "second stage";
+    std::lock_guard<std::mutex> lock(mu_);
+    parked_.push_back(request_->Suspend());  // waits again (a write's sync after its store answered)
+    return Status::Ok();
+  });
+  ASSERT_TRUE(Eventually([&] { return Parked() == 1; }));
+  EXPECT_TRUE(NothingToRead(client, 100));
+  TakeOldest().ResumeWith([](Response&) { return Status(ErrorCode::kStoreUnavailable, "cluster gone"); });
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.status, ErrorCodeHttpStatus(ErrorCode::kStoreUnavailable));
+  EXPECT_EQ(resp.body, std::string(ErrorCodeName(ErrorCode::kStoreUnavailable)) + ": cluster gone");
+}
+
+TEST_F(SuspendLimitsTest, PastItsDeadlineARequestIsAnswered503AndItsLateResumptionDropped) {
+  StartParking(/*suspended_timeout_ms=*/100, 16);
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(MakeRequest("POST", "/park")));
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp));  // without any resumption
+  EXPECT_EQ(resp.status, ErrorCodeHttpStatus(ErrorCode::kStoreUnavailable));
+  EXPECT_NE(resp.body.find("within 100 ms"), std::string::npos) << resp.body;
+  // The connection serves on; the next request parks in its turn.
+  ASSERT_TRUE(client.Send(MakeRequest("POST", "/next")));
+  ASSERT_TRUE(Eventually([&] { return Parked() == 2; }));
+  // The first request's late answer finds nothing: its continuation is dropped unrun.
+  auto ran = std::make_shared<std::atomic<bool>>(false);
+  TakeOldest().ResumeWith([ran](Response&) {
+    ran->store(true);
+    return Status::Ok();
+  });
+  TakeOldest().Resume(Status::Ok());
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  EXPECT_EQ(resp.status, 200);
+  EXPECT_EQ(resp.body, "left by the handler");
+  EXPECT_FALSE(ran->load());
+}
+
+TEST_F(SuspendLimitsTest, AtTheLoopsCapRequestsCannotSuspend) {
+  StartParking(10'000, /*max_suspended=*/1);
+  TestClient first(server_->port());
+  ASSERT_TRUE(first.Send(MakeRequest("POST", "/park")));
+  ASSERT_TRUE(Eventually([&] { return Parked() == 1; }));
+  TestClient second(server_->port());
+  ASSERT_TRUE(second.Send(MakeRequest("POST", "/park")));
+  HttpResponse resp;
+  ASSERT_TRUE(second.ReadResponse(&resp));
+  EXPECT_EQ(resp.status, 503);
+  EXPECT_EQ(resp.body, "busy");
+  TakeOldest().Resume(Status::Ok());
+  ASSERT_TRUE(first.ReadResponse(&resp));
+  EXPECT_EQ(resp.status, 200);
+  ASSERT_TRUE(second.Send(MakeRequest("POST", "/park")));  // room again
+  ASSERT_TRUE(Eventually([&] { return Parked() == 1; }));
+  TakeOldest().Resume(Status::Ok());
+  ASSERT_TRUE(second.ReadResponse(&resp));
+  EXPECT_EQ(resp.status, 200);
+}
+
 }  // namespace
 }  // namespace ofs::http

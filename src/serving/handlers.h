@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -17,12 +18,6 @@
 
 namespace ofs::serving {
 
-// Point reads of one group. Parser slot 1 (one pass over the request).
-Status ReadOne(const ServingDeps& deps, const api::Call& call, const catalog::Snapshot& snapshot,
-               std::string_view json, codec::JsonWriter& out);
-// Partition read of one group. Parser slots 1..3.
-Status ReadPartition(const ServingDeps& deps, const api::Call& call, const catalog::Snapshot& snapshot,
-                     std::string_view json, codec::JsonWriter& out);
 // The store writes of one write request. When the request can be suspended (defer_durability), its
 // writes complete once applied and AwaitDurability makes them durable before the request is answered:
 // requests in flight together then share one disk sync (group commit) instead of paying one each, and
@@ -33,9 +28,48 @@ struct RequestWrites {
   bool applied = false;  // a store write was applied
 };
 
-// Synchronous write of one group. Parser slot 1 (one pass over the request).
-Status WriteOne(const ServingDeps& deps, const api::Call& call, const catalog::Snapshot& snapshot,
-                std::string_view json, codec::JsonWriter& out, RequestWrites* writes);
+// What a unit's Prepare sees of its request. Views are valid during Prepare only.
+struct UnitContext {
+  const ServingDeps& deps;
+  const api::Call& call;
+  const catalog::Snapshot& snapshot;
+  RequestWrites* writes;  // write units: outlives the unit
+};
+
+struct StoreProbe;
+
+// One group's share of a serving request (the request, or one batch of a multi-read / batch write), in
+// three steps, so that its store operations can run inline (an embedded store) or complete later on
+// another thread while the request is suspended (a remote store):
+// - Prepare parses, validates and converts on the loop thread (parser slots 1..4). Whatever it keeps is
+//   owned by the unit or by the catalog snapshot the caller pins: never a view into a parser slot.
+// - Start(op) starts store operation `op` (< Operations()); its completion runs once, on any thread.
+// - Finish writes the payload from the operations' statuses (one per operation), on the loop thread.
+// A unit is reused (Prepare resets it) but never moved while its operations run.
+class StoreUnit {
+ public:
+  static constexpr size_t kMaxOperations = 2;  // a dual write: the write tenant and the read tenant
+
+  virtual ~StoreUnit() = default;
+  virtual Status Prepare(const UnitContext& context, std::string_view json) = 0;
+  virtual size_t Operations() const = 0;
+  virtual void Start(const ServingDeps& deps, size_t op, storage::Completion done) = 0;
+  virtual Status Finish(std::span<const Status> statuses, codec::JsonWriter& out) = 0;
+  // The latency histogram of this unit's operations, and the store error that is the client's (not
+  // counted as a store failure).
+  virtual metrics::Histogram* Latency(const StoreProbe& probe) const = 0;
+  virtual ErrorCode ClientStoreError() const { return ErrorCode::kOk; }
+};
+
+// The units of each operation: the calling thread's own (for stores that complete inline: its capacity
+// is reused across requests), or a new one (for a request that suspends while its operations run).
+struct UnitFactory {
+  StoreUnit& (*thread)();
+  std::unique_ptr<StoreUnit> (*make)();
+};
+extern const UnitFactory kPointReads;      // read_handler.cc
+extern const UnitFactory kPartitionReads;  // partition_handler.cc
+extern const UnitFactory kWrites;          // write_handler.cc
 
 // Called once the response is written: when writes were applied with deferred durability, waits for the
 // store's sync. A sync that completes inline is returned (its error is the request's); otherwise the
@@ -114,13 +148,14 @@ struct StoreProbe {
   metrics::Histogram* write;
   metrics::Histogram* sync;  // a request's wait for the store's group-commit sync
   metrics::Counter* errors;
+  metrics::Counter* partial_dual_writes;  // dual writes that reached one tenant only
   static const StoreProbe& For(metrics::Registry* registry);
 };
 
-// Runs one store operation `op(completion)`, records its latency in `latency`, and returns its status.
-// The embedded store completes inline; a completion that has not run when `op` returns is answered as
-// an internal error (deferred HTTP responses do not exist yet). Failures other than `expected` (a
-// client error the store reports, e.g. a bad page token) count in probe.errors.
+// Runs one store operation `op(completion)` of a store that completes inline (CompletesInline), records
+// its latency in `latency`, and returns its status; a completion that has not run when `op` returns is a
+// bug (kInternal). Failures other than `expected` (a client error the store reports, e.g. a bad page
+// token) count in probe.errors. Stores that complete later go through the suspending path (serving.cc).
 template <typename Op>
 Status CallStore(const StoreProbe& probe, metrics::Histogram* latency, Op&& op,
                  ErrorCode expected = ErrorCode::kOk) {
@@ -133,7 +168,7 @@ Status CallStore(const StoreProbe& probe, metrics::Histogram* latency, Op&& op,
   });
   latency->ObserveNanos(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
-  if (!completed) return Status(ErrorCode::kInternal, "store completed asynchronously; unsupported here");
+  if (!completed) return Status(ErrorCode::kInternal, "a store that completes inline completed later");
   if (!result.ok() && result.code() != expected) probe.errors->Inc();
   return result;
 }

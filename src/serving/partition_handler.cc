@@ -23,7 +23,9 @@ namespace {
 constexpr ErrorCode kRequestError = ErrorCode::kReadFeatureGroupPartitionRequest;
 constexpr ErrorCode kSchemaError = ErrorCode::kFeatureGroupSchemaValidation;
 
-struct PartitionScratch {
+// One partition read: its working memory and the StoreUnit steps. The thread's instance keeps its
+// capacity across requests.
+struct PartitionRead final : StoreUnit {
   std::vector<const catalog::ResolvedColumn*> columns;
   std::vector<uint32_t> value_column_ids;
   std::vector<int> cell_index;  // per requested column: its column in the scan result
@@ -36,8 +38,20 @@ struct PartitionScratch {
   std::vector<std::string_view> clustering;  // views of key_values[1, prefix_size): the store's prefix
   std::string page_token;
   storage::ScanResult result;
+  const catalog::GroupEntry* group = nullptr;  // pinned by the caller's snapshot
+  storage::ScanRequest request;
+
+  Status Prepare(const UnitContext& context, std::string_view json) override;
+  size_t Operations() const override { return 1; }
+  void Start(const ServingDeps& deps, size_t /*op*/, storage::Completion done) override {
+    deps.store->ScanPartition(request, &result, std::move(done));
+  }
+  Status Finish(std::span<const Status> statuses, codec::JsonWriter& out) override;
+  metrics::Histogram* Latency(const StoreProbe& probe) const override { return probe.scan; }
+  ErrorCode ClientStoreError() const override { return kRequestError; }  // a page token it refused
 
   void Reset() {
+    group = nullptr;
     columns.clear();
     value_column_ids.clear();
     cell_index.clear();
@@ -48,10 +62,7 @@ struct PartitionScratch {
   const std::string& partition_key() const { return key_values[0]; }
 };
 
-PartitionScratch& Scratch() {
-  thread_local PartitionScratch scratch;
-  return scratch;
-}
+using PartitionScratch = PartitionRead;
 
 // Resolves featureColumns; cell_index maps each requested column to its cell in the scan result (key
 // columns first, then the requested value columns).
@@ -160,20 +171,11 @@ void EndRows(std::string_view next_page_token, codec::JsonWriter& out) {
   out.EndObject();
 }
 
-Status Scan(const ServingDeps& deps, const storage::ScanRequest& request, PartitionScratch& s) {
-  const StoreProbe& probe = StoreProbe::For(deps.registry);
-  return CallStore(
-      probe, probe.scan,
-      [&](storage::Completion done) { deps.store->ScanPartition(request, &s.result, std::move(done)); },
-      kRequestError);
-}
-
-}  // namespace
-
-Status ReadPartition(const ServingDeps& deps, const api::Call& call, const catalog::Snapshot& snapshot,
-                     std::string_view json, codec::JsonWriter& out) {
-  PartitionScratch& s = Scratch();
+Status PartitionRead::Prepare(const UnitContext& context, std::string_view json) {
+  PartitionRead& s = *this;
   s.Reset();
+  const ServingDeps& deps = context.deps;
+  const api::Call& call = context.call;
   GroupRef ref;
   std::string_view columns_json, key_json, token;
   bool has_token = false;
@@ -206,24 +208,37 @@ Status ReadPartition(const ServingDeps& deps, const api::Call& call, const catal
                   "pass the nextPageToken of the previous page unchanged");
   }
 
-  OFS_ASSIGN_OR_RETURN(const catalog::GroupEntry* group,
-                       ResolveGroup(snapshot, ref.name, ref.version, call.darwin, call.principal));
+  OFS_ASSIGN_OR_RETURN(group,
+                       ResolveGroup(context.snapshot, ref.name, ref.version, call.darwin, call.principal));
   OFS_RETURN_IF_ERROR(ParseColumns(columns_json, *group, s));
   OFS_RETURN_IF_ERROR(ParsePartitionKey(key_json, *group, /*prefix=*/call.darwin, s));
 
   size_t page = deps.limits.max_partition_rows;
   if (limit > 0 && static_cast<uint64_t>(limit) < page) page = static_cast<size_t>(limit);
-  storage::ScanRequest request{group->meta.tenant.read, &group->entity->table, s.partition_key(),
-                               s.value_column_ids,      s.page_token,          page};
+  request = storage::ScanRequest{group->meta.tenant.read, &group->entity->table, s.partition_key(),
+                                 s.value_column_ids,      s.page_token,          page};
   // A Darwin prefix read: the store seeks to the rows with the leading clustering values.
   s.clustering.assign(s.key_values.begin() + 1,
                       s.key_values.begin() + static_cast<std::ptrdiff_t>(s.prefix_size));
   request.clustering_prefix = s.clustering;
-  OFS_RETURN_IF_ERROR(Scan(deps, request, s));
-  BeginRows(*group, out);
-  WriteRows(*group, s, 0, s.result.rows.rows(), out);
-  EndRows(s.result.next_page_token, out);
   return Status::Ok();
 }
+
+Status PartitionRead::Finish(std::span<const Status> statuses, codec::JsonWriter& out) {
+  if (!statuses.empty() && !statuses[0].ok()) return statuses[0];
+  BeginRows(*group, out);
+  WriteRows(*group, *this, 0, result.rows.rows(), out);
+  EndRows(result.next_page_token, out);
+  return Status::Ok();
+}
+
+}  // namespace
+
+const UnitFactory kPartitionReads{
+    []() -> StoreUnit& {
+      thread_local PartitionRead unit;
+      return unit;
+    },
+    []() -> std::unique_ptr<StoreUnit> { return std::make_unique<PartitionRead>(); }};
 
 }  // namespace ofs::serving

@@ -19,8 +19,9 @@ namespace {
 constexpr ErrorCode kRequestError = ErrorCode::kReadFeatureGroupRequest;
 constexpr ErrorCode kSchemaError = ErrorCode::kFeatureGroupSchemaValidation;
 
-// Per-thread working memory of one read request.
-struct ReadScratch {
+// One read request (or multi-read batch): its working memory and the StoreUnit steps. The thread's
+// instance keeps its capacity across requests.
+struct PointRead final : StoreUnit {
   std::vector<const catalog::ResolvedColumn*> columns;  // requested, in order
   std::vector<uint32_t> value_column_ids;               // requested value columns
   std::vector<int> value_index;                // per requested column: index in value_column_ids, -1 for keys
@@ -35,8 +36,21 @@ struct ReadScratch {
   std::vector<int32_t> store_row;  // per request row: its row in `rows`, -1 if not sent
   std::vector<std::string_view> key_views;
   storage::RowSet rows;
+  const catalog::GroupEntry* group = nullptr;  // pinned by the caller's snapshot
+  storage::ReadRequest request;
+  int32_t sent = 0;  // keys sent to the store
+
+  Status Prepare(const UnitContext& context, std::string_view json) override;
+  size_t Operations() const override { return sent > 0 ? 1 : 0; }
+  void Start(const ServingDeps& deps, size_t /*op*/, storage::Completion done) override {
+    deps.store->MultiGet(request, &rows, std::move(done));
+  }
+  Status Finish(std::span<const Status> statuses, codec::JsonWriter& out) override;
+  metrics::Histogram* Latency(const StoreProbe& probe) const override { return probe.multiget; }
 
   void Reset() {
+    group = nullptr;
+    sent = 0;
     key_names.clear();
     key_rows.Clear();
     column_names.clear();
@@ -52,10 +66,7 @@ struct ReadScratch {
   }
 };
 
-ReadScratch& Scratch() {
-  thread_local ReadScratch scratch;
-  return scratch;
-}
+using ReadScratch = PointRead;
 
 // Resolves featureColumns; value_index maps each requested column to its cell in the store's answer.
 Status ResolveColumns(const catalog::GroupEntry& group, ReadScratch& s) {
@@ -170,12 +181,11 @@ void WriteResponse(const catalog::GroupEntry& group, const ReadScratch& s, codec
   out.EndObject();
 }
 
-}  // namespace
-
-Status ReadOne(const ServingDeps& deps, const api::Call& call, const catalog::Snapshot& snapshot,
-               std::string_view json, codec::JsonWriter& out) {
-  ReadScratch& s = Scratch();
+Status PointRead::Prepare(const UnitContext& context, std::string_view json) {
+  PointRead& s = *this;
   s.Reset();
+  const ServingDeps& deps = context.deps;
+  const api::Call& call = context.call;
   GroupRef ref;
   bool has_columns = false, has_keys = false;
   OFS_RETURN_IF_ERROR(api::ForEachRootField(
@@ -201,15 +211,14 @@ Status ReadOne(const ServingDeps& deps, const api::Call& call, const catalog::Sn
   if (!has_columns) return Status(kRequestError, "featureColumns is required");
   if (!has_keys) return Status(kRequestError, "primaryKeys is required");
 
-  OFS_ASSIGN_OR_RETURN(const catalog::GroupEntry* group,
-                       ResolveGroup(snapshot, ref.name, ref.version, call.darwin, call.principal));
+  OFS_ASSIGN_OR_RETURN(group,
+                       ResolveGroup(context.snapshot, ref.name, ref.version, call.darwin, call.principal));
   OFS_RETURN_IF_ERROR(ResolveColumns(*group, s));
   OFS_RETURN_IF_ERROR(ResolveKeyNames(s.key_names, *group, s));
   OFS_RETURN_IF_ERROR(ConvertKeyRows(*group, s));
 
   // Keys of convertible rows go to the store, in declared key order.
   const size_t width = group->entity->table.key_columns.size();
-  int32_t sent = 0;
   for (size_t row = 0; row < s.convertible.size(); ++row) {
     if (!s.convertible[row]) {
       s.store_row.push_back(-1);
@@ -222,17 +231,24 @@ Status ReadOne(const ServingDeps& deps, const api::Call& call, const catalog::Sn
     }
   }
   s.rows.Reset(s.value_column_ids.size());
-  if (sent > 0) {
-    const StoreProbe& probe = StoreProbe::For(deps.registry);
-    storage::ReadRequest request{group->meta.tenant.read, &group->entity->table, s.key_views,
-                                 s.value_column_ids};
-    OFS_RETURN_IF_ERROR(CallStore(probe, probe.multiget, [&](storage::Completion done) {
-      deps.store->MultiGet(request, &s.rows, std::move(done));
-    }));
-  }
-  WriteResponse(*group, s, out);
+  request =
+      storage::ReadRequest{group->meta.tenant.read, &group->entity->table, s.key_views, s.value_column_ids};
   return Status::Ok();
 }
+
+Status PointRead::Finish(std::span<const Status> statuses, codec::JsonWriter& out) {
+  if (!statuses.empty() && !statuses[0].ok()) return statuses[0];
+  WriteResponse(*group, *this, out);
+  return Status::Ok();
+}
+
+}  // namespace
+
+const UnitFactory kPointReads{[]() -> StoreUnit& {
+                                thread_local PointRead unit;
+                                return unit;
+                              },
+                              []() -> std::unique_ptr<StoreUnit> { return std::make_unique<PointRead>(); }};
 
 const StoreProbe& StoreProbe::For(metrics::Registry* registry) {
   // One probe per registry and thread, keyed by the registry's instance id (tests create registries at
@@ -246,7 +262,9 @@ const StoreProbe& StoreProbe::For(metrics::Registry* registry) {
         &registry->GetHistogram("ofs_store_operation_duration_seconds", help, {{"op", "scan"}}),
         &registry->GetHistogram("ofs_store_operation_duration_seconds", help, {{"op", "write"}}),
         &registry->GetHistogram("ofs_store_operation_duration_seconds", help, {{"op", "sync"}}),
-        &registry->GetCounter("ofs_store_errors_total", "Online store operations that failed")};
+        &registry->GetCounter("ofs_store_errors_total", "Online store operations that failed"),
+        &registry->GetCounter("ofs_dual_write_partial_total",
+                              "Dual writes (replicate-write) that reached one tenant and not the other")};
     cached_registry = registry->instance_id();
   }
   return cached;

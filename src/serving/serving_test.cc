@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,25 +49,61 @@ class SyncControlStore final : public storage::testing::ForwardingStore {
   std::vector<storage::Completion> held;
 };
 
+// The RocksDB store as a remote store looks to the serving path: operations run at once on the inner
+// store, but their completions are held until the test releases them (from a thread of its own, as a
+// driver's thread would call them).
+class LaterStore final : public storage::testing::ForwardingStore {
+ public:
+  explicit LaterStore(storage::OnlineStore* store) : ForwardingStore(store) {}
+  bool CompletesInline() const override { return false; }
+  void MultiGet(const storage::ReadRequest& req, storage::RowSet* out, storage::Completion done) override {
+    ForwardingStore::MultiGet(req, out, Hold(std::move(done)));
+  }
+  void Write(const storage::WriteRequest& req, storage::Completion done) override {
+    ForwardingStore::Write(req, Hold(std::move(done)));
+  }
+  // Completes the held operations from another thread, newest first.
+  void ReleaseAll() {
+    std::vector<std::function<void()>> held;
+    held.swap(held_);
+    std::thread([&] {
+      for (auto it = held.rbegin(); it != held.rend(); ++it) (*it)();
+    }).join();
+  }
+  size_t held() const { return held_.size(); }
+
+ private:
+  storage::Completion Hold(storage::Completion done) {
+    return [this, done = std::move(done)](Status status) mutable {
+      held_.push_back(
+          [done = std::move(done), status = std::move(status)]() mutable { done(std::move(status)); });
+    };
+  }
+  std::vector<std::function<void()>> held_;
+};
+
 // Stands in for the server's connection: records the suspension and its hook; resumptions land in a
 // mailbox the test drains (the tag is never dereferenced).
 class TestSuspender final : public http::Suspender {
  public:
+  bool CanSuspend() const override { return true; }
   http::Resumer Suspend() override {
     suspended = true;
-    return http::Resumer(mailbox, reinterpret_cast<http::Connection*>(this));
+    return http::Resumer(mailbox, ++tickets);
   }
   bool IsSuspended() const override { return suspended; }
   void OnResume(http::ResumeHook h) override { hook = std::move(h); }
   // The status the request was resumed with; nullopt when none arrived.
   std::optional<Status> Resumed() {
-    std::vector<std::pair<http::Connection*, Status>> posted;
+    std::vector<http::Resumption> posted;
     mailbox->Drain(&posted);
     if (posted.empty()) return std::nullopt;
-    return posted.front().second;
+    return posted.front().then ? posted.front().then(response) : posted.front().status;
   }
 
   std::shared_ptr<http::Mailbox> mailbox = std::make_shared<http::Mailbox>();
+  uint64_t tickets = 0;
+  http::Response response;  // what a continuation finishes
   bool suspended = false;
   http::ResumeHook hook;
 };
@@ -94,11 +131,17 @@ class ServingTest : public ::testing::Test {
     sync_store_ = std::make_unique<SyncControlStore>(store_.get());
     RegisterServingRoutes(*endpoint_,
                           ServingDeps{catalog_.get(), sync_store_.get(), &clock_, &registry_, {}});
+    later_store_ = std::make_unique<LaterStore>(store_.get());
+    later_endpoint_ = std::make_unique<api::Endpoint>(&auth_, &registry_, "later");
+    RegisterServingRoutes(*later_endpoint_,
+                          ServingDeps{catalog_.get(), later_store_.get(), &clock_, &registry_, {}});
     admin::RegisterAdminRoutes(*endpoint_,
                                admin::AdminDeps{metadata_.get(), catalog_.get(), store_.get(), &clock_});
   }
   void TearDown() override {
     endpoint_.reset();
+    later_endpoint_.reset();
+    later_store_.reset();
     sync_store_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
@@ -106,7 +149,7 @@ class ServingTest : public ::testing::Test {
 
   // Sends a POST and returns (status, body); through `suspender` when given.
   std::pair<int, std::string> Post(std::string_view path, std::string_view json,
-                                   http::Suspender* suspender = nullptr) {
+                                   http::Suspender* suspender = nullptr, api::Endpoint* endpoint = nullptr) {
     std::string padded(json);
     padded.append(http::kBodyPadding, '\0');
     http::Request request;
@@ -115,7 +158,7 @@ class ServingTest : public ::testing::Test {
     request.path = path;
     request.body = std::string_view(padded).substr(0, json.size());
     http::Response response;
-    endpoint_->Dispatch(request, response);
+    (endpoint != nullptr ? endpoint : endpoint_.get())->Dispatch(request, response);
     return {response.status, response.body};
   }
 
@@ -154,6 +197,8 @@ class ServingTest : public ::testing::Test {
   std::unique_ptr<catalog::SqliteMetadataStore> metadata_;
   std::unique_ptr<storage::RocksStore> store_;
   std::unique_ptr<SyncControlStore> sync_store_;
+  std::unique_ptr<LaterStore> later_store_;
+  std::unique_ptr<api::Endpoint> later_endpoint_;
   std::unique_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<api::Endpoint> endpoint_;
 };
@@ -238,6 +283,75 @@ TEST_F(ServingTest, WritesThatCannotSuspendAreDurableOnCompletionAndNeverWait) {
   EXPECT_EQ(sync_store_->syncs, 0);
   ASSERT_EQ(sync_store_->durabilities.size(), 1u);
   EXPECT_EQ(sync_store_->durabilities[0], storage::Durability::kDurable);
+}
+
+// ---- A store that completes later: the request suspends and its continuation answers ----
+
+TEST_F(ServingTest, AReadFromAStoreThatCompletesLaterIsAnsweredByItsContinuation) {
+  CreateSchema(0);
+  Write(42);
+  TestSuspender suspender;
+  auto [status, body] = Post("/v1/feature-group/read", R"({"featureGroupName":"g","featureColumns":["v"],
+                             "primaryKeys":{"names":["id"],"values":[[1],[2]]}})",
+                             &suspender, later_endpoint_.get());
+  EXPECT_TRUE(suspender.suspended);
+  EXPECT_EQ(body, "");  // nothing before the store answered
+  EXPECT_FALSE(suspender.Resumed().has_value());
+  ASSERT_EQ(later_store_->held(), 1u);
+  later_store_->ReleaseAll();
+  std::optional<Status> resumed = suspender.Resumed();
+  ASSERT_TRUE(resumed.has_value());
+  EXPECT_TRUE(resumed->ok()) << resumed->ToString();
+  EXPECT_NE(
+      suspender.response.body.find(R"("successfulKeys":[{"key":[1],"features":[42]}],"failedKeys":[[2]])"),
+      std::string::npos)
+      << suspender.response.body;
+}
+
+TEST_F(ServingTest, AMultiReadFansOutItsBatchesAndAnswersInRequestOrder) {
+  CreateSchema(0);
+  Write(7);
+  TestSuspender suspender;
+  Post("/v1/feature-group/multi-read", R"({"batches":[
+         {"featureGroupName":"g","featureColumns":["v"],"primaryKeys":{"names":["id"],"values":[[1]]}},
+         {"featureGroupName":"nope","featureColumns":["v"],"primaryKeys":{"names":["id"],"values":[[1]]}},
+         {"featureGroupName":"g","featureColumns":["v"],"primaryKeys":{"names":["id"],"values":[[2]]}}]})",
+       &suspender, later_endpoint_.get());
+  EXPECT_EQ(later_store_->held(), 2u);  // both reads in flight at once, the bad batch never sent
+  later_store_->ReleaseAll();           // completed newest first
+  ASSERT_TRUE(suspender.Resumed().has_value());
+  const std::string& body = suspender.response.body;
+  const size_t first = body.find(R"("features":[7])");
+  const size_t error = body.find(R"("featureGroupName":"nope","error")");
+  const size_t third = body.find(R"("failedKeys":[[2]])");
+  ASSERT_NE(first, std::string::npos) << body;
+  ASSERT_NE(error, std::string::npos) << body;
+  ASSERT_NE(third, std::string::npos) << body;
+  EXPECT_LT(first, error);
+  EXPECT_LT(error, third);
+}
+
+TEST_F(ServingTest, AWriteToAStoreThatCompletesLaterIsDurableWhenItCompletes) {
+  CreateSchema(0);
+  TestSuspender suspender;
+  Post("/v1/feature-group/write", kWriteOne, &suspender, later_endpoint_.get());
+  ASSERT_EQ(later_store_->held(), 1u);
+  EXPECT_EQ(sync_store_->syncs, 0);
+  later_store_->ReleaseAll();
+  std::optional<Status> resumed = suspender.Resumed();
+  ASSERT_TRUE(resumed.has_value());
+  EXPECT_TRUE(resumed->ok()) << resumed->ToString();
+  EXPECT_NE(suspender.response.body.find(R"("successfulRows":[[1,5]])"), std::string::npos)
+      << suspender.response.body;
+  EXPECT_NE(Read().find(R"("features":[5])"), std::string::npos) << Read();
+}
+
+TEST_F(ServingTest, ARequestThatCannotSuspendIsRefusedBeforeAnyRemoteWork) {
+  CreateSchema(0);
+  auto [status, body] = Post("/v1/feature-group/write", kWriteOne, nullptr, later_endpoint_.get());
+  EXPECT_EQ(status, 503) << body;
+  EXPECT_NE(body.find("OVERLOADED"), std::string::npos) << body;
+  EXPECT_EQ(later_store_->held(), 0u);
 }
 
 }  // namespace

@@ -31,8 +31,13 @@ struct PendingCell {
   Span value;
 };
 
-struct WriteScratch {
-  std::vector<std::string_view> names;                  // features.names as sent
+// One write request (or batch-write batch): its working memory and the StoreUnit steps. Operation 0
+// writes the group's write tenant; operation 1, when the group replicates to a distinct read tenant,
+// writes that one with the same timestamp, concurrently. The thread's instance keeps its capacity.
+struct GroupWrite final : StoreUnit {
+  std::vector<std::string_view> names;                  // features.names as sent (views: Prepare only)
+  std::string names_text;                               // the same, owned, for the answer
+  std::vector<Span> name_spans;                         // into names_text
   ScalarRows rows;                                      // features.values as sent
   std::vector<const catalog::ResolvedColumn*> columns;  // per name
   std::vector<uint8_t> key_seen;                        // per key column: named yet
@@ -45,9 +50,30 @@ struct WriteScratch {
   std::vector<std::string_view> key_views;
   std::vector<storage::Cell> store_cells;
   std::vector<storage::WriteRow> store_rows;
+  const catalog::GroupEntry* group = nullptr;  // pinned by the caller's snapshot
+  RequestWrites* writes = nullptr;
+  storage::WriteRequest request;
+  std::string_view tenants[kMaxOperations];  // the catalog's strings
+  size_t operations = 0;
+  metrics::Counter* partial_dual_writes = nullptr;
+
+  Status Prepare(const UnitContext& context, std::string_view json) override;
+  size_t Operations() const override { return operations; }
+  void Start(const ServingDeps& deps, size_t op, storage::Completion done) override {
+    storage::WriteRequest one = request;
+    one.tenant = tenants[op];
+    deps.store->Write(one, std::move(done));
+  }
+  Status Finish(std::span<const Status> statuses, codec::JsonWriter& out) override;
+  metrics::Histogram* Latency(const StoreProbe& probe) const override { return probe.write; }
 
   void Reset() {
+    group = nullptr;
+    writes = nullptr;
+    operations = 0;
     names.clear();
+    names_text.clear();
+    name_spans.clear();
     rows.Clear();
     columns.clear();
     bytes.clear();
@@ -62,10 +88,7 @@ struct WriteScratch {
   }
 };
 
-WriteScratch& Scratch() {
-  thread_local WriteScratch scratch;
-  return scratch;
-}
+using WriteScratch = GroupWrite;
 
 Status ResolveNames(const catalog::GroupEntry& group, WriteScratch& s) {
   const size_t width = group.entity->table.key_columns.size();
@@ -149,17 +172,6 @@ Status ConvertRows(const catalog::GroupEntry& group, WriteScratch& s) {
   return Status::Ok();
 }
 
-Status WriteToStore(const ServingDeps& deps, int64_t write_time, std::string_view tenant,
-                    const catalog::GroupEntry& group, const WriteScratch& s, RequestWrites* writes) {
-  const StoreProbe& probe = StoreProbe::For(deps.registry);
-  storage::WriteRequest request{tenant, &group.entity->table, write_time, s.store_rows};
-  if (writes->defer_durability) request.durability = storage::Durability::kApplied;
-  OFS_RETURN_IF_ERROR(CallStore(
-      probe, probe.write, [&](storage::Completion done) { deps.store->Write(request, std::move(done)); }));
-  writes->applied = true;
-  return Status::Ok();
-}
-
 void BuildStoreRows(const catalog::GroupEntry& group, WriteScratch& s) {
   const size_t width = group.entity->table.key_columns.size();
   std::string_view bytes(s.bytes);
@@ -184,7 +196,8 @@ void WriteResponse(const catalog::GroupEntry& group, const WriteScratch& s, code
   out.String(group.meta.version);
   out.Key("featureColumns");
   out.StartArray();
-  for (std::string_view name : s.names) out.String(name);
+  for (const Span& name : s.name_spans)
+    out.String(std::string_view(s.names_text).substr(name.offset, name.size));
   out.EndArray();
   out.Key("successfulRows");
   out.StartArray();
@@ -207,12 +220,13 @@ void WriteResponse(const catalog::GroupEntry& group, const WriteScratch& s, code
   out.EndObject();
 }
 
-}  // namespace
-
-Status WriteOne(const ServingDeps& deps, const api::Call& call, const catalog::Snapshot& snapshot,
-                std::string_view json, codec::JsonWriter& out, RequestWrites* writes) {
-  WriteScratch& s = Scratch();
+Status GroupWrite::Prepare(const UnitContext& context, std::string_view json) {
+  GroupWrite& s = *this;
   s.Reset();
+  const ServingDeps& deps = context.deps;
+  const api::Call& call = context.call;
+  writes = context.writes;
+  partial_dual_writes = StoreProbe::For(deps.registry).partial_dual_writes;
   GroupRef ref;
   bool has_features = false;
   OFS_RETURN_IF_ERROR(api::ForEachRootField(
@@ -227,23 +241,57 @@ Status WriteOne(const ServingDeps& deps, const api::Call& call, const catalog::S
   if (!ref.has_name) return Status(kRequestError, "featureGroupName is required");
   if (!has_features) return Status(kRequestError, "features is required");
 
-  OFS_ASSIGN_OR_RETURN(const catalog::GroupEntry* group,
-                       ResolveGroup(snapshot, ref.name, ref.version, call.darwin, call.principal));
+  OFS_ASSIGN_OR_RETURN(group,
+                       ResolveGroup(context.snapshot, ref.name, ref.version, call.darwin, call.principal));
   const model::TenantConfig& tenant = group->meta.tenant;
   OFS_RETURN_IF_ERROR(ResolveNames(*group, s));
   OFS_RETURN_IF_ERROR(ConvertRows(*group, s));
   BuildStoreRows(*group, s);
+  for (std::string_view name : s.names) {
+    s.name_spans.push_back(
+        Span{static_cast<uint32_t>(s.names_text.size()), static_cast<uint32_t>(name.size())});
+    s.names_text.append(name);
+  }
   if (!s.store_rows.empty()) {
     // Both tenants get the same timestamp, so replicated cells compare equal on either cluster.
-    const int64_t write_time = deps.write_clock->Next();
-    OFS_RETURN_IF_ERROR(WriteToStore(deps, write_time, tenant.write, *group, s, writes));
+    request =
+        storage::WriteRequest{tenant.write, &group->entity->table, deps.write_clock->Next(), s.store_rows};
+    if (writes->defer_durability) request.durability = storage::Durability::kApplied;
+    tenants[operations++] = tenant.write;
     if (tenant.read != tenant.write && api::FlagHeader(call.request, "replicate-write", true)) {
-      OFS_RETURN_IF_ERROR(WriteToStore(deps, write_time, tenant.read, *group, s, writes));
+      tenants[operations++] = tenant.read;
     }
   }
-  WriteResponse(*group, s, out);
   return Status::Ok();
 }
+
+// A dual write that reached one tenant and not the other is the request's error, naming both: the client
+// retries (writes are idempotent: the same cells at a newer time), and ofs_dual_write_partial_total counts
+// it.
+Status GroupWrite::Finish(std::span<const Status> statuses, codec::JsonWriter& out) {
+  size_t failed = 0;
+  for (const Status& status : statuses) failed += status.ok() ? 0 : 1;
+  if (failed < statuses.size()) writes->applied = true;
+  if (failed == statuses.size() && failed > 0) return statuses[0];
+  if (failed > 0) {
+    const size_t bad = statuses[0].ok() ? 1 : 0;
+    partial_dual_writes->Inc();
+    return Status(ErrorCode::kStoreUnavailable,
+                  "written to tenant '" + std::string(tenants[1 - bad]) + "' but not to tenant '" +
+                      std::string(tenants[bad]) + "': " + std::string(statuses[bad].message()),
+                  "dual write incomplete; retry the write");
+  }
+  WriteResponse(*group, *this, out);
+  return Status::Ok();
+}
+
+}  // namespace
+
+const UnitFactory kWrites{[]() -> StoreUnit& {
+                            thread_local GroupWrite unit;
+                            return unit;
+                          },
+                          []() -> std::unique_ptr<StoreUnit> { return std::make_unique<GroupWrite>(); }};
 
 Status AwaitDurability(const ServingDeps& deps, const http::Request& request, const RequestWrites& writes) {
   if (!writes.defer_durability || !writes.applied) return Status::Ok();

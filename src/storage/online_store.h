@@ -1,8 +1,10 @@
 #pragma once
 // OnlineStore: the seam between the serving path and a feature-value engine (RocksDB embedded,
-// Cassandra/ScyllaDB later). Batch-oriented and asynchronous-capable: every data operation takes a
-// completion that an embedded engine calls inline before returning and a remote engine calls later on
-// the caller's event loop. Callers therefore never assume inline completion.
+// Cassandra/ScyllaDB remote). Batch-oriented and asynchronous: every data operation takes a completion
+// that an embedded engine calls inline before returning and a remote engine calls later, once, from a
+// thread of its own (the serving path hands it to the request's event loop, http/resumer.h). A store
+// that always completes inline says so (CompletesInline), which lets callers keep request state in
+// per-thread scratch; callers of any other store never assume inline completion.
 //
 // Semantics every implementation honours (API.md section 5; storage/testing/conformance.h checks them):
 // - Write upserts the supplied cells only; other columns keep their values. Per cell, the value with
@@ -158,11 +160,26 @@ class OnlineStore {
   // Starts the syncs that SyncWrites calls with SyncStart::kAtStartSyncs deferred. Cheap when there are
   // none. Any thread.
   virtual void StartSyncs() {}
+  // True when MultiGet, ScanPartition and Write always call their completion before returning (an
+  // embedded engine). Constant for the store's lifetime.
+  virtual bool CompletesInline() const { return false; }
 
-  // Schema hooks, called by admin when a table or columns appear (Cassandra: CREATE/ALTER TABLE;
-  // embedded engines may only prepare a namespace). Idempotent.
+  // Schema hook: makes `table` usable on `tenant`. Creates the table if it is missing, adds the columns
+  // it lacks (existing columns are left as they are: never dropped, renamed or retyped), and sets the
+  // table's TTL to table.ttl_seconds (Cassandra: CREATE TABLE IF NOT EXISTS, ALTER TABLE ADD, ALTER
+  // TABLE WITH default_time_to_live; embedded engines may only prepare a namespace). Idempotent: a
+  // second call with the same spec changes nothing, so a caller may always retry.
+  // Admin calls it BEFORE it commits the metadata change that needs the table (admin/README.md,
+  // "Storage before metadata"), with the spec the catalog will build after that commit. Such a spec has
+  // every name, type, key order and the TTL, but ids may be 0 (not yet assigned by the metadata store):
+  // an implementation uses names, types and the TTL only, never `id` or `ColumnSpec::id`.
+  // May block for a remote engine's round trips (schema agreement included): callers run it off the
+  // event loop (admin runs on its worker pool). Errors: STORE-UNAVAILABLE when the engine cannot be
+  // reached or refused the change (the reason in the cause).
   virtual Status EnsureTable(std::string_view tenant, const model::TableSpec& table) = 0;
-  // Reachability check for /health: OK or STORE-UNAVAILABLE with the reason.
+  // Reachability check for /health: OK or STORE-UNAVAILABLE with the reason. May block for a remote
+  // engine's round trip: the application calls it from its health monitor thread only, never from an
+  // event loop (GET /health answers from the monitor's last result).
   virtual Status Health() = 0;
 };
 

@@ -17,6 +17,7 @@ import http.client
 import ipaddress
 import itertools
 import json
+import hashlib
 import os
 import re
 import shlex
@@ -48,6 +49,18 @@ START_TIMEOUT_S = float(os.environ.get("OFS_E2E_START_TIMEOUT", "10"))
 STOP_GRACE_S = 5.0
 HTTP_TIMEOUT_S = float(os.environ.get("OFS_E2E_HTTP_TIMEOUT", "30"))
 EXTRA_SERVER_ARGS = shlex.split(os.environ.get("OFS_E2E_EXTRA_ARGS", ""))
+# The online store every server of the run uses (`--store`); "" = the embedded default. "{keyspace}" in it
+# is replaced by a keyspace of the server's own data directory (restarts on the same directory find the
+# same keyspace), e.g. OFS_E2E_STORE='cassandra://127.0.0.1:9042/{keyspace}'.
+STORE_URL = os.environ.get("OFS_E2E_STORE", "")
+
+
+def store_args(data_dir: Path) -> list[str]:
+    """The `--store` flags of a server over `data_dir` (none for the embedded store)."""
+    if not STORE_URL:
+        return []
+    digest = hashlib.sha1(str(Path(data_dir).resolve()).encode()).hexdigest()[:12]
+    return ["--store", STORE_URL.replace("{keyspace}", f"e2e_{digest}")]
 
 DEFAULT_OWNER = "e2e.tester@example.com"
 DEFAULT_TENANT = "default-tenant"
@@ -261,10 +274,14 @@ class Client:
         return self.request("PUT", path, body, headers, query, gzip_body, **kw)
 
 
-def raw_exchange(port: int, payload: bytes, timeout: float = 5.0, host: str = "127.0.0.1") -> bytes:
-    """Sends raw bytes, then reads until the server closes or `timeout` passes with no data."""
+def raw_exchange(port: int, payload: bytes, timeout: float = 5.0, host: str = "127.0.0.1",
+                 half_close: bool = False) -> bytes:
+    """Sends raw bytes (then shuts down the write side when half_close), then reads until the server
+    closes or `timeout` passes with no data."""
     with socket.create_connection((host, port), timeout=timeout) as s:
         s.sendall(payload)
+        if half_close:
+            s.shutdown(socket.SHUT_WR)
         chunks = []
         try:
             while True:
@@ -379,7 +396,7 @@ class OfsServer:
                "--port", str(self.serving_port), "--admin-port", str(self.admin_port)]
         if self.config_path is not None:
             cmd += ["--config", str(self.config_path)]
-        return cmd + self.extra_args + EXTRA_SERVER_ARGS
+        return cmd + store_args(self.data_dir) + self.extra_args + EXTRA_SERVER_ARGS
 
     def spawn(self) -> None:
         """Starts the process on fresh free ports without waiting for it."""

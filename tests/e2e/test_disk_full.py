@@ -21,7 +21,7 @@ from e2e_support import (
     wait_until, write_ok,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout_s(180)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout_s(180), pytest.mark.embedded_store]
 
 DISK_MB = 64
 RESERVE_MB = 8

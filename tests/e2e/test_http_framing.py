@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from e2e_support import read_http_response, status_of_raw
+from e2e_support import raw_exchange, read_http_response, status_of_raw
 
 HIDDEN = b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n"
 
@@ -28,15 +28,7 @@ CASES = [
 
 @pytest.mark.parametrize("payload,status", [(p, s) for _, p, s in CASES], ids=[c[0] for c in CASES])
 def test_smuggling_shapes_are_refused_and_the_connection_closed(server, payload, status):
-    with socket.create_connection(("127.0.0.1", server.serving_port), timeout=5) as s:
-        s.sendall(payload + HIDDEN)
-        s.shutdown(socket.SHUT_WR)
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+    data = raw_exchange(server.serving_port, payload + HIDDEN, half_close=True)
     assert status_of_raw(data) == status, data[:400]
     assert b"Connection: close" in data
     assert data.count(b"HTTP/1.1 ") == 1, f"the request behind it was answered: {data[:800]!r}"

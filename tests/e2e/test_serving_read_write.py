@@ -9,14 +9,14 @@ the v1 and the Darwin paths), 5 (last-write-wins, columns not written keep their
 
 import gzip
 import json
-import socket
 import time
 
 import pytest
 
 from e2e_support import (
     FACES, READ_FACES, Ofs, assert_error, assert_ok, entity_body, found_map, group_body, make_basic,
-    make_entity, make_group, read_body, read_data, read_one, wait_until, write_body, write_ok, uniq,
+    make_entity, make_group, raw_exchange, read_body, read_data, read_one, wait_until, write_body, write_ok,
+    uniq,
 )
 
 STATE = "FEATURE-GROUP-STATE-EXCEPTION"
@@ -703,14 +703,7 @@ def test_pipelined_requests_answered_in_order(server):
         reqs += (b"POST /v1/feature-group/read HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
                  b"Content-Length: " + str(len(payload)).encode() + b"\r\n\r\n" + payload)
     reqs += b"GET /health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
-    with socket.create_connection(("127.0.0.1", server.serving_port), timeout=10) as s:
-        s.sendall(reqs)
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+    data = raw_exchange(server.serving_port, reqs, timeout=10)
     labels = [lab for lab in (b'"p1"', b'"p2"', b'"p3"') if lab in data]
     assert labels == [b'"p1"', b'"p2"', b'"p3"'], data[:2000]
     assert data.index(b'"p1"') < data.index(b'"p2"') < data.index(b'"p3"') < data.rindex(b"UP")

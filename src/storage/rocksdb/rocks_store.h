@@ -94,6 +94,7 @@ class RocksStore final : public OnlineStore {
   // compaction or WAL write) or a failed WAL sync of the group commit stopped writes, or a tenant's
   // column family could not be created. Causes carry no file paths.
   Status Health() override;
+  bool CompletesInline() const override { return true; }
   // True while the store serves reads only because it opened on a full disk.
   bool read_only() const;
 

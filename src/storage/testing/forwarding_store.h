@@ -23,6 +23,7 @@ class ForwardingStore : public OnlineStore {
   void Write(const WriteRequest& req, Completion done) override { inner_->Write(req, std::move(done)); }
   void SyncWrites(Completion done, SyncStart start) override { inner_->SyncWrites(std::move(done), start); }
   void StartSyncs() override { inner_->StartSyncs(); }
+  bool CompletesInline() const override { return inner_->CompletesInline(); }
   Status EnsureTable(std::string_view tenant, const model::TableSpec& table) override {
     return inner_->EnsureTable(tenant, table);
   }

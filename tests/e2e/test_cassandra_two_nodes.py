@@ -1,0 +1,96 @@
+"""Nodes down in a two-node cluster (issue 16, items 8 and 9): with replication factor 2, reads at
+LOCAL_ONE keep working on the node left and writes at LOCAL_QUORUM are answered 503 STORE-UNAVAILABLE
+within the request deadline (never a hang); with the whole cluster down reads fail the same way and
+/health is DOWN with the reason; everything recovers without a restart of OFS once the nodes are back.
+
+Needs node 1 of scripts/services/cassandra.sh running (OFS_TEST_CASSANDRA=127.0.0.1:PORT); the test
+starts node 2 (127.0.0.2, same port) itself, stops and restarts node 1, and leaves node 1 running and
+node 2 stopped. Skipped without Cassandra, unless OFS_REQUIRE_SERVICES=1 (CI).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from e2e_support import Ofs, assert_error, assert_ok, make_entity, make_group, read_one, uniq
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "scripts/services/cassandra.sh"
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout_s(420)]
+
+
+def node1_address() -> str:
+    address = os.environ.get("OFS_TEST_CASSANDRA", "")
+    if address:
+        return address
+    if os.environ.get("OFS_REQUIRE_SERVICES") == "1":
+        pytest.fail("OFS_REQUIRE_SERVICES=1 but OFS_TEST_CASSANDRA is not set")
+    pytest.skip("no Cassandra: set OFS_TEST_CASSANDRA=HOST:PORT (scripts/services/cassandra.sh start)")
+
+
+def node(number: int, command: str, port: str) -> str:
+    env = dict(os.environ, OFS_CASSANDRA_NODE=str(number), OFS_CASSANDRA_PORT=port)
+    done = subprocess.run([str(SCRIPT), command], env=env, capture_output=True, text=True, timeout=240)
+    assert done.returncode in (0, 3), f"node {number} {command}: {done.stdout[-1000:]} {done.stderr[-2000:]}"
+    return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+
+
+@pytest.fixture
+def second_node():
+    port = node1_address().rsplit(":", 1)[1]
+    node(2, "start", port)
+    yield port
+    node(1, "start", port)  # whatever happened: node 1 serves the rest of the run
+    node(2, "stop", port)
+    node(2, "wipe", port)
+
+
+def wait_for(check, seconds: float):
+    deadline = time.monotonic() + seconds
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.25)
+
+
+def test_reads_survive_a_node_down_and_quorum_writes_fail_fast(ofs_factory, second_node):
+    host, port = node1_address().rsplit(":", 1)
+    keyspace = uniq("two_nodes").lower()
+    srv = ofs_factory(extra_args=[
+        "--store", f"cassandra://127.0.0.1:{port},127.0.0.2:{port}/{keyspace}?replication_factor=2"
+                   "&read_consistency=LOCAL_ONE&write_consistency=LOCAL_QUORUM&request_timeout_ms=1000",
+        "--suspended-timeout-ms", "3000"])
+    ofs = Ofs(srv, "v1")
+    ent = make_entity(ofs)
+    grp = make_group(ofs, ent)
+    assert_ok(ofs.write(grp, ["id", "score", "label"], [[i, i / 2, f"l{i}"] for i in range(50)]))
+
+    node(2, "stop", second_node)
+    for i in range(50):  # every key, whichever node owns it: LOCAL_ONE reads from the node left
+        assert read_one(ofs, grp, ["score", "label"], ["id"], [i]) == [i / 2, f"l{i}"]
+    started = time.monotonic()
+    resp = ofs.write(grp, ["id", "score"], [[1, 9.0]])
+    assert_error(resp, 503, "STORE-UNAVAILABLE")
+    assert time.monotonic() - started < 3.0, "a quorum write with a node down must fail within the deadline"
+
+    node(1, "stop", second_node)  # the whole cluster is down
+    started = time.monotonic()
+    assert_error(ofs.read(grp, ["score"], ["id"], [[1]]), 503, "STORE-UNAVAILABLE")
+    assert time.monotonic() - started < 3.5, "a read with the cluster down must fail within the deadline"
+    health = wait_for(lambda: (lambda r: r if r.status != 200 else None)(srv.serving.get("/health")), 10)
+    assert health is not None and health.status == 503, "/health must say DOWN with the cluster down"
+    assert "store" in health.text(), health.describe()
+
+    node(1, "start", second_node)
+    node(2, "start", second_node)
+    # No restart of OFS: the driver reconnects by itself, the cached health follows.
+    assert wait_for(lambda: ofs.write(grp, ["id", "score"], [[1, 9.0]]).status == 200, 90)
+    assert read_one(ofs, grp, ["score"], ["id"], [1]) == [9.0]
+    assert wait_for(lambda: srv.serving.get("/health").status == 200, 30)
