@@ -1148,7 +1148,11 @@ Status CassandraStore::EnsureTable(std::string_view tenant, const model::TableSp
   if (table.key_columns.empty()) {
     return Status(ErrorCode::kInternal, "storage request breaks its contract", "table has no key columns");
   }
-  return impl_->EnsureTableSync(tenant, table);
+  Status status = impl_->EnsureTableSync(tenant, table);
+  if (status.ok() || status.code() == ErrorCode::kStoreUnavailable) return status;
+  // online_store.h: a change the engine refused (a column of another type, another primary key, DDL
+  // Cassandra rejected) is STORE-UNAVAILABLE too, with the reason; it is not retryable.
+  return Status(ErrorCode::kStoreUnavailable, std::string(status.message()), std::string(status.cause()));
 }
 
 Status CassandraStore::Health() {
