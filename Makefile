@@ -6,6 +6,10 @@ DATA_DIR ?= ./data
 PORT ?= 8080
 ADMIN_PORT ?= 8081
 JOBS ?= $(shell nproc)
+# The Rust CQL bridge (native/cql) is always built in release mode, uninstrumented: every preset shares
+# one cargo target directory, so a clean `make test` compiles the driver once. Set it outside the clone
+# to keep it across clones (a cache: an empty one still builds).
+export CARGO_TARGET_DIR ?= $(CURDIR)/build/cargo
 
 .PHONY: bootstrap configure build run test test-fast test-unit test-e2e test-contract test-python test-sanitized test-cassandra \
         test-asan test-tsan fuzz bench bench-build bench-quick bench-scaling fmt fmt-check tidy clean
@@ -46,11 +50,15 @@ test-unit:
 # a failure rather than a skip. Cassandra is stopped (and its data wiped) afterwards, pass or fail.
 CASSANDRA_PORT ?= 19042
 CASSANDRA_STORAGE_PORT ?= 17042
+# The suites create about a thousand tables (a keyspace per server, a table per entity): 2 GiB of heap.
+CASSANDRA_HEAP ?= 2g
 CASSANDRA_SCRIPT := OFS_CASSANDRA_PORT=$(CASSANDRA_PORT) OFS_CASSANDRA_STORAGE_PORT=$(CASSANDRA_STORAGE_PORT) \
+  OFS_CASSANDRA_HEAP=$(CASSANDRA_HEAP) \
   scripts/services/cassandra.sh
 test-cassandra:
 	@addr=$$($(CASSANDRA_SCRIPT) start | tail -1) || exit 1; \
-	export OFS_TEST_CASSANDRA=$$addr OFS_REQUIRE_SERVICES=1 OFS_CASSANDRA_STORAGE_PORT=$(CASSANDRA_STORAGE_PORT); \
+	export OFS_TEST_CASSANDRA=$$addr OFS_REQUIRE_SERVICES=1 OFS_CASSANDRA_STORAGE_PORT=$(CASSANDRA_STORAGE_PORT) \
+	  OFS_CASSANDRA_HEAP=$(CASSANDRA_HEAP); \
 	ctest --test-dir $(BUILD_DIR) -j1 --output-on-failure --timeout 900 -L cassandra && \
 	OFS_E2E_STORE="cassandra://$$addr/{keyspace}" OFS_BINARY=$(OFS) python3 -m pytest -q tests/e2e tests/contract; \
 	rc=$$?; $(CASSANDRA_SCRIPT) stop >/dev/null; $(CASSANDRA_SCRIPT) wipe >/dev/null; exit $$rc
