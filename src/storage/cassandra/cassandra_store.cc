@@ -603,6 +603,7 @@ class ReadJob : public std::enable_shared_from_this<ReadJob> {
   }
 
   void OnRow(size_t i, const CqlResult& r) {
+    if (r.category() == OFS_CQL_ERR_NO_TABLE) return;  // dropped since the statement was prepared: no row
     if (!r.ok()) return Fail(cassandra::CqlStatus(r, "read of " + TableName(target_.keyspace, *req_.table)));
     if (r.rows() == 0) return;
     const auto row = r.row(0);
@@ -830,6 +831,7 @@ class ScanJob : public std::enable_shared_from_this<ScanJob> {
   }
 
   void OnPage(const CqlResult& r) {
+    if (r.category() == OFS_CQL_ERR_NO_TABLE) return done_(Status::Ok());  // dropped meanwhile: no rows
     if (!r.ok()) {
       // Cassandra refuses a paging state it cannot read; ours are bound to their scan, so this one was
       // made up (or came from another cluster).
@@ -1028,9 +1030,12 @@ class WriteJob : public std::enable_shared_from_this<WriteJob> {
       }
       auto self = shared_from_this();
       auto on_done = [self](CqlResult r) {
-        if (!r.ok())
+        if (r.category() == OFS_CQL_ERR_NO_TABLE || r.category() == OFS_CQL_ERR_NO_COLUMN) {
+          self->SchemaGone();  // dropped or altered since the statement was prepared
+        } else if (!r.ok()) {
           self->Fail(
               cassandra::CqlStatus(r, "write to " + TableName(self->target_.keyspace, *self->req_.table)));
+        }
         if (!self->FinishOne()) self->Pump();
       };
       const std::vector<size_t>& unit = units_[u];
@@ -1057,14 +1062,40 @@ class WriteJob : public std::enable_shared_from_this<WriteJob> {
     stop_ = true;
   }
 
+  void SchemaGone() {
+    std::lock_guard lock(mu_);
+    schema_gone_ = true;
+  }
+
   bool FinishOne() {
     if (pending_.fetch_sub(1) != 1) return false;
     Status status;
+    bool again = false;
     {
       std::lock_guard lock(mu_);
       status = std::move(error_);
+      again = schema_gone_ && !retried_ && status.ok();
+      if (schema_gone_ && !again && status.ok()) {
+        status = Status(ErrorCode::kInternal, "cassandra: " + TableName(target_.keyspace, *req_.table) +
+                                                  " lost its table or a column during the write, twice");
+      }
     }
-    done_(std::move(status));
+    if (!again) {
+      done_(std::move(status));
+      return true;
+    }
+    // The table went away (or lost a column) under a prepared statement: ensure it and send the whole
+    // request again (every write is idempotent: its rows carry their timestamp).
+    retried_ = true;
+    schema_gone_ = false;
+    next_ = 0;
+    stop_ = false;
+    store_->Invalidate(target_, cassandra::CqlName(req_.table->name));
+    auto self = shared_from_this();
+    store_->EnsureInBackground(std::string(req_.tenant), *req_.table, [self](Status ensured) {
+      if (!ensured.ok()) return self->done_(std::move(ensured));
+      self->PrepareAll();
+    });
     return true;
   }
 
@@ -1080,6 +1111,7 @@ class WriteJob : public std::enable_shared_from_this<WriteJob> {
   std::mutex mu_;
   size_t unprepared_ = 0;
   int32_t missing_schema_ = 0;
+  bool schema_gone_ = false;
   bool retried_ = false;
   Status error_;
   std::atomic<size_t> next_{0};

@@ -544,6 +544,26 @@ TEST_F(CassandraStoreTest, MissingColumnsAreAddedOnTheWay) {
   EXPECT_EQ(RowCells(rows, 0), (TestCells{"first", std::nullopt, "third"}));
 }
 
+// The keyspace dropped under a running store (its statements prepared): reads find nothing, the next
+// write creates it again.
+TEST_F(CassandraStoreTest, AKeyspaceDroppedUnderTheStore) {
+  const TableSpec table{10, "dropped", {{1, "id", DataType::kText}}, {{2, "v", DataType::kText}}, 0};
+  OFS_ASSERT_OK(Write(table, {{"k"}}, {{{2, "before"}}}));
+  RowSet rows;
+  OFS_ASSERT_OK(Read(table, {{"k"}}, {2}, &rows));
+  ASSERT_TRUE(rows.found(0));
+  ScanResult scan;
+  OFS_ASSERT_OK(Scan(table, "k", {2}, 10, "", &scan));
+  Cql("DROP KEYSPACE " + keyspace_);
+  OFS_ASSERT_OK(Read(table, {{"k"}}, {2}, &rows));
+  EXPECT_FALSE(rows.found(0));
+  OFS_ASSERT_OK(Scan(table, "k", {2}, 10, "", &scan));
+  EXPECT_EQ(scan.rows.rows(), 0u);
+  OFS_ASSERT_OK(Write(table, {{"k"}}, {{{2, "after"}}}));
+  OFS_ASSERT_OK(Read(table, {{"k"}}, {2}, &rows));
+  EXPECT_EQ(RowCells(rows, 0), (TestCells{"after"}));
+}
+
 TEST_F(CassandraStoreTest, TenantsMapToKeyspacesAndClusters) {
   CassandraStoreOptions options = OptionsFor(keyspace_);
   options.tenant_clusters["mapped"] = options.cluster;
