@@ -41,6 +41,8 @@ constexpr auto kReconnectBackoff = std::chrono::seconds(1);
 constexpr uint32_t kSchemaTimeoutMs = 20'000;  // DDL and schema agreement
 constexpr int32_t kMaxPageRows = 5000;         // rows per CQL page of a scan, whatever its limit
 constexpr char kTokenVersion = 1;
+// Cassandra refuses TTLs above 20 years (Attributes.MAX_TTL); a longer one is stored as that.
+constexpr int64_t kMaxTtlSeconds = 20 * 365 * 86'400;
 constexpr size_t kTokenHeader = 1 + 8;  // version, binding hash
 
 int32_t CqlConsistency(Consistency c) {
@@ -481,7 +483,9 @@ Status CassandraStore::Impl::EnsureTableOnce(const Target& target, CqlSession& s
   return Status::Ok();
 }
 
-Status CassandraStore::Impl::EnsureTableSync(std::string_view tenant, const TableSpec& table) {
+Status CassandraStore::Impl::EnsureTableSync(std::string_view tenant, const TableSpec& spec) {
+  TableSpec table = spec;
+  table.ttl_seconds = std::clamp<int64_t>(spec.ttl_seconds, 0, kMaxTtlSeconds);
   const Target target = TargetOf(tenant);
   OFS_ASSIGN_OR_RETURN(SessionPtr session, SessionSync(*target.cluster));
   std::lock_guard lock(schema_mu);
@@ -921,7 +925,7 @@ class WriteJob : public std::enable_shared_from_this<WriteJob> {
   Status Plan() {
     const TableSpec& table = *req_.table;
     target_ = store_->TargetOf(req_.tenant);
-    const int32_t ttl = static_cast<int32_t>(std::clamp<int64_t>(table.ttl_seconds, 0, INT32_MAX));
+    const int32_t ttl = static_cast<int32_t>(std::clamp<int64_t>(table.ttl_seconds, 0, kMaxTtlSeconds));
     std::map<std::vector<uint32_t>, size_t> statement_of;
     std::unordered_map<std::string_view, size_t> partition_of;  // partition key -> its current unit
     std::vector<std::pair<uint32_t, std::string_view>> cells;

@@ -405,6 +405,13 @@ TEST_F(CassandraStoreTest, EnsureTableAddsOnlyMissingColumnsAndChangesTtl) {
   OFS_ASSERT_OK(Read(table, {{"u1"}}, {2, 3, 4}, &rows));
   EXPECT_EQ(RowCells(rows, 0), (TestCells{Num(DataType::kInt, "41"), std::nullopt, "2.5"}));
 
+  table.ttl_seconds = 100LL * 365 * 86'400;  // beyond Cassandra's 20 years: stored as 20 years
+  OFS_ASSERT_OK(store_->EnsureTable(model::kDefaultTenant, table));
+  EXPECT_EQ(TtlOf(keyspace_, "profile"), 20 * 365 * 86'400);
+  OFS_ASSERT_OK(Write(table, {{"u2"}}, {{{2, Num(DataType::kInt, "1")}}}));
+  OFS_ASSERT_OK(Read(table, {{"u2"}}, {2}, &rows));
+  EXPECT_TRUE(rows.found(0));
+
   TableSpec retyped = table;
   retyped.value_columns[0].type = DataType::kBigint;
   const Status mismatch = store_->EnsureTable(model::kDefaultTenant, retyped);
