@@ -864,6 +864,27 @@ class ScanJob : public std::enable_shared_from_this<ScanJob> {
     if (!r.more_pages()) return done_(Status::Ok());  // exhausted: no token
     state_ = std::string(r.paging_state());
     if (rows.rows() < req_.limit) return Fetch();
+    Probe();
+  }
+
+  // A full page after which Cassandra says more pages may follow: it says so whenever a page fills, even
+  // when the partition ends exactly there, and a token is only given while rows remain (the contract of
+  // ScanResult, as RocksDB keeps it). One row is read past the page; the token resumes from before it.
+  void Probe() {
+    exec_.page_size = 1;
+    exec_.paging_state = reinterpret_cast<const uint8_t*>(state_.data());
+    exec_.paging_state_len = state_.size();
+    auto self = shared_from_this();
+    session_->Execute(statement_.get(), values_.values(), exec_, [self](CqlResult r) { self->OnProbe(r); });
+  }
+
+  void OnProbe(const CqlResult& r) {
+    if (r.ok() && r.rows() == 0) {
+      if (!r.more_pages()) return done_(Status::Ok());  // the page ended the partition: no token
+      state_ = std::string(r.paging_state());           // an empty page (tombstones): look further
+      return Probe();
+    }
+    // A row remains (or the probe failed: say more may follow, the next page finds out).
     out_->next_page_token = EncodeToken();
     done_(Status::Ok());
   }
