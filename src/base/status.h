@@ -37,6 +37,15 @@ class [[nodiscard]] Status {
   std::string_view cause() const { return state_ ? std::string_view(state_->cause) : std::string_view(); }
   // "CODE: message (cause)" for logs and tests.
   std::string ToString() const;
+  // Whether the same operation may succeed when tried again: the engine or the network behind it was
+  // down, slow or overloaded, as opposed to a request that fails the same way every time. Engine
+  // adapters set it (storage/cassandra); callers that retry (ingestion) or answer 503 read it.
+  bool retryable() const { return state_ != nullptr && state_->retryable; }
+  // This status, marked retryable (OK stays OK).
+  Status MarkRetryable() && {
+    if (state_) state_->retryable = true;
+    return std::move(*this);
+  }
 
   void IgnoreError() const {}
 
@@ -45,6 +54,7 @@ class [[nodiscard]] Status {
     ErrorCode code;
     std::string message;
     std::string cause;
+    bool retryable = false;
   };
   std::unique_ptr<State> state_;
 };

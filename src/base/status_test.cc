@@ -23,6 +23,17 @@ TEST(Status, OkCarriesNothing) {
   EXPECT_EQ(s.ToString(), "OK");
 }
 
+TEST(Status, RetryableIsAMarkThatCopiesCarry) {
+  Status s(ErrorCode::kStoreUnavailable, "timeout");
+  EXPECT_FALSE(s.retryable());
+  Status marked = Status(ErrorCode::kStoreUnavailable, "timeout").MarkRetryable();
+  EXPECT_TRUE(marked.retryable());
+  const Status copy = marked;
+  EXPECT_TRUE(copy.retryable());
+  EXPECT_EQ(copy.code(), ErrorCode::kStoreUnavailable);
+  EXPECT_FALSE(Status::Ok().MarkRetryable().retryable());
+}
+
 TEST(Status, ErrorKeepsCodeMessageCause) {
   Status s(ErrorCode::kFeatureGroupNotFound, "feature group not found", "name=x");
   EXPECT_FALSE(s.ok());

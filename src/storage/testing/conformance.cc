@@ -47,9 +47,15 @@ std::string BigEndian(uint64_t v, int bytes) {
   return out;
 }
 
+// A table is its id and its name (Cassandra names tables by name): tables of other ids get other names.
+std::string TableName(std::string_view base, uint32_t id, uint32_t base_id) {
+  return id == base_id ? std::string(base) : std::string(base) + "_" + std::to_string(id);
+}
+
 // users: key user_id BIGINT; values 2 = INT, 3 = TEXT, 4 = DOUBLE, 5..9 = TEXT.
 TableSpec Users(int64_t ttl_seconds = 0, uint32_t id = 11) {
-  TableSpec table{id, "users", {ColumnSpec{1, "user_id", DataType::kBigint}}, {}, ttl_seconds};
+  TableSpec table{
+      id, TableName("users", id, 11), {ColumnSpec{1, "user_id", DataType::kBigint}}, {}, ttl_seconds};
   table.value_columns = {
       {2, "age", DataType::kInt}, {3, "name", DataType::kText}, {4, "score", DataType::kDouble}};
   for (uint32_t c = 5; c <= 9; ++c)
@@ -60,7 +66,7 @@ TableSpec Users(int64_t ttl_seconds = 0, uint32_t id = 11) {
 // events: partition device TEXT, clustering bucket INT, tag TEXT, weight DOUBLE; values 5 = TEXT, 6 = BIGINT.
 TableSpec Events(int64_t ttl_seconds = 0, uint32_t id = 12) {
   return TableSpec{id,
-                   "events",
+                   TableName("events", id, 12),
                    {{1, "device", DataType::kText},
                     {2, "bucket", DataType::kInt},
                     {3, "tag", DataType::kText},
@@ -86,11 +92,12 @@ struct EventKey {
   }
 };
 
-// 392 distinct clustering keys: negative ints, strings with embedded zero bytes, doubles of both signs.
+// 392 distinct clustering keys: negative ints, strings with embedded zero bytes (TEXT is UTF-8: U+00FF
+// is the highest of the tags), doubles of both signs.
 std::vector<EventKey> ClusteringKeys() {
   const std::vector<int32_t> buckets = {INT32_MIN, -1000, -1, 0, 1, 7, INT32_MAX};
   const std::vector<std::string> tags = {"",      "a",  std::string("a\0", 2), std::string("a\0b", 3),
-                                         "a\x01", "ab", std::string("\0", 1),  "\xff"};
+                                         "a\x01", "ab", std::string("\0", 1),  "\xc3\xbf"};
   const std::vector<double> weights = {-1e300, -2.5, -0.125, 0.0, 1e-300, 3.75, 1e300};
   std::vector<EventKey> keys;
   for (int32_t b : buckets) {
@@ -125,6 +132,17 @@ std::vector<TestRow> EventRows(const std::string& device, const std::vector<Even
   return rows;
 }
 
+// Wall-clock TTL tests (StoreUnderTest::wall_clock_ttl): a cell written at wall time w under a TTL of s
+// seconds dies at floor(w) + s, between w + s - 1 and w + s. The tests note the time before a write
+// (it dies after Before() + s - 1) and after its acknowledgement (it is dead by After() + s), and check
+// between those bounds with margins for a loaded machine.
+using WallTime = std::chrono::steady_clock::time_point;
+WallTime WallNow() { return std::chrono::steady_clock::now(); }
+void SleepUntil(WallTime from, double seconds) {
+  std::this_thread::sleep_until(from + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                           std::chrono::duration<double>(seconds)));
+}
+
 std::string MakeTempDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "ofs-store-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) return {};
@@ -153,6 +171,10 @@ TestCells RowCells(const RowSet& rows, size_t row) {
 }
 
 void OnlineStoreConformance::SetUp() {
+  if (GetParam().skip_reason) {
+    const std::string reason = GetParam().skip_reason();
+    if (!reason.empty()) GTEST_SKIP() << reason;
+  }
   dir_ = MakeTempDir();
   ASSERT_FALSE(dir_.empty()) << "cannot create a temporary directory";
   store_ = GetParam().open(&clock_, dir_);
@@ -161,6 +183,7 @@ void OnlineStoreConformance::SetUp() {
 
 void OnlineStoreConformance::TearDown() {
   store_.reset();
+  if (!dir_.empty() && GetParam().cleanup) GetParam().cleanup(dir_);
   std::error_code ignored;
   if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
 }
@@ -440,8 +463,9 @@ TEST_P(OnlineStoreConformance, PartitionScanPagesReturnEveryRowOnce) {
 
 TEST_P(OnlineStoreConformance, PartitionScanStaysInsideItsPartition) {
   const TableSpec events = Events();
-  const std::vector<std::string> devices = {
-      "", "p", std::string("p\0", 2), std::string("p\0\0", 3), "p\x01", "pa", "q"};
+  std::vector<std::string> devices = {"p", std::string("p\0", 2), std::string("p\0\0", 3), "p\x01", "pa",
+                                      "q"};
+  if (GetParam().empty_partition_keys) devices.insert(devices.begin(), "");
   const std::vector<EventKey> keys = {{-1, "a", 1.0}, {2, std::string("\0", 1), -1.0}};
   for (const std::string& device : devices)
     OFS_ASSERT_OK(Write("t1", events, kStartMicros, EventRows(device, keys)));
@@ -533,12 +557,14 @@ TEST_P(OnlineStoreConformance, PartitionScanOfEmptyPartition) {
 // ---- TTL
 
 TEST_P(OnlineStoreConformance, CellsExpireAtWriteTimePlusTtl) {
-  const TableSpec users = Users(10);
-  const TableSpec events = Events(10);
+  const int64_t ttl = wall_clock_ttl() ? 3 : 10;
+  const TableSpec users = Users(ttl);
+  const TableSpec events = Events(ttl);
   OFS_ASSERT_OK(Write("t1", users, kStartMicros, {UserRow(1, {{2, Int32Value(5)}}), UserRow(2, {})}));
   OFS_ASSERT_OK(Write("t1", events, kStartMicros, EventRows("d", {{1, "a", 1.0}})));
+  const WallTime written = WallNow();
   RowSet rows;
-  clock_.SetMicros(kStartMicros + 10 * kSecond - 1);
+  clock_.SetMicros(kStartMicros + 10 * kSecond - 1);  // wall clock: right away, at least 2 s before expiry
   OFS_ASSERT_OK(Read("t1", users, {UserKey(1), UserKey(2)}, {2}, &rows));
   EXPECT_TRUE(rows.found(0));
   EXPECT_EQ(RowCells(rows, 0), (TestCells{Int32Value(5)}));
@@ -546,6 +572,7 @@ TEST_P(OnlineStoreConformance, CellsExpireAtWriteTimePlusTtl) {
   EXPECT_EQ(ScanAll("t1", events, "d", {5}, 10).size(), 1u);
 
   clock_.SetMicros(kStartMicros + 10 * kSecond);
+  if (wall_clock_ttl()) SleepUntil(written, ttl + 0.3);
   OFS_ASSERT_OK(Read("t1", users, {UserKey(1), UserKey(2)}, {2}, &rows));
   EXPECT_FALSE(rows.found(0));
   EXPECT_EQ(RowCells(rows, 0), (TestCells{std::nullopt}));
@@ -554,44 +581,69 @@ TEST_P(OnlineStoreConformance, CellsExpireAtWriteTimePlusTtl) {
 }
 
 TEST_P(OnlineStoreConformance, RowLivesWhileAnyCellLives) {
-  const TableSpec users = Users(10);
+  // Manual clock: TTL 10, writes at 0 and 5, reads at 12 and 15. Wall clock: TTL 5, the second write
+  // 2 s after the first is acknowledged, reads 5.1 s after each acknowledgement.
+  const int64_t ttl = wall_clock_ttl() ? 5 : 10;
+  const TableSpec users = Users(ttl);
   OFS_ASSERT_OK(Write("t1", users, kStartMicros, {UserRow(1, {{2, Int32Value(1)}, {3, "first"}})}));
+  const WallTime first = WallNow();
+  if (wall_clock_ttl()) SleepUntil(first, 2);
   OFS_ASSERT_OK(Write("t1", users, kStartMicros + 5 * kSecond, {UserRow(1, {{3, "second"}})}));
+  const WallTime second = WallNow();
   RowSet rows;
   clock_.SetMicros(kStartMicros + 12 * kSecond);
+  if (wall_clock_ttl()) SleepUntil(first, ttl + 0.1);
   OFS_ASSERT_OK(Read("t1", users, {UserKey(1)}, {2, 3}, &rows));
   EXPECT_TRUE(rows.found(0));
   EXPECT_EQ(RowCells(rows, 0), (TestCells{std::nullopt, "second"}));
   clock_.SetMicros(kStartMicros + 15 * kSecond);
+  if (wall_clock_ttl()) SleepUntil(second, ttl + 0.1);
   OFS_ASSERT_OK(Read("t1", users, {UserKey(1)}, {2, 3}, &rows));
   EXPECT_FALSE(rows.found(0));
 }
 
 TEST_P(OnlineStoreConformance, TtlChangeAffectsOnlyNewWrites) {
-  OFS_ASSERT_OK(Write("t1", Users(10), kStartMicros, {UserRow(1, {{3, "ten"}})}));
-  OFS_ASSERT_OK(Write("t1", Users(100), kStartMicros, {UserRow(2, {{3, "hundred"}})}));
+  // Manual clock: TTLs 10, 100 and none, reads at 50 and 1000. Wall clock: TTLs 2, 6 and none, reads
+  // 3 s and 6.3 s after the writes.
+  const int64_t short_ttl = wall_clock_ttl() ? 2 : 10, long_ttl = wall_clock_ttl() ? 6 : 100;
+  const WallTime before = WallNow();
+  OFS_ASSERT_OK(Write("t1", Users(short_ttl), kStartMicros, {UserRow(1, {{3, "ten"}})}));
+  OFS_ASSERT_OK(Write("t1", Users(long_ttl), kStartMicros, {UserRow(2, {{3, "hundred"}})}));
   OFS_ASSERT_OK(Write("t1", Users(0), kStartMicros, {UserRow(3, {{3, "forever"}})}));
+  const WallTime after = WallNow();
   const std::vector<std::vector<std::string>> keys = {UserKey(1), UserKey(2), UserKey(3)};
   RowSet rows;
   clock_.SetMicros(kStartMicros + 50 * kSecond);
-  OFS_ASSERT_OK(Read("t1", Users(10), keys, {3}, &rows));
+  if (wall_clock_ttl()) {
+    SleepUntil(after, short_ttl + 0.3);
+    ASSERT_LT(WallNow(), before + std::chrono::seconds(long_ttl - 1))
+        << "the machine is too slow for this test";
+  }
+  OFS_ASSERT_OK(Read("t1", Users(short_ttl), keys, {3}, &rows));
   EXPECT_FALSE(rows.found(0));
   EXPECT_EQ(RowCells(rows, 1), (TestCells{"hundred"}));
   EXPECT_EQ(RowCells(rows, 2), (TestCells{"forever"}));
   clock_.SetMicros(kStartMicros + 1000 * kSecond);
+  if (wall_clock_ttl()) SleepUntil(after, long_ttl + 0.3);
   OFS_ASSERT_OK(Read("t1", Users(0), keys, {3}, &rows));
   EXPECT_FALSE(rows.found(1));
   EXPECT_EQ(RowCells(rows, 2), (TestCells{"forever"}));
 }
 
 TEST_P(OnlineStoreConformance, PartitionScanSkipsExpiredRows) {
-  const TableSpec events = Events(10);
+  // Manual clock: TTL 10, writes at 0 and 5, scans at 12. Wall clock: TTL 4, the second write 2 s after
+  // the first is acknowledged, scans 4.2 s after it (the refreshed rows live at least 1.8 s more).
+  const int64_t ttl = wall_clock_ttl() ? 4 : 10;
+  const TableSpec events = Events(ttl);
   std::vector<EventKey> keys;
   for (int32_t b = 0; b < 12; ++b) keys.push_back(EventKey{b, "t", 0.0});
   OFS_ASSERT_OK(Write("t1", events, kStartMicros, EventRows("d", keys)));
+  const WallTime first = WallNow();
+  if (wall_clock_ttl()) SleepUntil(first, 2);
   const std::vector<EventKey> refreshed = {keys[0], keys[5], keys[11]};
   OFS_ASSERT_OK(Write("t1", events, kStartMicros + 5 * kSecond, EventRows("d", refreshed)));
   clock_.SetMicros(kStartMicros + 12 * kSecond);
+  if (wall_clock_ttl()) SleepUntil(first, ttl + 0.2);
   for (size_t limit : {1, 2, 10}) {
     EXPECT_EQ(ScanAll("t1", events, "d", {5}, limit), ExpectedEventRows("d", refreshed)) << "limit " << limit;
   }
@@ -625,11 +677,12 @@ TEST_P(OnlineStoreConformance, ConcurrentWritersConvergeToNewestWritePerColumn) 
   const TableSpec users = Users();
   constexpr int kThreads = 4;
   constexpr int kWrites = 150;
-  constexpr uint32_t kShared = 8, kTied = 9;
+  // Every column written is TEXT (values are canonical bytes of their column's type).
+  constexpr uint32_t kOwn[kThreads] = {3, 5, 6, 7}, kShared = 8, kTied = 9;
   struct Planned {
     int64_t time;       // distinct across threads
     int64_t tie_time;   // the same set of times in every thread: equal times race across threads
-    uint32_t own;       // columns 2..5, one per thread
+    uint32_t own;       // one column per thread
     std::string value;  // written to `own` and kShared at `time`
     std::string tied;   // written to kTied at `tie_time`
   };
@@ -648,7 +701,7 @@ TEST_P(OnlineStoreConformance, ConcurrentWritersConvergeToNewestWritePerColumn) 
     std::shuffle(order.begin(), order.end(), std::mt19937(thread));
     for (int i : order) {
       const int64_t time = kStartMicros + i * kThreads + thread;
-      Planned p{time, kStartMicros + i, static_cast<uint32_t>(2 + thread),
+      Planned p{time, kStartMicros + i, kOwn[thread],
                 "w" + std::to_string(thread) + "-" + std::to_string(time),
                 "tie" + std::to_string(thread) + "-" + std::to_string(i)};
       expected[p.own].Offer(p.time, p.value);
@@ -671,10 +724,10 @@ TEST_P(OnlineStoreConformance, ConcurrentWritersConvergeToNewestWritePerColumn) 
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
   RowSet rows;
-  OFS_ASSERT_OK(Read("t1", users, {UserKey(1)}, {2, 3, 4, 5, kShared, kTied}, &rows));
+  OFS_ASSERT_OK(Read("t1", users, {UserKey(1)}, {kOwn[0], kOwn[1], kOwn[2], kOwn[3], kShared, kTied}, &rows));
   EXPECT_EQ(RowCells(rows, 0),
-            (TestCells{expected[2].value, expected[3].value, expected[4].value, expected[5].value,
-                       expected[kShared].value, expected[kTied].value}));
+            (TestCells{expected[kOwn[0]].value, expected[kOwn[1]].value, expected[kOwn[2]].value,
+                       expected[kOwn[3]].value, expected[kShared].value, expected[kTied].value}));
 }
 
 // A read that starts after a write was acknowledged sees that write, even while other threads keep

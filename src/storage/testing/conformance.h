@@ -30,10 +30,20 @@ using StoreReopener = std::function<std::unique_ptr<OnlineStore>(std::unique_ptr
 struct StoreUnderTest {
   std::string name;  // test-name suffix: letters, digits and '_'
   // Opens a store over `dir`, an empty directory the test owns (a remote store may derive a namespace
-  // from it). The store reads time only from `clock`. nullptr fails the test.
+  // from it). The store reads time only from `clock`, unless wall_clock_ttl. nullptr fails the test.
   StoreOpener open;
   // Optional: closes `previous` and opens the same data again. Default: destroy it, then open().
   StoreReopener reopen;
+  // Optional: why the store cannot run here (e.g. no server configured); non-empty skips every test.
+  std::function<std::string()> skip_reason;
+  // Optional: after each test, once the store is closed: removes what the store keeps outside `dir`
+  // (a remote store's namespaces).
+  std::function<void(const std::string& dir)> cleanup;
+  // The store expires cells by its own wall clock, from when a write arrived, in whole seconds
+  // (Cassandra), not from the write time by `clock`: the TTL tests use TTLs of a few seconds and sleep.
+  bool wall_clock_ttl = false;
+  // The store can keep a row whose partition key is an empty string or blob (Cassandra cannot).
+  bool empty_partition_keys = true;
 };
 
 // gtest prints the parameter by its name.
@@ -71,6 +81,8 @@ class OnlineStoreConformance : public ::testing::TestWithParam<StoreUnderTest> {
   std::vector<TestCells> ScanAll(std::string_view tenant, const model::TableSpec& table,
                                  std::string_view partition, const std::vector<uint32_t>& columns,
                                  size_t limit, const std::vector<std::string>& clustering_prefix = {});
+
+  bool wall_clock_ttl() const { return GetParam().wall_clock_ttl; }
 
   ManualClock clock_{kStartMicros};
   std::string dir_;
