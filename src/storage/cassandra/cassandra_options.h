@@ -79,6 +79,11 @@ struct CassandraStoreOptions {
   size_t max_in_flight_per_request = 128;
   // Rows of one partition per batch at most; a larger partition is written in several batches.
   size_t max_rows_per_batch = 1000;
+  // Worker threads of the CQL driver's runtime (native/cql: one per process, shared by every store).
+  // The first store opened sets it; later ones with another count get the running one (logged).
+  uint32_t driver_threads = 2;
+  // Prepared statements kept per store (cached by their text); past it the cache starts over.
+  size_t max_prepared_statements = 10'000;
 };
 
 // Parses a store URL (above). INVALID-REQUEST naming the offending part.

@@ -303,6 +303,8 @@ void CassandraStore::Impl::WithStatement(const Target& target, const std::string
     std::shared_ptr<StatementSlot> slot;
     {
       std::lock_guard lock(statements_mu);
+      // Bounded: distinct column sets are few in practice, but a client chooses the columns it reads.
+      if (statements.size() >= options.max_prepared_statements) statements.clear();
       std::shared_ptr<StatementSlot>& entry = statements[std::to_string(target.cluster->index) + "\n" + cql];
       if (entry == nullptr) entry = std::make_shared<StatementSlot>();
       slot = entry;
@@ -518,19 +520,22 @@ class ReadJob : public std::enable_shared_from_this<ReadJob> {
     for (size_t i = 0; i < keys_; ++i) out_->AddRow(false);
     if (keys_ == 0) return done_(Status::Ok());
     target_ = store_->TargetOf(req_.tenant);
+    // The SELECT names the known requested columns once each, by id (so that requests that differ in
+    // order or duplicates share a statement); output_select_ maps each requested column to it.
     for (uint32_t id : req_.column_ids) {
+      if (FindValueColumn(table, id) != nullptr) select_ids_.push_back(id);
+    }
+    std::sort(select_ids_.begin(), select_ids_.end());
+    select_ids_.erase(std::unique(select_ids_.begin(), select_ids_.end()), select_ids_.end());
+    for (uint32_t id : select_ids_) {
       const ColumnSpec* column = FindValueColumn(table, id);
-      int select = -1;
-      if (column != nullptr) {
-        const auto it = std::find(select_ids_.begin(), select_ids_.end(), id);
-        select = static_cast<int>(it - select_ids_.begin());
-        if (it == select_ids_.end()) {
-          select_ids_.push_back(id);
-          select_names_.push_back(column->name);
-          select_types_.push_back(column->type);
-        }
-      }
-      output_select_.push_back(select);
+      select_names_.push_back(column->name);
+      select_types_.push_back(column->type);
+    }
+    for (uint32_t id : req_.column_ids) {
+      const auto it = std::lower_bound(select_ids_.begin(), select_ids_.end(), id);
+      output_select_.push_back(
+          it != select_ids_.end() && *it == id ? static_cast<int>(it - select_ids_.begin()) : -1);
     }
     std::vector<std::string_view> names = select_names_;
     if (names.empty()) names.push_back(table.key_columns[0].name);  // a row's existence only
@@ -1092,9 +1097,16 @@ Result<std::unique_ptr<CassandraStore>> CassandraStore::Open(CassandraStoreOptio
     OFS_RETURN_IF_ERROR(CheckCluster(cluster, "cluster of tenant '" + tenant + "'"));
   }
   if (options.max_in_flight_per_request == 0 || options.max_rows_per_batch == 0 ||
-      options.max_rows_per_batch > 65535) {
+      options.max_rows_per_batch > 65535 || options.driver_threads == 0 ||
+      options.max_prepared_statements == 0) {
     return Status(ErrorCode::kInvalidRequest,
-                  "cassandra store options: max_in_flight_per_request >= 1 and max_rows_per_batch 1-65535");
+                  "cassandra store options: max_in_flight_per_request, driver_threads and "
+                  "max_prepared_statements >= 1, "
+                  "max_rows_per_batch 1-65535");
+  }
+  if (!cassandra::SetDriverThreads(options.driver_threads)) {
+    OFS_LOG_WARN("storage", "the CQL driver already runs with another thread count than driver_threads = {}",
+                 options.driver_threads);
   }
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
@@ -1136,7 +1148,11 @@ Status CassandraStore::EnsureTable(std::string_view tenant, const model::TableSp
   if (table.key_columns.empty()) {
     return Status(ErrorCode::kInternal, "storage request breaks its contract", "table has no key columns");
   }
-  return impl_->EnsureTableSync(tenant, table);
+  Status status = impl_->EnsureTableSync(tenant, table);
+  if (status.ok() || status.code() == ErrorCode::kStoreUnavailable) return status;
+  // online_store.h: a change the engine refused (a column of another type, another primary key, DDL
+  // Cassandra rejected) is STORE-UNAVAILABLE too, with the reason; it is not retryable.
+  return Status(ErrorCode::kStoreUnavailable, std::string(status.message()), std::string(status.cause()));
 }
 
 Status CassandraStore::Health() {

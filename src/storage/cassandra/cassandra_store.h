@@ -44,8 +44,10 @@
 //
 // Schema. EnsureTable creates the keyspace (SimpleStrategy, replication_factor; an existing one is used
 // as is) and the table if missing, adds missing columns, changes the default TTL when it differs, and
-// waits for schema agreement after a change; a column that exists with another type, or a table with
-// another primary key, is kInternal naming both. It blocks (admin and health run off the event loop).
+// waits for schema agreement after a change. It uses names, types and the TTL only (never ids: admin
+// calls it with the spec the catalog will build). A column that exists with another type, a table with
+// another primary key, or DDL Cassandra refuses is STORE-UNAVAILABLE (not retryable) naming both; an
+// unreachable cluster STORE-UNAVAILABLE, retryable. It blocks (admin and health run off the event loop).
 // A data operation that meets a missing table or column (a tenant written before admin prepared it)
 // runs EnsureTable on the store's schema thread and retries once: reads of a missing table find nothing.
 //

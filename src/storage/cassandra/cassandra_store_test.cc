@@ -396,6 +396,10 @@ TEST_F(CassandraStoreTest, EnsureTableAddsOnlyMissingColumnsAndChangesTtl) {
                 {"id", "text"}, {"age", "int"}, {"g__v1__city", "text"}, {"g__v1__score", "decimal"}}));
   EXPECT_EQ(TtlOf(keyspace_, "profile"), 86'400);
   OFS_ASSERT_OK(store_->EnsureTable(model::kDefaultTenant, table));  // idempotent
+  TableSpec prospective = table;  // admin's spec before its commit: ids not assigned yet
+  prospective.id = 0;
+  for (ColumnSpec& c : prospective.value_columns) c.id = 0;
+  OFS_ASSERT_OK(store_->EnsureTable(model::kDefaultTenant, prospective));
   OFS_ASSERT_OK(Write(table, {{"u1"}}, {{{4, Num(DataType::kDecimal, "2.50")}}}));
   RowSet rows;
   OFS_ASSERT_OK(Read(table, {{"u1"}}, {2, 3, 4}, &rows));
@@ -404,13 +408,14 @@ TEST_F(CassandraStoreTest, EnsureTableAddsOnlyMissingColumnsAndChangesTtl) {
   TableSpec retyped = table;
   retyped.value_columns[0].type = DataType::kBigint;
   const Status mismatch = store_->EnsureTable(model::kDefaultTenant, retyped);
-  EXPECT_EQ(mismatch.code(), ErrorCode::kInternal);
+  EXPECT_EQ(mismatch.code(), ErrorCode::kStoreUnavailable);
+  EXPECT_FALSE(mismatch.retryable());
   EXPECT_NE(mismatch.cause().find("age is int, the catalog says BIGINT"), std::string_view::npos)
       << mismatch.ToString();
   TableSpec rekeyed = table;
   rekeyed.key_columns.push_back({5, "day", DataType::kText});
   const Status other_key = store_->EnsureTable(model::kDefaultTenant, rekeyed);
-  EXPECT_EQ(other_key.code(), ErrorCode::kInternal);
+  EXPECT_EQ(other_key.code(), ErrorCode::kStoreUnavailable);
   EXPECT_NE(other_key.cause().find("primary key is not (id, day)"), std::string_view::npos)
       << other_key.ToString();
 }

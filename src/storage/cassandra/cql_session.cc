@@ -63,6 +63,8 @@ std::string_view CqlResult::paging_state() const {
   return {reinterpret_cast<const char*>(data), len};
 }
 
+bool SetDriverThreads(uint32_t threads) { return ofs_cql_runtime_threads(threads) == 0; }
+
 std::string_view CqlCategoryName(int32_t category) {
   switch (category) {
     case OFS_CQL_OK:

@@ -108,6 +108,10 @@ class CqlSession {
   ofs_cql_session* session_;
 };
 
+// Sets the driver runtime's worker threads (process-wide) before it starts. False when it already
+// runs with another count (it keeps that one).
+bool SetDriverThreads(uint32_t threads);
+
 // A failed result as an OFS status: retryable categories (unavailable, timeout, overloaded, connection)
 // become STORE-UNAVAILABLE marked retryable; unauthorized and configuration errors STORE-UNAVAILABLE
 // (the cluster is unusable until an operator acts); everything else (invalid, syntax, protocol,
