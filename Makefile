@@ -7,7 +7,7 @@ PORT ?= 8080
 ADMIN_PORT ?= 8081
 JOBS ?= $(shell nproc)
 
-.PHONY: bootstrap configure build run test test-fast test-unit test-e2e test-contract test-python test-sanitized \
+.PHONY: bootstrap configure build run test test-fast test-unit test-e2e test-contract test-python test-sanitized test-cassandra \
         test-asan test-tsan fuzz bench bench-build bench-quick bench-scaling fmt fmt-check tidy clean
 
 bootstrap:
@@ -19,8 +19,9 @@ configure: bootstrap
 build: configure
 	@cmake --build $(BUILD_DIR) -j$(JOBS)
 
+# STORE=cassandra://HOST:PORT/KEYSPACE runs on Cassandra instead of the embedded store (README).
 run: build
-	$(OFS) standalone --data-dir $(DATA_DIR) --port $(PORT) --admin-port $(ADMIN_PORT)
+	$(OFS) standalone --data-dir $(DATA_DIR) --port $(PORT) --admin-port $(ADMIN_PORT) $(if $(STORE),--store '$(STORE)')
 
 # Every test, as CI runs it (.ci/run): the format check; unit and integration tests (ctest), the
 # black-box suite against the real binary, the Darwin-face contract (golden request -> response pairs,
@@ -28,14 +29,31 @@ run: build
 # suites again under AddressSanitizer + UBSan; then each fuzz target for FUZZ_SECONDS.
 # `make test-fast` is the release half only (the edit-compile-test loop).
 test: build
-	@$(MAKE) --no-print-directory fmt-check test-unit test-e2e test-contract test-python
+	@$(MAKE) --no-print-directory fmt-check test-unit test-e2e test-contract test-python test-cassandra
 	@$(MAKE) --no-print-directory test-sanitized fuzz
 
 test-fast: build
 	@$(MAKE) --no-print-directory test-unit test-e2e test-contract test-python
 
+# Tests labelled with a real server they need (cassandra) run in that server's target below.
 test-unit:
-	@ctest --test-dir $(BUILD_DIR) -j$(JOBS) --output-on-failure --timeout 300
+	@ctest --test-dir $(BUILD_DIR) -j$(JOBS) --output-on-failure --timeout 300 -LE cassandra
+
+# Everything that needs a real Cassandra (scripts/services/cassandra.sh, on its own port): the CQL bridge
+# and CassandraStore with the OnlineStore conformance suite (ctest -L cassandra), then the black-box suite
+# and the Darwin contract against `ofs standalone --store cassandra://...` (a keyspace per server), the
+# Darwin-keyspace test and the two-node fault test. OFS_REQUIRE_SERVICES=1 turns a missing server into
+# a failure rather than a skip. Cassandra is stopped (and its data wiped) afterwards, pass or fail.
+CASSANDRA_PORT ?= 19042
+CASSANDRA_STORAGE_PORT ?= 17042
+CASSANDRA_SCRIPT := OFS_CASSANDRA_PORT=$(CASSANDRA_PORT) OFS_CASSANDRA_STORAGE_PORT=$(CASSANDRA_STORAGE_PORT) \
+  scripts/services/cassandra.sh
+test-cassandra:
+	@addr=$$($(CASSANDRA_SCRIPT) start | tail -1) || exit 1; \
+	export OFS_TEST_CASSANDRA=$$addr OFS_REQUIRE_SERVICES=1 OFS_CASSANDRA_STORAGE_PORT=$(CASSANDRA_STORAGE_PORT); \
+	ctest --test-dir $(BUILD_DIR) -j1 --output-on-failure --timeout 900 -L cassandra && \
+	OFS_E2E_STORE="cassandra://$$addr/{keyspace}" OFS_BINARY=$(OFS) python3 -m pytest -q tests/e2e tests/contract; \
+	rc=$$?; $(CASSANDRA_SCRIPT) stop >/dev/null; $(CASSANDRA_SCRIPT) wipe >/dev/null; exit $$rc
 
 test-e2e:
 	@OFS_BINARY=$(OFS) python3 -m pytest -q tests/e2e

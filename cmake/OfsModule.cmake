@@ -19,13 +19,15 @@ function(ofs_test name)
   if(NOT OFS_BUILD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(T "" "" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(T "" "" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR})
   ofs_warnings(${name})
+  # LABELS name the real servers a test needs (e.g. `cassandra`): `make test` runs those with the
+  # server started (ctest -L), and the plain unit run leaves them out (ctest -LE).
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
-                       PROPERTIES ENVIRONMENT "OFS_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+                       PROPERTIES ENVIRONMENT "OFS_SOURCE_DIR=${PROJECT_SOURCE_DIR}" LABELS "${T_LABELS}")
 endfunction()
 
 # ofs_bench(<name> SOURCES ... DEPS ...): a Google Benchmark binary (never run by ctest).

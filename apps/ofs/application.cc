@@ -16,6 +16,7 @@
 #include "codec/json_writer.h"
 #include "serving/serving.h"
 #include "storage/rocksdb/rocks_store.h"
+#include "store_selection.h"
 
 namespace ofs::app {
 namespace {
@@ -71,23 +72,16 @@ Status Application::Start() {
                        catalog::SqliteMetadataStore::Open((dir / "metadata.sqlite").string(), disk_.get()));
   metadata_ = std::move(metadata);
 
-  storage::RocksStoreOptions store_options;
-  store_options.path = (dir / "rocksdb").string();
-  store_options.block_cache_bytes = static_cast<size_t>(config_.block_cache_mb) << 20;
-  store_options.write_buffer_bytes = static_cast<size_t>(config_.write_buffer_mb) << 20;
-  store_options.memtables_per_flush = static_cast<int>(config_.memtables_per_flush);
-  store_options.memtable = config_.memtable == "skip_list" ? storage::RocksStoreOptions::MemTable::kSkipList
-                                                           : storage::RocksStoreOptions::MemTable::kHashed;
-  store_options.row_cache_bytes =
-      static_cast<size_t>(RowCacheBytes(config_.row_cache_mb, AvailableMemoryBytes()));
-  store_options.sync_writes = config_.sync_writes;
-  store_options.clock = SystemClock::Default();
-  store_options.disk_reserve = disk_.get();
-  OFS_ASSIGN_OR_RETURN(auto store, storage::RocksStore::Open(store_options));
-  OFS_LOG_INFO("app", "row cache up to {} MiB (rocksdb.row_cache_mb = {})",
-               store_options.row_cache_bytes >> 20, config_.row_cache_mb);
-  RegisterStoreMetrics(store.get());
-  store_ = std::move(store);
+  OFS_ASSIGN_OR_RETURN(StoreSelection selection,
+                       ParseStoreSelection(config_.store_url, config_.store_tenants));
+  if (selection.engine == StoreSelection::Engine::kRocksDb) {
+    OFS_RETURN_IF_ERROR(OpenEmbeddedStore(dir));
+  } else {
+    OFS_ASSIGN_OR_RETURN(store_, OpenRemoteStore(selection));
+    // No row cache in front of a store other nodes write too: every read goes to the cluster.
+    OFS_LOG_INFO("app", "online store: {} (no row cache: other nodes write the same cluster)",
+                 selection.description);
+  }
 
   catalog_ = std::make_unique<catalog::Catalog>(metadata_.get());
   OFS_RETURN_IF_ERROR(catalog_->Refresh(/*force=*/true));
@@ -237,6 +231,27 @@ void Application::RegisterHttpOutputMetrics() {
 }
 
 // Row cache figures (rocksdb.row_cache_mb): hit ratio and fill level tell whether the cache is sized right.
+Status Application::OpenEmbeddedStore(const std::filesystem::path& dir) {
+  storage::RocksStoreOptions store_options;
+  store_options.path = (dir / "rocksdb").string();
+  store_options.block_cache_bytes = static_cast<size_t>(config_.block_cache_mb) << 20;
+  store_options.write_buffer_bytes = static_cast<size_t>(config_.write_buffer_mb) << 20;
+  store_options.memtables_per_flush = static_cast<int>(config_.memtables_per_flush);
+  store_options.memtable = config_.memtable == "skip_list" ? storage::RocksStoreOptions::MemTable::kSkipList
+                                                           : storage::RocksStoreOptions::MemTable::kHashed;
+  store_options.row_cache_bytes =
+      static_cast<size_t>(RowCacheBytes(config_.row_cache_mb, AvailableMemoryBytes()));
+  store_options.sync_writes = config_.sync_writes;
+  store_options.clock = SystemClock::Default();
+  store_options.disk_reserve = disk_.get();
+  OFS_ASSIGN_OR_RETURN(auto store, storage::RocksStore::Open(store_options));
+  OFS_LOG_INFO("app", "row cache up to {} MiB (rocksdb.row_cache_mb = {})",
+               store_options.row_cache_bytes >> 20, config_.row_cache_mb);
+  RegisterStoreMetrics(store.get());
+  store_ = std::move(store);
+  return Status::Ok();
+}
+
 void Application::RegisterStoreMetrics(const storage::RocksStore* store) {
   using Stats = storage::rocks::RowCache::Stats;
   const auto stat = [store](uint64_t Stats::*field) {

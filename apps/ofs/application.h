@@ -9,6 +9,7 @@
 // for suspended requests), then the admin workers (which finish what is queued) and the health monitor,
 // then closes the stores, then stops watching the disk.
 
+#include <filesystem>
 #include <memory>
 
 #include "api/auth.h"
@@ -38,6 +39,8 @@ class Application {
 
  private:
   void RegisterOperationalRoutes(api::Endpoint& endpoint);
+  // The embedded RocksDB store under `dir`, with its metrics.
+  Status OpenEmbeddedStore(const std::filesystem::path& dir);
   void RegisterStoreMetrics(const storage::RocksStore* store);
   void RegisterDiskAndFallbackMetrics();
   void RegisterHttpOutputMetrics();

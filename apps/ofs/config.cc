@@ -13,6 +13,7 @@
 
 #include "base/fallback.h"
 #include "base/strings.h"
+#include "store_selection.h"
 
 namespace ofs::app {
 namespace {
@@ -93,6 +94,16 @@ const std::vector<Setting>& Settings() {
        "Batches in one multi-read or batch write, at most", &Config::max_batches, 1, 1'000'000},
       {"serving.max_partition_rows", "--max-partition-rows", "OFS_MAX_PARTITION_ROWS",
        "Rows in one partition-read page, at most", &Config::max_partition_rows, 1, 100'000'000},
+      {"store.url", "--store", "OFS_STORE",
+       "The online store: rocksdb (embedded, under data_dir) or cassandra://HOST:PORT[,HOST:PORT...]/KEYSPACE"
+       "[?dc=DC&read_consistency=..&write_consistency=..&replication_factor=..&request_timeout_ms=..&user=.."
+       "&password_file=..&tls=1&tls_ca=..] (Apache Cassandra or ScyllaDB in Darwin's table layout; "
+       "docs/configuration.md, 'The online store')",
+       &Config::store_url},
+      {"store.tenants", "--store-tenants", "OFS_STORE_TENANTS",
+       "Tenants kept on clusters of their own, as TENANT=cassandra://...;TENANT=cassandra://... (tenants not "
+       "listed use store.url; with rocksdb every tenant is a column family of the embedded store)",
+       &Config::store_tenants},
       {"rocksdb.block_cache_mb", "--block-cache-mb", "OFS_BLOCK_CACHE_MB", "RocksDB block cache size in MiB",
        &Config::block_cache_mb, 1, 1 << 20},
       {"rocksdb.row_cache_mb", "--row-cache-mb", "OFS_ROW_CACHE_MB",
@@ -308,6 +319,7 @@ Status Validate(const Config& c) {
                   "rocksdb.memtable '" + c.memtable + "' is not one of hashed, skip_list");
   }
   if (c.data_dir.empty()) return Status(ErrorCode::kInvalidRequest, "data_dir must not be empty");
+  OFS_RETURN_IF_ERROR(ParseStoreSelection(c.store_url, c.store_tenants).status());
   return Status::Ok();
 }
 

@@ -20,6 +20,9 @@ namespace ofs::app {
 struct Config {
   std::string config_file;
   std::string data_dir = "./data";
+  // The online store (store_url.h): "rocksdb" or a cassandra:// URL; tenants mapped to clusters of their own.
+  std::string store_url = "rocksdb";
+  std::string store_tenants;
   std::string bind_address = "127.0.0.1";
   int64_t port = 8080;
   int64_t admin_port = 8081;

@@ -6,8 +6,11 @@
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
+#include <vector>
 
 #include "base/fallback.h"
+#include "store_selection.h"
 
 namespace ofs::app {
 namespace {
@@ -144,6 +147,43 @@ TEST_F(ConfigTest, MemtableIsHashedByDefaultAndNamesAreChecked) {
   Result<Config> unknown = Resolve({"--memtable", "vector"});
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.status().message().find("hashed, skip_list"), std::string::npos);
+}
+
+TEST_F(ConfigTest, TheStoreIsRocksDbByDefaultOrACassandraClusterPerTenant) {
+  Result<Config> defaults = Resolve({});
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_EQ(defaults->store_url, "rocksdb");
+  Result<StoreSelection> embedded = ParseStoreSelection("rocksdb", "");
+  ASSERT_TRUE(embedded.ok());
+  EXPECT_EQ(embedded->engine, StoreSelection::Engine::kRocksDb);
+
+  Result<Config> toml =
+      Resolve({"--config", WriteToml("[store]\nurl = \"cassandra://10.0.0.1:9042/feat?dc=eu\"\n"
+                                     "tenants = \"fast = cassandra://10.0.0.9/hot ; \"\n")});
+  ASSERT_TRUE(toml.ok()) << toml.status().ToString();
+  Result<StoreSelection> cassandra = ParseStoreSelection(toml->store_url, toml->store_tenants);
+  ASSERT_TRUE(cassandra.ok()) << cassandra.status().ToString();
+  EXPECT_EQ(cassandra->engine, StoreSelection::Engine::kCassandra);
+#ifdef OFS_WITH_CASSANDRA
+  EXPECT_EQ(cassandra->cassandra.cluster.keyspace, "feat");
+  EXPECT_EQ(cassandra->cassandra.cluster.local_dc, "eu");
+  ASSERT_EQ(cassandra->cassandra.tenant_clusters.count("fast"), 1u);
+  EXPECT_EQ(cassandra->cassandra.tenant_clusters.at("fast").keyspace, "hot");
+#endif
+
+  for (auto [url, tenants, says] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"redis://x", "", "rocksdb or a cassandra:// URL"},
+           {"rocksdb", "t=cassandra://h/k", "needs a cassandra:// store.url"},
+           {"cassandra://h/k", "=cassandra://h/k", "no tenant name"},
+           {"cassandra://h/k", "t=cassandra://h/k;t=cassandra://h/j", "names tenant 't' twice"},
+           {"cassandra://h/k", "t=mysql://h/k", "tenant 't'"},
+       }) {
+    Result<StoreSelection> bad = ParseStoreSelection(url, tenants);
+    ASSERT_FALSE(bad.ok()) << url << " " << tenants;
+    EXPECT_EQ(bad.status().code(), ErrorCode::kInvalidRequest);
+    EXPECT_NE(bad.status().message().find(says), std::string::npos) << bad.status().message();
+    EXPECT_FALSE(Resolve({"--store", url, "--store-tenants", tenants}).ok()) << url << " " << tenants;
+  }
 }
 
 TEST(RowCacheBytesTest, ExplicitMiBOffOrAQuarterOfTheMemory) {
