@@ -126,6 +126,9 @@ test-tsan:
 # Benchmarks (bench/README.md): always the release preset, whatever PRESET says. `make bench` writes
 # docs/benchmarks.md; bench-quick (under a minute) writes build/bench/quick/benchmarks.md; bench-scaling adds
 # the scaling section to docs/benchmarks.md. Extra harness flags: BENCH_ARGS="--duration 5 --no-redis".
+# bench-cassandra: OFS over a local Apache Cassandra (scripts/services/cassandra.sh, started and stopped by
+# the harness) beside the CQL driver's own loop on the same statements; writes docs/benchmarks-cassandra.md
+# (BENCH_ARGS="--quick": 20k entities, a few minutes, build/bench/cassandra-quick/).
 BENCH_BUILD_DIR := build/release
 BENCH_TARGETS := ofs ofs_loadgen ofs_wire_server ofs_storage_limit
 SCALE_ENTITIES ?= 100000,1000000,10000000
@@ -144,6 +147,12 @@ bench-quick: bench-build
 
 bench-scaling: bench-build
 	@$(BENCH_RUN) --scaling --scaling-entities $(SCALE_ENTITIES) --scaling-features $(SCALE_FEATURES) $(BENCH_ARGS)
+
+.PHONY: bench-cassandra
+bench-cassandra: bootstrap
+	@cmake --preset release >/dev/null
+	@cmake --build $(BENCH_BUILD_DIR) -j$(JOBS) --target ofs ofs_loadgen ofs_cql_reference
+	@$(BENCH_RUN) --store cassandra $(BENCH_ARGS)
 
 fmt:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

@@ -24,6 +24,8 @@
 // Every response status is checked: non-2xx and broken connections are errors, and the run aborts when
 // they exceed --max-error-rate (1%). The first response of a run must look like the kind's answer. A
 // read whose keys are not all found counts as "not_found"; a write with failed rows as an error.
+// --watch-pids P1,P2: the CPU time (utime + stime) each of these processes used during the measurement
+// window, read from /proc at its edges (the server's and a remote engine's cost per request).
 // Output: one JSON line on stdout. Exit status 0, or 2 when the run failed (the JSON says why).
 
 #include <arpa/inet.h>
@@ -78,6 +80,7 @@ struct Options {
   double max_error_rate = 0.01;
   bool spin = false;  // poll without sleeping: keeps the client core out of idle states
   std::string dataset = "main";
+  std::vector<int> watch_pids;  // their CPU time over the measurement window
   DatasetShape shape;
 };
 
@@ -90,7 +93,7 @@ struct Options {
       "  [--host 127.0.0.1] [--port P] [--connections C] [--duration S] [--warmup S] [--rate R]\n"
       "  [--drain S] [--entities N] [--features F] [--partitions P] [--part-rows R] [--big-every K]\n"
       "  [--seed S] [--zipf S] [--batch N] [--keys N] [--write-rows N] [--dataset main|part]\n"
-      "  [--max-error-rate F] [--spin]\n",
+      "  [--max-error-rate F] [--spin] [--watch-pids P1,P2,...]\n",
       why);
   std::exit(64);
 }
@@ -186,6 +189,13 @@ Options ParseOptions(int argc, char** argv) {
     } else if (flag == "--dataset") {
       if (value != "main" && value != "part") Usage("--dataset is main or part");
       o.dataset = value;
+    } else if (flag == "--watch-pids") {
+      for (std::string_view rest = value; !rest.empty();) {
+        const size_t comma = rest.find(',');
+        const std::string pid(rest.substr(0, comma));
+        if (!pid.empty()) o.watch_pids.push_back(static_cast<int>(ParseUint(pid.c_str(), "--watch-pids")));
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      }
     } else if (flag == "--max-error-rate") {
       o.max_error_rate = ParseDouble(v, "--max-error-rate");
     } else {
@@ -496,6 +506,8 @@ class Client {
   void Fail(const std::string& why);
   void PrintResult(int64_t measured_ns);
   bool Measuring(int64_t t) const { return t >= measure_start_ && t < measure_end_; }
+  // At the window's edges: the watched processes' CPU seconds (start, then end minus start).
+  void SampleWatched(int64_t now);
 
   const Options& o_;
   BodyBuilder bodies_;
@@ -527,7 +539,44 @@ class Client {
   size_t first_header_bytes_ = 0, first_body_bytes_ = 0;
   uint64_t first_rows_ = 0;
   std::string first_error_body_;
+  int watch_stage_ = 0;              // 0: before the window, 1: in it, 2: after it
+  std::vector<double> watched_cpu_;  // per --watch-pids entry; seconds in the window once stage 2
 };
+
+// utime + stime of a process in seconds; -1 when it cannot be read.
+double ProcessCpuSeconds(int pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  FILE* f = std::fopen(path, "r");
+  if (f == nullptr) return -1;
+  char buf[1024];
+  const size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  buf[n] = '\0';
+  const char* p = std::strrchr(buf, ')');  // the command may hold spaces and parentheses
+  if (p == nullptr) return -1;
+  unsigned long long utime = 0, stime = 0;
+  // After ")": state, then fields 4..13 of proc(5); utime and stime are fields 14 and 15.
+  if (std::sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
+    return -1;
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+void Client::SampleWatched(int64_t now) {
+  if (o_.watch_pids.empty() || watch_stage_ >= 2) return;
+  if (watch_stage_ == 0 && now >= measure_start_) {
+    watched_cpu_.clear();
+    for (int pid : o_.watch_pids) watched_cpu_.push_back(ProcessCpuSeconds(pid));
+    watch_stage_ = 1;
+  }
+  if (watch_stage_ == 1 && now >= measure_end_) {
+    for (size_t i = 0; i < o_.watch_pids.size(); ++i) {
+      const double end = ProcessCpuSeconds(o_.watch_pids[i]);
+      watched_cpu_[i] = end < 0 || watched_cpu_[i] < 0 ? -1 : end - watched_cpu_[i];
+    }
+    watch_stage_ = 2;
+  }
+}
 
 bool Client::Connect(Conn& c) {
   c.busy = false;
@@ -893,6 +942,15 @@ void Client::PrintResult(int64_t measured_ns) {
                 completed_ ? static_cast<double>(response_bytes_) / static_cast<double>(completed_) : 0.0,
                 first_status_, first_header_bytes_, first_body_bytes_, first_rows_);
   out += buf;
+  if (!o_.watch_pids.empty()) {
+    out += ",\"watched_cpu_s\":{";
+    for (size_t i = 0; i < o_.watch_pids.size(); ++i) {
+      const double cpu = watch_stage_ == 2 ? watched_cpu_[i] : -1;
+      std::snprintf(buf, sizeof buf, "%s\"%d\":%.3f", i ? "," : "", o_.watch_pids[i], cpu);
+      out += buf;
+    }
+    out += "}";
+  }
   if (!failure_.empty()) out += ",\"error\":\"" + JsonEscape(failure_) + "\"";
   out += "}\n";
   std::fwrite(out.data(), 1, out.size(), stdout);
@@ -943,6 +1001,7 @@ int Client::Run() {
   const bool open = o_.mode == Mode::kOpen;
   for (;;) {
     int64_t now = NowNanos();
+    if (timed) SampleWatched(now);
     // Closed loop: no new request after the window. Open loop: every slot scheduled inside the window
     // is still sent, however late (until the drain deadline), so that lateness is measured.
     if (timed && !open && now >= measure_end_) stop_sending_ = true;

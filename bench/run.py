@@ -13,6 +13,9 @@ below the `<!-- history -->` marker is kept as it is: the lead edits it by hand)
     python3 bench/run.py --scaling       # = make bench-scaling: S1/S2/memory at 100k and 1M x 10/100 features
     python3 bench/run.py --smoke         # = ctest bench_smoke: 1k entities, seconds, output checked
     python3 bench/run.py --check FILE    # only check that a written benchmarks.md parses
+    python3 bench/run.py --store cassandra [--quick|--smoke]
+                                         # = make bench-cassandra: OFS over Cassandra beside the driver's
+                                         #   own loop on the same statements (docs/benchmarks-cassandra.md)
 
 Python 3 standard library only. Every process it starts is killed on exit (normal, error, SIGINT/SIGTERM,
 time limit); everything listens on 127.0.0.1 only.
@@ -43,6 +46,7 @@ HISTORY_MARKER = "<!-- history -->"
 SECTION_MARKERS = {
     "main": ("<!-- bench:main:start -->", "<!-- bench:main:end -->"),
     "scaling": ("<!-- bench:scaling:start -->", "<!-- bench:scaling:end -->"),
+    "cassandra": ("<!-- bench:cassandra:start -->", "<!-- bench:cassandra:end -->"),
 }
 # Rows every main table must have (the smoke check and --check look for them).
 REQUIRED_ROWS = ["S1", "S2", "S3", "S4", "S7", "memory", "wire limit", "storage limit"]
@@ -174,7 +178,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                       help="1k entities, fractions of a second per figure, output to the work dir, checked")
     mode.add_argument("--scaling", action="store_true", help="S1/S2/memory over --scaling-entities x features")
     mode.add_argument("--check", metavar="FILE", help="only check that FILE (a benchmarks.md) parses")
-    p.add_argument("--entities", type=int, help="main entity rows (default 1,000,000)")
+    p.add_argument("--store", choices=("rocksdb", "cassandra"), default="rocksdb",
+                   help="the online store behind ofs: rocksdb (embedded, the default) or cassandra (a local "
+                        "Apache Cassandra started through scripts/services/cassandra.sh, measured beside the "
+                        "CQL driver's own loop: bench/README.md, \"Cassandra\")")
+    p.add_argument("--entities", type=int, help="main entity rows (default 1,000,000; cassandra: 100,000)")
     p.add_argument("--features", type=int, default=10, help="features per group (10 or 100)")
     p.add_argument("--duration", type=float, help="seconds per closed-loop run and open-loop run (default 10)")
     p.add_argument("--warmup", type=float, help="seconds of warm-up before each run (default 2)")
@@ -202,9 +210,55 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                                                 "quick: <work-dir>/benchmarks.md; smoke: in the work dir)")
     p.add_argument("--time-limit", type=float, help="seconds for the whole run before it is stopped")
     p.add_argument("--jobs", type=int, default=2, help="build parallelism (default 2)")
+    c = p.add_argument_group("--store cassandra")
+    c.add_argument("--cql-reference", type=Path,
+                   help="ofs_cql_reference binary (default: <cargo target dir of the build>/release/)")
+    c.add_argument("--cassandra", metavar="HOST:PORT",
+                   help="use this running Cassandra (neither started nor stopped; its CPU is not measured)")
+    c.add_argument("--cassandra-from-env", action="store_true",
+                   help="--cassandra from OFS_TEST_CASSANDRA; unset: exit 77 (skipped), or 1 under "
+                        "OFS_REQUIRE_SERVICES=1 (ctest bench_cassandra_smoke)")
+    c.add_argument("--cassandra-port", type=int,
+                   default=int(os.environ.get("OFS_CASSANDRA_PORT", "19542")),
+                   help="CQL port of the Cassandra the harness starts (default $OFS_CASSANDRA_PORT or 19542)")
+    c.add_argument("--cassandra-storage-port", type=int,
+                   default=int(os.environ.get("OFS_CASSANDRA_STORAGE_PORT", "17542")),
+                   help="its inter-node port (default $OFS_CASSANDRA_STORAGE_PORT or 17542)")
+    c.add_argument("--services-dir", type=Path,
+                   help="OFS_SERVICES_DIR of that Cassandra (default $OFS_SERVICES_DIR or build/bench/services)")
+    c.add_argument("--cassandra-cpus", default="client",
+                   help="CPUs of the Cassandra the harness starts: 'client' (the load generator's CPU, so the "
+                        "serving CPU is OFS's or the driver's alone; default), 'all', or a taskset list")
+    c.add_argument("--cassandra-jvm-opts", default="-XX:TieredStopAtLevel=4",
+                   help="JVM options appended to the service script's (default: C2 on, as a production JVM; "
+                        "the script's default is C1 only, for fast test starts)")
+    c.add_argument("--keyspace", help="keyspace of the run (default bench_<mode>; dropped first)")
+    c.add_argument("--batch-connections", type=int,
+                   help="connections (= requests in flight) for S2 and S4, each request 100 statements "
+                        "(default 4; S1 and S3 use --connections)")
+    c.add_argument("--store-options", default="",
+                   help="query options appended to the store URL, e.g. read_consistency=ONE (the reference "
+                        "is given the same URL)")
+    c.add_argument("--driver-threads", type=int, default=2,
+                   help="the CQL driver's worker threads in the reference (CassandraStoreOptions::driver_threads, "
+                        "default 2)")
     a = p.parse_args(argv)
+    if a.store == "cassandra" and a.scaling:
+        p.error("--scaling is RocksDB-only")
 
-    if a.smoke:
+    if a.store == "cassandra":
+        # Cassandra loads and serves far slower than RocksDB on this machine kind (a 2-vCPU VM): 100k
+        # entities load in about a minute.
+        if a.smoke:
+            defaults = dict(entities=500, duration=0.3, warmup=0.2, runs=1, connections=8, zipf=0.0,
+                            time_limit=170, batch_connections=2)
+        elif a.quick:
+            defaults = dict(entities=20_000, duration=2.0, warmup=1.0, runs=3, connections=64, zipf=0.0,
+                            time_limit=600, batch_connections=4)
+        else:
+            defaults = dict(entities=100_000, duration=10.0, warmup=2.0, runs=3, connections=64, zipf=0.0,
+                            time_limit=3600, batch_connections=4)
+    elif a.smoke:
         defaults = dict(entities=1000, duration=0.3, warmup=0.1, runs=1, connections=8, zipf=0.0, time_limit=100)
     elif a.quick:
         defaults = dict(entities=100_000, duration=1.0, warmup=0.3, runs=3, connections=64, zipf=0.0,
@@ -218,13 +272,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         if getattr(a, key) is None:
             setattr(a, key, value)
     a.build_dir = a.build_dir or REPO / "build" / a.preset
+    mode = "smoke" if a.smoke else "quick" if a.quick else "scaling" if a.scaling else "full"
     if a.work_dir is None:
         if a.smoke:
             a.work_dir = Path(tempfile.mkdtemp(prefix="ofs-bench-smoke-"))
         else:
-            a.work_dir = REPO / "build" / "bench" / ("quick" if a.quick else "scaling" if a.scaling else "full")
+            a.work_dir = REPO / "build" / "bench" / (("cassandra-" if a.store == "cassandra" else "") + mode)
     if a.output is None:
-        a.output = a.work_dir / "benchmarks.md" if (a.smoke or a.quick) else REPO / "docs" / "benchmarks.md"
+        name = "benchmarks-cassandra.md" if a.store == "cassandra" else "benchmarks.md"
+        a.output = a.work_dir / name if (a.smoke or a.quick) else REPO / "docs" / name
+    if a.store == "cassandra":
+        a.keyspace = a.keyspace or f"bench_{mode}"
+        a.services_dir = a.services_dir or Path(os.environ.get("OFS_SERVICES_DIR") or REPO / "build" / "bench" /
+                                                "services")
+        a.cql_reference = a.cql_reference or cargo_target_dir(a.build_dir) / "release" / "ofs_cql_reference"
     a.ofs = a.ofs or a.build_dir / "apps" / "ofs" / "ofs"
     a.loadgen = a.loadgen or a.build_dir / "bench" / "ofs_loadgen"
     a.wire_server = a.wire_server or a.build_dir / "bench" / "ofs_wire_server"
@@ -252,6 +313,7 @@ class Harness:
         self.client_cpu = cpus[1] if len(cpus) >= 2 else cpus[0]
         self.results: dict = {"scenarios": {}, "references": {}, "failures": [], "notes": []}
         self.schema: dict = {}
+        self.store_url = ""  # --store for ofs standalone; "" = its embedded RocksDB
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -294,6 +356,8 @@ class Harness:
             cmd = self.pin(self.server_cpu) + [
                 str(self.a.ofs), "standalone", "--data-dir", str(self.data_dir), "--port", str(self.port),
                 "--admin-port", str(self.admin_port), "--threads", "1", "--log-level", "warn"]
+            if self.store_url:
+                cmd += ["--store", self.store_url]
             start = time.monotonic()
             self.server = self.procs.start(cmd, log_path=self.logs / "ofs.log")
             deadline = start + timeout
@@ -730,6 +794,294 @@ class Harness:
 
 
 # ----------------------------------------------------------------------------------------------
+# --store cassandra: OFS over CassandraStore beside the CQL driver's own loop (bench/README.md)
+# ----------------------------------------------------------------------------------------------
+
+SERVICE_SCRIPT = REPO / "scripts" / "services" / "cassandra.sh"
+# ServingLimits::max_partition_rows: the page of a partition read that names no limit (S3's), which
+# the store turns into CQL pages of at most 5000 rows.
+SERVER_PARTITION_PAGE = 100_000
+TARGET_VS_DRIVER = 0.8  # PERFORMANCE.md: S1/S2/S4 >= 0.8x the driver's own loop, one serving core
+CASSANDRA_REQUIRED_ROWS = ["S1", "S2", "S3", "S4", "memory", "load"]
+
+
+def cargo_target_dir(build_dir: Path) -> Path:
+    """The cargo target directory native/cql's CMake uses (OFS_CARGO_TARGET_DIR in the build's cache)."""
+    cache = Path(build_dir) / "CMakeCache.txt"
+    if cache.exists():
+        m = re.search(r"^OFS_CARGO_TARGET_DIR:\w+=(.*)$", cache.read_text(errors="replace"), re.M)
+        if m and m.group(1).strip():
+            return Path(m.group(1).strip())
+    return Path(build_dir) / "cargo"
+
+
+def cpu_list(spec: str) -> list[int]:
+    """A taskset list ("1", "0-1", "0,2") as CPU numbers."""
+    cpus: list[int] = []
+    for part in spec.split(","):
+        if "-" in part:
+            lo, hi = part.split("-", 1)
+            cpus += range(int(lo), int(hi) + 1)
+        elif part.strip():
+            cpus.append(int(part))
+    return cpus
+
+
+class CassandraHarness(Harness):
+    """S1-S4 through `ofs standalone --store cassandra://...` and, interleaved run by run, the same
+    scenarios from ofs_cql_reference (the driver alone, on the store's statements and settings, pinned
+    to the serving CPU as ofs is)."""
+
+    def __init__(self, args: argparse.Namespace, procs: Processes) -> None:
+        super().__init__(args, procs)
+        self.address = args.cassandra or ""
+        self.cassandra_pid: int | None = None
+        self.started_cassandra = False
+        self.cassandra_cpus: list[int] = []
+        self.url = ""
+
+    # -- Cassandra -------------------------------------------------------------------------------
+
+    def service_env(self) -> dict:
+        env = dict(os.environ)
+        env.update(OFS_SERVICES_DIR=str(self.a.services_dir), OFS_CASSANDRA_PORT=str(self.a.cassandra_port),
+                   OFS_CASSANDRA_STORAGE_PORT=str(self.a.cassandra_storage_port), OFS_CASSANDRA_NODE="1")
+        return env
+
+    def service(self, command: str, prefix: list[str] | None = None, env: dict | None = None,
+                timeout: float = 240.0) -> tuple[int, str]:
+        proc = subprocess.run((prefix or []) + [str(SERVICE_SCRIPT), command], env=env or self.service_env(),
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
+        with open(self.logs / "cassandra-service.log", "a") as f:
+            f.write(f"$ cassandra.sh {command} (exit {proc.returncode})\n{proc.stdout}{proc.stderr}\n")
+        return proc.returncode, proc.stdout
+
+    def start_cassandra(self) -> None:
+        if self.address:
+            log(f"using the running Cassandra at {self.address} (not started or stopped by the harness)")
+            return
+        rc, out = self.service("status")
+        if rc == 0:
+            raise BenchError(f"a Cassandra already runs in {self.a.services_dir} ({out.strip()}): stop it "
+                             f"(OFS_SERVICES_DIR={self.a.services_dir} {SERVICE_SCRIPT} stop) or pass --cassandra")
+        spec = self.a.cassandra_cpus
+        if spec == "client":
+            self.cassandra_cpus = [self.client_cpu] if self.pinned else []
+        elif spec == "all":
+            self.cassandra_cpus = []
+        else:
+            self.cassandra_cpus = cpu_list(spec)
+        env = self.service_env()
+        jvm = self.a.cassandra_jvm_opts.split()
+        prefix: list[str] = []
+        if self.cassandra_cpus:
+            # The JVM inherits the pinning; it sizes its pools for the CPUs it may use.
+            prefix = ["taskset", "-c", ",".join(map(str, self.cassandra_cpus))]
+            jvm.append(f"-XX:ActiveProcessorCount={len(self.cassandra_cpus)}")
+        env["OFS_CASSANDRA_JVM_OPTS"] = " ".join(jvm)
+        log(f"starting Cassandra (fresh data in {self.a.services_dir}/cassandra-1, port {self.a.cassandra_port}, "
+            f"CPUs {','.join(map(str, self.cassandra_cpus)) or 'all'})")
+        self.service("wipe")
+        started = time.monotonic()
+        self.started_cassandra = True  # from here on, stopped at the end whatever happens
+        rc, out = self.service("start", prefix=prefix, env=env)
+        lines = out.strip().splitlines()
+        if rc != 0 or not lines:
+            raise BenchError(f"cassandra.sh start failed (exit {rc}; see {self.logs}/cassandra-service.log)")
+        self.address = lines[-1].strip()
+        rc, out = self.service("status")
+        m = re.search(r"\(pid (\d+)\)", out)
+        self.cassandra_pid = int(m.group(1)) if m else None
+        self.results["cassandra_start_s"] = time.monotonic() - started
+        log(f"Cassandra at {self.address} (pid {self.cassandra_pid}) after {time.monotonic() - started:.1f} s")
+
+    def stop_cassandra(self) -> None:
+        if self.started_cassandra:
+            log("stopping Cassandra")
+            try:
+                self.service("stop", timeout=120)
+            except (OSError, subprocess.TimeoutExpired) as e:
+                log(f"cassandra.sh stop failed: {e}")
+            self.started_cassandra = False
+
+    def cql(self, *statements: str) -> None:
+        cmd = [str(self.a.cql_reference), "--url", self.url]
+        for st in statements:
+            cmd += ["--exec", st]
+        rc, out = self.procs.run(cmd, timeout=60, log_path=self.logs / "reference.log")
+        if rc != 0:
+            raise BenchError(f"CQL {statements}: {out.strip()[-300:]}")
+
+    # -- the reference ---------------------------------------------------------------------------
+
+    def reference(self, kind: str, table: str, entities: int, stride: int, connections: int, seed: int,
+                  rate: float | None = None) -> dict:
+        cmd = self.pin(self.server_cpu) + [
+            str(self.a.cql_reference), "--url", self.url, "--table", table, "--kind", kind,
+            "--entities", str(entities), "--key-stride", str(stride), "--concurrency", str(connections),
+            "--duration", str(self.a.duration), "--warmup", str(self.a.warmup), "--seed", str(seed),
+            "--limit", str(SERVER_PARTITION_PAGE), "--worker-threads", str(self.a.driver_threads)]
+        if self.cassandra_pid:
+            cmd += ["--watch-pids", str(self.cassandra_pid)]
+        if rate is not None:
+            cmd += ["--rate", f"{max(rate, 1.0):.1f}", "--drain", str(max(2.0, self.a.duration))]
+        rc, out = self.procs.run(cmd, timeout=self.a.warmup + 2 * self.a.duration + 90,
+                                 log_path=self.logs / "reference.log")
+        line = out.strip().splitlines()[-1] if out.strip() else ""
+        try:
+            result = json.loads(line)
+        except json.JSONDecodeError:
+            raise BenchError(f"ofs_cql_reference {kind} printed no JSON (exit {rc}): {out[-400:]!r}")
+        if rc != 0 or not result.get("ok"):
+            raise BenchError(f"ofs_cql_reference {kind}: {result.get('error', 'exit ' + str(rc))}")
+        return result
+
+    # -- scenarios -------------------------------------------------------------------------------
+
+    def watch(self) -> str:
+        return ",".join(str(p) for p in (self.server.pid, self.cassandra_pid) if p)
+
+    @staticmethod
+    def cpu_figures(runs: list[dict], own: str | None, cassandra_pid: int | None, duration: float) -> dict:
+        """Median CPU µs per request and busy fraction over the window: of the serving process (`own`:
+        a watched pid, or None for the reference's own cpu_s) and of Cassandra."""
+        def per(key_fn):
+            us, busy = [], []
+            for r in runs:
+                cpu = key_fn(r)
+                if cpu is None or cpu < 0 or not r.get("requests"):
+                    continue
+                us.append(cpu * 1e6 / r["requests"])
+                busy.append(cpu / duration)
+            return (statistics.median(us), statistics.median(busy)) if us else (None, None)
+
+        serving = per(lambda r: r.get("cpu_s") if own is None else r.get("watched_cpu_s", {}).get(own))
+        engine = per(lambda r: r.get("watched_cpu_s", {}).get(str(cassandra_pid)) if cassandra_pid else None)
+        return {"serving_us": serving[0], "serving_busy": serving[1], "cassandra_us": engine[0],
+                "cassandra_busy": engine[1]}
+
+    @staticmethod
+    def summary(runs: list[dict]) -> dict:
+        rps, rps_spread = median_spread([r["rps"] for r in runs])
+        rows, rows_spread = median_spread([r["rows_per_s"] for r in runs])
+        return {"runs": runs, "rps": rps, "rps_spread": rps_spread, "rows_per_s": rows, "rows_spread": rows_spread}
+
+    def pair(self, name: str, kind: str, table: str, entities: int, stride: int, connections: int) -> dict | None:
+        """OFS and the reference, closed-loop runs interleaved (OFS, driver, OFS, driver...), then an
+        open-loop run of each at 50% of its own median max."""
+        n = self.a.runs
+        log(f"{name}: {n} interleaved closed-loop run(s) of {self.a.duration:g} s, OFS and the driver "
+            f"({kind}, {connections} in flight)")
+        ofs_runs: list[dict] = []
+        ref_runs: list[dict] = []
+        out: dict = {"kind": kind, "connections": connections}
+        try:
+            for i in range(n):
+                r = self.loadgen(self.port, "closed", kind, connections=connections, duration=self.a.duration,
+                                 warmup=self.a.warmup, seed=1000 + i, watch_pids=self.watch())
+                if r["not_found"]:
+                    self.results["notes"].append(f"{name}: {r['not_found']} OFS responses had unknown keys")
+                ofs_runs.append(r)
+                ref = self.reference(kind, table, entities, stride, connections, seed=2000 + i)
+                if ref["not_found"]:
+                    self.results["notes"].append(f"{name}: {ref['not_found']} driver requests missed keys")
+                ref_runs.append(ref)
+                log(f"{name} run {i + 1}: OFS {r['rps']:,.0f} req/s ({r['rows_per_s']:,.0f} rows/s), "
+                    f"driver {ref['rps']:,.0f} req/s ({ref['rows_per_s']:,.0f} rows/s)")
+            ofs = self.summary(ofs_runs)
+            ref = self.summary(ref_runs)
+            ofs["cpu"] = self.cpu_figures(ofs_runs, str(self.server.pid), self.cassandra_pid, self.a.duration)
+            ref["cpu"] = self.cpu_figures(ref_runs, None, self.cassandra_pid, self.a.duration)
+            out["pairs"] = [o["rows_per_s"] / d["rows_per_s"] for o, d in zip(ofs_runs, ref_runs) if d["rows_per_s"]]
+            log(f"{name}: open loop at 50% of each max")
+            ofs["open"] = self.loadgen(self.port, "open", kind, connections=connections, duration=self.a.duration,
+                                       warmup=self.a.warmup, rate=f"{max(ofs['rps'] * 0.5, 1.0):.1f}",
+                                       drain=max(2.0, self.a.duration))
+            ref["open"] = self.reference(kind, table, entities, stride, connections, seed=3000, rate=ref["rps"] * 0.5)
+            lo, lr = ofs["open"]["latency_us"], ref["open"]["latency_us"]
+            log(f"{name}: p99 at 50% OFS {lo['p99']:,.0f} µs, driver {lr['p99']:,.0f} µs")
+            out["ofs"], out["ref"] = ofs, ref
+        except BenchError as e:
+            self.fail(name, str(e))
+            return None
+        return out
+
+    # -- the whole run ---------------------------------------------------------------------------
+
+    def run_cassandra(self) -> dict:
+        a, res = self.a, self.results
+        self.prepare(a.entities, a.features)
+        self.start_cassandra()
+        options = "?" + a.store_options.lstrip("?&") if a.store_options else ""
+        self.url = f"cassandra://{self.address}/{a.keyspace}{options}"
+        self.store_url = self.url
+        res["parameters"] = {"entities": a.entities, "features": a.features, "duration_s": a.duration,
+                             "warmup_s": a.warmup, "runs": a.runs, "connections": a.connections,
+                             "batch_connections": a.batch_connections, "pinned": self.pinned, "rt": a.rt,
+                             "server_cpu": self.server_cpu, "client_cpu": self.client_cpu,
+                             "cassandra_cpus": self.cassandra_cpus, "external": bool(a.cassandra),
+                             "jvm_opts": a.cassandra_jvm_opts if not a.cassandra else "",
+                             "url": self.url, "driver_threads": a.driver_threads}
+        self.cql(f'DROP KEYSPACE IF EXISTS "{a.keyspace}"')
+        sc = res["scenarios"]
+        try:
+            log(f"starting ofs over {self.url} ({a.entities:,} entities, {a.features} features)")
+            self.start_server()
+            empty = self.server_memory()
+            self.create_schema(with_partitions=True)
+            res["dataset"] = self.schema["rows"]
+            try:
+                res["load"] = self.load(with_partitions=True)
+            except BenchError as e:
+                # A node just started compiles its hot paths while the first writes arrive, and a write
+                # past the store's 1 s request timeout is a 503. The load is no measured figure and its
+                # upserts are idempotent: once more, said in the notes.
+                self.results["notes"].append(f"the first load failed and was repeated: {e}")
+                log(f"load failed ({e}); loading again")
+                res["load"] = self.load(with_partitions=True)
+            if self.cassandra_pid:
+                self.settle_cassandra()
+            big = self.schema["rows"]["big_partitions"]
+            sc["S1"] = self.pair("S1", "read", "bench_user", a.entities, 1, a.connections)
+            sc["S2"] = self.pair("S2", "read100", "bench_user", a.entities, 1, a.batch_connections)
+            sc["S3"] = self.pair("S3", "partition", "bench_part", big, 100, a.connections)
+            mem = self.server_memory()
+            sc["memory"] = {"rss_bytes": mem.get("VmRSS", 0), "hwm_bytes": mem.get("VmHWM", 0),
+                            "rss_empty_bytes": empty.get("VmRSS", 0)}
+            if self.cassandra_pid:
+                self.settle_cassandra()
+            sc["S4"] = self.pair("S4", "write100", "bench_user", a.entities, 1, a.batch_connections)
+        finally:
+            self.stop_server()
+            if a.cassandra:  # someone else's instance: leave nothing behind
+                try:
+                    self.cql(f'DROP KEYSPACE IF EXISTS "{a.keyspace}"')
+                except BenchError as e:
+                    log(f"could not drop keyspace {a.keyspace}: {e}")
+            self.stop_cassandra()
+        return res
+
+    def settle_cassandra(self, limit: float = 60.0) -> None:
+        """Waits until Cassandra uses < 10% of a core over 0.5 s (flushes and compactions after a load)."""
+        tick = os.sysconf("SC_CLK_TCK")
+
+        def cpu() -> float:
+            with open(f"/proc/{self.cassandra_pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / tick
+
+        deadline = time.monotonic() + limit
+        last = cpu()
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            now = cpu()
+            if now - last < 0.05:
+                return
+            last = now
+        self.results["notes"].append(f"Cassandra still busy {limit:.0f} s after a load step (measured anyway)")
+
+
+# ----------------------------------------------------------------------------------------------
 # the report
 # ----------------------------------------------------------------------------------------------
 
@@ -761,6 +1113,8 @@ def met(ok: bool | None) -> str:
 
 
 def machine_description(a: argparse.Namespace) -> list[tuple[str, str]]:
+    """The machine, build and command of a run (with --store cassandra: Cassandra's and the driver's
+    versions instead of RocksDB's and Redis's)."""
     def sh(cmd: list[str]) -> str:
         try:
             return subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout.strip()
@@ -804,7 +1158,9 @@ def machine_description(a: argparse.Namespace) -> list[tuple[str, str]]:
         ("kernel", platform.release()),
         ("compiler", compiler or "unknown"),
         ("build", f"preset `{a.preset}` ({build_type} {flags})".strip()),
-        ("RocksDB / Redis", f"librocksdb-dev {rocks or '?'} / redis {redis_v.group(1) if redis_v else 'absent'}"),
+        (("Cassandra / driver", cassandra_versions()) if a.store == "cassandra" else
+         ("RocksDB / Redis", f"librocksdb-dev {rocks or '?'} / redis {redis_v.group(1) if redis_v else 'absent'}")),
+        ("load average", load_average()),
         ("commit", f"{commit}{' (with uncommitted changes)' if dirty else ''}"),
         ("date", dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
         ("command", f"`{command}` (`{argv_cmd}`)" if command else f"`{argv_cmd}`"),
@@ -1031,6 +1387,163 @@ def render_scaling(res: dict, machine: list[tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
+def cassandra_versions() -> str:
+    """Cassandra (the service script's pinned release), the JVM and the CQL driver (Cargo.lock)."""
+    pom = REPO / "scripts" / "services" / "cassandra" / "pom.xml"
+    m = re.search(r"<cassandra.version>([^<]+)<", pom.read_text()) if pom.exists() else None
+    lock = REPO / "native" / "cql" / "Cargo.lock"
+    d = re.search(r'name = "scylla"\nversion = "([^"]+)"', lock.read_text()) if lock.exists() else None
+    java = os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else "java"
+    try:
+        jv = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=20).stderr.splitlines()
+    except (OSError, subprocess.TimeoutExpired):
+        jv = []
+    return (f"Apache Cassandra {m.group(1) if m else '?'} (scripts/services/cassandra.sh, one node), "
+            f"{jv[0].strip() if jv else 'java ?'}; driver: crate scylla {d.group(1) if d else '?'} (native/cql)")
+
+
+def build_cassandra_table(res: dict) -> list[list[str]]:
+    sc = res["scenarios"]
+    rows: list[list[str]] = []
+
+    def us(v: float | None) -> str:
+        return "n/a" if v is None else fmt_num(v)
+
+    def busy(v: float | None) -> str:
+        return "" if v is None else f" ({v * 100:.0f}% busy)"
+
+    def lat(o: dict) -> str:
+        l = o["latency_us"]
+        return f"{fmt_num(l['p50'])} / {fmt_num(l['p99'])} / {fmt_num(l['p999'])} µs"
+
+    def rate(o: dict) -> str:
+        return f"at {fmt_num(o['target_rps'])} req/s (achieved {fmt_num(o['achieved_rps'])})"
+
+    specs = [("S1", "S1 single-key read", "req/s", "rps", True),
+             ("S2", "S2 100-key read", "rows/s", "rows_per_s", True),
+             ("S3", "S3 partition read (100 rows)", "rows/s", "rows_per_s", False),
+             ("S4", "S4 write (100 rows, LOCAL_QUORUM)", "rows/s", "rows_per_s", True)]
+    for key, title, unit, field, targeted in specs:
+        s = sc.get(key)
+        if not s:
+            rows.append([title, f"max {unit} (1 serving core)", "n/a", "—", "failed", "—",
+                         f">= {TARGET_VS_DRIVER}x driver" if targeted else "—", "n/a" if targeted else "—"])
+            continue
+        o, d = s["ofs"], s["ref"]
+        spread_key = "rps_spread" if field == "rps" else "rows_spread"
+        ratio_s, ratio = fmt_ratio(o[field], d[field])
+        pairs = s.get("pairs", [])
+        if len(pairs) > 1:
+            ratio_s += f" (pairs {min(pairs):.2f}-{max(pairs):.2f}x)"
+        rows.append([title, f"max {unit} (1 serving core, {s['connections']} in flight)", fmt_num(o[field]),
+                     fmt_spread(o[spread_key]), f"driver {fmt_num(d[field])} {unit} {fmt_spread(d[spread_key])}",
+                     ratio_s, f">= {TARGET_VS_DRIVER}x driver" if targeted else "—",
+                     met(None if ratio is None else ratio >= TARGET_VS_DRIVER) if targeted else "—"])
+        rows.append([title, "p50 / p99 / p999 at 50% " + rate(o["open"]), lat(o["open"]), "—",
+                     f"driver {lat(d['open'])} {rate(d['open'])}",
+                     fmt_ratio(o["open"]["latency_us"]["p99"], d["open"]["latency_us"]["p99"])[0] + " (p99)",
+                     "—", "—"])
+        oc, dc = o["cpu"], d["cpu"]
+        cap_s, _ = fmt_ratio(dc["serving_us"], oc["serving_us"])
+        rows.append([title, "serving-CPU µs per request", us(oc["serving_us"]) + busy(oc["serving_busy"]), "—",
+                     f"driver {us(dc['serving_us'])}{busy(dc['serving_busy'])}",
+                     cap_s + " (driver / OFS)" if cap_s != "n/a" else "n/a", "—", "—"])
+        rows.append([title, "Cassandra CPU µs per request", us(oc["cassandra_us"]) + busy(oc["cassandra_busy"]),
+                     "—", f"driver run {us(dc['cassandra_us'])}{busy(dc['cassandra_busy'])}", "—", "—", "—"])
+    mem = sc.get("memory")
+    if mem:
+        rows.append(["memory", "server RSS after reads (MiB)", fmt_num(mem["rss_bytes"] / 2**20), "—",
+                     f"empty server {fmt_num(mem['rss_empty_bytes'] / 2**20)} MiB", "—", "—", "—"])
+    else:
+        rows.append(["memory", "server RSS after reads (MiB)", "n/a", "—", "—", "—", "—", "—"])
+    load = res.get("load", {}).get("main")
+    rows.append(["load (API, 1000-row writes, 4 connections)", "rows/s",
+                 fmt_num(load["rows_per_s"]) if load else "n/a"] + ["—"] * 5)
+    return rows
+
+
+def cassandra_notes(res: dict) -> list[str]:
+    """What the figures depend on, from this run's own measurements."""
+    notes = []
+    sc = res["scenarios"]
+    for key in ("S1", "S2", "S3", "S4"):
+        s = sc.get(key)
+        if not s:
+            continue
+        oc, dc = s["ofs"]["cpu"], s["ref"]["cpu"]
+        ncpu = len(res["parameters"].get("cassandra_cpus") or []) or os.cpu_count() or 1
+        engine = [c["cassandra_busy"] / ncpu for c in (oc, dc) if c["cassandra_busy"] is not None]
+        serving = [c["serving_busy"] for c in (oc, dc) if c["serving_busy"] is not None]
+        if engine and min(engine) > 0.85 and serving and max(serving) < 0.85:
+            notes.append(f"{key}: Cassandra kept its CPU(s) {min(engine) * 100:.0f}-{max(engine) * 100:.0f}% busy "
+                         f"while the serving CPU was at most {max(serving) * 100:.0f}% busy: the engine is the "
+                         f"limit of both sides here, so the throughput ratio says how much of the engine's "
+                         f"capacity OFS passes on; the serving-CPU ratio says how the serving core itself "
+                         f"compares (what decides when the engine is a real cluster)")
+    return notes
+
+
+def render_cassandra(res: dict, machine: list[tuple[str, str]], title: str) -> str:
+    p = res["parameters"]
+    ds = res.get("dataset", {})
+    cpus = ",".join(map(str, p.get("cassandra_cpus") or [])) or "all"
+    lines = [f"## {title}", ""]
+    lines += [f"- **{k}**: {v}" for k, v in machine]
+    where = ("an external instance (--cassandra; its CPU not measured)" if p.get("external") else
+             f"CPU(s) {cpus}, JVM options `{p.get('jvm_opts', '')}`"
+             + (f" -XX:ActiveProcessorCount={len(p['cassandra_cpus'])}" if p.get("cassandra_cpus") else ""))
+    lines += [f"- **parameters**: {p['entities']:,} entities x {p['features']} features "
+              f"({ds.get('part_rows', 0):,} more rows in {ds.get('partitions', 0):,} partitions, "
+              f"{ds.get('big_partitions', 0):,} of them with 100 rows); {p['runs']} closed-loop run(s) of "
+              f"{p['duration_s']:g} s after {p['warmup_s']:g} s warm-up per side; {p['connections']} requests in "
+              f"flight for S1 and S3, {p['batch_connections']} for S2 and S4 (x100 statements each); "
+              + (f"ofs (and the driver's loop, in its turn) on CPU {p['server_cpu']}, load generator on CPU "
+                 f"{p['client_cpu']}" if p["pinned"] else "NOT pinned (fewer than 2 CPUs or no taskset)")
+              + f"; Cassandra on {where}"
+              + ("; SCHED_FIFO (--rt)" if p.get("rt") else ""),
+              f"- **store**: `ofs standalone --threads 1 --store {p['url']}`; the driver's loop "
+              f"(`ofs_cql_reference`) gets the same URL and {p['driver_threads']} driver worker threads", ""]
+    lines += [md_table(MAIN_HEADER, build_cassandra_table(res)), ""]
+    lines += ["Reference = the same CQL driver (crate scylla) in a tight loop on the statements CassandraStore "
+              "runs for the scenario, same consistency levels and driver settings, same tables, pinned to the "
+              "serving CPU (bench/README.md, \"Cassandra\"); its closed-loop runs alternate with OFS's. Ratio = "
+              "OFS / driver (pairs: each OFS run over the driver run right after it). Latency: open loop at 50% "
+              "of each side's own median max, from each request's intended send time. CPU µs per request: the "
+              "serving process (ofs, or the driver's loop) and Cassandra, over the measured window.", ""]
+    if res["failures"]:
+        lines += ["**Failures:**", ""] + [f"- {f}" for f in res["failures"]] + [""]
+    notes = sorted(set(res["notes"])) + cassandra_notes(res)
+    if notes:
+        lines += ["Notes:", ""] + [f"- {n}" for n in notes] + [""]
+    return "\n".join(lines)
+
+
+def check_cassandra(path: Path) -> list[str]:
+    """Problems with a written Cassandra section (empty = it parses and every throughput has a number)."""
+    if not path.exists():
+        return [f"{path} does not exist"]
+    text = path.read_text()
+    start, end = SECTION_MARKERS["cassandra"]
+    if start not in text or end not in text:
+        return [f"{path}: no cassandra section markers"]
+    tables = parse_tables(text[text.index(start):text.index(end)])
+    table = next((t for t in tables if t and t[0] == MAIN_HEADER), None)
+    if table is None:
+        return [f"{path}: the Cassandra table is missing"]
+    problems = [f"row with {len(r)} cells: {r}" for r in table[1:] if len(r) != len(MAIN_HEADER)]
+    names = " ".join(r[0] for r in table[1:])
+    problems += [f"no row for {n}" for n in CASSANDRA_REQUIRED_ROWS if n not in names]
+    for row in table[1:]:
+        if row[1].startswith("max") or row[1].startswith("p50") or row[0] == "load (API, 1000-row writes, 4 connections)":
+            if number_of(row[2]) is None:
+                problems.append(f"no number for {row[0]} / {row[1]}: {row[2]!r}")
+            if row[1].startswith("max") and number_of(row[4].removeprefix("driver ")) is None:
+                problems.append(f"no driver figure for {row[0]}: {row[4]!r}")
+    if HISTORY_MARKER not in text:
+        problems.append("history marker missing")
+    return problems
+
+
 def write_report(path: Path, section: str, body: str) -> None:
     """Replaces one section of the file, keeps the other sections and everything below the history marker."""
     start, end = SECTION_MARKERS[section]
@@ -1041,7 +1554,15 @@ def write_report(path: Path, section: str, body: str) -> None:
     else:
         head, tail = text, (HISTORY_MARKER + "\n## History\n\nNotes on past runs, edited by hand "
                             "(the harness never changes anything below the marker above).\n")
-    if not head.strip():
+    if not head.strip() and section == "cassandra":
+        head = ("# OFS over Apache Cassandra: benchmarks\n\nWritten by `bench/run.py --store cassandra` "
+                "(`make bench-cassandra`); what the figures mean and how to read them: "
+                "[bench/README.md](../bench/README.md), \"Cassandra\". The RocksDB figures are in "
+                "[benchmarks.md](benchmarks.md). Everything above the history marker is regenerated.\n\n"
+                "ScyllaDB, the other engine CassandraStore serves, is not measured: it is in no package registry "
+                "this machine can use, so only Apache Cassandra runs here (the store and the reference use "
+                "nothing Cassandra-only: plain CQL, the same driver).\n\n")
+    elif not head.strip():
         head = ("# OFS benchmarks\n\nWritten by `bench/run.py` (`make bench`, `make bench-scaling`); what the "
                 "figures mean and how to read them: [bench/README.md](../bench/README.md). Everything above "
                 "the history marker is regenerated.\n\n")
@@ -1118,23 +1639,46 @@ def check_main(path: Path) -> list[str]:
 # main
 # ----------------------------------------------------------------------------------------------
 
+def load_average() -> str:
+    """The 1/5/15-minute load averages now: other processes on a shared machine move every figure."""
+    try:
+        return " / ".join(f"{x:.2f}" for x in os.getloadavg()) + " (1 / 5 / 15 min, at the end of the run)"
+    except OSError:
+        return "unknown"
+
+
 def build(a: argparse.Namespace) -> None:
     if not (Path(a.build_dir) / "build.ninja").exists() and not (Path(a.build_dir) / "Makefile").exists():
         log(f"configuring preset {a.preset}")
         subprocess.run(["cmake", "--preset", a.preset], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
     log(f"building ofs and the bench tools in {a.build_dir}")
-    subprocess.run(["cmake", "--build", str(a.build_dir), f"-j{a.jobs}", "--target", "ofs", "ofs_loadgen",
-                    "ofs_wire_server", "ofs_storage_limit"], cwd=REPO, check=True)
+    tools = (["ofs", "ofs_loadgen", "ofs_cql_reference"] if a.store == "cassandra" else
+             ["ofs", "ofs_loadgen", "ofs_wire_server", "ofs_storage_limit"])
+    subprocess.run(["cmake", "--build", str(a.build_dir), f"-j{a.jobs}", "--target"] + tools, cwd=REPO, check=True)
 
 
 def main(argv: list[str]) -> int:
     a = parse_args(argv)
     if a.check:
-        problems = check_main(Path(a.check))
+        text = Path(a.check).read_text() if Path(a.check).exists() else ""
+        problems = (check_cassandra(Path(a.check)) if SECTION_MARKERS["cassandra"][0] in text else
+                    check_main(Path(a.check)))
         for p in problems:
             print(f"bench check: {p}", file=sys.stderr)
         print("bench check: ok" if not problems else "bench check: FAILED")
         return 1 if problems else 0
+
+    if a.store == "cassandra" and a.cassandra_from_env:
+        a.cassandra = os.environ.get("OFS_TEST_CASSANDRA", "")
+        if not a.cassandra:
+            if os.environ.get("OFS_REQUIRE_SERVICES") == "1":
+                print("bench: OFS_REQUIRE_SERVICES=1 but OFS_TEST_CASSANDRA=HOST:PORT is unset", file=sys.stderr)
+                return 1
+            print("bench: skipped: OFS_TEST_CASSANDRA=HOST:PORT is unset (scripts/services/cassandra.sh start "
+                  "prints it)", file=sys.stderr)
+            return 77
+        if a.smoke and a.keyspace == "bench_smoke":
+            a.keyspace = f"bench_smoke_{os.getpid()}"  # a shared instance: a keyspace of our own
 
     procs = Processes()
 
@@ -1152,16 +1696,26 @@ def main(argv: list[str]) -> int:
     try:
         if not a.no_build:
             build(a)
-        for tool in (a.ofs, a.loadgen, a.wire_server, a.storage_limit):
+        tools = ((a.ofs, a.loadgen, a.cql_reference) if a.store == "cassandra" else
+                 (a.ofs, a.loadgen, a.wire_server, a.storage_limit))
+        for tool in tools:
             if not Path(tool).exists():
                 raise BenchError(f"{tool} not found (build first, or pass its path)")
-        h = Harness(a, procs)
+        h = CassandraHarness(a, procs) if a.store == "cassandra" else Harness(a, procs)
         if not h.pinned:
             log("warning: not pinning (needs 2 CPUs and taskset): figures are not comparable")
         if a.rt and subprocess.run(["chrt", "-f", "10", "true"], capture_output=True).returncode != 0:
             raise BenchError("--rt: chrt -f 10 is not permitted here (needs root or CAP_SYS_NICE)")
         machine = machine_description(a)
-        if a.scaling:
+        if a.store == "cassandra":
+            res = h.run_cassandra()
+            machine = machine_description(a)  # the load average at the end of the run
+            title = ("Smoke run (not a measurement)" if a.smoke else
+                     "Quick run (make bench-cassandra BENCH_ARGS=--quick; indicative only)" if a.quick else
+                     "Latest run (make bench-cassandra)")
+            body = render_cassandra(res, machine, title)
+            section = "cassandra"
+        elif a.scaling:
             res = h.run_scaling()
             body = render_scaling(res, machine)
             section = "scaling"
@@ -1180,8 +1734,8 @@ def main(argv: list[str]) -> int:
         if res["failures"]:
             log(f"{len(res['failures'])} failure(s)")
             rc = 1
-        if section == "main":
-            problems = check_main(a.output)
+        if section in ("main", "cassandra"):
+            problems = check_main(a.output) if section == "main" else check_cassandra(a.output)
             for p in problems:
                 log(f"output check: {p}")
             if problems:
