@@ -202,7 +202,9 @@ bool Connection::Resume(Status status, const Continuation& then) {
 bool Connection::FinishResumed(Status status) {
   suspended_ = false;
   --loop_->suspended;
-  DeadlineList::Cancel(this);
+  // Out of the suspended list, into idle until Settle arms what fits: a live connection is always in one
+  // of the loop's lists (a stopping loop finds its connections there).
+  loop_->idle.Arm(this, loop_->now_ms);
   progressed_ = true;
   if (!status.ok()) {
     response_.Reset();

@@ -150,7 +150,10 @@ class ServingTest : public ::testing::Test {
   // Sends a POST and returns (status, body); through `suspender` when given.
   std::pair<int, std::string> Post(std::string_view path, std::string_view json,
                                    http::Suspender* suspender = nullptr, api::Endpoint* endpoint = nullptr) {
-    std::string padded(json);
+    // Kept for the test's lifetime: a suspended request's continuation reads its body, as the server keeps
+    // a suspended request's body until it is answered.
+    bodies_.push_back(std::make_unique<std::string>(json));
+    std::string& padded = *bodies_.back();
     padded.append(http::kBodyPadding, '\0');
     http::Request request;
     request.suspender = suspender;
@@ -198,6 +201,7 @@ class ServingTest : public ::testing::Test {
   std::unique_ptr<storage::RocksStore> store_;
   std::unique_ptr<SyncControlStore> sync_store_;
   std::unique_ptr<LaterStore> later_store_;
+  std::vector<std::unique_ptr<std::string>> bodies_;
   std::unique_ptr<api::Endpoint> later_endpoint_;
   std::unique_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<api::Endpoint> endpoint_;
