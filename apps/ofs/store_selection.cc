@@ -70,7 +70,7 @@ Result<std::unique_ptr<storage::OnlineStore>> OpenRemoteStore(const StoreSelecti
   }
 #endif
   return Result<std::unique_ptr<storage::OnlineStore>>(ErrorCode::kInternal,
-                                                        "no remote store selected: " + selection.description);
+                                                       "no remote store selected: " + selection.description);
 }
 
 }  // namespace ofs::app

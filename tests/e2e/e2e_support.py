@@ -396,7 +396,8 @@ class OfsServer:
                "--port", str(self.serving_port), "--admin-port", str(self.admin_port)]
         if self.config_path is not None:
             cmd += ["--config", str(self.config_path)]
-        return cmd + store_args(self.data_dir) + self.extra_args + EXTRA_SERVER_ARGS
+        own_store = "--store" in self.extra_args  # a test that picks its store (test_cassandra_*) keeps it
+        return cmd + ([] if own_store else store_args(self.data_dir)) + self.extra_args + EXTRA_SERVER_ARGS
 
     def spawn(self) -> None:
         """Starts the process on fresh free ports without waiting for it."""

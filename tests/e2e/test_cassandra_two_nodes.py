@@ -86,7 +86,7 @@ def test_reads_survive_a_node_down_and_quorum_writes_fail_fast(ofs_factory, seco
     assert time.monotonic() - started < 3.5, "a read with the cluster down must fail within the deadline"
     health = wait_for(lambda: (lambda r: r if r.status != 200 else None)(srv.serving.get("/health")), 10)
     assert health is not None and health.status == 503, "/health must say DOWN with the cluster down"
-    assert "store" in health.text(), health.describe()
+    assert "store" in health.text, health.describe()
 
     node(1, "start", second_node)
     node(2, "start", second_node)

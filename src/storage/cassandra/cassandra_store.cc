@@ -41,6 +41,8 @@ constexpr auto kReconnectBackoff = std::chrono::seconds(1);
 constexpr uint32_t kSchemaTimeoutMs = 20'000;  // DDL and schema agreement
 constexpr int32_t kMaxPageRows = 5000;         // rows per CQL page of a scan, whatever its limit
 constexpr char kTokenVersion = 1;
+// Cassandra refuses TTLs above 20 years (Attributes.MAX_TTL); a longer one is stored as that.
+constexpr int64_t kMaxTtlSeconds = 20 * 365 * 86'400;
 constexpr size_t kTokenHeader = 1 + 8;  // version, binding hash
 
 int32_t CqlConsistency(Consistency c) {
@@ -481,7 +483,9 @@ Status CassandraStore::Impl::EnsureTableOnce(const Target& target, CqlSession& s
   return Status::Ok();
 }
 
-Status CassandraStore::Impl::EnsureTableSync(std::string_view tenant, const TableSpec& table) {
+Status CassandraStore::Impl::EnsureTableSync(std::string_view tenant, const TableSpec& spec) {
+  TableSpec table = spec;
+  table.ttl_seconds = std::clamp<int64_t>(spec.ttl_seconds, 0, kMaxTtlSeconds);
   const Target target = TargetOf(tenant);
   OFS_ASSIGN_OR_RETURN(SessionPtr session, SessionSync(*target.cluster));
   std::lock_guard lock(schema_mu);
@@ -603,6 +607,7 @@ class ReadJob : public std::enable_shared_from_this<ReadJob> {
   }
 
   void OnRow(size_t i, const CqlResult& r) {
+    if (r.category() == OFS_CQL_ERR_NO_TABLE) return;  // dropped since the statement was prepared: no row
     if (!r.ok()) return Fail(cassandra::CqlStatus(r, "read of " + TableName(target_.keyspace, *req_.table)));
     if (r.rows() == 0) return;
     const auto row = r.row(0);
@@ -830,6 +835,7 @@ class ScanJob : public std::enable_shared_from_this<ScanJob> {
   }
 
   void OnPage(const CqlResult& r) {
+    if (r.category() == OFS_CQL_ERR_NO_TABLE) return done_(Status::Ok());  // dropped meanwhile: no rows
     if (!r.ok()) {
       // Cassandra refuses a paging state it cannot read; ours are bound to their scan, so this one was
       // made up (or came from another cluster).
@@ -858,6 +864,27 @@ class ScanJob : public std::enable_shared_from_this<ScanJob> {
     if (!r.more_pages()) return done_(Status::Ok());  // exhausted: no token
     state_ = std::string(r.paging_state());
     if (rows.rows() < req_.limit) return Fetch();
+    Probe();
+  }
+
+  // A full page after which Cassandra says more pages may follow: it says so whenever a page fills, even
+  // when the partition ends exactly there, and a token is only given while rows remain (the contract of
+  // ScanResult, as RocksDB keeps it). One row is read past the page; the token resumes from before it.
+  void Probe() {
+    exec_.page_size = 1;
+    exec_.paging_state = reinterpret_cast<const uint8_t*>(state_.data());
+    exec_.paging_state_len = state_.size();
+    auto self = shared_from_this();
+    session_->Execute(statement_.get(), values_.values(), exec_, [self](CqlResult r) { self->OnProbe(r); });
+  }
+
+  void OnProbe(const CqlResult& r) {
+    if (r.ok() && r.rows() == 0) {
+      if (!r.more_pages()) return done_(Status::Ok());  // the page ended the partition: no token
+      state_ = std::string(r.paging_state());           // an empty page (tombstones): look further
+      return Probe();
+    }
+    // A row remains (or the probe failed: say more may follow, the next page finds out).
     out_->next_page_token = EncodeToken();
     done_(Status::Ok());
   }
@@ -919,7 +946,7 @@ class WriteJob : public std::enable_shared_from_this<WriteJob> {
   Status Plan() {
     const TableSpec& table = *req_.table;
     target_ = store_->TargetOf(req_.tenant);
-    const int32_t ttl = static_cast<int32_t>(std::clamp<int64_t>(table.ttl_seconds, 0, INT32_MAX));
+    const int32_t ttl = static_cast<int32_t>(std::clamp<int64_t>(table.ttl_seconds, 0, kMaxTtlSeconds));
     std::map<std::vector<uint32_t>, size_t> statement_of;
     std::unordered_map<std::string_view, size_t> partition_of;  // partition key -> its current unit
     std::vector<std::pair<uint32_t, std::string_view>> cells;
@@ -1028,9 +1055,12 @@ class WriteJob : public std::enable_shared_from_this<WriteJob> {
       }
       auto self = shared_from_this();
       auto on_done = [self](CqlResult r) {
-        if (!r.ok())
+        if (r.category() == OFS_CQL_ERR_NO_TABLE || r.category() == OFS_CQL_ERR_NO_COLUMN) {
+          self->SchemaGone();  // dropped or altered since the statement was prepared
+        } else if (!r.ok()) {
           self->Fail(
               cassandra::CqlStatus(r, "write to " + TableName(self->target_.keyspace, *self->req_.table)));
+        }
         if (!self->FinishOne()) self->Pump();
       };
       const std::vector<size_t>& unit = units_[u];
@@ -1057,14 +1087,40 @@ class WriteJob : public std::enable_shared_from_this<WriteJob> {
     stop_ = true;
   }
 
+  void SchemaGone() {
+    std::lock_guard lock(mu_);
+    schema_gone_ = true;
+  }
+
   bool FinishOne() {
     if (pending_.fetch_sub(1) != 1) return false;
     Status status;
+    bool again = false;
     {
       std::lock_guard lock(mu_);
       status = std::move(error_);
+      again = schema_gone_ && !retried_ && status.ok();
+      if (schema_gone_ && !again && status.ok()) {
+        status = Status(ErrorCode::kInternal, "cassandra: " + TableName(target_.keyspace, *req_.table) +
+                                                  " lost its table or a column during the write, twice");
+      }
     }
-    done_(std::move(status));
+    if (!again) {
+      done_(std::move(status));
+      return true;
+    }
+    // The table went away (or lost a column) under a prepared statement: ensure it and send the whole
+    // request again (every write is idempotent: its rows carry their timestamp).
+    retried_ = true;
+    schema_gone_ = false;
+    next_ = 0;
+    stop_ = false;
+    store_->Invalidate(target_, cassandra::CqlName(req_.table->name));
+    auto self = shared_from_this();
+    store_->EnsureInBackground(std::string(req_.tenant), *req_.table, [self](Status ensured) {
+      if (!ensured.ok()) return self->done_(std::move(ensured));
+      self->PrepareAll();
+    });
     return true;
   }
 
@@ -1080,6 +1136,7 @@ class WriteJob : public std::enable_shared_from_this<WriteJob> {
   std::mutex mu_;
   size_t unprepared_ = 0;
   int32_t missing_schema_ = 0;
+  bool schema_gone_ = false;
   bool retried_ = false;
   Status error_;
   std::atomic<size_t> next_{0};

@@ -405,6 +405,13 @@ TEST_F(CassandraStoreTest, EnsureTableAddsOnlyMissingColumnsAndChangesTtl) {
   OFS_ASSERT_OK(Read(table, {{"u1"}}, {2, 3, 4}, &rows));
   EXPECT_EQ(RowCells(rows, 0), (TestCells{Num(DataType::kInt, "41"), std::nullopt, "2.5"}));
 
+  table.ttl_seconds = 100LL * 365 * 86'400;  // beyond Cassandra's 20 years: stored as 20 years
+  OFS_ASSERT_OK(store_->EnsureTable(model::kDefaultTenant, table));
+  EXPECT_EQ(TtlOf(keyspace_, "profile"), 20 * 365 * 86'400);
+  OFS_ASSERT_OK(Write(table, {{"u2"}}, {{{2, Num(DataType::kInt, "1")}}}));
+  OFS_ASSERT_OK(Read(table, {{"u2"}}, {2}, &rows));
+  EXPECT_TRUE(rows.found(0));
+
   TableSpec retyped = table;
   retyped.value_columns[0].type = DataType::kBigint;
   const Status mismatch = store_->EnsureTable(model::kDefaultTenant, retyped);
@@ -542,6 +549,26 @@ TEST_F(CassandraStoreTest, MissingColumnsAreAddedOnTheWay) {
   OFS_ASSERT_OK(Write(table, {{Num(DataType::kBigint, "1")}}, {{{4, "third"}}}));
   OFS_ASSERT_OK(Read(table, {{Num(DataType::kBigint, "1")}}, {2, 3, 4}, &rows));
   EXPECT_EQ(RowCells(rows, 0), (TestCells{"first", std::nullopt, "third"}));
+}
+
+// The keyspace dropped under a running store (its statements prepared): reads find nothing, the next
+// write creates it again.
+TEST_F(CassandraStoreTest, AKeyspaceDroppedUnderTheStore) {
+  const TableSpec table{10, "dropped", {{1, "id", DataType::kText}}, {{2, "v", DataType::kText}}, 0};
+  OFS_ASSERT_OK(Write(table, {{"k"}}, {{{2, "before"}}}));
+  RowSet rows;
+  OFS_ASSERT_OK(Read(table, {{"k"}}, {2}, &rows));
+  ASSERT_TRUE(rows.found(0));
+  ScanResult scan;
+  OFS_ASSERT_OK(Scan(table, "k", {2}, 10, "", &scan));
+  Cql("DROP KEYSPACE " + keyspace_);
+  OFS_ASSERT_OK(Read(table, {{"k"}}, {2}, &rows));
+  EXPECT_FALSE(rows.found(0));
+  OFS_ASSERT_OK(Scan(table, "k", {2}, 10, "", &scan));
+  EXPECT_EQ(scan.rows.rows(), 0u);
+  OFS_ASSERT_OK(Write(table, {{"k"}}, {{{2, "after"}}}));
+  OFS_ASSERT_OK(Read(table, {{"k"}}, {2}, &rows));
+  EXPECT_EQ(RowCells(rows, 0), (TestCells{"after"}));
 }
 
 TEST_F(CassandraStoreTest, TenantsMapToKeyspacesAndClusters) {
