@@ -15,7 +15,8 @@
 //!              max_in_flight_per_request, 128, as the store's fan-out)
 //!   partition  `SELECT <key columns>, <value columns> FROM ks.t WHERE k1 = ?`, paged as ScanPartition
 //!              pages (page size min(limit - rows so far, 5000), next page while Cassandra has more and
-//!              the limit is not reached; limit = the server's partition page, --limit)
+//!              the limit is not reached; limit = the server's partition page, --limit; a full page with
+//!              more to come is followed by ScanJob's probe, page size 1, for whether a row remains)
 //!   write100   --write-rows rows of distinct keys with generated values:
 //!              `INSERT INTO ks.t (<keys>, <value columns>) VALUES (?, ...) USING TTL ?`, the rows grouped
 //!              by partition key, one partition's rows as one UNLOGGED batch (one row: a plain execute),
@@ -603,6 +604,29 @@ impl Work {
         }
     }
 
+    /// ScanJob::Probe: page size 1 from `state` until a row, or no more pages (an empty page with more
+    /// to come, tombstones, looks further).
+    async fn probe(&self, key: &[CqlValue], mut state: PagingState, out: &mut Outcome) {
+        let mut stmt = self.statement.clone();
+        stmt.set_page_size(1);
+        loop {
+            match self.session.execute_single_page(&stmt, key, state).await {
+                Ok((qr, paging)) => {
+                    let rows = qr.into_rows_result().map(|r| r.rows_num()).unwrap_or(0);
+                    match paging {
+                        PagingStateResponse::HasMorePages { state: next } if rows == 0 => state = next,
+                        _ => return,
+                    }
+                }
+                Err(e) => {
+                    // The store treats a failed probe as "more may follow"; count it as an error here.
+                    out.error = Some(e.to_string());
+                    return;
+                }
+            }
+        }
+    }
+
     async fn request(&self, rng: &mut Rng) -> Outcome {
         let mut out = Outcome::default();
         match self.o.kind {
@@ -678,10 +702,15 @@ impl Work {
                                 Err(e) => out.error = Some(e.to_string()),
                             }
                             match paging {
-                                PagingStateResponse::HasMorePages { state: next }
-                                    if (out.rows as usize) < self.o.limit && out.error.is_none() =>
-                                {
-                                    state = next;
+                                PagingStateResponse::HasMorePages { state: next } if out.error.is_none() => {
+                                    if (out.rows as usize) < self.o.limit {
+                                        state = next;
+                                    } else {
+                                        // A full page with more to come: ScanJob::Probe reads one row past it
+                                        // (page size 1) to tell whether the page ended the partition.
+                                        self.probe(&key, next, &mut out).await;
+                                        break;
+                                    }
                                 }
                                 _ => break,
                             }
