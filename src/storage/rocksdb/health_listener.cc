@@ -14,6 +14,14 @@ void HealthListener::OnBackgroundError(rocksdb::BackgroundErrorReason /*reason*/
   failed_.store(true, std::memory_order_release);
 }
 
+void HealthListener::OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason reason, rocksdb::Status /*error*/,
+                                          bool* auto_recovery) {
+  if (reason == rocksdb::BackgroundErrorReason::kWriteCallback ||
+      reason == rocksdb::BackgroundErrorReason::kMemTable) {
+    *auto_recovery = false;
+  }
+}
+
 void HealthListener::OnErrorRecoveryEnd(const rocksdb::BackgroundErrorRecoveryInfo& info) {
   if (!info.new_bg_error.ok()) return;
   OFS_LOG_INFO("storage", "RocksDB recovered from a background error; writes resume");
