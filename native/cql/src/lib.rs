@@ -515,10 +515,7 @@ pub unsafe extern "C" fn ofs_cql_prepare(
     user: *mut c_void,
 ) -> *mut OfsCqlResult {
     start_async(callback, user, || {
-        let s = session
-            .as_ref()
-            .ok_or_else(|| CqlError::new(error::BAD_ARGUMENT, "no session"))?;
-        let session = Arc::clone(&s.session);
+        let session = session_of(session)?;
         let statement = text(cql, cql_len)?;
         Ok(async move {
             // A statement prepared while its table is being created can meet a server error ("Unknown
@@ -551,15 +548,34 @@ pub unsafe extern "C" fn ofs_cql_prepared_free(prepared: *mut OfsCqlPrepared) {
     })
 }
 
-fn configure(stmt: &mut PreparedStatement, o: &Options) {
-    if let Some(c) = o.consistency {
-        stmt.set_consistency(c);
+/// The shared session of a handle from `ofs_cql_session_open`.
+unsafe fn session_of(session: *const OfsCqlSession) -> Result<Arc<Session>, CqlError> {
+    session
+        .as_ref()
+        .map(|s| Arc::clone(&s.session))
+        .ok_or_else(|| CqlError::new(error::BAD_ARGUMENT, "no session"))
+}
+
+/// Applies the per-call options to a prepared statement, an unprepared one or a batch: the driver has
+/// the same setters on each, but no trait that names them.
+macro_rules! apply_options {
+    ($stmt:expr, $o:expr) => {{
+        if let Some(c) = $o.consistency {
+            $stmt.set_consistency(c);
+        }
+        $stmt.set_timestamp($o.timestamp);
+        if $o.timeout.is_some() {
+            $stmt.set_request_timeout($o.timeout);
+        }
+        $stmt.set_is_idempotent($o.idempotent);
+    }};
+}
+
+/// Stores `value` through an optional out-parameter of the C ABI (null: the caller does not want it).
+unsafe fn put<T>(out: *mut T, value: T) {
+    if !out.is_null() {
+        *out = value;
     }
-    stmt.set_timestamp(o.timestamp);
-    if o.timeout.is_some() {
-        stmt.set_request_timeout(o.timeout);
-    }
-    stmt.set_is_idempotent(o.idempotent);
 }
 
 #[no_mangle]
@@ -573,17 +589,14 @@ pub unsafe extern "C" fn ofs_cql_execute(
     user: *mut c_void,
 ) -> *mut OfsCqlResult {
     start_async(callback, user, || {
-        let s = session
-            .as_ref()
-            .ok_or_else(|| CqlError::new(error::BAD_ARGUMENT, "no session"))?;
+        let session = session_of(session)?;
         let p = prepared
             .as_ref()
             .ok_or_else(|| CqlError::new(error::BAD_ARGUMENT, "no statement"))?;
-        let session = Arc::clone(&s.session);
         let o = options(exec)?;
         let bound = values(values_ptr, value_count)?;
         let mut stmt = p.statement.clone();
-        configure(&mut stmt, &o);
+        apply_options!(stmt, o);
         Ok(async move {
             if o.page_size > 0 {
                 stmt.set_page_size(o.page_size);
@@ -615,20 +628,10 @@ pub unsafe extern "C" fn ofs_cql_query(
     user: *mut c_void,
 ) -> *mut OfsCqlResult {
     start_async(callback, user, || {
-        let s = session
-            .as_ref()
-            .ok_or_else(|| CqlError::new(error::BAD_ARGUMENT, "no session"))?;
-        let session = Arc::clone(&s.session);
+        let session = session_of(session)?;
         let o = options(exec)?;
         let mut stmt = Statement::new(text(cql, cql_len)?);
-        if let Some(c) = o.consistency {
-            stmt.set_consistency(c);
-        }
-        stmt.set_timestamp(o.timestamp);
-        if o.timeout.is_some() {
-            stmt.set_request_timeout(o.timeout);
-        }
-        stmt.set_is_idempotent(o.idempotent);
+        apply_options!(stmt, o);
         Ok(async move {
             match session.query_unpaged(stmt, ()).await {
                 Ok(qr) => OfsCqlResult::from_query(qr, None),
@@ -648,10 +651,7 @@ pub unsafe extern "C" fn ofs_cql_batch(
     user: *mut c_void,
 ) -> *mut OfsCqlResult {
     start_async(callback, user, || {
-        let s = session
-            .as_ref()
-            .ok_or_else(|| CqlError::new(error::BAD_ARGUMENT, "no session"))?;
-        let session = Arc::clone(&s.session);
+        let session = session_of(session)?;
         if statement_count == 0 || statements.is_null() {
             return Err(CqlError::new(error::BAD_ARGUMENT, "empty batch"));
         }
@@ -679,14 +679,7 @@ pub unsafe extern "C" fn ofs_cql_batch(
             batch.append_statement(p.statement.clone());
             all_values.push(values(st.values, st.value_count)?);
         }
-        if let Some(c) = o.consistency {
-            batch.set_consistency(c);
-        }
-        batch.set_timestamp(o.timestamp);
-        if o.timeout.is_some() {
-            batch.set_request_timeout(o.timeout);
-        }
-        batch.set_is_idempotent(o.idempotent);
+        apply_options!(batch, o);
         Ok(async move {
             match session.batch(&batch, all_values).await {
                 Ok(qr) => OfsCqlResult::from_query(qr, None),
@@ -703,10 +696,7 @@ pub unsafe extern "C" fn ofs_cql_await_schema_agreement(
     user: *mut c_void,
 ) -> *mut OfsCqlResult {
     start_async(callback, user, || {
-        let s = session
-            .as_ref()
-            .ok_or_else(|| CqlError::new(error::BAD_ARGUMENT, "no session"))?;
-        let session = Arc::clone(&s.session);
+        let session = session_of(session)?;
         Ok(async move {
             match session.await_schema_agreement().await {
                 Ok(_) => OfsCqlResult::empty(),
@@ -737,12 +727,8 @@ pub unsafe extern "C" fn ofs_cql_result_error(
         let Some(r) = result.as_ref() else {
             return error::BAD_ARGUMENT;
         };
-        if !message.is_null() {
-            *message = r.message.as_ptr() as *const c_char;
-        }
-        if !message_len.is_null() {
-            *message_len = r.message.len();
-        }
+        put(message, r.message.as_ptr() as *const c_char);
+        put(message_len, r.message.len());
         r.category
     })
 }
@@ -768,12 +754,8 @@ pub unsafe extern "C" fn ofs_cql_result_column(
         let Some(c) = result.as_ref().and_then(|r| r.columns.get(column)) else {
             return -1;
         };
-        if !name.is_null() {
-            *name = c.name.as_ptr() as *const c_char;
-        }
-        if !name_len.is_null() {
-            *name_len = c.name.len();
-        }
+        put(name, c.name.as_ptr() as *const c_char);
+        put(name_len, c.name.len());
         c.type_
     })
 }
@@ -799,12 +781,8 @@ pub unsafe extern "C" fn ofs_cql_result_paging_state(
 ) -> i32 {
     guard(0, || {
         let Some(r) = result.as_ref() else { return 0 };
-        if !data.is_null() {
-            *data = r.paging_state.as_ptr();
-        }
-        if !len.is_null() {
-            *len = r.paging_state.len();
-        }
+        put(data, r.paging_state.as_ptr());
+        put(len, r.paging_state.len());
         r.more_pages as i32
     })
 }
