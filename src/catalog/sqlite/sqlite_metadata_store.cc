@@ -5,6 +5,7 @@
 
 #include "base/fallback.h"
 #include "base/strings.h"
+#include "catalog/metadata_rules.h"
 #include "catalog/sqlite/connection.h"
 #include "catalog/sqlite/migrations.h"
 #include "catalog/sqlite/query.h"
@@ -355,15 +356,13 @@ Result<EntityMetadata> InsertEntity(Connection& conn, const EntityMetadata& e, i
   if (existing)
     return Result<EntityMetadata>(ErrorCode::kEntityAlreadyExists, "entity " + e.name + " already exists");
   const std::vector<FeatureColumn>& columns = e.entity.features;
+  const rules::ColumnIds ids = rules::EntityColumnIds(columns.size());
   OFS_RETURN_IF_ERROR(Execute(conn, kInsertEntity, [&](Statement& s) {
     s.Bind(1, e.name).Bind(2, e.entity.table_name).Bind(3, model::StateName(e.state)).Bind(4, e.owner);
-    s.Bind(5, e.description)
-        .Bind(6, e.entity.ttl_seconds)
-        .Bind(7, int64_t(columns.size()) + 1)
-        .Bind(8, now_ms);
+    s.Bind(5, e.description).Bind(6, e.entity.ttl_seconds).Bind(7, ids.next_free).Bind(8, now_ms);
   }));
   int64_t id = conn.LastInsertId();
-  OFS_RETURN_IF_ERROR(InsertColumns(conn, kInsertEntityColumn, id, id, 1, columns));
+  OFS_RETURN_IF_ERROR(InsertColumns(conn, kInsertEntityColumn, id, id, ids.first, columns));
   OFS_RETURN_IF_ERROR(InsertStrings(conn, kInsertEntityKey, id, e.entity.primary_keys));
   OFS_RETURN_IF_ERROR(InsertStrings(conn, kInsertEntityTag, id, e.tags));
   return LoadEntity(conn, id);
@@ -479,32 +478,6 @@ Result<EntityForGroup> EntityAcceptingGroups(Connection& conn, std::string_view 
   return *entity;
 }
 
-struct NewVersion {
-  std::string name;
-  int64_t number = 1;
-};
-
-// Name and number of the version to create given the group's current latest version (if any).
-Result<NewVersion> NextVersion(const std::optional<LatestVersion>& latest, bool upgrade,
-                               std::string_view name, int64_t entity_id) {
-  if (!latest) return NewVersion{std::string(name), 1};
-  if (!upgrade) {
-    return Result<NewVersion>(ErrorCode::kFeatureGroupAlreadyExists,
-                              "feature group " + latest->name + " already exists",
-                              "send the header upgrade: true to create its next version");
-  }
-  if (!latest->version_enabled) {
-    return Result<NewVersion>(
-        ErrorCode::kVersioningDisabled,
-        "feature group " + latest->name + " has versioning disabled; it cannot be upgraded");
-  }
-  if (latest->entity_id != entity_id) {
-    return Result<NewVersion>(ErrorCode::kFeatureGroupRegistrationRequest,
-                              "an upgrade of feature group " + latest->name + " must keep its entity");
-  }
-  return NewVersion{latest->name, latest->number + 1};
-}
-
 Result<FeatureGroupMetadata> InsertGroupVersion(Connection& conn, const FeatureGroupMetadata& g, bool upgrade,
                                                 int64_t now_ms) {
   const model::FeatureGroup& fg = g.feature_group;
@@ -512,7 +485,10 @@ Result<FeatureGroupMetadata> InsertGroupVersion(Connection& conn, const FeatureG
       g.name.empty() ? std::string_view(fg.feature_group_name) : std::string_view(g.name);
   OFS_ASSIGN_OR_RETURN(EntityForGroup entity, EntityAcceptingGroups(conn, fg.entity_name));
   OFS_ASSIGN_OR_RETURN(std::optional<LatestVersion> latest, FindLatestVersion(conn, requested));
-  OFS_ASSIGN_OR_RETURN(NewVersion version, NextVersion(latest, upgrade, requested, entity.id));
+  std::optional<rules::LatestVersion> head;
+  if (latest)
+    head = rules::LatestVersion{latest->number, latest->version_enabled, latest->entity_id, latest->name};
+  OFS_ASSIGN_OR_RETURN(rules::NewVersion version, rules::NextVersion(head, upgrade, requested, entity.id));
   OFS_RETURN_IF_ERROR(Execute(conn, kInsertGroup, [&](Statement& s) {
     s.Bind(1, version.name).Bind(2, version.number).Bind(3, entity.id);
     s.Bind(4, model::FeatureGroupTypeName(fg.feature_group_type)).Bind(5, int64_t{fg.version_enabled});
@@ -520,11 +496,10 @@ Result<FeatureGroupMetadata> InsertGroupVersion(Connection& conn, const FeatureG
     s.Bind(9, g.tenant.read).Bind(10, g.tenant.write).Bind(11, g.tenant.consume).Bind(12, now_ms);
   }));
   int64_t id = conn.LastInsertId();
+  const rules::ColumnIds ids = rules::GroupColumnIds(entity.next_column_id, fg.features.size());
+  OFS_RETURN_IF_ERROR(InsertColumns(conn, kInsertGroupColumn, id, entity.id, ids.first, fg.features));
   OFS_RETURN_IF_ERROR(
-      InsertColumns(conn, kInsertGroupColumn, id, entity.id, entity.next_column_id, fg.features));
-  int64_t next_column_id = entity.next_column_id + static_cast<int64_t>(fg.features.size());
-  OFS_RETURN_IF_ERROR(
-      Execute(conn, kSetNextColumnId, [&](Statement& s) { s.Bind(1, entity.id).Bind(2, next_column_id); }));
+      Execute(conn, kSetNextColumnId, [&](Statement& s) { s.Bind(1, entity.id).Bind(2, ids.next_free); }));
   OFS_RETURN_IF_ERROR(InsertStrings(conn, kInsertGroupTag, id, g.tags));
   return LoadGroup(conn, id);
 }
