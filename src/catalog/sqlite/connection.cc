@@ -4,27 +4,22 @@
 
 namespace ofs::catalog::sqlite {
 
-Statement::Statement(Statement&& other) noexcept
-    : stmt_(other.stmt_), db_(other.db_), bind_rc_(other.bind_rc_) {
-  other.stmt_ = nullptr;
-}
+Statement::~Statement() { sqlite3_finalize(stmt_); }
 
-Statement::~Statement() {
-  if (stmt_ == nullptr) return;
+void Statement::Reset() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
+  bind_rc_ = SQLITE_OK;
 }
 
-Statement& Statement::Bind(int index, int64_t value) {
+void Statement::BindInt(int index, int64_t value) {
   int rc = sqlite3_bind_int64(stmt_, index, value);
   if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
-  return *this;
 }
 
-Statement& Statement::Bind(int index, std::string_view value) {
+void Statement::BindText(int index, std::string_view value) {
   int rc = sqlite3_bind_text64(stmt_, index, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
-  return *this;
 }
 
 Result<bool> Statement::Step() {
@@ -37,13 +32,6 @@ Result<bool> Statement::Step() {
   if (rc == SQLITE_DONE) return false;
   return Result<bool>(ErrorCode::kMetastoreUnavailable, "metadata store: statement failed",
                       sqlite3_errmsg(db_));
-}
-
-Status Statement::Run() {
-  for (;;) {
-    OFS_ASSIGN_OR_RETURN(bool row, Step());
-    if (!row) return Status::Ok();
-  }
 }
 
 int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_, column); }
@@ -71,7 +59,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path) {
 }
 
 Connection::~Connection() {
-  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  cache_.clear();  // finalizes every statement before the handle closes
   sqlite3_close(db_);
 }
 
@@ -84,19 +72,20 @@ Status Connection::Exec(const char* sql) {
   return Status(ErrorCode::kMetastoreUnavailable, "metadata store: script failed", cause);
 }
 
-Result<Statement> Connection::Prepare(const char* sql) {
+Result<sql::StatementLease> Connection::Prepare(const char* sql) {
   auto it = cache_.find(sql);
   if (it == cache_.end()) {
     sqlite3_stmt* stmt = nullptr;
     if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
       return Error("metadata store: preparing a statement failed");
     }
-    it = cache_.emplace(sql, stmt).first;
+    it = cache_.emplace(sql, std::make_unique<Statement>(stmt, db_)).first;
   }
-  if (sqlite3_stmt_busy(it->second) != 0) {
-    return Result<Statement>(ErrorCode::kInternal, "metadata store: statement prepared while in use", sql);
+  if (sqlite3_stmt_busy(it->second->handle()) != 0) {
+    return Result<sql::StatementLease>(ErrorCode::kInternal,
+                                       "metadata store: statement prepared while in use", sql);
   }
-  return Statement(it->second, db_);
+  return sql::StatementLease(it->second.get());
 }
 
 int64_t Connection::Changes() const { return sqlite3_changes64(db_); }
@@ -128,23 +117,16 @@ void Connection::NoteWriteFailure(const Status& status) {
 // Room a metadata write transaction may take: its pages in the WAL file and a checkpoint's copy of them.
 constexpr uint64_t kMetadataWriteBytes = 1 << 20;
 
-Result<Transaction> Transaction::Begin(Connection* conn, Kind kind) {
-  if (kind == Kind::kWrite && conn->disk_reserve() != nullptr) {
-    OFS_RETURN_IF_ERROR(conn->disk_reserve()->Admit(kMetadataWriteBytes, "metadata change"));
+Status Connection::Begin(TxnKind kind) {
+  if (kind != TxnKind::kRead && reserve_ != nullptr) {
+    OFS_RETURN_IF_ERROR(reserve_->Admit(kMetadataWriteBytes, "metadata change"));
   }
-  OFS_RETURN_IF_ERROR(conn->Exec(kind == Kind::kRead ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE"));
-  return Transaction(conn);
+  return Exec(kind == TxnKind::kRead ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE");
 }
 
-Transaction::~Transaction() {
-  // A failed rollback leaves nothing to do: SQLite rolls back on its own when a statement cannot proceed.
-  if (conn_ != nullptr) conn_->Exec("ROLLBACK").IgnoreError();
-}
+Status Connection::Commit() { return Exec("COMMIT"); }
 
-Status Transaction::Commit() {
-  OFS_RETURN_IF_ERROR(conn_->Exec("COMMIT"));
-  conn_ = nullptr;
-  return Status::Ok();
-}
+// A failed rollback leaves nothing to do: SQLite rolls back on its own when a statement cannot proceed.
+void Connection::Rollback() { Exec("ROLLBACK").IgnoreError(); }
 
 }  // namespace ofs::catalog::sqlite

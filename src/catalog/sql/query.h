@@ -9,39 +9,39 @@
 #include <vector>
 
 #include "base/status.h"
-#include "catalog/sqlite/connection.h"
+#include "catalog/sql/connection.h"
 
-namespace ofs::catalog::sqlite {
+namespace ofs::catalog::sql {
 
 inline void NoParams(Statement&) {}
 
 // Runs a statement that returns no rows.
 template <typename Bind>
 Status Execute(Connection& conn, const char* sql, Bind&& bind) {
-  OFS_ASSIGN_OR_RETURN(Statement stmt, conn.Prepare(sql));
-  bind(stmt);
-  return stmt.Run();
+  OFS_ASSIGN_OR_RETURN(StatementLease stmt, conn.Prepare(sql));
+  bind(*stmt);
+  return stmt->Run();
 }
 
 // Calls on_row(Statement&) -> Status for every result row; stops at the first error.
 template <typename Bind, typename OnRow>
 Status ForEachRow(Connection& conn, const char* sql, Bind&& bind, OnRow&& on_row) {
-  OFS_ASSIGN_OR_RETURN(Statement stmt, conn.Prepare(sql));
-  bind(stmt);
+  OFS_ASSIGN_OR_RETURN(StatementLease stmt, conn.Prepare(sql));
+  bind(*stmt);
   for (;;) {
-    OFS_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    OFS_ASSIGN_OR_RETURN(bool row, stmt->Step());
     if (!row) return Status::Ok();
-    OFS_RETURN_IF_ERROR(on_row(stmt));
+    OFS_RETURN_IF_ERROR(on_row(*stmt));
   }
 }
 
 // The first column of the first row as an integer; nullopt when there is no row.
 template <typename Bind>
 Result<std::optional<int64_t>> QueryInt(Connection& conn, const char* sql, Bind&& bind) {
-  OFS_ASSIGN_OR_RETURN(Statement stmt, conn.Prepare(sql));
-  bind(stmt);
-  OFS_ASSIGN_OR_RETURN(bool row, stmt.Step());
-  return row ? std::optional<int64_t>(stmt.Int(0)) : std::nullopt;
+  OFS_ASSIGN_OR_RETURN(StatementLease stmt, conn.Prepare(sql));
+  bind(*stmt);
+  OFS_ASSIGN_OR_RETURN(bool row, stmt->Step());
+  return row ? std::optional<int64_t>(stmt->Int(0)) : std::nullopt;
 }
 
 // The first column of every row as an integer.
@@ -67,4 +67,4 @@ inline Result<std::vector<std::string>> CollectStrings(Connection& conn, const c
   return out;
 }
 
-}  // namespace ofs::catalog::sqlite
+}  // namespace ofs::catalog::sql
