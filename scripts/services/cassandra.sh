@@ -300,6 +300,29 @@ terminate() {
   fi
 }
 
+# A joining node (N > 1) serves CQL once it considers itself NORMAL, but the seed learns that by gossip a
+# moment later; until then the seed still counts the node's ranges as pending, and a LOCAL_QUORUM write it
+# coordinates needs one more replica (required 3, alive 2 with RF 2). So start waits until node 1's own
+# view of this node (system_views.gossip_info, through the Python driver) says NORMAL.
+wait_until_seed_sees_normal() {
+  local pid="$1" deadline=$((SECONDS + START_TIMEOUT)) status=""
+  (
+    take_lock venv
+    ensure_venv
+  )
+  while ((SECONDS < deadline)); do
+    status="$(OFS_CASSANDRA_ADDRESS="$SEED_HOST:$PORT" OFS_CASSANDRA_AUTH="${OFS_CASSANDRA_AUTH:-0}" \
+      "$VENV_DIR/bin/python" "$ASSETS_DIR/cql.py" --timeout 5 \
+      "SELECT status_with_port FROM system_views.gossip_info WHERE address = '$HOST' AND port = $STORAGE_PORT" \
+      2>/dev/null || true)"
+    [[ "$status" == *'"NORMAL,'* ]] && return 0
+    sleep 0.5
+  done
+  terminate "$pid"
+  rm -f "$PID_FILE" "$ADDRESS_FILE"
+  die "node 1 did not see node $NODE as NORMAL within ${START_TIMEOUT}s (last: ${status:-no answer}): stopped it"
+}
+
 cmd_start() {
   take_lock "node-$NODE"
   local pid
@@ -337,6 +360,7 @@ cmd_start() {
   [ "${OFS_CASSANDRA_AUTH:-0}" != "1" ] || touch "$AUTH_FILE"
   echo "cassandra.sh: starting node $NODE (pid $pid), logs in $LOG_DIR" >&2
   wait_until_ready "$pid"
+  ((NODE == 1)) || wait_until_seed_sees_normal "$pid"
   address
 }
 
