@@ -213,25 +213,31 @@ std::shared_ptr<const Snapshot> Catalog::CurrentShared() const {
   return CurrentSlot(this, generation_, publish_mu_, published_).snapshot;
 }
 
-Status Catalog::Refresh(bool force) {
+Status Catalog::Refresh(bool force) { return RefreshWithOutcome(force).status; }
+
+Catalog::RefreshOutcome Catalog::RefreshWithOutcome(bool force) {
   std::lock_guard refresh_lock(refresh_mu_);
   // Read the counter before the metadata: a change racing with the load is at worst loaded early and
   // reloaded by the next refresh, never missed.
-  OFS_ASSIGN_OR_RETURN(int64_t counter, store_->ChangeCounter());
+  Result<int64_t> counter = store_->ChangeCounter();
+  if (!counter.ok()) return {counter.status(), false};
   if (!force) {
     std::lock_guard lock(publish_mu_);
-    if (published_ != nullptr && published_->change_counter() == counter) return Status::Ok();
+    if (published_ != nullptr && published_->change_counter() == *counter) return {Status::Ok(), false};
   }
-  OFS_ASSIGN_OR_RETURN(std::vector<model::EntityMetadata> entities, store_->ListEntities(0));
-  OFS_ASSIGN_OR_RETURN(std::vector<model::FeatureGroupMetadata> groups, store_->ListFeatureGroups(0));
-  std::shared_ptr<const Snapshot> next = Snapshot::Build(std::move(entities), std::move(groups), counter);
+  Result<std::vector<model::EntityMetadata>> entities = store_->ListEntities(0);
+  if (!entities.ok()) return {entities.status(), false};
+  Result<std::vector<model::FeatureGroupMetadata>> groups = store_->ListFeatureGroups(0);
+  if (!groups.ok()) return {groups.status(), false};
+  std::shared_ptr<const Snapshot> next =
+      Snapshot::Build(std::move(entities).value(), std::move(groups).value(), *counter);
   std::shared_ptr<const Snapshot> previous;  // released after the lock (it may be the last reference)
   {
     std::lock_guard lock(publish_mu_);
     previous = std::exchange(published_, std::move(next));
     generation_.store(g_next_generation.fetch_add(1, std::memory_order_relaxed), std::memory_order_release);
   }
-  return Status::Ok();
+  return {Status::Ok(), true};
 }
 
 }  // namespace ofs::catalog

@@ -92,6 +92,14 @@ model::TableSpec EntityTable(const model::EntityMetadata& entity);
 // appends every version of every group on the entity, in creation order (version id order).
 void AppendGroupColumns(const model::FeatureGroupMetadata& version, model::TableSpec* table);
 
+// Told when a request names a group or version the current snapshot lacks (CatalogRefresher refreshes
+// early). Called on serving threads: must not block.
+class CatalogMissListener {
+ public:
+  virtual ~CatalogMissListener() = default;
+  virtual void OnCatalogMiss() = 0;
+};
+
 class Catalog {
  public:
   explicit Catalog(MetadataStore* store) : store_(store) {}
@@ -104,11 +112,28 @@ class Catalog {
   // Rebuilds and publishes a snapshot when the store's change counter moved (always when force).
   // Serialized with other refreshes. Errors: the metadata store's (the old snapshot stays in use).
   Status Refresh(bool force = false);
+  struct RefreshOutcome {
+    Status status;
+    bool rebuilt = false;  // a new snapshot was published
+  };
+  RefreshOutcome RefreshWithOutcome(bool force = false);
 
   MetadataStore* store() const { return store_; }
 
+  // A request named a group or version that the current snapshot lacks: tells the listener, if any
+  // (a node whose catalog is changed by another process refreshes early). Any thread; never blocks.
+  void NoteMiss() const {
+    if (CatalogMissListener* listener = miss_listener_.load(std::memory_order_acquire))
+      listener->OnCatalogMiss();
+  }
+  // `listener` (not owned; nullptr = none) must outlive every NoteMiss call: clear it before destroying it.
+  void SetMissListener(CatalogMissListener* listener) {
+    miss_listener_.store(listener, std::memory_order_release);
+  }
+
  private:
   MetadataStore* store_;
+  std::atomic<CatalogMissListener*> miss_listener_{nullptr};
   std::mutex refresh_mu_;  // serializes Refresh() (held while loading); never taken by readers
   mutable std::mutex publish_mu_;
   std::shared_ptr<const Snapshot> published_;  // guarded by publish_mu_

@@ -24,7 +24,8 @@ bool Scoped(const api::Principal* principal) { return principal != nullptr && pr
 
 Result<const catalog::GroupEntry*> ResolveGroup(const catalog::Snapshot& snapshot, std::string_view name,
                                                 std::string_view version, bool darwin,
-                                                const api::Principal* principal) {
+                                                const api::Principal* principal,
+                                                const catalog::Catalog* catalog) {
   // Darwin answered an unknown version as an unknown group: the same code and message.
   const ErrorCode version_code = darwin ? ErrorCode::kAdminService : ErrorCode::kFeatureGroupVersionNotFound;
   const char* version_message = darwin ? "feature group not found" : "feature group version not found";
@@ -39,6 +40,7 @@ Result<const catalog::GroupEntry*> ResolveGroup(const catalog::Snapshot& snapsho
   }
   const catalog::GroupEntry* group = snapshot.FindGroup(name, number);
   if (group == nullptr) {
+    if (catalog != nullptr) catalog->NoteMiss();
     if (const catalog::GroupEntry* latest = number ? snapshot.FindGroup(name, std::nullopt) : nullptr) {
       if (Scoped(principal)) OFS_RETURN_IF_ERROR(RequireGroupInScope(principal, *latest));
       return Result<const catalog::GroupEntry*>(

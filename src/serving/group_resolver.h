@@ -15,9 +15,12 @@
 
 namespace ofs::serving {
 
-// `version` empty = latest; `principal` is the caller (nullptr when access control is off).
+// `version` empty = latest; `principal` is the caller (nullptr when access control is off). A group or
+// version the snapshot lacks is reported to `catalog` (Catalog::NoteMiss; nullptr = nobody), so that a node
+// whose catalog another process changes refreshes early.
 Result<const catalog::GroupEntry*> ResolveGroup(const catalog::Snapshot& snapshot, std::string_view name,
                                                 std::string_view version, bool darwin,
-                                                const api::Principal* principal);
+                                                const api::Principal* principal,
+                                                const catalog::Catalog* catalog = nullptr);
 
 }  // namespace ofs::serving

@@ -208,8 +208,8 @@ Status PartitionRead::Prepare(const UnitContext& context, std::string_view json)
                   "pass the nextPageToken of the previous page unchanged");
   }
 
-  OFS_ASSIGN_OR_RETURN(group,
-                       ResolveGroup(context.snapshot, ref.name, ref.version, call.darwin, call.principal));
+  OFS_ASSIGN_OR_RETURN(group, ResolveGroup(context.snapshot, ref.name, ref.version, call.darwin,
+                                           call.principal, context.deps.catalog));
   OFS_RETURN_IF_ERROR(ParseColumns(columns_json, *group, s));
   OFS_RETURN_IF_ERROR(ParsePartitionKey(key_json, *group, /*prefix=*/call.darwin, s));
 

@@ -211,8 +211,8 @@ Status PointRead::Prepare(const UnitContext& context, std::string_view json) {
   if (!has_columns) return Status(kRequestError, "featureColumns is required");
   if (!has_keys) return Status(kRequestError, "primaryKeys is required");
 
-  OFS_ASSIGN_OR_RETURN(group,
-                       ResolveGroup(context.snapshot, ref.name, ref.version, call.darwin, call.principal));
+  OFS_ASSIGN_OR_RETURN(group, ResolveGroup(context.snapshot, ref.name, ref.version, call.darwin,
+                                           call.principal, context.deps.catalog));
   OFS_RETURN_IF_ERROR(ResolveColumns(*group, s));
   OFS_RETURN_IF_ERROR(ResolveKeyNames(s.key_names, *group, s));
   OFS_RETURN_IF_ERROR(ConvertKeyRows(*group, s));

@@ -241,8 +241,8 @@ Status GroupWrite::Prepare(const UnitContext& context, std::string_view json) {
   if (!ref.has_name) return Status(kRequestError, "featureGroupName is required");
   if (!has_features) return Status(kRequestError, "features is required");
 
-  OFS_ASSIGN_OR_RETURN(group,
-                       ResolveGroup(context.snapshot, ref.name, ref.version, call.darwin, call.principal));
+  OFS_ASSIGN_OR_RETURN(group, ResolveGroup(context.snapshot, ref.name, ref.version, call.darwin,
+                                           call.principal, context.deps.catalog));
   const model::TenantConfig& tenant = group->meta.tenant;
   OFS_RETURN_IF_ERROR(ResolveNames(*group, s));
   OFS_RETURN_IF_ERROR(ConvertRows(*group, s));
