@@ -12,6 +12,7 @@ JOBS ?= $(shell nproc)
 export CARGO_TARGET_DIR ?= $(CURDIR)/build/cargo
 
 .PHONY: bootstrap configure build run test test-fast test-unit test-e2e test-contract test-python test-sanitized test-cassandra test-cassandra-full \
+        test-mariadb \
         test-asan test-tsan fuzz bench bench-build bench-quick bench-scaling fmt fmt-check tidy clean
 
 bootstrap:
@@ -33,20 +34,32 @@ run: build
 # suites again under AddressSanitizer + UBSan; then each fuzz target for FUZZ_SECONDS.
 # `make test-fast` is the release half only (the edit-compile-test loop).
 test: build
-	@$(MAKE) --no-print-directory fmt-check test-unit test-e2e test-contract test-python test-cassandra
+	@$(MAKE) --no-print-directory fmt-check test-unit test-e2e test-contract test-python test-mariadb test-cassandra
 	@$(MAKE) --no-print-directory test-sanitized fuzz
 
 test-fast: build
 	@$(MAKE) --no-print-directory test-unit test-e2e test-contract test-python
 
-# Tests labelled with a real server they need (cassandra) run in that server's target below.
+# Tests labelled with a real server they need (cassandra, mariadb) run in that server's target below.
 test-unit:
-	@ctest --test-dir $(BUILD_DIR) -j$(JOBS) --output-on-failure --timeout 300 -LE cassandra
+	@ctest --test-dir $(BUILD_DIR) -j$(JOBS) --output-on-failure --timeout 300 -LE 'cassandra|mariadb'
 
-# Everything that needs a real Cassandra (scripts/services/cassandra.sh, on its own ports): the CQL bridge
+# Everything that needs a real MariaDB (scripts/services/mariadb.sh, on a port of its own): the MySQL
+# connection and the MetadataStore conformance suite on MariaDB (ctest -L mariadb). MariaDB is stopped and
+# its data wiped afterwards, pass or fail.
+MARIADB_PORT ?= 13306
+MARIADB_SCRIPT := OFS_MARIADB_PORT=$(MARIADB_PORT) scripts/services/mariadb.sh
+test-mariadb:
+	@url=$$($(MARIADB_SCRIPT) start | tail -1) || exit 1; \
+	OFS_TEST_MYSQL_URL=$$url OFS_REQUIRE_SERVICES=1 ctest --test-dir $(BUILD_DIR) -j1 --output-on-failure \
+	  --timeout 600 -L mariadb; \
+	rc=$$?; $(MARIADB_SCRIPT) stop >/dev/null; $(MARIADB_SCRIPT) wipe >/dev/null; exit $$rc
+
+# Everything that needs a real Cassandra (scripts/services/cassandra.sh, on its own ports; MariaDB too, for the
+# fleet test: scripts/cluster.sh's one ofs admin and two ofs serve, tests/e2e/test_fleet.py): the CQL bridge
 # and CassandraStore with the OnlineStore conformance suite (ctest -L cassandra), then, against
 # `ofs standalone --store cassandra://...` (a keyspace per server), the serving half of the black-box suite
-# on both faces, the Darwin contract, the Darwin-keyspace test and the two-node fault test.
+# on both faces, the Darwin contract, the Darwin-keyspace test and the two-node fault test; then the fleet test.
 # `make test-cassandra-full` runs the whole black-box suite over Cassandra instead (longer: every admin test
 # makes keyspaces and tables; see docs/benchmarks-cassandra.md and the issue notes). OFS_REQUIRE_SERVICES=1
 # turns a missing server into a failure rather than a skip. Cassandra is stopped (and its data wiped)
@@ -64,11 +77,14 @@ CASSANDRA_E2E ?= tests/e2e/test_cassandra_darwin_keyspace.py tests/e2e/test_serv
   tests/e2e/test_cassandra_two_nodes.py
 test-cassandra:
 	@addr=$$($(CASSANDRA_SCRIPT) start | tail -1) || exit 1; \
-	export OFS_TEST_CASSANDRA=$$addr OFS_REQUIRE_SERVICES=1 OFS_CASSANDRA_STORAGE_PORT=$(CASSANDRA_STORAGE_PORT) \
-	  OFS_CASSANDRA_HEAP=$(CASSANDRA_HEAP); \
+	url=$$($(MARIADB_SCRIPT) start | tail -1) || { $(CASSANDRA_SCRIPT) stop; exit 1; }; \
+	export OFS_TEST_CASSANDRA=$$addr OFS_TEST_MYSQL_URL=$$url OFS_REQUIRE_SERVICES=1 \
+	  OFS_CASSANDRA_STORAGE_PORT=$(CASSANDRA_STORAGE_PORT) OFS_CASSANDRA_HEAP=$(CASSANDRA_HEAP); \
 	ctest --test-dir $(BUILD_DIR) -j1 --output-on-failure --timeout 900 -L cassandra && \
-	OFS_E2E_STORE="$(CASSANDRA_E2E_STORE)" OFS_BINARY=$(OFS) python3 -m pytest -q $(CASSANDRA_E2E); \
-	rc=$$?; $(CASSANDRA_SCRIPT) stop >/dev/null; $(CASSANDRA_SCRIPT) wipe >/dev/null; exit $$rc
+	OFS_E2E_STORE="$(CASSANDRA_E2E_STORE)" OFS_BINARY=$(OFS) python3 -m pytest -q $(CASSANDRA_E2E) && \
+	OFS_BINARY=$(OFS) python3 -m pytest -q tests/e2e/test_fleet.py; \
+	rc=$$?; $(CASSANDRA_SCRIPT) stop >/dev/null; $(CASSANDRA_SCRIPT) wipe >/dev/null; \
+	$(MARIADB_SCRIPT) stop >/dev/null; $(MARIADB_SCRIPT) wipe >/dev/null; exit $$rc
 
 test-cassandra-full:
 	@$(MAKE) --no-print-directory test-cassandra CASSANDRA_E2E="tests/e2e tests/contract"

@@ -12,8 +12,8 @@
 #include "base/clock.h"
 #include "base/fallback.h"
 #include "base/log.h"
-#include "catalog/sqlite/sqlite_metadata_store.h"
 #include "codec/json_writer.h"
+#include "metadata_selection.h"
 #include "serving/serving.h"
 #include "storage/rocksdb/rocks_store.h"
 #include "store_selection.h"
@@ -45,7 +45,8 @@ http::ServerOptions ServerOptionsFor(const Config& c, int64_t port) {
 
 }  // namespace
 
-Application::Application(Config config) : config_(std::move(config)), auth_(config_.tokens) {}
+Application::Application(Config config, RolePlan role)
+    : config_(std::move(config)), role_(role), auth_(config_.tokens) {}
 
 Application::~Application() { Stop(); }
 
@@ -68,9 +69,17 @@ Status Application::Start() {
                disk_->reserve_bytes() >> 20, config_.min_free_disk_mb);
   RegisterDiskAndFallbackMetrics();
 
-  OFS_ASSIGN_OR_RETURN(auto metadata,
-                       catalog::SqliteMetadataStore::Open((dir / "metadata.sqlite").string(), disk_.get()));
-  metadata_ = std::move(metadata);
+  OFS_ASSIGN_OR_RETURN(MetadataSelection metadata_selection, ParseMetadataSelection(config_.metadata_url));
+  Result<std::unique_ptr<catalog::MetadataStore>> metadata =
+      OpenMetadataStore(metadata_selection, config_.data_dir, disk_.get());
+  if (!metadata.ok()) {
+    return Status(
+        metadata.status().code(),
+        "metadata.url (" + metadata_selection.description + "): " + std::string(metadata.status().message()),
+        std::string(metadata.status().cause()));
+  }
+  metadata_ = std::move(metadata).value();
+  OFS_LOG_INFO("app", "metadata store: {}", metadata_selection.description);
 
   OFS_ASSIGN_OR_RETURN(StoreSelection selection,
                        ParseStoreSelection(config_.store_url, config_.store_tenants));
@@ -84,12 +93,35 @@ Status Application::Start() {
   }
 
   catalog_ = std::make_unique<catalog::Catalog>(metadata_.get());
-  OFS_RETURN_IF_ERROR(catalog_->Refresh(/*force=*/true));
+  refresher_ = std::make_unique<catalog::CatalogRefresher>(
+      catalog_.get(),
+      catalog::CatalogRefresher::Options{std::chrono::milliseconds(config_.catalog_refresh_ms)});
+  if (Status loaded = refresher_->RefreshNow(); !loaded.ok()) {
+    if (!role_.serves_without_metadata) return loaded;
+    OFS_LOG_WARN("app",
+                 "cannot load the catalog yet ({}): serving requests are answered 503 until the metadata "
+                 "store answers",
+                 loaded.ToString());
+  }
+  refresher_->Start();
   StartHealthMonitor();
   admin_workers_ = std::make_unique<WorkerPool>(
       WorkerPool::Options{static_cast<size_t>(config_.admin_workers),
                           static_cast<size_t>(config_.admin_max_queued), "ofs-admin"});
+  OFS_RETURN_IF_ERROR(StartServers());
+  RegisterHttpOutputMetrics();
+  RegisterAdminAndHealthMetrics();
+  RegisterCatalogMetrics();
+  OFS_LOG_INFO("app", "ofs {}: serving API on {}, admin API on {}, data in {}", role_.name,
+               serving_server_ ? config_.bind_address + ":" + std::to_string(serving_server_->port()) : "-",
+               admin_server_ ? config_.bind_address + ":" + std::to_string(admin_server_->port()) : "-",
+               config_.data_dir);
+  return Status::Ok();
+}
 
+// The servers the role asks for: the serving API on http.port, the admin API on http.admin_port beside
+// it (standalone) or on http.port alone (admin).
+Status Application::StartServers() {
   serving::ServingDeps serving_deps;
   serving_deps.catalog = catalog_.get();
   serving_deps.store = store_.get();
@@ -108,16 +140,6 @@ Status Application::Start() {
                               {}};
   admin_deps.offload = {admin_workers_.get(), std::chrono::milliseconds(config_.suspended_timeout_ms)};
 
-  serving_endpoint_ = std::make_unique<api::Endpoint>(&auth_, &registry_, "serving");
-  serving::RegisterServingRoutes(*serving_endpoint_, serving_deps);
-  admin::RegisterSchemaRoutes(*serving_endpoint_, admin_deps);
-  RegisterOperationalRoutes(*serving_endpoint_);
-
-  admin_deps.offload.max_queue_wait = std::chrono::milliseconds(config_.admin_timeout_ms);
-  admin_endpoint_ = std::make_unique<api::Endpoint>(&auth_, &registry_, "admin");
-  admin::RegisterAdminRoutes(*admin_endpoint_, admin_deps);
-  RegisterOperationalRoutes(*admin_endpoint_);
-
   auto error_formatter = [](const Status& status, http::Response& response) {
     api::WriteError(status, response);
   };
@@ -133,23 +155,23 @@ Status Application::Start() {
         },
         error_formatter);
   };
-  serving_server_ = make_server(serving_endpoint_.get(), config_.port, config_.suspended_timeout_ms);
-  admin_server_ = make_server(admin_endpoint_.get(), config_.admin_port, config_.admin_timeout_ms);
-  OFS_RETURN_IF_ERROR(serving_server_->Start());
-  OFS_RETURN_IF_ERROR(admin_server_->Start());
-  registry_.AddCallbackGauge("ofs_http_open_connections", "Open HTTP connections", {{"server", "serving"}},
-                             [this] { return static_cast<double>(serving_server_->open_connections()); });
-  registry_.AddCallbackGauge("ofs_http_open_connections", "Open HTTP connections", {{"server", "admin"}},
-                             [this] { return static_cast<double>(admin_server_->open_connections()); });
-  RegisterHttpOutputMetrics();
-  RegisterAdminAndHealthMetrics();
-  registry_.AddCallbackGauge("ofs_catalog_change_counter", "Metadata change counter of the published catalog",
-                             {}, [this] {
-                               auto snapshot = catalog_->CurrentShared();
-                               return snapshot ? static_cast<double>(snapshot->change_counter()) : 0.0;
-                             });
-  OFS_LOG_INFO("app", "ofs standalone serving on {}:{}, admin on {}:{}, data in {}", config_.bind_address,
-               serving_server_->port(), config_.bind_address, admin_server_->port(), config_.data_dir);
+  if (role_.serving_api) {
+    serving_endpoint_ = std::make_unique<api::Endpoint>(&auth_, &registry_, "serving");
+    serving::RegisterServingRoutes(*serving_endpoint_, serving_deps);
+    admin::RegisterSchemaRoutes(*serving_endpoint_, admin_deps);
+    RegisterOperationalRoutes(*serving_endpoint_);
+    serving_server_ = make_server(serving_endpoint_.get(), config_.port, config_.suspended_timeout_ms);
+  }
+  if (role_.admin_api) {
+    admin_deps.offload.max_queue_wait = std::chrono::milliseconds(config_.admin_timeout_ms);
+    admin_endpoint_ = std::make_unique<api::Endpoint>(&auth_, &registry_, "admin");
+    admin::RegisterAdminRoutes(*admin_endpoint_, admin_deps);
+    RegisterOperationalRoutes(*admin_endpoint_);
+    const int64_t port = role_.serving_api ? config_.admin_port : config_.port;
+    admin_server_ = make_server(admin_endpoint_.get(), port, config_.admin_timeout_ms);
+  }
+  if (serving_server_) OFS_RETURN_IF_ERROR(serving_server_->Start());
+  if (admin_server_) OFS_RETURN_IF_ERROR(admin_server_->Start());
   return Status::Ok();
 }
 
@@ -160,8 +182,10 @@ void Application::Stop() {
   admin_server_.reset();
   if (admin_workers_) admin_workers_->Stop();  // runs what is queued; the answers go nowhere now
   if (health_) health_->Stop();
+  if (refresher_) refresher_->Stop();
   admin_workers_.reset();
   health_.reset();
+  refresher_.reset();
   serving_endpoint_.reset();
   admin_endpoint_.reset();
   catalog_.reset();
@@ -179,17 +203,82 @@ void Application::StartHealthMonitor() {
   HealthMonitor::Options options;
   options.poll = std::chrono::milliseconds(config_.health_poll_ms);
   options.stale_after = std::max(10 * options.poll, std::chrono::milliseconds(5'000));
-  health_ = std::make_unique<HealthMonitor>(
-      options, std::vector<HealthMonitor::Check>{
-                   {"disk", [disk = disk_.get()] { return disk->Health(); }},
-                   {"metadata", [metadata = metadata_.get()] { return metadata->Health(); }},
-                   {"store", [store = store_.get()] { return store->Health(); }},
-                   {"catalog", [catalog = catalog_.get()] {
-                      return catalog->CurrentShared() != nullptr
-                                 ? Status::Ok()
-                                 : Status(ErrorCode::kMetastoreUnavailable, "not loaded");
-                    }}});
+  // A serve node serves from its last catalog while the metadata store is down: that is a warning, not
+  // DOWN (a load balancer must not drop every node at once); no catalog at all is DOWN.
+  const bool metadata_critical = !role_.serves_without_metadata;
+  health_ =
+      std::make_unique<
+          HealthMonitor>(options, std::vector<HealthMonitor::Check>{{"disk",
+                                                                     [disk = disk_.get()] {
+                                                                       return disk->Health();
+                                                                     }},
+                                                                    {"metadata",
+                                                                     [metadata = metadata_.get()] {
+                                                                       return metadata->Health();
+                                                                     },
+                                                                     metadata_critical},
+                                                                    {"store",
+                                                                     [store = store_.get()] {
+                                                                       return store->Health();
+                                                                     }},
+                                                                    {"catalog",
+                                                                     [refresher = refresher_.get()] {
+                                                                       const catalog::CatalogRefresher::State
+                                                                           state = refresher->state();
+                                                                       if (!state.loaded) {
+                                                                         return Status(
+                                                                             ErrorCode::kMetastoreUnavailable,
+                                                                             "not loaded",
+                                                                             state.last_error.ToString());
+                                                                       }
+                                                                       return Status::Ok();
+                                                                     }},
+                                                                    {"catalog_freshness",
+                                                                     [refresher = refresher_.get()] {
+                                                                       const catalog::CatalogRefresher::State
+                                                                           state = refresher->state();
+                                                                       if (!state.stale) return Status::Ok();
+                                                                       return Status(
+                                                                           ErrorCode::kMetastoreUnavailable,
+                                                                           "stale: serving the catalog "
+                                                                           "checked " +
+                                                                               std::to_string(state.age_ms) +
+                                                                               " ms ago",
+                                                                           state.last_error.ToString());
+                                                                     },
+                                                                     metadata_critical}});
   health_->Start();
+}
+
+// Catalog freshness (catalog.refresh_ms): how old the catalog is, how often it is checked and fails.
+void Application::RegisterCatalogMetrics() {
+  registry_.AddCallbackGauge("ofs_catalog_change_counter", "Metadata change counter of the published catalog",
+                             {}, [this] {
+                               auto snapshot = catalog_->CurrentShared();
+                               return snapshot ? static_cast<double>(snapshot->change_counter()) : 0.0;
+                             });
+  const catalog::CatalogRefresher* refresher = refresher_.get();
+  registry_.AddCallbackGauge("ofs_catalog_age_seconds",
+                             "Seconds since the catalog was last checked against the metadata store "
+                             "(grows while the metadata store is down; -1 before the first check)",
+                             {}, [refresher] {
+                               const int64_t age = refresher->state().age_ms;
+                               return age < 0 ? -1.0 : static_cast<double>(age) / 1000.0;
+                             });
+  registry_.AddCallbackGauge("ofs_catalog_stale", "1 while the last check of the metadata store failed", {},
+                             [refresher] { return refresher->state().stale ? 1.0 : 0.0; });
+  registry_.AddCallbackCounter("ofs_catalog_refreshes_total",
+                               "Checks of the metadata store's change counter that succeeded", {},
+                               [refresher] { return static_cast<double>(refresher->state().refreshes); });
+  registry_.AddCallbackCounter("ofs_catalog_rebuilds_total", "Catalog snapshots loaded and published", {},
+                               [refresher] { return static_cast<double>(refresher->state().rebuilds); });
+  registry_.AddCallbackCounter("ofs_catalog_refresh_failures_total",
+                               "Checks of the metadata store that failed (the last catalog stays in use)", {},
+                               [refresher] { return static_cast<double>(refresher->state().failures); });
+  registry_.AddCallbackCounter(
+      "ofs_catalog_miss_refreshes_total",
+      "Checks started at once because a request named a group or version the catalog lacked", {},
+      [refresher] { return static_cast<double>(refresher->state().miss_refreshes); });
 }
 
 // The admin workers' queue (admin.workers, admin.max_queued) and the health monitor's last check.
@@ -215,6 +304,9 @@ void Application::RegisterHttpOutputMetrics() {
   for (const auto& [name, server_of_name] :
        {std::pair{"serving", serving_server_.get()}, std::pair{"admin", admin_server_.get()}}) {
     http::Server* const server = server_of_name;  // clang 14 cannot capture a structured binding
+    if (server == nullptr) continue;              // the role does not serve this API
+    registry_.AddCallbackGauge("ofs_http_open_connections", "Open HTTP connections", {{"server", name}},
+                               [server] { return static_cast<double>(server->open_connections()); });
     const auto stat = [server](auto field) {
       return [server, field] { return static_cast<double>(server->output_stats().*field); };
     };
@@ -369,23 +461,62 @@ void Application::RegisterDiskAndFallbackMetrics() {
 void Application::RegisterOperationalRoutes(api::Endpoint& endpoint) {
   // Health answers {"status": "UP"} (no data envelope, as Darwin's healthcheck), or 503 with DOWN and
   // the failing checks, from the health monitor's last round (StartHealthMonitor): at once, whatever
-  // the stores are doing.
-  endpoint.Add("health", api::Role::kNone,
-               {{http::Method::kGet, "/health"}, {http::Method::kGet, "/healthcheck", true}},
-               [this](const api::Call&, http::Response& response) {
-                 const HealthMonitor::State state = health_->Current();  // never runs a check
-                 codec::JsonWriter w(&response.body);
-                 w.StartObject();
-                 w.Key("status");
-                 w.String(state.up ? "UP" : "DOWN");
-                 if (!state.up) {
-                   response.status = 503;
-                   w.Key("checks");
-                   w.String(state.failures);
-                 }
-                 w.EndObject();
-                 return Status::Ok();
-               });
+  // the stores are doing. "warnings" lists failing checks the role serves through (a serve node's
+  // metadata store). GET /health adds every dependency's state and check latency, and the catalog's age;
+  // GET /healthcheck (Darwin's path) keeps Darwin's body.
+  const auto health = [this](bool details) {
+    return [this, details](const api::Call&, http::Response& response) {
+      const HealthMonitor::State state = health_->Current();  // never runs a check
+      codec::JsonWriter w(&response.body);
+      w.StartObject();
+      w.Key("status");
+      w.String(state.up ? "UP" : "DOWN");
+      if (!state.up) {
+        response.status = 503;
+        w.Key("checks");
+        w.String(state.failures);
+      }
+      if (!state.warnings.empty()) {
+        w.Key("warnings");
+        w.String(state.warnings);
+      }
+      if (details) {
+        w.Key("role");
+        w.String(role_.name);
+        w.Key("dependencies");
+        w.StartArray();
+        for (const HealthMonitor::CheckResult& check : state.checks) {
+          w.StartObject();
+          w.Key("name");
+          w.String(check.name);
+          w.Key("state");
+          w.String(check.ok ? "UP" : (check.critical ? "DOWN" : "DEGRADED"));
+          w.Key("latencyMs");
+          w.Double(static_cast<double>(check.latency.count()) / 1000.0);
+          if (!check.ok) {
+            w.Key("error");
+            w.String(check.message);
+          }
+          w.EndObject();
+        }
+        w.EndArray();
+        const catalog::CatalogRefresher::State catalog_state = refresher_->state();
+        w.Key("catalog");
+        w.StartObject();
+        w.Key("loaded");
+        w.Bool(catalog_state.loaded);
+        w.Key("stale");
+        w.Bool(catalog_state.stale);
+        w.Key("ageMs");
+        w.Int(catalog_state.age_ms);
+        w.EndObject();
+      }
+      w.EndObject();
+      return Status::Ok();
+    };
+  };
+  endpoint.Add("health", api::Role::kNone, {{http::Method::kGet, "/health"}}, health(true));
+  endpoint.Add("healthcheck", api::Role::kNone, {{http::Method::kGet, "/healthcheck", true}}, health(false));
   endpoint.Add("metrics", api::Role::kNone, {{http::Method::kGet, "/metrics"}},
                [this](const api::Call&, http::Response& response) {
                  response.content_type = "text/plain; version=0.0.4";

@@ -1,13 +1,16 @@
 #pragma once
 // Application: the one place where a role's components are created and wired together
-// (ARCHITECTURE.md section 5). `ofs standalone` = SQLite metadata + RocksDB online store under one data
-// directory, the serving API on one port and the admin API on another, sharing one catalog, one
-// metrics registry and one disk reserve (both stores refuse writes below it). Admin handlers run on a
-// worker pool, off the event loops; /health answers from a monitor thread's last check. Lifecycle:
-// Start() starts watching the disk, opens the stores, loads the catalog, starts the health monitor and
-// the admin workers, then both servers; Stop() (or the destructor) stops the servers first (they wait
-// for suspended requests), then the admin workers (which finish what is queued) and the health monitor,
-// then closes the stores, then stops watching the disk.
+// (ARCHITECTURE.md section 5), as its RolePlan (role.h) asks. `ofs standalone` = SQLite metadata + RocksDB
+// online store under one data directory by default, the serving API on one port and the admin API on
+// another, sharing one catalog, one metrics registry and one disk reserve (both embedded stores refuse
+// writes below it); `ofs admin` serves the admin API only and `ofs serve` the serving API only, over
+// the metadata and online stores that --metadata and --store name. Every role keeps its catalog current
+// with a CatalogRefresher (catalog.refresh_ms; at once on a miss). Admin handlers run on a worker pool,
+// off the event loops; /health answers from a monitor thread's last check. Lifecycle: Start() starts
+// watching the disk, opens the stores, loads the catalog, starts the refresher, the health monitor and the
+// admin workers, then the servers; Stop() (or the destructor) stops the servers first (they wait for
+// suspended requests), then the admin workers (which finish what is queued), the health monitor and the
+// refresher, then closes the stores, then stops watching the disk.
 
 #include <filesystem>
 #include <memory>
@@ -18,10 +21,12 @@
 #include "base/status.h"
 #include "base/worker_pool.h"
 #include "catalog/catalog.h"
+#include "catalog/refresher.h"
 #include "config.h"
 #include "health_monitor.h"
 #include "http/server.h"
 #include "metrics/metrics.h"
+#include "role.h"
 #include "storage/online_store.h"
 #include "storage/rocksdb/rocks_store.h"
 
@@ -29,13 +34,13 @@ namespace ofs::app {
 
 class Application {
  public:
-  explicit Application(Config config);
+  explicit Application(Config config, RolePlan role = StandaloneRole());
   ~Application();
 
   Status Start();
   void Stop();
-  uint16_t serving_port() const;
-  uint16_t admin_port() const;
+  uint16_t serving_port() const;  // 0 when the role serves no serving API
+  uint16_t admin_port() const;    // 0 when the role serves no admin API
 
  private:
   void RegisterOperationalRoutes(api::Endpoint& endpoint);
@@ -46,16 +51,20 @@ class Application {
   void RegisterHttpOutputMetrics();
   void RegisterAdminAndHealthMetrics();
   void StartHealthMonitor();
+  void RegisterCatalogMetrics();
+  Status StartServers();
 
   Config config_;
+  const RolePlan role_;
   metrics::Registry registry_;
   api::Authenticator auth_;
   std::unique_ptr<DiskReserve> disk_;  // the data directory's free space; outlives both stores
   std::unique_ptr<catalog::MetadataStore> metadata_;
   std::unique_ptr<storage::OnlineStore> store_;
   std::unique_ptr<catalog::Catalog> catalog_;
-  std::unique_ptr<HealthMonitor> health_;      // polls disk_, metadata_, store_, catalog_
-  std::unique_ptr<WorkerPool> admin_workers_;  // runs the admin handlers (api/offload.h)
+  std::unique_ptr<catalog::CatalogRefresher> refresher_;  // keeps catalog_ current
+  std::unique_ptr<HealthMonitor> health_;                 // polls disk_, metadata_, store_, refresher_
+  std::unique_ptr<WorkerPool> admin_workers_;             // runs the admin handlers (api/offload.h)
   std::unique_ptr<api::Endpoint> serving_endpoint_;
   std::unique_ptr<api::Endpoint> admin_endpoint_;
   std::unique_ptr<http::Server> serving_server_;

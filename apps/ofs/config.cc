@@ -13,6 +13,7 @@
 
 #include "base/fallback.h"
 #include "base/strings.h"
+#include "metadata_selection.h"
 #include "store_selection.h"
 
 namespace ofs::app {
@@ -104,6 +105,20 @@ const std::vector<Setting>& Settings() {
        "Tenants kept on clusters of their own, as TENANT=cassandra://...;TENANT=cassandra://... (tenants not "
        "listed use store.url; with rocksdb every tenant is a column family of the embedded store)",
        &Config::store_tenants},
+      {"metadata.url", "--metadata", "OFS_METADATA",
+       "The metadata store: sqlite (metadata.sqlite in data_dir), sqlite:PATH, or "
+       "mysql://USER:PASSWORD@HOST:PORT/"
+       "DATABASE[?connect_timeout_ms=..&read_timeout_ms=..&write_timeout_ms=.."
+       "&lock_wait_timeout_s=..&password_file=..&password_env=..] (MySQL/MariaDB, shared by one ofs admin "
+       "and "
+       "any number of ofs serve; docs/configuration.md, 'The metadata store')",
+       &Config::metadata_url},
+      {"catalog.refresh_ms", "--catalog-refresh-ms", "OFS_CATALOG_REFRESH_MS",
+       "How often a node checks the metadata store's change counter and reloads its catalog when another "
+       "process changed it (a request naming an unknown group or version also checks at once, at most every "
+       "100 ms); while the metadata store is down the node serves from its last catalog and /health says "
+       "how stale it is",
+       &Config::catalog_refresh_ms, 10, 3'600'000},
       {"rocksdb.block_cache_mb", "--block-cache-mb", "OFS_BLOCK_CACHE_MB", "RocksDB block cache size in MiB",
        &Config::block_cache_mb, 1, 1 << 20},
       {"rocksdb.row_cache_mb", "--row-cache-mb", "OFS_ROW_CACHE_MB",
@@ -320,6 +335,7 @@ Status Validate(const Config& c) {
   }
   if (c.data_dir.empty()) return Status(ErrorCode::kInvalidRequest, "data_dir must not be empty");
   OFS_RETURN_IF_ERROR(ParseStoreSelection(c.store_url, c.store_tenants).status());
+  OFS_RETURN_IF_ERROR(ParseMetadataSelection(c.metadata_url).status());
   return Status::Ok();
 }
 

@@ -23,6 +23,9 @@ struct Config {
   // The online store (store_url.h): "rocksdb" or a cassandra:// URL; tenants mapped to clusters of their own.
   std::string store_url = "rocksdb";
   std::string store_tenants;
+  // The metadata store (metadata_selection.h): "sqlite" (data_dir/metadata.sqlite), sqlite:PATH, mysql://...
+  std::string metadata_url = "sqlite";
+  int64_t catalog_refresh_ms = 1'000;
   std::string bind_address = "127.0.0.1";
   int64_t port = 8080;
   int64_t admin_port = 8081;

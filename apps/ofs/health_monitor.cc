@@ -29,6 +29,8 @@ HealthMonitor::State HealthMonitor::Current() const {
   std::lock_guard<std::mutex> lock(mu_);
   State state;
   state.age = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - checked_at_);
+  state.checks = results_;
+  state.warnings = warnings_;
   if (state.age <= options_.stale_after) {
     state.up = up_;
     state.failures = failures_;
@@ -44,21 +46,33 @@ HealthMonitor::State HealthMonitor::Current() const {
 void HealthMonitor::RunRound() {
   bool up = true;
   std::string failures;
+  std::string warnings;
+  std::vector<CheckResult> results;
   for (const Check& check : checks_) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       running_ = check.name;
     }
+    const Clock::time_point started = Clock::now();
     Status status = check.run();
+    CheckResult& result = results.emplace_back();
+    result.name = check.name;
+    result.critical = check.critical;
+    result.ok = status.ok();
+    result.latency = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
     if (status.ok()) continue;
-    up = false;
-    if (!failures.empty()) failures.push_back(';');
-    failures += check.name + ": " + status.ToString();
+    result.message = status.ToString();
+    std::string& list = check.critical ? failures : warnings;
+    if (check.critical) up = false;
+    if (!list.empty()) list.push_back(';');
+    list += check.name + ": " + result.message;
   }
   std::lock_guard<std::mutex> lock(mu_);
   running_.clear();
   up_ = up;
   failures_ = std::move(failures);
+  warnings_ = std::move(warnings);
+  results_ = std::move(results);
   checked_at_ = Clock::now();
 }
 

@@ -26,6 +26,17 @@ class HealthMonitor {
   struct Check {
     std::string name;  // e.g. "store"; prefixes its failure in State::failures
     std::function<Status()> run;
+    // A failing critical check makes the process DOWN; a failing non-critical one (a dependency the role
+    // can serve without for a while, e.g. a serve node's metadata store) is reported as a warning only.
+    bool critical = true;
+  };
+  // The outcome of one check in the last completed round.
+  struct CheckResult {
+    std::string name;
+    bool ok = false;
+    bool critical = true;
+    std::string message;  // Status::ToString() of a failure; "" when ok
+    std::chrono::microseconds latency{0};
   };
   struct Options {
     std::chrono::milliseconds poll{1'000};
@@ -33,8 +44,11 @@ class HealthMonitor {
   };
   struct State {
     bool up = false;
-    // The failing checks, "<name>: <Status::ToString()>" joined by ';' (empty when up).
+    // The failing critical checks, "<name>: <Status::ToString()>" joined by ';' (empty when up).
     std::string failures;
+    // The failing non-critical checks, the same way (they leave the state UP).
+    std::string warnings;
+    std::vector<CheckResult> checks;   // every check of the last completed round, in order
     std::chrono::milliseconds age{0};  // since the last round of checks completed
   };
 
@@ -59,6 +73,8 @@ class HealthMonitor {
   bool stopping_ = false;                 // guarded by mu_
   bool up_ = false;                       // guarded by mu_: the last completed round
   std::string failures_ = "not checked";  // guarded by mu_
+  std::string warnings_;                  // guarded by mu_
+  std::vector<CheckResult> results_;      // guarded by mu_
   Clock::time_point checked_at_;          // guarded by mu_
   std::string running_;                   // guarded by mu_: the check in progress, "" between checks
   std::thread thread_;

@@ -4,16 +4,20 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "allocator.h"
 #include "application.h"
 #include "base/fallback.h"
 #include "base/log.h"
 #include "config.h"
+#include "role.h"
 
 namespace {
 
-int RunStandalone(const CLI::App& command, const ofs::app::Config& flags) {
+int RunRole(const CLI::App& command, const ofs::app::Config& flags, const ofs::app::RolePlan& role) {
   auto config = ofs::app::ResolveConfig(command, flags);
   if (!config.ok()) {
     std::cerr << "ofs: " << config.status().message();
@@ -35,10 +39,10 @@ int RunStandalone(const CLI::App& command, const ofs::app::Config& flags) {
     ofs::NoteFallback(ofs::Fallback::kHugePages,
                       problem + "; point reads on a large row cache miss the TLB more (apps/ofs/README.md)");
   }
-  ofs::app::Application app(std::move(*config));
+  ofs::app::Application app(std::move(*config), role);
   ofs::Status started = app.Start();
   if (!started.ok()) {
-    OFS_LOG_ERROR("app", "cannot start: {}", started.ToString());
+    OFS_LOG_ERROR("app", "ofs {} cannot start: {}", role.name, started.ToString());
     return 1;
   }
   int signal_number = 0;
@@ -54,14 +58,21 @@ int main(int argc, char** argv) {
   CLI::App cli{"OFS: an online feature store (Darwin Feature Store compatible)", "ofs"};
   cli.require_subcommand(1);
   ofs::app::Config flags;
-  CLI::App* standalone = cli.add_subcommand(
-      "standalone", "Admin + serving APIs on embedded RocksDB + SQLite under one data directory");
-  ofs::app::AddFlags(standalone, &flags);
+  const ofs::app::RolePlan roles[] = {ofs::app::StandaloneRole(), ofs::app::AdminRole(),
+                                      ofs::app::ServeRole()};
+  std::vector<std::pair<CLI::App*, const ofs::app::RolePlan*>> role_commands;
+  for (const ofs::app::RolePlan& role : roles) {
+    CLI::App* command = cli.add_subcommand(std::string(role.name), std::string(role.description));
+    ofs::app::AddFlags(command, &flags);
+    role_commands.emplace_back(command, &role);
+  }
   CLI::App* config_template =
       cli.add_subcommand("config-template", "Print a documented TOML file with every setting");
   CLI::App* version = cli.add_subcommand("version", "Print the version");
   CLI11_PARSE(cli, argc, argv);
-  if (*standalone) return RunStandalone(*standalone, flags);
+  for (const auto& [command, role] : role_commands) {
+    if (*command) return RunRole(*command, flags, *role);
+  }
   if (*config_template) {
     std::cout << ofs::app::ConfigTemplate();
     return 0;

@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "catalog/sqlite/sqlite_metadata_store.h"
-#include "catalog/testing/conformance.h"
+#include "catalog/testing/fixtures.h"
 
 namespace ofs::catalog {
 namespace {

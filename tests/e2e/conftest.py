@@ -21,7 +21,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from e2e_support import (STORE_URL, Launcher, Ofs, find_binary, missing_binary_reason,  # noqa: E402
+from e2e_support import (METADATA_URL, STORE_URL, Launcher, Ofs, find_binary, missing_binary_reason,  # noqa: E402
                          uniq as _uniq)
 
 E2E_DIR = Path(__file__).resolve().parent
@@ -32,8 +32,8 @@ TEST_TIMEOUT_S = float(os.environ.get("OFS_E2E_TEST_TIMEOUT", "120"))
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes seconds on purpose (TTL expiry, restarts, timeouts)")
     config.addinivalue_line("markers", "timeout_s(seconds): time limit of one e2e test")
-    config.addinivalue_line("markers", "embedded_store: exercises the embedded RocksDB store itself (skipped "
-                            "when OFS_E2E_STORE names another store)")
+    config.addinivalue_line("markers", "embedded_store: exercises the embedded RocksDB and SQLite stores "
+                            "themselves (skipped when OFS_E2E_STORE or OFS_E2E_METADATA names another engine)")
 
 
 # Features the contract names that arrive with a later issue: (substring of the test id, reason).
@@ -45,8 +45,9 @@ NOT_YET_BUILT = [
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if STORE_URL and item.get_closest_marker("embedded_store"):
-            item.add_marker(pytest.mark.skip(reason=f"embedded store only; this run uses {STORE_URL}"))
+        if (STORE_URL or METADATA_URL) and item.get_closest_marker("embedded_store"):
+            item.add_marker(pytest.mark.skip(
+                reason=f"embedded stores only; this run uses {STORE_URL or 'rocksdb'} and {METADATA_URL or 'sqlite'}"))
         for fragment, reason in NOT_YET_BUILT:
             if fragment in item.nodeid:
                 item.add_marker(pytest.mark.skip(reason=reason))
@@ -64,7 +65,7 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_report_header(config):
     return (f"ofs e2e binary: {BINARY if BINARY else 'NOT FOUND - e2e tests will be skipped'}; "
-            f"store: {STORE_URL or 'embedded'}")
+            f"store: {STORE_URL or 'embedded'}, metadata: {METADATA_URL or 'embedded'}")
 
 
 # ----------------------------------------------------------------------------------------------

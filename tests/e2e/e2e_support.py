@@ -53,14 +53,21 @@ EXTRA_SERVER_ARGS = shlex.split(os.environ.get("OFS_E2E_EXTRA_ARGS", ""))
 # is replaced by a keyspace of the server's own data directory (restarts on the same directory find the
 # same keyspace), e.g. OFS_E2E_STORE='cassandra://127.0.0.1:9042/{keyspace}'.
 STORE_URL = os.environ.get("OFS_E2E_STORE", "")
+# The metadata store every server of the run uses (`--metadata`); "" = the embedded SQLite default.
+# "{database}" in it is replaced by a database of the server's own data directory, e.g.
+# OFS_E2E_METADATA='mysql://ofs:ofs-test@127.0.0.1:13306/{database}' (OFS creates a missing database).
+METADATA_URL = os.environ.get("OFS_E2E_METADATA", "")
 
 
 def store_args(data_dir: Path) -> list[str]:
-    """The `--store` flags of a server over `data_dir` (none for the embedded store)."""
-    if not STORE_URL:
-        return []
+    """The `--store` and `--metadata` flags of a server over `data_dir` (none for the embedded stores)."""
     digest = hashlib.sha1(str(Path(data_dir).resolve()).encode()).hexdigest()[:12]
-    return ["--store", STORE_URL.replace("{keyspace}", f"e2e_{digest}")]
+    args = []
+    if STORE_URL:
+        args += ["--store", STORE_URL.replace("{keyspace}", f"e2e_{digest}")]
+    if METADATA_URL:
+        args += ["--metadata", METADATA_URL.replace("{database}", f"e2e_{digest}")]
+    return args
 
 DEFAULT_OWNER = "e2e.tester@example.com"
 DEFAULT_TENANT = "default-tenant"

@@ -20,6 +20,7 @@
 
 #include "base/status.h"
 #include "catalog/metadata_store.h"
+#include "catalog/testing/fixtures.h"
 
 namespace ofs::catalog::testing {
 
@@ -40,19 +41,6 @@ struct MetadataStoreUnderTest {
 void PrintTo(const MetadataStoreUnderTest& engine, std::ostream* os);
 // Parameter names for INSTANTIATE_TEST_SUITE_P; referencing it also keeps the suite's tests linked in.
 std::string MetadataStoreUnderTestName(const ::testing::TestParamInfo<MetadataStoreUnderTest>& info);
-
-// Test data shared with the engines' own tests.
-// Entity `name`: keys (user_id BIGINT, day TEXT), one more column, TTL 3600, owner, tags, description.
-model::EntityMetadata UserEntity(std::string name = "User");
-// Group `name` on `entity` with INT columns `columns`.
-model::FeatureGroupMetadata Group(std::string name, std::string entity = "User",
-                                  std::vector<std::string> columns = {"clicks", "views"});
-std::vector<uint32_t> ColumnIds(const std::vector<model::FeatureColumn>& columns);
-std::vector<std::string> Names(const std::vector<model::EntityMetadata>& entities);
-// "name/version" of each group version.
-std::vector<std::string> Names(const std::vector<model::FeatureGroupMetadata>& groups);
-model::RunRecord MakeRun(std::string group, std::string version, std::string id, int64_t created_at);
-std::vector<std::string> RunIds(const std::vector<model::RunRecord>& runs);
 
 class MetadataStoreConformance : public ::testing::TestWithParam<MetadataStoreUnderTest> {
  protected:

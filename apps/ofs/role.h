@@ -1,0 +1,26 @@
+#pragma once
+// The roles of the one `ofs` binary (ARCHITECTURE.md section 1): what each serves and how it treats its
+// metadata store. Each role is defined in its own file (role_standalone.cc, role_admin.cc,
+// role_serve.cc); Application wires whatever a plan asks for.
+
+#include <string_view>
+
+namespace ofs::app {
+
+struct RolePlan {
+  std::string_view name;         // the subcommand
+  std::string_view description;  // its --help line
+  bool serving_api = false;      // the serving API (and the schema routes it answers) on http.port
+  // The admin API: on http.admin_port beside the serving API, else on http.port.
+  bool admin_api = false;
+  // A serve node: starts even when its catalog cannot be loaded yet (serving requests are answered 503
+  // OFS-V2-METASTORE-UNAVAILABLE-EXCEPTION until it is), and stays UP while the metadata store is down,
+  // serving from its last catalog (/health says the catalog is stale, and how old it is).
+  bool serves_without_metadata = false;
+};
+
+RolePlan StandaloneRole();
+RolePlan AdminRole();
+RolePlan ServeRole();
+
+}  // namespace ofs::app

@@ -1,0 +1,16 @@
+// `ofs standalone`: everything in one process, the default; embedded RocksDB + SQLite under one data
+// directory unless --store / --metadata name other engines.
+#include "role.h"
+
+namespace ofs::app {
+
+RolePlan StandaloneRole() {
+  return {.name = "standalone",
+          .description =
+              "Admin + serving APIs in one process (embedded RocksDB + SQLite under one data "
+              "directory by default)",
+          .serving_api = true,
+          .admin_api = true};
+}
+
+}  // namespace ofs::app
