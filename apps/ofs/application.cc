@@ -112,10 +112,16 @@ Status Application::Start() {
   RegisterHttpOutputMetrics();
   RegisterAdminAndHealthMetrics();
   RegisterCatalogMetrics();
-  OFS_LOG_INFO("app", "ofs {}: serving API on {}, admin API on {}, data in {}", role_.name,
-               serving_server_ ? config_.bind_address + ":" + std::to_string(serving_server_->port()) : "-",
-               admin_server_ ? config_.bind_address + ":" + std::to_string(admin_server_->port()) : "-",
-               config_.data_dir);
+  // "ofs ROLE serving on HOST:P, admin on HOST:Q, data in DIR" (either part absent when the role does not
+  // serve that API): test harnesses read the ports of a server started with port 0 from this line.
+  std::string listening;
+  if (serving_server_)
+    listening += "serving on " + config_.bind_address + ":" + std::to_string(serving_server_->port());
+  if (admin_server_) {
+    listening += (listening.empty() ? "admin on " : ", admin on ") + config_.bind_address + ":" +
+                 std::to_string(admin_server_->port());
+  }
+  OFS_LOG_INFO("app", "ofs {} {}, data in {}", role_.name, listening, config_.data_dir);
   return Status::Ok();
 }
 

@@ -44,4 +44,17 @@ inline bool ContainsIgnoreCase(std::string_view haystack, std::string_view needl
 // Strict base-10 parse of the whole string (optional leading '-'); false on junk or overflow.
 bool ParseInt64(std::string_view s, int64_t* out);
 
+// The value of a hexadecimal digit (either case), -1 for any other character.
+inline int HexDigitValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Decodes %XX escapes of `in` into *out (replaced); '+' stays '+'. False on a malformed escape (a '%'
+// not followed by two hex digits): the strict form for URLs in settings (http/url.h has the lenient
+// one requests use).
+bool PercentDecodeStrict(std::string_view in, std::string* out);
+
 }  // namespace ofs

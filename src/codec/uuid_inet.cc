@@ -2,19 +2,14 @@
 
 #include <cstring>
 
+#include "base/strings.h"
+
 namespace ofs::codec::detail {
 namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
 
 bool IsUuidDash(size_t pos) { return pos == 8 || pos == 13 || pos == 18 || pos == 23; }
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 }  // namespace
 
@@ -27,7 +22,7 @@ bool ParseUuid(std::string_view text, std::string* out) {
       if (text[pos] != '-') return false;
       continue;
     }
-    const int value = HexValue(text[pos]);
+    const int value = HexDigitValue(text[pos]);
     if (value < 0) return false;
     bytes[nibble / 2] = static_cast<char>(bytes[nibble / 2] | (nibble % 2 == 0 ? value << 4 : value));
     ++nibble;

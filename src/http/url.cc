@@ -1,21 +1,16 @@
 #include "http/url.h"
 
+#include "base/strings.h"
+
 namespace ofs::http {
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Decodes the character starting at in[*i] and advances *i past it.
 char DecodeAt(std::string_view in, bool plus_as_space, size_t* i) {
   char c = in[*i];
   if (c == '%' && *i + 2 < in.size()) {
-    int hi = HexValue(in[*i + 1]);
-    int lo = HexValue(in[*i + 2]);
+    int hi = HexDigitValue(in[*i + 1]);
+    int lo = HexDigitValue(in[*i + 2]);
     if (hi >= 0 && lo >= 0) {
       *i += 3;
       return static_cast<char>(hi * 16 + lo);

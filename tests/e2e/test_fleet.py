@@ -121,6 +121,19 @@ def eventually(check, seconds: float, interval: float = 0.02):
         time.sleep(interval)
 
 
+def fleet_with_a_group(fleet: Fleet) -> tuple[Ofs, str, str]:
+    """Starts the fleet, creates an entity and a group on the admin node, and writes row i through serve
+    node i once each node knows the group. -> (the admin face, entity, group)"""
+    fleet.up()
+    admin = fleet.ofs(0)
+    ent = make_entity(admin)
+    grp = make_group(admin, ent)
+    for i in range(2):
+        node = fleet.ofs(i)
+        assert eventually(lambda: node.write(grp, ["id", "score"], [[i, 1.0]]).status == 200, 10)[0]
+    return admin, ent, grp
+
+
 def test_cluster_up_prints_one_line_per_process_and_status_says_running(fleet):
     lines = fleet.up()
     assert lines["mariadb"][0].startswith("mysql://"), lines
@@ -172,13 +185,7 @@ def test_a_change_on_the_admin_node_reaches_both_serve_nodes_within_a_refresh(fl
 
 
 def test_a_killed_serve_node_leaves_the_other_answering_and_catches_up(fleet):
-    fleet.up()
-    admin = fleet.ofs(0)
-    ent = make_entity(admin)
-    grp = make_group(admin, ent)
-    for i in range(2):
-        node = fleet.ofs(i)
-        assert eventually(lambda: node.write(grp, ["id", "score"], [[i, 1.0]]).status == 200, 10)[0]
+    admin, ent, grp = fleet_with_a_group(fleet)
 
     victim = f"serve-{fleet.serve_ports[1]}"
     os.kill(fleet.pid(victim), signal.SIGKILL)
@@ -196,13 +203,7 @@ def test_a_killed_serve_node_leaves_the_other_answering_and_catches_up(fleet):
 
 
 def test_with_mariadb_down_serve_nodes_serve_from_their_catalog_and_the_admin_answers_503(fleet):
-    fleet.up()
-    admin = fleet.ofs(0)
-    ent = make_entity(admin)
-    grp = make_group(admin, ent)
-    for i in range(2):
-        node = fleet.ofs(i)
-        assert eventually(lambda: node.write(grp, ["id", "score"], [[i, 1.0]]).status == 200, 10)[0]
+    admin, ent, grp = fleet_with_a_group(fleet)
 
     fleet.mariadb("stop")
     try:

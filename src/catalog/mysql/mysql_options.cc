@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/strings.h"
+
 namespace ofs::catalog::mysql {
 namespace {
 
@@ -15,29 +17,6 @@ constexpr int kMaxTimeoutS = 3'600;
 
 Status Bad(std::string what) {
   return Status(ErrorCode::kInvalidRequest, "invalid metadata database URL: " + std::move(what));
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool PercentDecode(std::string_view in, std::string* out) {
-  out->clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out->push_back(in[i]);
-      continue;
-    }
-    if (i + 2 >= in.size()) return false;
-    const int hi = HexValue(in[i + 1]), lo = HexValue(in[i + 2]);
-    if (hi < 0 || lo < 0) return false;
-    out->push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return true;
 }
 
 std::string PercentEncode(std::string_view in) {
@@ -151,10 +130,11 @@ Status SetParameter(std::string_view name, const std::string& value, MysqlOption
 // USER[:PASSWORD], percent-encoded. Messages never show the password, nor the user part that holds it.
 Status ParseUserInfo(std::string_view userinfo, MysqlOptions* o, PasswordSource* source) {
   const size_t colon = userinfo.find(':');
-  if (!PercentDecode(userinfo.substr(0, colon), &o->user)) return Bad("the user has a malformed %-escape");
+  if (!PercentDecodeStrict(userinfo.substr(0, colon), &o->user))
+    return Bad("the user has a malformed %-escape");
   if (o->user.empty()) return Bad("no user: mysql://USER:PASSWORD@HOST:PORT/DATABASE");
   if (colon == std::string_view::npos) return Status::Ok();
-  if (!PercentDecode(userinfo.substr(colon + 1), &o->password)) {
+  if (!PercentDecodeStrict(userinfo.substr(colon + 1), &o->password)) {
     return Bad("the password has a malformed %-escape (write '%' as %25)");
   }
   *source = PasswordSource::kInline;
@@ -173,7 +153,7 @@ Status ParseQuery(std::string_view query, MysqlOptions* o, PasswordSource* sourc
       return Bad("parameter '" + std::string(name) + "' has no value");
     }
     std::string value;
-    if (!PercentDecode(pair.substr(eq + 1), &value)) {
+    if (!PercentDecodeStrict(pair.substr(eq + 1), &value)) {
       return Bad("parameter '" + std::string(name) + "' has a malformed %-escape");
     }
     OFS_RETURN_IF_ERROR(SetParameter(name, value, o, source));

@@ -27,28 +27,6 @@ Status Bad(std::string what) {
   return Status(ErrorCode::kInvalidRequest, "invalid cassandra store URL: " + std::move(what));
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool PercentDecode(std::string_view in, std::string* out) {
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out->push_back(in[i]);
-      continue;
-    }
-    if (i + 2 >= in.size()) return false;
-    const int hi = HexValue(in[i + 1]), lo = HexValue(in[i + 2]);
-    if (hi < 0 || lo < 0) return false;
-    out->push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return true;
-}
-
 bool ParseUnsigned(std::string_view text, uint64_t max, uint64_t* out) {
   uint64_t v = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -219,7 +197,7 @@ Result<CassandraClusterOptions> ParseCassandraUrl(std::string_view url) {
     const std::string_view name = pair.substr(0, eq);
     std::string value;
     if (eq == std::string_view::npos) return Bad("parameter '" + std::string(name) + "' has no value");
-    if (!PercentDecode(pair.substr(eq + 1), &value)) {
+    if (!PercentDecodeStrict(pair.substr(eq + 1), &value)) {
       return Bad("parameter '" + std::string(name) + "' has a malformed %-escape");
     }
     OFS_RETURN_IF_ERROR(SetParameter(name, value, &o));
