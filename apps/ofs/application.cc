@@ -87,6 +87,13 @@ Status Application::Start() {
     OFS_RETURN_IF_ERROR(OpenEmbeddedStore(dir));
   } else {
     OFS_ASSIGN_OR_RETURN(store_, OpenRemoteStore(selection));
+    // A cluster that cannot be reached at start is a configuration error to report now, in one line
+    // naming the setting, not a stream of 503s (later outages are 503s and /health DOWN).
+    if (Status reachable = store_->Health(); !reachable.ok()) {
+      return Status(reachable.code(),
+                    "store.url (" + selection.description + "): " + std::string(reachable.message()),
+                    std::string(reachable.cause()));
+    }
     // No row cache in front of a store other nodes write too: every read goes to the cluster.
     OFS_LOG_INFO("app", "online store: {} (no row cache: other nodes write the same cluster)",
                  selection.description);
