@@ -8,7 +8,8 @@
 #   cassandra.sh cql STATEMENT...   run CQL on the node with the Python driver (cassandra/cql.py)
 #
 # Environment: OFS_SERVICES_DIR (default <repo>/build/services), OFS_CASSANDRA_NODE (1..254: node N listens
-# on 127.0.0.N, directory cassandra-N/; node 1 is the seed), OFS_CASSANDRA_PORT (CQL, 9042),
+# on 127.0.0.N, directory cassandra-N/; node 1 is the seed), OFS_CASSANDRA_CLUSTER (a name: a cluster of
+# its own, directories cassandra-NAME-N/, beside the default one on other ports), OFS_CASSANDRA_PORT (CQL, 9042),
 # OFS_CASSANDRA_STORAGE_PORT (7000, the same for every node of a cluster), OFS_CASSANDRA_AUTH=1
 # (PasswordAuthenticator, superuser cassandra/cassandra), OFS_CASSANDRA_HEAP (the heap's maximum, 512m),
 # OFS_CASSANDRA_JVM_OPTS (more JVM options, split on spaces, last), OFS_CASSANDRA_START_TIMEOUT (120 s),
@@ -26,7 +27,8 @@ readonly INSTALL_DIR="$SERVICES_DIR/cassandra"
 readonly LIB_DIR="$INSTALL_DIR/lib"
 readonly VENV_DIR="$INSTALL_DIR/venv"
 readonly NODE="${OFS_CASSANDRA_NODE:-1}"
-readonly NODE_DIR="$SERVICES_DIR/cassandra-$NODE"
+readonly CLUSTER="${OFS_CASSANDRA_CLUSTER:-}"
+readonly NODE_DIR="$SERVICES_DIR/cassandra-${CLUSTER:+$CLUSTER-}$NODE"
 readonly PID_FILE="$NODE_DIR/cassandra.pid"
 readonly ADDRESS_FILE="$NODE_DIR/address"
 readonly AUTH_FILE="$NODE_DIR/password-auth"
@@ -83,6 +85,7 @@ usage() {
 }
 
 check_settings() {
+  [[ "$CLUSTER" =~ ^[a-z0-9]*$ ]] || die "OFS_CASSANDRA_CLUSTER must be lower-case letters and digits, not '$CLUSTER'"
   if ! [[ "$NODE" =~ ^[1-9][0-9]*$ ]] || ((NODE > 254)); then
     die "OFS_CASSANDRA_NODE must be 1..254, not '$NODE'"
   fi
@@ -164,7 +167,7 @@ write_cassandra_yaml() {
   fi
   cat >"$CONF_DIR/cassandra.yaml" <<EOF
 # Written by scripts/services/cassandra.sh at every start: edits here are lost.
-cluster_name: ofs-test
+cluster_name: ofs-test${CLUSTER:+-$CLUSTER}
 num_tokens: 4
 allocate_tokens_for_local_replication_factor: 2
 partitioner: org.apache.cassandra.dht.Murmur3Partitioner
@@ -324,7 +327,7 @@ wait_until_seed_sees_normal() {
 }
 
 cmd_start() {
-  take_lock "node-$NODE"
+  take_lock "node-${CLUSTER:+$CLUSTER-}$NODE"
   local pid
   if pid="$(running_pid)"; then
     address
@@ -365,7 +368,7 @@ cmd_start() {
 }
 
 cmd_stop() {
-  take_lock "node-$NODE"
+  take_lock "node-${CLUSTER:+$CLUSTER-}$NODE"
   local pid
   if ! pid="$(running_pid)"; then
     rm -f "$ADDRESS_FILE"
