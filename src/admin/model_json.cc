@@ -189,11 +189,20 @@ struct Seen {
   bool keys = false;
 };
 
+// A tag, owner, run id or status of at most model::kMaxLabelChars characters.
+Status CheckLabelLength(std::string_view text, ErrorCode code, std::string_view what) {
+  if (model::Utf8Length(text) <= model::kMaxLabelChars) return Status::Ok();
+  return Status(
+      code, std::string(what) + " is longer than " + std::to_string(model::kMaxLabelChars) + " characters",
+      std::to_string(model::Utf8Length(text)) + " characters");
+}
+
 Status ReadTags(od::value value, std::vector<std::string>* out, ErrorCode code, std::string_view what) {
   out->clear();
   if (IsNull(value)) return Status::Ok();
   std::vector<std::string_view> tags;
   OFS_RETURN_IF_ERROR(api::ReadStringArray(value, &tags, code, what));
+  for (std::string_view tag : tags) OFS_RETURN_IF_ERROR(CheckLabelLength(tag, code, what));
   out->assign(tags.begin(), tags.end());
   return Status::Ok();
 }
@@ -350,7 +359,7 @@ Status CheckOwner(std::string_view owner, ErrorCode code) {
   if (!model::IsValidOwner(owner)) {
     return Status(code, "owner '" + std::string(owner) + "' is not an e-mail address");
   }
-  return Status::Ok();
+  return CheckLabelLength(owner, code, "owner");
 }
 
 // Checks that a value On-Demand has not read yet is well-formed JSON (On-Demand skips what it does
@@ -570,6 +579,8 @@ Result<RunCreate> ParseRunCreate(std::string_view body) {
     return Status::Ok();
   }));
   if (!has_run_id || run.run_id.empty()) return Status(kCode, "runId is required");
+  OFS_RETURN_IF_ERROR(CheckLabelLength(run.run_id, kCode, "runId"));
+  OFS_RETURN_IF_ERROR(CheckLabelLength(run.status, kCode, "status"));
   if (run.time_taken < 0 || run.count < 0) return Status(kCode, "timeTaken and count must be >= 0");
   return create;
 }

@@ -16,6 +16,12 @@ bool IsValidIdentifier(std::string_view name) {
   return true;
 }
 
+size_t Utf8Length(std::string_view text) {
+  size_t characters = 0;
+  for (char c : text) characters += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return characters;
+}
+
 bool IsValidOwner(std::string_view owner) {
   size_t at = owner.find('@');
   if (at == std::string_view::npos || at == 0 || owner.find('@', at + 1) != std::string_view::npos)

@@ -12,6 +12,12 @@ bool IsValidIdentifier(std::string_view name);
 // A loose e-mail shape check: local@domain.tld, no spaces.
 bool IsValidOwner(std::string_view owner);
 
+// The longest tag, owner, run id or run status, in characters (UTF-8 code points): every metadata engine
+// keeps it (MySQL's VARCHAR(255)); longer is a request error, never a database failure.
+inline constexpr size_t kMaxLabelChars = 255;
+// Characters (code points) of UTF-8 text: bytes that do not continue a sequence.
+size_t Utf8Length(std::string_view text);
+
 // ENTITY-SCHEMA-VALIDATION-EXCEPTION on bad names, duplicate columns (case-insensitive), empty or
 // unknown/duplicate primary keys, negative TTL.
 Status ValidateEntity(const Entity& entity);

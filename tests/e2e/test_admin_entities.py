@@ -356,3 +356,12 @@ def test_state_body_missing(server):
     name = make_entity(ofs)
     r = server.admin.put(f"/v1/entity/{name}/state", {})
     assert_error(r, 400)
+
+
+def test_tags_and_owner_longer_than_255_characters_are_request_errors(ofs: Ofs):
+    # Every metadata engine keeps 255 characters (MySQL's VARCHAR(255)): longer is the caller's mistake,
+    # answered 400 before any engine sees it, never a 503 from the database.
+    assert_ok(ofs.create_entity(entity_body(uniq("tags"), tags=["é" * 255])))
+    assert_error(ofs.create_entity(entity_body(uniq("tags"), tags=["x" * 256])), 400, REGISTRATION)
+    long_owner = "a" * 250 + "@example.com"
+    assert_error(ofs.create_entity(entity_body(uniq("owner"), owner=long_owner)), 400, REGISTRATION)
