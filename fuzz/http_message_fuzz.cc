@@ -322,6 +322,12 @@ void CheckChunkFraming(std::string_view input, const Reference& ref, size_t head
 
 }  // namespace
 
+// A field line of `head` (not the request line) with an HTAB in it.
+bool FieldLineHasTab(std::string_view head) {
+  const size_t first = head.find("\r\n");
+  return first != std::string_view::npos && head.substr(first).find('\t') != std::string_view::npos;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   http_parser reference;
@@ -354,6 +360,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     if (err == HPE_INVALID_URL && head.target().front() != '/') return 0;
     if (NameStartsWithLonger(head, "transfer-encoding")) return 0;
+    // http_parser takes HTAB for OWS in some fields and not in others (after Content-Length's digits, after
+    // a Transfer-Encoding's chunked, inside Connection options); RFC 9110 section 5.5 makes SP and HTAB
+    // the same. A refusal of a message with an HTAB in a field line is the reference's, not the server's.
+    if (err != HPE_PAUSED && err != HPE_OK && FieldLineHasTab(head_text)) return 0;
     Require(err == HPE_PAUSED || (err == HPE_OK && reference.upgrade),
             "the reference refuses an accepted message");
     Require(ref.headers_done, "the reference did not finish the head");
@@ -373,27 +383,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Require(used == whole.consumed, "the message ends at another byte");
     Require(ref.chunked == head.chunked, "another framing");
     Require(ref.body == whole.body, "another body");
-    // http_parser ends a Connection option at SP but not at HTAB (both are OWS): there its decision is
-    // not the RFC's, and the comparison stops with this message.
-    bool tab_in_connection = false;
-    // An HTTP/1.0 request naming both keep-alive and close: http_parser looks only for keep-alive in 1.0
-    // (http_should_keep_alive), the server lets close win (RFC 9112 section 9.3: the sender closes).
-    bool saw_keep_alive = false, saw_close = false;
+    // The keep-alive decision is checked against RFC 9112 section 9.3 computed here from the headers
+    // (already checked equal to the server's), not against http_parser, whose decision is not the RFC's
+    // in three corners the fuzzer found: it ends a Connection option at SP but not at HTAB, misses an
+    // option after an empty list element (",keep-alive", RFC 9110 section 5.6.1), and in HTTP/1.0
+    // looks only for keep-alive (keep-alive plus close stays open; the RFC's sender closes).
+    bool close = false, keep_alive = false;
     for (const auto& [name, value] : ref.headers) {
       if (!ofs::EqualsIgnoreCase(name, "connection")) continue;
-      if (value.find('\t') != std::string::npos) tab_in_connection = true;
       std::string_view options = value;
-      while (!options.empty()) {  // comma-separated options, spaces around them
+      while (true) {  // #connection-option: comma-separated, OWS around, empty elements ignored
         const size_t comma = options.find(',');
-        const std::string_view option = ofs::Trim(options.substr(0, comma));
-        saw_keep_alive = saw_keep_alive || ofs::EqualsIgnoreCase(option, "keep-alive");
-        saw_close = saw_close || ofs::EqualsIgnoreCase(option, "close");
-        options = comma == std::string_view::npos ? std::string_view() : options.substr(comma + 1);
+        std::string_view option = options.substr(0, comma);
+        while (!option.empty() && (option.front() == ' ' || option.front() == '\t')) option.remove_prefix(1);
+        while (!option.empty() && (option.back() == ' ' || option.back() == '\t')) option.remove_suffix(1);
+        close = close || ofs::EqualsIgnoreCase(option, "close");
+        keep_alive = keep_alive || ofs::EqualsIgnoreCase(option, "keep-alive");
+        if (comma == std::string_view::npos) break;
+        options.remove_prefix(comma + 1);
       }
     }
-    const bool keep_alive_and_close = head.http_minor == 0 && saw_keep_alive && saw_close;
-    Require(tab_in_connection || keep_alive_and_close || ref.keep_alive == head.keep_alive,
-            "another keep-alive decision");
+    const bool rfc_keep_alive = head.http_minor == 1 ? !close : keep_alive && !close;
+    Require(head.keep_alive == rfc_keep_alive, "a keep-alive decision that is not RFC 9112's");
+    // Where http_parser decided otherwise it will not parse a next message as the server does: stop.
+    const bool reference_agrees = ref.keep_alive == head.keep_alive;
     if (head.chunked) {
       std::string_view message_head;
       Require(FindHead(rest, &message_head), "no head in an accepted message");
@@ -401,7 +414,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           static_cast<size_t>(message_head.data() - rest.data()) + message_head.size() + 2;
       CheckChunkFraming(input, ref, at + head_end, at + used);
     }
-    if (!head.keep_alive || head.upgrade || tab_in_connection) return 0;  // the server closes, or see above
+    if (!head.keep_alive || head.upgrade || !reference_agrees) return 0;  // the server closes, or see above
     http_parser_pause(&reference, 0);
     at += used;
   }
