@@ -1,6 +1,12 @@
 #include "application.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -48,7 +54,32 @@ http::ServerOptions ServerOptionsFor(const Config& c, int64_t port) {
 Application::Application(Config config, RolePlan role)
     : config_(std::move(config)), role_(role), auth_(config_.tokens) {}
 
-Application::~Application() { Stop(); }
+Application::~Application() {
+  Stop();
+  if (data_dir_lock_fd_ >= 0) ::close(data_dir_lock_fd_);  // releases the lock
+}
+
+// One process per data directory, whatever its stores: two would share the SQLite metadata file, the
+// embedded store (RocksDB refuses a second opener with its own LOCK file, but only when it is the store)
+// and the disk reserve's accounting. An advisory lock on <data_dir>/ofs.lock, held until exit (the kernel
+// drops it when the process dies, so a killed process leaves nothing to clean up).
+Status Application::LockDataDirectory(const std::filesystem::path& dir) {
+  const std::string path = (dir / "ofs.lock").string();
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return Status(ErrorCode::kInvalidRequest, "data_dir: cannot open " + path, std::strerror(errno));
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    ::close(fd);
+    return Status(
+        ErrorCode::kInvalidRequest,
+        "data_dir " + config_.data_dir + " is in use by another ofs process (" + path + " is locked)",
+        std::strerror(error));
+  }
+  data_dir_lock_fd_ = fd;
+  return Status::Ok();
+}
 
 Status Application::Start() {
   std::error_code ec;
@@ -58,6 +89,7 @@ Status Application::Start() {
                   ec.message());
   }
   auto dir = std::filesystem::path(config_.data_dir);
+  OFS_RETURN_IF_ERROR(LockDataDirectory(dir));
 
   DiskReserve::Options disk_options;
   disk_options.path = config_.data_dir;

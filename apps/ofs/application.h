@@ -54,8 +54,11 @@ class Application {
   void RegisterCatalogMetrics();
   Status StartServers();
 
+  Status LockDataDirectory(const std::filesystem::path& dir);
+
   Config config_;
   const RolePlan role_;
+  int data_dir_lock_fd_ = -1;  // <data_dir>/ofs.lock, flock'ed for the process's lifetime
   metrics::Registry registry_;
   api::Authenticator auth_;
   std::unique_ptr<DiskReserve> disk_;  // the data directory's free space; outlives both stores

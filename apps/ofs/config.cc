@@ -35,7 +35,9 @@ struct Setting {
 const std::vector<Setting>& Settings() {
   static const std::vector<Setting> settings = {
       {"data_dir", "--data-dir", "OFS_DATA_DIR",
-       "Directory of the embedded stores (RocksDB + SQLite); created if missing", &Config::data_dir},
+       "Directory of the embedded stores (RocksDB + SQLite); created if missing; one ofs process per "
+       "directory (it holds ofs.lock there)",
+       &Config::data_dir},
       {"log_level", "--log-level", "OFS_LOG_LEVEL",
        "Log level: trace, debug, info, warn, error, critical, off", &Config::log_level},
       {"http.bind_address", "--bind", "OFS_BIND_ADDRESS",

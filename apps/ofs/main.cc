@@ -13,6 +13,7 @@
 #include "base/fallback.h"
 #include "base/log.h"
 #include "config.h"
+#include "import_darwin.h"
 #include "role.h"
 
 namespace {
@@ -68,11 +69,16 @@ int main(int argc, char** argv) {
   }
   CLI::App* config_template =
       cli.add_subcommand("config-template", "Print a documented TOML file with every setting");
+  CLI::App* import_darwin = cli.add_subcommand(
+      "import-darwin", "Register a running Darwin admin's catalog in a metadata store (metadata only)");
+  ofs::app::ImportDarwinFlags import_flags;
+  ofs::app::AddImportDarwinFlags(import_darwin, &import_flags);
   CLI::App* version = cli.add_subcommand("version", "Print the version");
   CLI11_PARSE(cli, argc, argv);
   for (const auto& [command, role] : role_commands) {
     if (*command) return RunRole(*command, flags, *role);
   }
+  if (*import_darwin) return ofs::app::RunImportDarwin(import_flags);
   if (*config_template) {
     std::cout << ofs::app::ConfigTemplate();
     return 0;

@@ -205,6 +205,9 @@ commitlog_total_space: 256MiB
 # Small: a test node holds little data and shares the machine.
 memtable_heap_space: 64MiB
 memtable_offheap_space: 64MiB
+# No 1 MiB slab per memtable: test suites make a thousand small tables, and slabs of every table written
+# filled a 2 GiB heap (OutOfMemoryError) two thirds of the way through the whole e2e suite.
+memtable_allocation_type: unslabbed_heap_buffers
 key_cache_size: 8MiB
 counter_cache_size: 4MiB
 row_cache_size: 0MiB

@@ -585,4 +585,118 @@ Result<RunCreate> ParseRunCreate(std::string_view body) {
   return create;
 }
 
+// ------------------------------------------------------------------------------------------------
+// catalog dump items
+// ------------------------------------------------------------------------------------------------
+
+namespace {
+
+constexpr ErrorCode kDumpCode = ErrorCode::kInvalidRequest;
+
+Status ReadState(od::value value, model::State* out, std::string_view what) {
+  std::string text;
+  OFS_RETURN_IF_ERROR(ReadOptionalText(value, &text, kDumpCode, what));
+  if (text.empty()) return Status::Ok();
+  std::optional<model::State> state = model::ParseState(text);
+  if (!state) return Status(kDumpCode, std::string(what) + " must be LIVE or ARCHIVED, got '" + text + "'");
+  *out = *state;
+  return Status::Ok();
+}
+
+Status ReadLabel(od::value value, std::string* out, std::string_view what) {
+  OFS_RETURN_IF_ERROR(ReadOptionalText(value, out, kDumpCode, what));
+  return CheckLabelLength(*out, kDumpCode, what);
+}
+
+}  // namespace
+
+Status ParseEntityMetadata(od::value value, model::EntityMetadata* out) {
+  od::object object;
+  auto error = value.get_object().get(object);
+  if (error) return api::JsonError(error, kDumpCode, "entities[] (expected objects)");
+  bool has_entity = false;
+  OFS_RETURN_IF_ERROR(
+      ForEachField(object, kDumpCode, "entities[]", [&](std::string_view key, od::value v) -> Status {
+        if (EqualsIgnoreCase(key, "name")) return ReadOptionalText(v, &out->name, kDumpCode, "name");
+        if (EqualsIgnoreCase(key, "entity")) {
+          if (IsNull(v)) return Status::Ok();
+          has_entity = true;
+          return ParseEntity(v, &out->entity);
+        }
+        if (EqualsIgnoreCase(key, "state")) return ReadState(v, &out->state, "state");
+        if (EqualsIgnoreCase(key, "owner")) return ReadLabel(v, &out->owner, "owner");
+        if (EqualsIgnoreCase(key, "tags")) return ReadTags(v, &out->tags, kDumpCode, "tags");
+        if (EqualsIgnoreCase(key, "description")) {
+          return ReadOptionalText(v, &out->description, kDumpCode, "description");
+        }
+        return Status::Ok();
+      }));
+  if (!has_entity) return Status(kDumpCode, "entity '" + out->name + "' has no 'entity' object");
+  if (out->name.empty()) out->name = out->entity.table_name;
+  if (!EqualsIgnoreCase(out->name, out->entity.table_name)) {
+    return Status(kDumpCode, "entity name '" + out->name + "' differs from its tableName '" +
+                                 out->entity.table_name + "'");
+  }
+  return Status::Ok();
+}
+
+Status ParseFeatureGroupMetadata(od::value value, model::FeatureGroupMetadata* out) {
+  od::object object;
+  auto error = value.get_object().get(object);
+  if (error) return api::JsonError(error, kDumpCode, "featureGroups[] (expected objects)");
+  bool has_group = false;
+  std::string version;
+  TenantPatch tenant;
+  OFS_RETURN_IF_ERROR(
+      ForEachField(object, kDumpCode, "featureGroups[]", [&](std::string_view key, od::value v) -> Status {
+        if (EqualsIgnoreCase(key, "name")) return ReadOptionalText(v, &out->name, kDumpCode, "name");
+        if (EqualsIgnoreCase(key, "version")) return ReadOptionalText(v, &version, kDumpCode, "version");
+        if (EqualsIgnoreCase(key, "featureGroup") || EqualsIgnoreCase(key, "feature_group")) {
+          if (IsNull(v)) return Status::Ok();
+          has_group = true;
+          return ParseFeatureGroup(v, &out->feature_group);
+        }
+        if (EqualsIgnoreCase(key, "state")) return ReadState(v, &out->state, "state");
+        if (EqualsIgnoreCase(key, "owner")) return ReadLabel(v, &out->owner, "owner");
+        if (EqualsIgnoreCase(key, "tags")) return ReadTags(v, &out->tags, kDumpCode, "tags");
+        if (EqualsIgnoreCase(key, "description")) {
+          return ReadOptionalText(v, &out->description, kDumpCode, "description");
+        }
+        if (EqualsIgnoreCase(key, "tenant") || EqualsIgnoreCase(key, "tenant_config")) {
+          return IsNull(v) ? Status::Ok() : ParseTenantPatch(v, kDumpCode, &tenant);
+        }
+        // versionEnabled and featureGroupType repeat the featureGroup's own fields.
+        return Status::Ok();
+      }));
+  if (!has_group) return Status(kDumpCode, "feature group '" + out->name + "' has no 'featureGroup' object");
+  if (out->name.empty()) out->name = out->feature_group.feature_group_name;
+  if (!EqualsIgnoreCase(out->name, out->feature_group.feature_group_name)) {
+    return Status(kDumpCode, "feature group name '" + out->name + "' differs from its featureGroupName '" +
+                                 out->feature_group.feature_group_name + "'");
+  }
+  if (version.empty()) return Status(kDumpCode, "feature group '" + out->name + "' has no version");
+  OFS_ASSIGN_OR_RETURN(out->version, NormalizeVersion(version));
+  tenant.ApplyTo(&out->tenant);
+  return Status::Ok();
+}
+
+Status ParseFeatureGroupVersion(od::value value, model::FeatureGroupVersion* out) {
+  od::object object;
+  auto error = value.get_object().get(object);
+  if (error) return api::JsonError(error, kDumpCode, "versions[] (expected objects)");
+  std::string latest;
+  OFS_RETURN_IF_ERROR(
+      ForEachField(object, kDumpCode, "versions[]", [&](std::string_view key, od::value v) -> Status {
+        if (EqualsIgnoreCase(key, "name")) return ReadOptionalText(v, &out->name, kDumpCode, "name");
+        if (EqualsIgnoreCase(key, "latestVersion") || EqualsIgnoreCase(key, "latest_version")) {
+          return ReadOptionalText(v, &latest, kDumpCode, "latestVersion");
+        }
+        return Status::Ok();
+      }));
+  if (out->name.empty() || latest.empty())
+    return Status(kDumpCode, "versions[] needs a name and a latestVersion");
+  OFS_ASSIGN_OR_RETURN(out->latest_version, NormalizeVersion(latest));
+  return Status::Ok();
+}
+
 }  // namespace ofs::admin

@@ -87,4 +87,15 @@ struct RunCreate {
 // full well-formedness check). INVALID_REQUEST for every problem.
 Result<RunCreate> ParseRunCreate(std::string_view body);
 
+// Catalog dump items (GET /entity/all, /feature-group/all; API.md section 4) as WriteEntityMetadata and
+// WriteFeatureGroupMetadata write them, and as Darwin's admin writes them (also its snake_case aliases
+// feature_group, version_enabled, feature_group_type, tenant_config). The shape is checked (the schema
+// rules are the caller's); ids and timestamps are not read. The owner is taken as written (Darwin did
+// not require an e-mail address); tags and owner keep the 255-character limit. Errors name the field:
+// the nested entity / featureGroup objects fail as their create decoders do, the rest INVALID_REQUEST.
+Status ParseEntityMetadata(api::od::value value, model::EntityMetadata* out);
+Status ParseFeatureGroupMetadata(api::od::value value, model::FeatureGroupMetadata* out);
+// {"name", "latestVersion" (or latest_version)}.
+Status ParseFeatureGroupVersion(api::od::value value, model::FeatureGroupVersion* out);
+
 }  // namespace ofs::admin

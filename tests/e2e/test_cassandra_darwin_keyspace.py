@@ -84,3 +84,38 @@ def test_a_darwin_keyspace_written_by_plain_cql_is_read_through_both_faces(ofs_f
     out = cql(address, f"SELECT clicks__v1__total FROM {keyspace}.user_events WHERE userid = 9")
     assert '"clicks__v1__total": 44' in out, out
     cql(address, f"DROP KEYSPACE {keyspace}")
+
+
+def test_a_darwin_keyspace_is_served_after_importing_darwins_catalog(ofs_factory):
+    """The migration path end to end: Darwin's table and rows (plain CQL), Darwin's catalog dumps
+    (recorded, served by a stand-in admin), `ofs import-darwin`, then OFS over the keyspace."""
+    from test_import_darwin import StandInAdmin, import_darwin, metadata_url_for, recorded
+
+    address = cassandra_address()
+    keyspace = uniq("imported").lower()
+    cql(address,
+        f"CREATE KEYSPACE IF NOT EXISTS {keyspace} WITH replication = {{'class': 'SimpleStrategy'}}",
+        f"CREATE TABLE {keyspace}.user_events (userId bigint, eventDay text, countryCode text, "
+        "PRIMARY KEY (userId, eventDay))",
+        # Darwin's group create and upgrade: ALTER TABLE ... ADD of each version's columns.
+        f"ALTER TABLE {keyspace}.user_events ADD (clicks__v1__total int, clicks__v1__ratio double, "
+        "clicks__v1__tag text)",
+        f"ALTER TABLE {keyspace}.user_events ADD (clicks__v2__total int, clicks__v2__ratio double, "
+        "clicks__v2__tag text, clicks__v2__best bigint)",
+        f"ALTER TABLE {keyspace}.user_events ADD (legacy__v1__score double)",
+        f"INSERT INTO {keyspace}.user_events (userId, eventDay, countryCode, clicks__v1__total, "
+        "clicks__v2__total, clicks__v2__best) VALUES (7, '2026-01-01', 'DE', 3, 4, 99)")
+
+    srv = ofs_factory(extra_args=["--store", f"cassandra://{address}/{keyspace}"], start=False)
+    with StandInAdmin(recorded()) as admin:
+        done = import_darwin("--admin-url", admin.url, "--metadata", metadata_url_for(srv.data_dir))
+    assert done.returncode == 0, done.stdout + done.stderr
+    srv.start()
+    for face in ("v1", "darwin"):
+        ofs = Ofs(srv, face)
+        latest = read_data(ofs, "clicks", ["total", "best", "countryCode"], ["userId", "eventDay"],
+                           [[7, "2026-01-01"]])
+        assert found_map(latest) == {(7, "2026-01-01"): [4, 99, "DE"]}, (face, latest)
+        first = read_data(ofs, "clicks", ["total"], ["userId", "eventDay"], [[7, "2026-01-01"]], version="v1")
+        assert found_map(first) == {(7, "2026-01-01"): [3]}, (face, first)
+    cql(address, f"DROP KEYSPACE {keyspace}")

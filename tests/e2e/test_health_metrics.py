@@ -194,6 +194,7 @@ def _total(samples, name):
     return sum(_series(samples, name).values())
 
 
+@pytest.mark.embedded_store  # RocksDB's WAL syncs and gauges
 def test_durable_writes_wait_for_a_wal_sync_and_failed_ones_do_not(server):
     """Every acknowledged write request waited for one WAL fsync; requests that wrote nothing did not."""
     v1, darwin = Ofs(server, "v1"), Ofs(server, "darwin")
@@ -213,6 +214,7 @@ def test_durable_writes_wait_for_a_wal_sync_and_failed_ones_do_not(server):
     assert found_map(found) == {(1,): ["a"], (2,): ["b"], (3,): ["c"]}
 
 
+@pytest.mark.embedded_store  # RocksDB's WAL syncs and gauges
 def test_rocksdb_gauges_follow_writes(server):
     """The engine gauges exist once, are non-negative, and the memtable grows with unflushed writes."""
     v1 = Ofs(server, "v1")
@@ -235,6 +237,7 @@ def test_rocksdb_gauges_follow_writes(server):
     assert grew >= 1 << 20 or flushed, (grew, flushed)
 
 
+@pytest.mark.embedded_store  # RocksDB's WAL syncs and gauges
 def test_concurrent_durable_writers_are_all_acknowledged(server):
     v1 = Ofs(server, "v1")
     ent, grp = make_basic(v1)
