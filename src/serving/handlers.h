@@ -59,6 +59,8 @@ class StoreUnit {
   // counted as a store failure).
   virtual metrics::Histogram* Latency(const StoreProbe& probe) const = 0;
   virtual ErrorCode ClientStoreError() const { return ErrorCode::kOk; }
+  // The tenant operation `op` goes to (the probe's `tenant` label), valid until the unit is prepared again.
+  virtual std::string_view Tenant(size_t op) const = 0;
 };
 
 // The units of each operation: the calling thread's own (for stores that complete inline: its capacity
@@ -141,15 +143,18 @@ Status ResolveFeatureColumns(std::span<const std::string_view> names, const cata
                              ErrorCode request_code, std::vector<const catalog::ResolvedColumn*>* columns,
                              std::vector<uint32_t>* value_column_ids);
 
-// Store operation latency histograms, created once per registry.
+// A tenant's store operation metrics (ofs_store_operation_duration_seconds{op, tenant},
+// ofs_store_errors_total{tenant}), created once per registry, tenant and thread.
 struct StoreProbe {
   metrics::Histogram* multiget;
   metrics::Histogram* scan;
   metrics::Histogram* write;
-  metrics::Histogram* sync;  // a request's wait for the store's group-commit sync
+  metrics::Histogram* sync;  // a request's wait for the store's group-commit sync (every tenant's: no label)
   metrics::Counter* errors;
-  metrics::Counter* partial_dual_writes;  // dual writes that reached one tenant only
-  static const StoreProbe& For(metrics::Registry* registry);
+  metrics::Counter* partial_dual_writes;  // dual writes that reached one tenant only (no label)
+  // The probe of `tenant`. The reference is valid until the next call on this thread with another
+  // registry: callers copy the pointers they keep.
+  static const StoreProbe& For(metrics::Registry* registry, std::string_view tenant);
 };
 
 // Runs one store operation `op(completion)` of a store that completes inline (CompletesInline), records

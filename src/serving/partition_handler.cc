@@ -48,6 +48,7 @@ struct PartitionRead final : StoreUnit {
   }
   Status Finish(std::span<const Status> statuses, codec::JsonWriter& out) override;
   metrics::Histogram* Latency(const StoreProbe& probe) const override { return probe.scan; }
+  std::string_view Tenant(size_t /*op*/) const override { return request.tenant; }
   ErrorCode ClientStoreError() const override { return kRequestError; }  // a page token it refused
 
   void Reset() {

@@ -4,6 +4,7 @@
 // into the parsed body and converted once the group (and so the key types) is known.
 
 #include <chrono>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,7 @@ struct PointRead final : StoreUnit {
   }
   Status Finish(std::span<const Status> statuses, codec::JsonWriter& out) override;
   metrics::Histogram* Latency(const StoreProbe& probe) const override { return probe.multiget; }
+  std::string_view Tenant(size_t /*op*/) const override { return request.tenant; }
 
   void Reset() {
     group = nullptr;
@@ -250,24 +252,39 @@ const UnitFactory kPointReads{[]() -> StoreUnit& {
                               },
                               []() -> std::unique_ptr<StoreUnit> { return std::make_unique<PointRead>(); }};
 
-const StoreProbe& StoreProbe::For(metrics::Registry* registry) {
-  // One probe per registry and thread, keyed by the registry's instance id (tests create registries at
-  // addresses earlier ones had).
+const StoreProbe& StoreProbe::For(metrics::Registry* registry, std::string_view tenant) {
+  // Per thread: the probes of one registry, keyed by its instance id (tests create registries at addresses
+  // earlier ones had), one per tenant. Tenants are few (the catalog's), so a linear scan; deque: the
+  // references handed out stay valid while it grows.
+  struct Entry {
+    std::string tenant;
+    StoreProbe probe;
+  };
   thread_local uint64_t cached_registry = 0;
-  thread_local StoreProbe cached{};
+  thread_local std::deque<Entry> cached;
   if (cached_registry != registry->instance_id()) {
-    const char* help = "Online store operation latency";
-    cached = StoreProbe{
-        &registry->GetHistogram("ofs_store_operation_duration_seconds", help, {{"op", "multiget"}}),
-        &registry->GetHistogram("ofs_store_operation_duration_seconds", help, {{"op", "scan"}}),
-        &registry->GetHistogram("ofs_store_operation_duration_seconds", help, {{"op", "write"}}),
-        &registry->GetHistogram("ofs_store_operation_duration_seconds", help, {{"op", "sync"}}),
-        &registry->GetCounter("ofs_store_errors_total", "Online store operations that failed"),
-        &registry->GetCounter("ofs_dual_write_partial_total",
-                              "Dual writes (replicate-write) that reached one tenant and not the other")};
+    cached.clear();
     cached_registry = registry->instance_id();
   }
-  return cached;
+  for (const Entry& entry : cached) {
+    if (entry.tenant == tenant) return entry.probe;
+  }
+  const char* help = "Online store operation latency";
+  const std::string name(tenant);
+  const auto op = [&](const char* op) -> metrics::Histogram* {
+    return &registry->GetHistogram("ofs_store_operation_duration_seconds", help,
+                                   {{"op", op}, {"tenant", name}});
+  };
+  cached.push_back(Entry{
+      name,
+      StoreProbe{
+          op("multiget"), op("scan"), op("write"),
+          &registry->GetHistogram("ofs_store_operation_duration_seconds", help, {{"op", "sync"}}),
+          &registry->GetCounter("ofs_store_errors_total", "Online store operations that failed",
+                                {{"tenant", name}}),
+          &registry->GetCounter("ofs_dual_write_partial_total",
+                                "Dual writes (replicate-write) that reached one tenant and not the other")}});
+  return cached.back().probe;
 }
 
 }  // namespace ofs::serving

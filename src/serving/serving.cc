@@ -32,10 +32,10 @@ Result<const catalog::Snapshot*> CurrentSnapshot(const ServingDeps& deps) {
 // Runs `unit`'s store operations one after another (each completes before Start returns) and writes
 // its payload.
 Status RunInline(const ServingDeps& deps, StoreUnit& unit, codec::JsonWriter& out) {
-  const StoreProbe& probe = StoreProbe::For(deps.registry);
   std::array<Status, StoreUnit::kMaxOperations> statuses;
   const size_t operations = unit.Operations();
   for (size_t op = 0; op < operations; ++op) {
+    const StoreProbe& probe = StoreProbe::For(deps.registry, unit.Tenant(op));
     statuses[op] = CallStore(
         probe, unit.Latency(probe), [&](storage::Completion done) { unit.Start(deps, op, std::move(done)); },
         unit.ClientStoreError());
@@ -84,11 +84,11 @@ class AsyncRequest : public std::enable_shared_from_this<AsyncRequest> {
     statuses_.resize(units_.size());
     resumer_ = request.Suspend();
     pending_.store(1 + Operations(), std::memory_order_relaxed);
-    const StoreProbe& probe = StoreProbe::For(deps_.registry);
     for (size_t u = 0; u < units_.size(); ++u) {
       if (!prepared_[u].ok()) continue;
       StoreUnit& unit = *units_[u];
       for (size_t op = 0; op < unit.Operations(); ++op) {
+        const StoreProbe& probe = StoreProbe::For(deps_.registry, unit.Tenant(op));
         unit.Start(deps_, op,
                    [self = shared_from_this(), u, op, latency = unit.Latency(probe), errors = probe.errors,
                     client_error = unit.ClientStoreError(),

@@ -66,6 +66,7 @@ struct GroupWrite final : StoreUnit {
   }
   Status Finish(std::span<const Status> statuses, codec::JsonWriter& out) override;
   metrics::Histogram* Latency(const StoreProbe& probe) const override { return probe.write; }
+  std::string_view Tenant(size_t op) const override { return tenants[op]; }
 
   void Reset() {
     group = nullptr;
@@ -226,7 +227,6 @@ Status GroupWrite::Prepare(const UnitContext& context, std::string_view json) {
   const ServingDeps& deps = context.deps;
   const api::Call& call = context.call;
   writes = context.writes;
-  partial_dual_writes = StoreProbe::For(deps.registry).partial_dual_writes;
   GroupRef ref;
   bool has_features = false;
   OFS_RETURN_IF_ERROR(api::ForEachRootField(
@@ -260,6 +260,7 @@ Status GroupWrite::Prepare(const UnitContext& context, std::string_view json) {
     tenants[operations++] = tenant.write;
     if (tenant.read != tenant.write && api::FlagHeader(call.request, "replicate-write", true)) {
       tenants[operations++] = tenant.read;
+      partial_dual_writes = StoreProbe::For(deps.registry, tenant.write).partial_dual_writes;
     }
   }
   return Status::Ok();
@@ -304,7 +305,8 @@ Status AwaitDurability(const ServingDeps& deps, const http::Request& request, co
     http::Resumer resumer;
   };
   auto wait = std::make_shared<Wait>();
-  const StoreProbe& probe = StoreProbe::For(deps.registry);
+  // The embedded store's WAL is every tenant's: its sync failures count under the default tenant.
+  const StoreProbe& probe = StoreProbe::For(deps.registry, model::kDefaultTenant);
   deps.store->SyncWrites(
       [wait, latency = probe.sync, errors = probe.errors,
        start = std::chrono::steady_clock::now()](Status status) {

@@ -171,6 +171,30 @@ def test_admin_port_counts_admin_requests(server):
     assert sum(d for k, d in deltas.items() if any(v == "ENTITY-NOT-FOUND-EXCEPTION" for _, v in k)) >= 1, deltas
 
 
+STORE_LATENCY = "ofs_store_operation_duration_seconds_count"
+
+
+def test_store_metrics_are_per_tenant(server):
+    """A tenant names a cluster: store latencies carry the tenant an operation went to, so a dual write
+    counts on both tenants and a read on the read tenant only."""
+    v1 = Ofs(server, "v1")
+    _, grp = make_basic(v1)
+    other = uniq("tenant_m")
+    assert_ok(v1.set_tenant(grp, {"read": "default-tenant", "write": other, "consume": "default-tenant"}))
+    _, before, _ = _metrics(server.serving)
+    write_ok(v1, grp, ["id", "label"], [[1, "both"]])
+    read_data(v1, grp, ["label"], ["id"], [[1]])
+    _, after, _ = _metrics(server.serving)
+    deltas = {k: v for k, v in _deltas(before, after, STORE_LATENCY).items() if v}
+
+    def count(op, tenant):
+        return deltas.get(frozenset({("op", op), ("tenant", tenant)}), 0)
+
+    assert count("write", other) == 1 and count("write", "default-tenant") == 1, deltas
+    assert count("multiget", "default-tenant") == 1 and count("multiget", other) == 0, deltas
+    assert frozenset({("tenant", other)}) in _series(after, "ofs_store_errors_total"), "no error series"
+
+
 def test_metrics_do_not_explode_with_unknown_paths(server):
     """Unknown paths must not each create a new series (label cardinality stays bounded)."""
     _, before, _ = _metrics(server.serving)
