@@ -45,14 +45,16 @@ test-unit:
 	@ctest --test-dir $(BUILD_DIR) -j$(JOBS) --output-on-failure --timeout 300 -LE 'cassandra|mariadb'
 
 # Everything that needs a real MariaDB (scripts/services/mariadb.sh, on a port of its own): the MySQL
-# connection and the MetadataStore conformance suite on MariaDB (ctest -L mariadb). MariaDB is stopped and
+# connection and the MetadataStore conformance suite on MariaDB (ctest -L mariadb), and metadata backups
+# moved between SQLite and MariaDB (tests/e2e/test_metadata_backup.py). MariaDB is stopped and
 # its data wiped afterwards, pass or fail.
 MARIADB_PORT ?= 13306
 MARIADB_SCRIPT := OFS_MARIADB_PORT=$(MARIADB_PORT) scripts/services/mariadb.sh
 test-mariadb:
 	@url=$$($(MARIADB_SCRIPT) start | tail -1) || exit 1; \
-	OFS_TEST_MYSQL_URL=$$url OFS_REQUIRE_SERVICES=1 ctest --test-dir $(BUILD_DIR) -j1 --output-on-failure \
-	  --timeout 600 -L mariadb; \
+	export OFS_TEST_MYSQL_URL=$$url OFS_REQUIRE_SERVICES=1; \
+	ctest --test-dir $(BUILD_DIR) -j1 --output-on-failure --timeout 600 -L mariadb && \
+	OFS_BINARY=$(OFS) python3 -m pytest -q tests/e2e/test_metadata_backup.py; \
 	rc=$$?; $(MARIADB_SCRIPT) stop >/dev/null; $(MARIADB_SCRIPT) wipe >/dev/null; exit $$rc
 
 # Everything that needs a real Cassandra (scripts/services/cassandra.sh, on its own ports; MariaDB too, for the

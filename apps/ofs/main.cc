@@ -10,6 +10,7 @@
 
 #include "allocator.h"
 #include "application.h"
+#include "backup_commands.h"
 #include "base/fallback.h"
 #include "base/log.h"
 #include "config.h"
@@ -73,12 +74,19 @@ int main(int argc, char** argv) {
       "import-darwin", "Register a running Darwin admin's catalog in a metadata store (metadata only)");
   ofs::app::ImportDarwinFlags import_flags;
   ofs::app::AddImportDarwinFlags(import_darwin, &import_flags);
+  ofs::app::BackupFlags backup_flags;
+  CLI::App* backup = cli.add_subcommand("backup", "Write a backup of the metadata store to a directory");
+  ofs::app::AddBackupFlags(backup, &backup_flags);
+  CLI::App* restore = cli.add_subcommand("restore", "Fill an empty metadata store from a backup");
+  ofs::app::AddRestoreFlags(restore, &backup_flags);
   CLI::App* version = cli.add_subcommand("version", "Print the version");
   CLI11_PARSE(cli, argc, argv);
   for (const auto& [command, role] : role_commands) {
     if (*command) return RunRole(*command, flags, *role);
   }
   if (*import_darwin) return ofs::app::RunImportDarwin(import_flags);
+  if (*backup) return ofs::app::RunBackup(backup_flags);
+  if (*restore) return ofs::app::RunRestore(backup_flags);
   if (*config_template) {
     std::cout << ofs::app::ConfigTemplate();
     return 0;

@@ -82,6 +82,20 @@ class MetadataStore {
   virtual Result<int64_t> ChangeCounter() = 0;
   // Reachability for /health.
   virtual Status Health() = 0;
+
+  // --- backups (docs/operations.md, "Backing up the metadata") ---
+  // A consistent copy of the whole store (catalog, run records, change counter) as one document that
+  // Restore of any engine takes (catalog/sql/snapshot.h has the format).
+  virtual Result<std::string> Backup(int64_t now_ms) {
+    (void)now_ms;
+    return Status(ErrorCode::kInternal, "this metadata store cannot be backed up");
+  }
+  // Fills an empty store from a Backup document; INVALID_REQUEST when the store is not empty or the
+  // document is not a backup (nothing is written then).
+  virtual Status Restore(std::string_view document) {
+    (void)document;
+    return Status(ErrorCode::kInternal, "this metadata store cannot be restored into");
+  }
 };
 
 }  // namespace ofs::catalog

@@ -6,6 +6,7 @@
 #include "base/strings.h"
 #include "catalog/metadata_rules.h"
 #include "catalog/sql/query.h"
+#include "catalog/sql/snapshot.h"
 
 namespace ofs::catalog {
 namespace {
@@ -743,6 +744,16 @@ Status SqlMetadataStore::Health() {
                   std::string(fault.cause()));
   }
   return Read(*conn_, [&] { return QueryInt(*conn_, kHealth, NoParams).status(); });
+}
+
+Result<std::string> SqlMetadataStore::Backup(int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  return sql::ExportSnapshot(*conn_, now_ms);
+}
+
+Status SqlMetadataStore::Restore(std::string_view document) {
+  std::lock_guard lock(mu_);
+  return sql::ImportSnapshot(*conn_, document);
 }
 
 }  // namespace ofs::catalog

@@ -64,6 +64,8 @@ class SqlMetadataStore : public MetadataStore {
 
   Result<int64_t> ChangeCounter() override;
   Status Health() override;
+  Result<std::string> Backup(int64_t now_ms) override;
+  Status Restore(std::string_view document) override;
 
  private:
   std::mutex mu_;

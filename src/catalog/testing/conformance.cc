@@ -616,4 +616,51 @@ TEST_P(MetadataStoreConformance, RacingAdminsGetDistinctVersionsAndColumnIds) {
   EXPECT_EQ(head->latest_version, "v" + std::to_string(expected));
 }
 
+// ----- backups -----
+
+TEST_P(MetadataStoreConformance, BackupRestoresAnEmptyStoreToTheSameCatalog) {
+  CreateUser();
+  CreateGroup(Group("Spend"));
+  CreateGroup(Group("Spend"), /*upgrade=*/true, 300);
+  ASSERT_TRUE(store_->SetFeatureGroupState("Spend", "v1", State::kArchived, 400).ok());
+  ASSERT_TRUE(store_->SetFeatureGroupTenant("Spend", "v2", model::TenantConfig{"r", "w", "c"}, 500).ok());
+  ASSERT_TRUE(store_->AddRun(MakeRun("Spend", "v2", "run-1", 600)).ok());
+  Result<std::string> backup = store_->Backup(700);
+  ASSERT_TRUE(backup.ok()) << backup.status().ToString();
+
+  const std::string other = dir_ + "_restored";
+  std::filesystem::remove_all(other);
+  std::filesystem::create_directories(other);
+  {
+    auto opened = GetParam().open(other);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    MetadataStore& restored = **opened;
+    // Refused and nothing written: a document that is not a backup, or one with a bad value.
+    EXPECT_EQ(restored.Restore("{}").code(), ErrorCode::kInvalidRequest);
+    std::string bad = *backup;
+    const size_t run = bad.find("\"run-1\"");
+    ASSERT_NE(run, std::string::npos);
+    bad.replace(run, 7, "17");  // a number where the run id (text) belongs
+    EXPECT_EQ(restored.Restore(bad).code(), ErrorCode::kInvalidRequest);
+
+    Status done = restored.Restore(*backup);
+    ASSERT_TRUE(done.ok()) << done.ToString();
+    // Byte for byte the same store: its own backup at the same time is the same document.
+    EXPECT_EQ(restored.Backup(700).value(), *backup);
+    EXPECT_EQ(restored.ChangeCounter().value(), Counter());
+    EXPECT_EQ(restored.GetFeatureGroup("spend", "v2")->tenant.write, "w");
+    EXPECT_EQ(RunIds(restored.ListRuns("Spend", "v2", 10).value()), std::vector<std::string>{"run-1"});
+    // Not empty any more: a second restore is refused.
+    EXPECT_EQ(restored.Restore(*backup).code(), ErrorCode::kInvalidRequest);
+    // It goes on where the original left off: the next version and fresh column ids.
+    auto v3 = restored.CreateFeatureGroup(Group("Spend"), /*upgrade=*/true, 800);
+    ASSERT_TRUE(v3.ok()) << v3.status().ToString();
+    EXPECT_EQ(v3->version, "v3");
+    auto v2 = restored.GetFeatureGroup("Spend", "v2");
+    EXPECT_GT(ColumnIds(v3->feature_group.features).front(), ColumnIds(v2->feature_group.features).back());
+  }
+  if (GetParam().cleanup) GetParam().cleanup(other);
+  std::filesystem::remove_all(other);
+}
+
 }  // namespace ofs::catalog::testing
