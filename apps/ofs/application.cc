@@ -19,6 +19,7 @@
 #include "base/fallback.h"
 #include "base/log.h"
 #include "codec/json_writer.h"
+#include "metadata_backup.h"
 #include "metadata_selection.h"
 #include "serving/serving.h"
 #include "storage/rocksdb/rocks_store.h"
@@ -144,6 +145,16 @@ Status Application::Start() {
   }
   refresher_->Start();
   StartHealthMonitor();
+  if (role_.admin_api && !config_.metadata_backup_dir.empty()) {
+    backups_ = std::make_unique<BackupScheduler>(
+        metadata_.get(),
+        BackupScheduler::Options{config_.metadata_backup_dir, config_.metadata_backup_keep,
+                                 std::chrono::seconds(config_.metadata_backup_interval_s)},
+        &registry_);
+    backups_->Start();
+    OFS_LOG_INFO("app", "metadata backups into {} every {} s, keeping {}", config_.metadata_backup_dir,
+                 config_.metadata_backup_interval_s, config_.metadata_backup_keep);
+  }
   admin_workers_ = std::make_unique<WorkerPool>(
       WorkerPool::Options{static_cast<size_t>(config_.admin_workers),
                           static_cast<size_t>(config_.admin_max_queued), "ofs-admin"});
@@ -211,6 +222,7 @@ Status Application::StartServers() {
     admin_deps.offload.max_queue_wait = std::chrono::milliseconds(config_.admin_timeout_ms);
     admin_endpoint_ = std::make_unique<api::Endpoint>(&auth_, &registry_, "admin");
     admin::RegisterAdminRoutes(*admin_endpoint_, admin_deps);
+    RegisterBackupRoute(*admin_endpoint_, admin_deps.offload);
     RegisterOperationalRoutes(*admin_endpoint_);
     const int64_t port = role_.serving_api ? config_.admin_port : config_.port;
     admin_server_ = make_server(admin_endpoint_.get(), port, config_.admin_timeout_ms);
@@ -220,7 +232,30 @@ Status Application::StartServers() {
   return Status::Ok();
 }
 
+// POST /v1/admin/backup: a metadata backup into metadata.backup_dir now (on the admin worker pool: it
+// reads the whole store and writes a file). Answers {"path", "bytes"}; 400 when no directory is set.
+void Application::RegisterBackupRoute(api::Endpoint& endpoint, const api::Offloader& offload) {
+  endpoint.Add("admin_backup", api::Role::kAdmin, {{http::Method::kPost, "/v1/admin/backup"}},
+               api::Offload(offload, [this](const api::Call&, http::Response& response) -> Status {
+                 if (!backups_) {
+                   return Status(ErrorCode::kInvalidRequest, "metadata backups are off",
+                                 "set metadata.backup_dir (--metadata-backup-dir, OFS_METADATA_BACKUP_DIR)");
+                 }
+                 OFS_ASSIGN_OR_RETURN(WrittenBackup written, backups_->BackupNow());
+                 codec::JsonWriter out = api::BeginData(response);
+                 out.StartObject();
+                 out.Key("path");
+                 out.String(written.path);
+                 out.Key("bytes");
+                 out.Int(static_cast<int64_t>(written.bytes));
+                 out.EndObject();
+                 api::EndData(out);
+                 return Status::Ok();
+               }));
+}
+
 void Application::Stop() {
+  if (backups_) backups_->Stop();
   if (serving_server_) serving_server_->Stop();
   if (admin_server_) admin_server_->Stop();
   serving_server_.reset();
@@ -229,6 +264,7 @@ void Application::Stop() {
   if (health_) health_->Stop();
   if (refresher_) refresher_->Stop();
   admin_workers_.reset();
+  backups_.reset();  // after the workers: a queued POST /v1/admin/backup may still use it
   health_.reset();
   refresher_.reset();
   serving_endpoint_.reset();

@@ -17,6 +17,7 @@
 
 #include "api/auth.h"
 #include "api/endpoint.h"
+#include "api/offload.h"
 #include "base/disk_reserve.h"
 #include "base/status.h"
 #include "base/worker_pool.h"
@@ -25,6 +26,7 @@
 #include "config.h"
 #include "health_monitor.h"
 #include "http/server.h"
+#include "metadata_backup.h"
 #include "metrics/metrics.h"
 #include "role.h"
 #include "storage/online_store.h"
@@ -55,6 +57,7 @@ class Application {
   Status StartServers();
 
   Status LockDataDirectory(const std::filesystem::path& dir);
+  void RegisterBackupRoute(api::Endpoint& endpoint, const api::Offloader& offload);
 
   Config config_;
   const RolePlan role_;
@@ -67,7 +70,9 @@ class Application {
   std::unique_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<catalog::CatalogRefresher> refresher_;  // keeps catalog_ current
   std::unique_ptr<HealthMonitor> health_;                 // polls disk_, metadata_, store_, refresher_
-  std::unique_ptr<WorkerPool> admin_workers_;             // runs the admin handlers (api/offload.h)
+  std::unique_ptr<WorkerPool> admin_workers_;
+  std::unique_ptr<BackupScheduler> backups_;  // when metadata.backup_dir is set and the role serves admin //
+                                              // runs the admin handlers (api/offload.h)
   std::unique_ptr<api::Endpoint> serving_endpoint_;
   std::unique_ptr<api::Endpoint> admin_endpoint_;
   std::unique_ptr<http::Server> serving_server_;

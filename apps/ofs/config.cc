@@ -115,6 +115,18 @@ const std::vector<Setting>& Settings() {
        "and "
        "any number of ofs serve; docs/configuration.md, 'The metadata store')",
        &Config::metadata_url},
+      {"metadata.backup_dir", "--metadata-backup-dir", "OFS_METADATA_BACKUP_DIR",
+       "Directory where the process serving the admin API writes metadata backups, every "
+       "metadata.backup_interval_s and on POST /v1/admin/backup (\"\" = none; docs/operations.md, 'Backing "
+       "up "
+       "the metadata')",
+       &Config::metadata_backup_dir},
+      {"metadata.backup_interval_s", "--metadata-backup-interval-s", "OFS_METADATA_BACKUP_INTERVAL_S",
+       "Seconds between scheduled metadata backups (0 = on demand only)", &Config::metadata_backup_interval_s,
+       0, 31'536'000},
+      {"metadata.backup_keep", "--metadata-backup-keep", "OFS_METADATA_BACKUP_KEEP",
+       "Metadata backups kept in metadata.backup_dir (older ones are removed)", &Config::metadata_backup_keep,
+       1, 100'000},
       {"catalog.refresh_ms", "--catalog-refresh-ms", "OFS_CATALOG_REFRESH_MS",
        "How often a node checks the metadata store's change counter and reloads its catalog when another "
        "process changed it (a request naming an unknown group or version also checks at once, at most every "

@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from conftest import BINARY
-from e2e_support import (Ofs, assert_ok, make_basic, make_group, store_args, uniq,
-                         write_ok)
+from e2e_support import (Ofs, assert_error, assert_ok, make_basic, make_group, parse_metrics, store_args,
+                         uniq, wait_until, write_ok)
 
 MYSQL_URL = os.environ.get("OFS_TEST_MYSQL_URL", "")
 DUMPS = ("/v1/catalog", "/entity/all", "/feature-group/all", "/feature-group/version/all")
@@ -138,3 +139,31 @@ def test_restore_refuses_what_is_not_a_backup(tmp_path):
     assert none.returncode == 1 and "no backup" in none.stderr, none.stderr
     missing = ofs("backup", "--metadata", "mysql://u:p@127.0.0.1:1/x", "--to", str(tmp_path / "b"))
     assert missing.returncode == 1 and "--metadata" in missing.stderr, missing.stderr
+
+
+def test_the_admin_process_backs_up_on_a_schedule_and_on_demand(ofs_factory, tmp_path):
+    backups = tmp_path / "scheduled"
+    srv = ofs_factory(extra_args=["--metadata-backup-dir", str(backups), "--metadata-backup-interval-s", "1",
+                                  "--metadata-backup-keep", "2"])
+    build_catalog(srv)
+    original = dumps(srv)
+    answer = assert_ok(srv.admin.post("/v1/admin/backup", {}))
+    assert Path(answer["path"]).parent == backups and answer["bytes"] > 0, answer
+    # The schedule writes more; only the newest two stay.
+    wait_until(lambda: _backups_total(srv) >= 3, timeout=10, what="three backups")
+    kept = sorted(p.name for p in backups.iterdir() if not p.name.endswith(".tmp"))
+    assert len(kept) == 2, kept
+    restored = ofs("restore", "--metadata", f"sqlite:{tmp_path}/r/metadata.sqlite", "--from", str(backups))
+    assert restored.returncode == 0, restored.stderr
+    target = ofs_factory(extra_args=["--metadata", f"sqlite:{tmp_path}/r/metadata.sqlite"])
+    assert dumps(target) == original
+
+
+def _backups_total(srv) -> float:
+    samples, _ = parse_metrics(srv.admin.get("/metrics").text)
+    return sum(v for name, labels, v in samples
+               if name == "ofs_metadata_backups_total" and labels.get("result") == "ok")
+
+
+def test_on_demand_backup_without_a_directory_is_a_request_error(server):
+    assert_error(server.admin.post("/v1/admin/backup", {}), 400, "INVALID_REQUEST")
