@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
-#include <zlib.h>
 
 #include <chrono>
 #include <memory>
@@ -16,6 +15,7 @@
 #include "admin/admin.h"
 #include "admin/recording_store_for_tests.h"
 #include "catalog/sqlite/sqlite_metadata_store.h"
+#include "codec/raw_deflate.h"
 #include "codec/value_codec.h"
 #include "metrics/metrics.h"
 
@@ -103,17 +103,9 @@ class AdminRoutesTest : public testing::Test {
   }
 
   static std::string Inflate(std::string_view base64) {
-    std::string deflated, out(1 << 20, '\0');
+    std::string deflated, out;
     EXPECT_TRUE(codec::Base64Decode(base64, &deflated));
-    z_stream zs{};
-    EXPECT_EQ(inflateInit2(&zs, -15), Z_OK);
-    zs.next_in = reinterpret_cast<Bytef*>(deflated.data());
-    zs.avail_in = static_cast<uInt>(deflated.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    EXPECT_EQ(inflate(&zs, Z_FINISH), Z_STREAM_END);
-    out.resize(zs.total_out);
-    inflateEnd(&zs);
+    EXPECT_TRUE(codec::RawInflate(deflated, 1 << 20, &out).ok());
     return out;
   }
 

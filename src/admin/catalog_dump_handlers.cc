@@ -3,8 +3,6 @@
 // base64 encoded unless the request sends `compressed-response: false`. A tenant-scoped caller gets
 // only the groups and entities it may use (admin/scope.h).
 
-#include <zlib.h>
-
 #include <limits>
 
 #include "admin/handler_support.h"
@@ -12,6 +10,7 @@
 #include "admin/model_json.h"
 #include "admin/scope.h"
 #include "api/headers.h"
+#include "codec/raw_deflate.h"
 #include "codec/value_codec.h"
 
 namespace ofs::admin {
@@ -58,24 +57,6 @@ Status WriteDump(const Scope& scope, Dump dump, int64_t since_ms, codec::JsonWri
   return Status(ErrorCode::kInternal, "unknown dump kind");
 }
 
-// Raw deflate (no zlib header or trailer: windowBits -15), as Darwin clients inflate it.
-Status RawDeflate(std::string_view input, std::string* out) {
-  z_stream stream{};
-  if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    return Status(ErrorCode::kInternal, "deflateInit2 failed");
-  }
-  out->resize(deflateBound(&stream, static_cast<uLong>(input.size())));
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
-  stream.avail_in = static_cast<uInt>(input.size());
-  stream.next_out = reinterpret_cast<Bytef*>(out->data());
-  stream.avail_out = static_cast<uInt>(out->size());
-  int rc = deflate(&stream, Z_FINISH);
-  out->resize(stream.total_out);
-  deflateEnd(&stream);
-  if (rc != Z_STREAM_END) return Status(ErrorCode::kInternal, "deflate failed", std::to_string(rc));
-  return Status::Ok();
-}
-
 // GET /v1/catalog?since= -> {"entities", "featureGroups", "versions"} (plain JSON).
 Status CatalogV1(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(int64_t since, SinceParam(call.request, "since", /*required=*/false));
@@ -107,7 +88,7 @@ Status DarwinDump(const AdminDeps& deps, const api::Call& call, http::Response& 
   std::string encoded;
   if (compressed) {
     std::string deflated;
-    OFS_RETURN_IF_ERROR(RawDeflate(json, &deflated));
+    OFS_RETURN_IF_ERROR(codec::RawDeflate(json, &deflated));
     codec::Base64Encode(deflated, &encoded);
   }
   return Respond(response, [&](codec::JsonWriter& out) { out.String(compressed ? encoded : json); });

@@ -1,7 +1,5 @@
 #include "admin/darwin_import.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -10,6 +8,7 @@
 #include "admin/json_fields.h"
 #include "admin/model_json.h"
 #include "base/strings.h"
+#include "codec/raw_deflate.h"
 #include "codec/value_codec.h"
 #include "model/validation.h"
 
@@ -17,37 +16,6 @@ namespace ofs::admin {
 namespace {
 
 constexpr ErrorCode kCode = ErrorCode::kInvalidRequest;
-
-// Inflates raw deflate (no zlib header: windowBits -15), as Darwin's admin compresses its dumps.
-// http/gzip.h's Inflater reads gzip and zlib streams only.
-Status RawInflate(std::string_view input, size_t max_bytes, std::string* out) {
-  z_stream stream{};
-  if (inflateInit2(&stream, -15) != Z_OK) return Status(ErrorCode::kInternal, "inflateInit2 failed");
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
-  stream.avail_in = static_cast<uInt>(input.size());
-  char chunk[64 * 1024];
-  int rc = Z_OK;
-  while (rc != Z_STREAM_END) {
-    stream.next_out = reinterpret_cast<Bytef*>(chunk);
-    stream.avail_out = sizeof(chunk);
-    rc = inflate(&stream, Z_NO_FLUSH);
-    if (rc != Z_OK && rc != Z_STREAM_END) break;
-    const size_t produced = sizeof(chunk) - stream.avail_out;
-    if (out->size() + produced > max_bytes) {
-      inflateEnd(&stream);
-      return Status(ErrorCode::kPayloadTooLarge,
-                    "the dump inflates to more than " + std::to_string(max_bytes) + " bytes");
-    }
-    out->append(chunk, produced);
-    if (rc == Z_OK && produced == 0 && stream.avail_in == 0) break;  // truncated input
-  }
-  inflateEnd(&stream);
-  if (rc != Z_STREAM_END) {
-    return Status(kCode, "the dump's data is neither JSON nor base64 of raw-deflated JSON",
-                  stream.msg != nullptr ? stream.msg : "truncated deflate stream");
-  }
-  return Status::Ok();
-}
 
 // Calls `each(item)` for every element of the array under `key` of the root object of `json`.
 template <typename Each>
@@ -319,7 +287,12 @@ Result<std::string> UnwrapDarwinDump(std::string_view reply_body, size_t max_byt
     return Status(kCode, "the dump's data is neither JSON nor base64 of raw-deflated JSON");
   }
   std::string json;
-  OFS_RETURN_IF_ERROR(RawInflate(deflated, max_bytes, &json));
+  if (Status inflated = codec::RawInflate(deflated, max_bytes, &json); !inflated.ok()) {
+    if (inflated.code() == ErrorCode::kPayloadTooLarge)
+      return Status(inflated.code(), "the dump " + std::string(inflated.message()));
+    return Status(kCode, "the dump's data is neither JSON nor base64 of raw-deflated JSON",
+                  std::string(inflated.cause()));
+  }
   return json;
 }
 

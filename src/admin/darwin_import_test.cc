@@ -5,13 +5,13 @@
 #include "admin/darwin_import.h"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <memory>
 #include <string>
 
 #include "admin/model_json.h"
 #include "catalog/sqlite/sqlite_metadata_store.h"
+#include "codec/raw_deflate.h"
 #include "codec/value_codec.h"
 
 namespace ofs::admin {
@@ -51,16 +51,8 @@ model::FeatureGroupMetadata Group(std::string name, std::string entity, int64_t 
 std::string Reply(const std::string& json, bool compressed) {
   std::string text = json;
   if (compressed) {
-    z_stream stream{};
-    EXPECT_EQ(deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
-    std::string deflated(deflateBound(&stream, json.size()), '\0');
-    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(json.data()));
-    stream.avail_in = static_cast<uInt>(json.size());
-    stream.next_out = reinterpret_cast<Bytef*>(deflated.data());
-    stream.avail_out = static_cast<uInt>(deflated.size());
-    EXPECT_EQ(deflate(&stream, Z_FINISH), Z_STREAM_END);
-    deflated.resize(stream.total_out);
-    deflateEnd(&stream);
+    std::string deflated;
+    EXPECT_TRUE(codec::RawDeflate(json, &deflated).ok());
     text.clear();
     codec::Base64Encode(deflated, &text);
   }
