@@ -21,7 +21,7 @@ void AddBackupFlags(CLI::App* command, BackupFlags* flags);
 void AddRestoreFlags(CLI::App* command, BackupFlags* flags);
 
 // Exit codes: 0 done (the file written / restored from is printed); 1 the store or the files could not be
-// used (one line naming the flag and the reason); 2 bad flags.
+// used (one line naming the flags and the reason); 2 bad flags.
 int RunBackup(const BackupFlags& flags);
 int RunRestore(const BackupFlags& flags);
 

@@ -4,7 +4,9 @@
 #include <iostream>
 
 #include "admin/darwin_import.h"
+#include "base/clock.h"
 #include "base/strings.h"
+#include "command_support.h"
 #include "metadata_selection.h"
 #include "net/http_client.h"
 
@@ -72,12 +74,6 @@ Result<admin::DarwinCatalog> FetchCatalog(const ImportDarwinFlags& flags) {
   return catalog;
 }
 
-void PrintError(std::string_view setting, const Status& status) {
-  std::cerr << "ofs import-darwin: " << setting << ": " << status.message();
-  if (!status.cause().empty()) std::cerr << " (" << status.cause() << ")";
-  std::cerr << "\n";
-}
-
 }  // namespace
 
 void AddImportDarwinFlags(CLI::App* command, ImportDarwinFlags* flags) {
@@ -85,14 +81,7 @@ void AddImportDarwinFlags(CLI::App* command, ImportDarwinFlags* flags) {
       ->add_option("--admin-url", flags->admin_url,
                    "Base URL of the Darwin admin, e.g. http://darwin-admin:8081")
       ->required();
-  command
-      ->add_option("--metadata", flags->metadata_url,
-                   "The metadata store to register into (as metadata.url: sqlite, sqlite:PATH, mysql://...)")
-      ->envname("OFS_METADATA")
-      ->capture_default_str();
-  command->add_option("--data-dir", flags->data_dir, "Data directory (for --metadata sqlite)")
-      ->envname("OFS_DATA_DIR")
-      ->capture_default_str();
+  AddMetadataFlags(command, &flags->metadata_url, &flags->data_dir);
   command->add_option("--header", flags->headers, "'Name: value' sent with each dump request (repeatable)");
   command->add_option("--timeout-ms", flags->timeout_ms, "Deadline of each dump request")
       ->check(CLI::Range(int64_t{1}, int64_t{3600000}))
@@ -105,31 +94,17 @@ void AddImportDarwinFlags(CLI::App* command, ImportDarwinFlags* flags) {
 
 int RunImportDarwin(const ImportDarwinFlags& flags) {
   Result<MetadataSelection> selection = ParseMetadataSelection(flags.metadata_url);
-  if (!selection.ok()) {
-    PrintError("--metadata", selection.status());
-    return 2;
-  }
+  if (!selection.ok()) return CommandFailure("import-darwin", "--metadata", selection.status(), 2);
   Result<admin::DarwinCatalog> catalog = FetchCatalog(flags);
-  if (!catalog.ok()) {
-    PrintError("--admin-url", catalog.status());
-    return 1;
-  }
+  if (!catalog.ok()) return CommandFailure("import-darwin", "--admin-url", catalog.status());
   std::cout << "read " << catalog->entities.size() << " entities and " << catalog->versions.size()
             << " feature group versions from " << flags.admin_url << "\n";
-  Result<std::unique_ptr<catalog::MetadataStore>> store =
-      OpenMetadataStore(*selection, flags.data_dir, nullptr);
-  if (!store.ok()) {
-    PrintError("--metadata (" + selection->description + ")", store.status());
-    return 1;
-  }
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
-  Result<admin::ImportReport> report = admin::ImportDarwinCatalog(*catalog, **store, now_ms, flags.dry_run);
-  if (!report.ok()) {
-    PrintError("--metadata (" + selection->description + ")", report.status());
-    return 1;
-  }
+  const std::string store_flag = "--metadata (" + selection->description + ")";
+  Result<std::unique_ptr<catalog::MetadataStore>> store = OpenCommandMetadata(*selection, flags.data_dir);
+  if (!store.ok()) return CommandFailure("import-darwin", store_flag, store.status());
+  Result<admin::ImportReport> report =
+      admin::ImportDarwinCatalog(*catalog, **store, SystemClock::Default()->NowMillis(), flags.dry_run);
+  if (!report.ok()) return CommandFailure("import-darwin", store_flag, report.status());
   const char* verb = flags.dry_run ? "would be registered" : "registered";
   std::cout << "entities: " << report->entities_created << " " << verb << ", " << report->entities_unchanged
             << " already present\n"

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "base/clock.h"
 #include "base/log.h"
 
 namespace ofs::app {
@@ -70,12 +71,6 @@ Status WriteDurably(const fs::path& path, std::string_view text) {
   return Status::Ok();
 }
 
-int64_t NowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 std::vector<fs::path> ListMetadataBackups(const fs::path& dir) {
@@ -131,7 +126,7 @@ void BackupScheduler::Stop() {
 
 Result<WrittenBackup> BackupScheduler::BackupNow() {
   std::lock_guard one_at_a_time(backup_mu_);
-  const int64_t now = NowMillis();
+  const int64_t now = SystemClock::Default()->NowMillis();
   Result<WrittenBackup> written = WriteMetadataBackup(*store_, options_.dir, options_.keep, now);
   if (written.ok()) {
     ok_->Inc();
