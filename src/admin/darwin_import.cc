@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <map>
 #include <optional>
-#include <set>
 
 #include "admin/json_fields.h"
 #include "admin/model_json.h"
