@@ -65,6 +65,15 @@ Result<HttpReply> Send(const HttpRequest& request) {
   }
   curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+  if (request.connect_timeout.count() > 0) {
+    curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout.count()));
+  }
+  if (request.aws_signature) {
+    // Separate user and password options: a secret may hold any character, ':' included.
+    curl_easy_setopt(handle, CURLOPT_AWS_SIGV4, request.aws_signature->provider.c_str());
+    curl_easy_setopt(handle, CURLOPT_USERNAME, request.aws_signature->access_key_id.c_str());
+    curl_easy_setopt(handle, CURLOPT_PASSWORD, request.aws_signature->secret_access_key.c_str());
+  }
   curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, &WriteBody);
   curl_easy_setopt(handle, CURLOPT_WRITEDATA, &sink);

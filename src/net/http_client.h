@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,12 +14,24 @@
 
 namespace ofs::net {
 
+// AWS Signature Version 4, computed by libcurl (CURLOPT_AWS_SIGV4) over the method, URL, the headers
+// given and the x-amz-date it adds. libcurl 7.88 takes the URL's query as already canonical (names
+// sorted, values percent-encoded) and the payload hash from an x-amz-content-sha256 header when one is
+// given: callers that sign pass both so. The secret never leaves the request.
+struct AwsSignature {
+  std::string provider;  // CURLOPT_AWS_SIGV4's "aws:amz:REGION:SERVICE", e.g. "aws:amz:us-east-1:s3"
+  std::string access_key_id;
+  std::string secret_access_key;
+};
+
 struct HttpRequest {
   std::string method = "GET";
   std::string url;  // http:// or https://
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  std::chrono::milliseconds timeout{30000};  // the whole exchange, connect included
+  std::chrono::milliseconds timeout{30000};      // the whole exchange, connect included
+  std::chrono::milliseconds connect_timeout{0};  // the TCP (and TLS) connect alone; 0 = only `timeout`
+  std::optional<AwsSignature> aws_signature;     // signs the request when set
   size_t max_response_bytes = size_t{256} << 20;
 };
 
