@@ -146,9 +146,19 @@ Status Application::Start() {
   refresher_->Start();
   StartHealthMonitor();
   if (role_.admin_api && !config_.metadata_backup_dir.empty()) {
+    Result<std::unique_ptr<BackupLocation>> location = OpenBackupLocation(
+        config_.metadata_backup_dir,
+        S3BackupSettings{config_.metadata_backup_s3_endpoint, config_.metadata_backup_s3_region,
+                         config_.metadata_backup_s3_timeout_ms});
+    if (!location.ok()) {
+      return Status(location.status().code(),
+                    "metadata.backup_dir " + config_.metadata_backup_dir + ": " +
+                        std::string(location.status().message()),
+                    std::string(location.status().cause()));
+    }
     backups_ = std::make_unique<BackupScheduler>(
         metadata_.get(),
-        BackupScheduler::Options{config_.metadata_backup_dir, config_.metadata_backup_keep,
+        BackupScheduler::Options{std::move(location).value(), config_.metadata_backup_keep,
                                  std::chrono::seconds(config_.metadata_backup_interval_s)},
         &registry_);
     backups_->Start();
@@ -233,7 +243,8 @@ Status Application::StartServers() {
 }
 
 // POST /v1/admin/backup: a metadata backup into metadata.backup_dir now (on the admin worker pool: it
-// reads the whole store and writes a file). Answers {"path", "bytes"}; 400 when no directory is set.
+// reads the whole store and writes a file or an S3 object). Answers {"path", "bytes"} (path: the file or
+// the s3:// object); 400 when no location is set; 503 STORE-UNAVAILABLE when the S3 endpoint fails.
 void Application::RegisterBackupRoute(api::Endpoint& endpoint, const api::Offloader& offload) {
   endpoint.Add("admin_backup", api::Role::kAdmin, {{http::Method::kPost, "/v1/admin/backup"}},
                api::Offload(offload, [this](const api::Call&, http::Response& response) -> Status {

@@ -116,10 +116,9 @@ const std::vector<Setting>& Settings() {
        "any number of ofs serve; docs/configuration.md, 'The metadata store')",
        &Config::metadata_url},
       {"metadata.backup_dir", "--metadata-backup-dir", "OFS_METADATA_BACKUP_DIR",
-       "Directory where the process serving the admin API writes metadata backups, every "
-       "metadata.backup_interval_s and on POST /v1/admin/backup (\"\" = none; docs/operations.md, 'Backing "
-       "up "
-       "the metadata')",
+       "Where the process serving the admin API writes metadata backups, every metadata.backup_interval_s "
+       "and on POST /v1/admin/backup: a directory or s3://BUCKET/PREFIX (\"\" = none; docs/operations.md, "
+       "'Backing up the metadata')",
        &Config::metadata_backup_dir},
       {"metadata.backup_interval_s", "--metadata-backup-interval-s", "OFS_METADATA_BACKUP_INTERVAL_S",
        "Seconds between scheduled metadata backups (0 = on demand only)", &Config::metadata_backup_interval_s,
@@ -127,6 +126,19 @@ const std::vector<Setting>& Settings() {
       {"metadata.backup_keep", "--metadata-backup-keep", "OFS_METADATA_BACKUP_KEEP",
        "Metadata backups kept in metadata.backup_dir (older ones are removed)", &Config::metadata_backup_keep,
        1, 100'000},
+      {"metadata.backup_s3_endpoint", "--metadata-backup-s3-endpoint", "OFS_METADATA_BACKUP_S3_ENDPOINT",
+       "For an s3:// metadata.backup_dir: the S3-compatible endpoint, http(s)://HOST[:PORT], path-style "
+       "requests (\"\" = AWS's endpoint of metadata.backup_s3_region); credentials from the environment's "
+       "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, never logged",
+       &Config::metadata_backup_s3_endpoint},
+      {"metadata.backup_s3_region", "--metadata-backup-s3-region", "OFS_METADATA_BACKUP_S3_REGION",
+       "For an s3:// metadata.backup_dir: the region requests are signed for (AWS Signature V4)",
+       &Config::metadata_backup_s3_region},
+      {"metadata.backup_s3_timeout_ms", "--metadata-backup-s3-timeout-ms",
+       "OFS_METADATA_BACKUP_S3_TIMEOUT_MS",
+       "For an s3:// metadata.backup_dir: each request to the endpoint, at most (connecting: a third of it); "
+       "a backup that fails is logged and counted, and answered 503 on POST /v1/admin/backup",
+       &Config::metadata_backup_s3_timeout_ms, 100, 600'000},
       {"catalog.refresh_ms", "--catalog-refresh-ms", "OFS_CATALOG_REFRESH_MS",
        "How often a node checks the metadata store's change counter and reloads its catalog when another "
        "process changed it (a request naming an unknown group or version also checks at once, at most every "

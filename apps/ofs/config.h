@@ -26,10 +26,14 @@ struct Config {
   // The metadata store (metadata_selection.h): "sqlite" (data_dir/metadata.sqlite), sqlite:PATH, mysql://...
   std::string metadata_url = "sqlite";
   int64_t catalog_refresh_ms = 1'000;
-  // Metadata backups written by the admin API's process (apps/ofs/metadata_backup.h); "" = none.
+  // Metadata backups written by the admin API's process (apps/ofs/metadata_backup.h): a directory or
+  // s3://BUCKET/PREFIX (backup_location.h); "" = none.
   std::string metadata_backup_dir;
   int64_t metadata_backup_interval_s = 86'400;
   int64_t metadata_backup_keep = 14;
+  std::string metadata_backup_s3_endpoint;  // "" = AWS's endpoint of the region
+  std::string metadata_backup_s3_region = "us-east-1";
+  int64_t metadata_backup_s3_timeout_ms = 30'000;
   std::string bind_address = "127.0.0.1";
   int64_t port = 8080;
   int64_t admin_port = 8081;

@@ -1,12 +1,6 @@
 #include "metadata_backup.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
 
 #include "base/clock.h"
@@ -14,8 +8,6 @@
 
 namespace ofs::app {
 namespace {
-
-namespace fs = std::filesystem;
 
 constexpr std::string_view kPrefix = "ofs-metadata-";
 constexpr std::string_view kSuffix = ".json";
@@ -32,70 +24,26 @@ std::string BackupName(int64_t now_ms) {
   return std::string(kPrefix) + stamp + millis + std::string(kSuffix);
 }
 
-bool IsBackupName(const std::string& name) {
-  return name.size() > kPrefix.size() + kSuffix.size() && name.starts_with(kPrefix) &&
-         name.ends_with(kSuffix);
-}
-
-// Writes `text` to `path` durably: a temporary file fsync'ed, renamed over `path`, the directory fsync'ed.
-Status WriteDurably(const fs::path& path, std::string_view text) {
-  const fs::path temporary = path.string() + ".tmp";
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0)
-    return Status(ErrorCode::kInvalidRequest, "cannot create " + temporary.string(), std::strerror(errno));
-  size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int error = errno;
-      ::close(fd);
-      ::unlink(temporary.c_str());
-      return Status(ErrorCode::kInvalidRequest, "cannot write " + temporary.string(), std::strerror(error));
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const int error = errno;
-    ::unlink(temporary.c_str());
-    return Status(ErrorCode::kInvalidRequest, "cannot sync " + temporary.string(), std::strerror(error));
-  }
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    return Status(ErrorCode::kInvalidRequest, "cannot rename to " + path.string(), std::strerror(errno));
-  }
-  const int dir_fd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
-std::vector<fs::path> ListMetadataBackups(const fs::path& dir) {
-  std::vector<fs::path> found;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (entry.is_regular_file(ec) && IsBackupName(entry.path().filename().string()))
-      found.push_back(entry.path());
-  }
-  std::sort(found.begin(), found.end());
-  return found;
-}
-
-Result<WrittenBackup> WriteMetadataBackup(catalog::MetadataStore& store, const std::string& dir, int64_t keep,
-                                          int64_t now_ms) {
+Result<WrittenBackup> WriteMetadataBackup(catalog::MetadataStore& store, BackupLocation& location,
+                                          int64_t keep, int64_t now_ms) {
   OFS_ASSIGN_OR_RETURN(std::string document, store.Backup(now_ms));
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec)
-    return Status(ErrorCode::kInvalidRequest, "cannot create the backup directory " + dir, ec.message());
-  const fs::path path = fs::path(dir) / BackupName(now_ms);
-  OFS_RETURN_IF_ERROR(WriteDurably(path, document));
-  std::vector<fs::path> backups = ListMetadataBackups(dir);
-  for (size_t i = 0; i + static_cast<size_t>(keep) < backups.size(); ++i) fs::remove(backups[i], ec);
-  return WrittenBackup{path.string(), document.size()};
+  const std::string name = BackupName(now_ms);
+  OFS_RETURN_IF_ERROR(location.Write(name, document));
+  Result<std::vector<std::string>> backups = location.List();
+  if (!backups.ok()) {
+    OFS_LOG_WARN("backup", "metadata backup {} written, but older ones were not removed: {}",
+                 location.Where(name), backups.status().ToString());
+  } else {
+    for (size_t i = 0; i + static_cast<size_t>(keep) < backups->size(); ++i) {
+      if (Status removed = location.Remove((*backups)[i]); !removed.ok()) {
+        OFS_LOG_WARN("backup", "cannot remove the old metadata backup {}: {}", location.Where((*backups)[i]),
+                     removed.ToString());
+      }
+    }
+  }
+  return WrittenBackup{location.Where(name), document.size()};
 }
 
 BackupScheduler::BackupScheduler(catalog::MetadataStore* store, Options options, metrics::Registry* registry)
@@ -127,7 +75,7 @@ void BackupScheduler::Stop() {
 Result<WrittenBackup> BackupScheduler::BackupNow() {
   std::lock_guard one_at_a_time(backup_mu_);
   const int64_t now = SystemClock::Default()->NowMillis();
-  Result<WrittenBackup> written = WriteMetadataBackup(*store_, options_.dir, options_.keep, now);
+  Result<WrittenBackup> written = WriteMetadataBackup(*store_, *options_.location, options_.keep, now);
   if (written.ok()) {
     ok_->Inc();
     last_success_->Set(now / 1000);

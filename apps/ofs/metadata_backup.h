@@ -1,17 +1,18 @@
 #pragma once
-// Metadata backups as files in a directory (docs/operations.md, "Backing up the metadata"): what
-// `ofs backup` does once and `ofs admin` does on a schedule (metadata.backup_dir, .backup_interval_s,
-// .backup_keep) and on POST /v1/admin/backup.
+// Metadata backups (docs/operations.md, "Backing up the metadata") into a BackupLocation (a directory or
+// an s3:// prefix): what `ofs backup` does once and `ofs admin` does on a schedule (metadata.backup_dir,
+// .backup_interval_s, .backup_keep) and on POST /v1/admin/backup.
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <filesystem>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "backup_location.h"
 #include "base/status.h"
 #include "catalog/metadata_store.h"
 #include "metrics/metrics.h"
@@ -19,18 +20,15 @@
 namespace ofs::app {
 
 struct WrittenBackup {
-  std::string path;
+  std::string path;  // the file or the s3:// object written
   size_t bytes = 0;
 };
 
-// Backs `store` up into `dir` (created if missing) as ofs-metadata-<UTC time>.json, durably (a temporary
-// file fsync'ed, renamed, the directory fsync'ed), then removes all but the newest `keep` backups there.
-// Errors name the file or the store.
-Result<WrittenBackup> WriteMetadataBackup(catalog::MetadataStore& store, const std::string& dir, int64_t keep,
-                                          int64_t now_ms);
-
-// The backups in `dir`, oldest first.
-std::vector<std::filesystem::path> ListMetadataBackups(const std::filesystem::path& dir);
+// Backs `store` up into `location` as ofs-metadata-<UTC time of now_ms>.json, then removes all but the
+// newest `keep` backups there. Errors name the store or the file/object; once the backup is written,
+// failing to list or remove older ones is only logged (a warning): the backup itself succeeded.
+Result<WrittenBackup> WriteMetadataBackup(catalog::MetadataStore& store, BackupLocation& location,
+                                          int64_t keep, int64_t now_ms);
 
 // Backs the store up every `interval` (the first one an interval after Start) on a thread of its own, and
 // on demand (BackupNow, from any thread; one backup at a time). Counts them in /metrics:
@@ -38,7 +36,7 @@ std::vector<std::filesystem::path> ListMetadataBackups(const std::filesystem::pa
 class BackupScheduler {
  public:
   struct Options {
-    std::string dir;
+    std::shared_ptr<BackupLocation> location;  // required
     int64_t keep = 14;
     std::chrono::seconds interval{0};  // 0: on demand only
   };
