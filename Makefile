@@ -93,6 +93,8 @@ test-cassandra:
 test-cassandra-full:
 	@$(MAKE) --no-print-directory test-cassandra CASSANDRA_E2E="tests/e2e tests/contract" CASSANDRA_HEAP=6g
 
+# tests/e2e/test_metadata_backup_s3.py starts its own S3 server (scripts/services/s3.sh, moto, installed
+# from PyPI on first use) on a free port and wipes it afterwards; it is skipped when moto cannot be had.
 test-e2e:
 	@OFS_BINARY=$(OFS) python3 -m pytest -q tests/e2e
 
