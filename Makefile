@@ -12,7 +12,7 @@ JOBS ?= $(shell nproc)
 export CARGO_TARGET_DIR ?= $(CURDIR)/build/cargo
 
 .PHONY: bootstrap configure build run test test-fast test-unit test-e2e test-contract test-python test-sanitized test-cassandra test-cassandra-full \
-        test-mariadb \
+        test-mariadb test-s3 \
         test-asan test-tsan fuzz bench bench-build bench-quick bench-scaling fmt fmt-check tidy clean
 
 bootstrap:
@@ -34,15 +34,15 @@ run: build
 # suites again under AddressSanitizer + UBSan; then each fuzz target for FUZZ_SECONDS.
 # `make test-fast` is the release half only (the edit-compile-test loop).
 test: build
-	@$(MAKE) --no-print-directory fmt-check test-unit test-e2e test-contract test-python test-mariadb test-cassandra
+	@$(MAKE) --no-print-directory fmt-check test-unit test-e2e test-contract test-python test-mariadb test-s3 test-cassandra
 	@$(MAKE) --no-print-directory test-sanitized fuzz
 
 test-fast: build
 	@$(MAKE) --no-print-directory test-unit test-e2e test-contract test-python
 
-# Tests labelled with a real server they need (cassandra, mariadb) run in that server's target below.
+# Tests labelled with a real server they need (cassandra, mariadb, s3) run in that server's target below.
 test-unit:
-	@ctest --test-dir $(BUILD_DIR) -j$(JOBS) --output-on-failure --timeout 300 -LE 'cassandra|mariadb'
+	@ctest --test-dir $(BUILD_DIR) -j$(JOBS) --output-on-failure --timeout 300 -LE 'cassandra|mariadb|s3'
 
 # Everything that needs a real MariaDB (scripts/services/mariadb.sh, on a port of its own): the MySQL
 # connection and the MetadataStore conformance suite on MariaDB (ctest -L mariadb), and metadata backups
@@ -56,6 +56,18 @@ test-mariadb:
 	ctest --test-dir $(BUILD_DIR) -j1 --output-on-failure --timeout 600 -L mariadb && \
 	OFS_BINARY=$(OFS) python3 -m pytest -q tests/e2e/test_metadata_backup.py; \
 	rc=$$?; $(MARIADB_SCRIPT) stop >/dev/null; $(MARIADB_SCRIPT) wipe >/dev/null; exit $$rc
+
+# Everything that needs an S3-compatible server (scripts/services/s3.sh: moto, on a port of its own): the S3
+# client against it (ctest -L s3) and metadata backups to s3:// (tests/e2e/test_metadata_backup_s3.py, which
+# otherwise starts a server of its own). The server is stopped and wiped afterwards, pass or fail.
+S3_PORT ?= 14568
+S3_SCRIPT := OFS_S3_PORT=$(S3_PORT) scripts/services/s3.sh
+test-s3:
+	@url=$$($(S3_SCRIPT) start | tail -1) || exit 1; \
+	export OFS_TEST_S3_ENDPOINT=$$url OFS_REQUIRE_SERVICES=1; \
+	ctest --test-dir $(BUILD_DIR) -j1 --output-on-failure --timeout 300 -L s3 && \
+	OFS_BINARY=$(OFS) python3 -m pytest -q tests/e2e/test_metadata_backup_s3.py; \
+	rc=$$?; $(S3_SCRIPT) stop >/dev/null; $(S3_SCRIPT) wipe >/dev/null; exit $$rc
 
 # Everything that needs a real Cassandra (scripts/services/cassandra.sh, on its own ports; MariaDB too, for the
 # fleet test: scripts/cluster.sh's one ofs admin and two ofs serve, tests/e2e/test_fleet.py): the CQL bridge
@@ -94,7 +106,8 @@ test-cassandra-full:
 	@$(MAKE) --no-print-directory test-cassandra CASSANDRA_E2E="tests/e2e tests/contract" CASSANDRA_HEAP=6g
 
 # tests/e2e/test_metadata_backup_s3.py starts its own S3 server (scripts/services/s3.sh, moto, installed
-# from PyPI on first use) on a free port and wipes it afterwards; it is skipped when moto cannot be had.
+# from PyPI on first use) on a free port and wipes it afterwards; it is skipped when moto cannot be had
+# (test-s3 runs it with OFS_REQUIRE_SERVICES=1).
 test-e2e:
 	@OFS_BINARY=$(OFS) python3 -m pytest -q tests/e2e
 

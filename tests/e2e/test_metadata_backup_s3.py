@@ -4,8 +4,9 @@ one) gives a byte-identical catalog, `ofs admin`/`standalone` with metadata.back
 one on POST /v1/admin/backup, and S3's failures (a missing bucket, an endpoint that cannot be reached, no
 credentials) are clear errors.
 
-The S3 server is moto's (scripts/services/s3.sh, started here on a free port and wiped afterwards; its
-first start installs moto from PyPI). Without it the tests are skipped, unless OFS_REQUIRE_SERVICES=1.
+The S3 server is moto's: OFS_TEST_S3_ENDPOINT when set (`make test-s3`), else scripts/services/s3.sh
+started here on a free port and wiped afterwards (its first start installs moto from PyPI). Without one
+the tests are skipped, unless OFS_REQUIRE_SERVICES=1.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ def s3_endpoint():
     """An S3 endpoint (moto) for this module, with credentials in the environment of every ofs started."""
     if BINARY is None:
         pytest.skip("no ofs binary")
+    given = os.environ.get("OFS_TEST_S3_ENDPOINT")
+    if given:  # a server someone else started and stops (`make test-s3`)
+        yield from with_credentials(given)
+        return
     env = {**os.environ, "OFS_S3_PORT": str(free_port())}
     try:
         started = subprocess.run([str(S3_SCRIPT), "start"], env=env, capture_output=True, text=True, timeout=600)
@@ -47,17 +52,23 @@ def s3_endpoint():
         if os.environ.get("OFS_REQUIRE_SERVICES") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
+    try:
+        yield from with_credentials(started.stdout.strip().splitlines()[-1])
+    finally:
+        subprocess.run([str(S3_SCRIPT), "wipe"], env=env, capture_output=True, text=True, timeout=120)
+
+
+def with_credentials(endpoint: str):
     saved = {name: os.environ.get(name) for name in CREDENTIALS}
     os.environ.update(CREDENTIALS)
     try:
-        yield started.stdout.strip().splitlines()[-1]
+        yield endpoint
     finally:
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-        subprocess.run([str(S3_SCRIPT), "wipe"], env=env, capture_output=True, text=True, timeout=120)
 
 
 def s3_request(endpoint: str, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
