@@ -44,6 +44,18 @@ test-fast: build
 test-unit:
 	@ctest --test-dir $(BUILD_DIR) -j$(JOBS) --output-on-failure --timeout 300 -LE 'cassandra|mariadb|s3'
 
+# Everything that needs an S3-compatible server (scripts/services/s3.sh: moto, on a port of its own): the S3
+# client against it (ctest -L s3) and metadata backups to s3:// (tests/e2e/test_metadata_backup_s3.py, which
+# otherwise starts a server of its own). The server is stopped and wiped afterwards, pass or fail.
+S3_PORT ?= 14568
+S3_SCRIPT := OFS_S3_PORT=$(S3_PORT) scripts/services/s3.sh
+test-s3:
+	@url=$$($(S3_SCRIPT) start | tail -1) || exit 1; \
+	export OFS_TEST_S3_ENDPOINT=$$url OFS_REQUIRE_SERVICES=1; \
+	ctest --test-dir $(BUILD_DIR) -j1 --output-on-failure --timeout 300 -L s3 && \
+	OFS_BINARY=$(OFS) python3 -m pytest -q tests/e2e/test_metadata_backup_s3.py; \
+	rc=$$?; $(S3_SCRIPT) stop >/dev/null; $(S3_SCRIPT) wipe >/dev/null; exit $$rc
+
 # Everything that needs a real MariaDB (scripts/services/mariadb.sh, on a port of its own): the MySQL
 # connection and the MetadataStore conformance suite on MariaDB (ctest -L mariadb), and metadata backups
 # moved between SQLite and MariaDB (tests/e2e/test_metadata_backup.py). MariaDB is stopped and
@@ -56,18 +68,6 @@ test-mariadb:
 	ctest --test-dir $(BUILD_DIR) -j1 --output-on-failure --timeout 600 -L mariadb && \
 	OFS_BINARY=$(OFS) python3 -m pytest -q tests/e2e/test_metadata_backup.py; \
 	rc=$$?; $(MARIADB_SCRIPT) stop >/dev/null; $(MARIADB_SCRIPT) wipe >/dev/null; exit $$rc
-
-# Everything that needs an S3-compatible server (scripts/services/s3.sh: moto, on a port of its own): the S3
-# client against it (ctest -L s3) and metadata backups to s3:// (tests/e2e/test_metadata_backup_s3.py, which
-# otherwise starts a server of its own). The server is stopped and wiped afterwards, pass or fail.
-S3_PORT ?= 14568
-S3_SCRIPT := OFS_S3_PORT=$(S3_PORT) scripts/services/s3.sh
-test-s3:
-	@url=$$($(S3_SCRIPT) start | tail -1) || exit 1; \
-	export OFS_TEST_S3_ENDPOINT=$$url OFS_REQUIRE_SERVICES=1; \
-	ctest --test-dir $(BUILD_DIR) -j1 --output-on-failure --timeout 300 -L s3 && \
-	OFS_BINARY=$(OFS) python3 -m pytest -q tests/e2e/test_metadata_backup_s3.py; \
-	rc=$$?; $(S3_SCRIPT) stop >/dev/null; $(S3_SCRIPT) wipe >/dev/null; exit $$rc
 
 # Everything that needs a real Cassandra (scripts/services/cassandra.sh, on its own ports; MariaDB too, for the
 # fleet test: scripts/cluster.sh's one ofs admin and two ofs serve, tests/e2e/test_fleet.py): the CQL bridge
