@@ -329,7 +329,8 @@ TEST_P(MetadataStoreConformance, ListingsCarryEveryDetailOfEachItem) {
   CreateGroup(Group("clicks", "user", {"a", "d"}), true, 300);
   CreateGroup(Group("plain", "device", {"p"}), false, 400);
   ASSERT_TRUE(store_->SetFeatureGroupState("clicks", "v1", model::State::kArchived, 500).ok());
-  ASSERT_TRUE(store_->SetFeatureGroupTenant("plain", std::nullopt, model::TenantConfig{"r", "w", "c"}, 600).ok());
+  ASSERT_TRUE(
+      store_->SetFeatureGroupTenant("plain", std::nullopt, model::TenantConfig{"r", "w", "c"}, 600).ok());
 
   auto entities = store_->ListEntities(0);
   ASSERT_TRUE(entities.ok()) << entities.status().ToString();
