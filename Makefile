@@ -69,26 +69,28 @@ test-mariadb:
 	OFS_BINARY=$(OFS) python3 -m pytest -q tests/e2e/test_metadata_backup.py; \
 	rc=$$?; $(MARIADB_SCRIPT) stop >/dev/null; $(MARIADB_SCRIPT) wipe >/dev/null; exit $$rc
 
-# Everything that needs a real Cassandra (scripts/services/cassandra.sh, on its own ports; MariaDB too, for the
-# fleet test: scripts/cluster.sh's one ofs admin and two ofs serve, tests/e2e/test_fleet.py): the CQL bridge
-# and CassandraStore with the OnlineStore conformance suite (ctest -L cassandra), then, against
-# `ofs standalone --store cassandra://...` (a keyspace per server), the serving half of the black-box suite
-# on both faces, the Darwin contract, the Darwin-keyspace test and the two-node fault test; then the fleet test.
-# `make test-cassandra-full` runs the whole black-box suite over Cassandra instead (longer: every admin test
-# makes keyspaces and tables; see docs/benchmarks-cassandra.md and the issue notes). OFS_REQUIRE_SERVICES=1
-# turns a missing server into a failure rather than a skip. Cassandra is stopped (and its data wiped)
-# afterwards, pass or fail.
+# Everything that needs a real Cassandra (scripts/services/cassandra.sh, on its own ports) and MariaDB: the CQL
+# bridge and CassandraStore with the OnlineStore conformance suite (ctest -L cassandra); the Darwin-keyspace
+# and two-node fault tests against `ofs standalone --store cassandra://...`; then the whole black-box suite
+# and the Darwin contract against fleets (OFS_E2E_FLEET=1: one `ofs admin` and two `ofs serve` over MariaDB
+# and Cassandra, admin calls to the admin node, serving calls alternating between the serve nodes; servers
+# a test starts itself stay standalone on the same engines); then the fleet test (scripts/cluster.sh,
+# tests/e2e/test_fleet.py). `make test-cassandra-full` runs the whole suite against `ofs standalone` over
+# Cassandra as well. OFS_REQUIRE_SERVICES=1 turns a missing server into a failure rather than a skip.
+# Cassandra and MariaDB are stopped (and their data wiped) afterwards, pass or fail.
 CASSANDRA_PORT ?= 19042
 CASSANDRA_STORAGE_PORT ?= 17042
-# The suites create hundreds of tables (a keyspace per server, a table per entity): 2 GiB of heap.
-CASSANDRA_HEAP ?= 2g
+# The whole suite makes over a thousand tables (a keyspace per server, a table per entity): with 2 GiB of
+# heap the node ran out of memory and exited (ExitOnOutOfMemoryError) two thirds of the way through.
+CASSANDRA_HEAP ?= 6g
 CASSANDRA_SCRIPT := OFS_CASSANDRA_PORT=$(CASSANDRA_PORT) OFS_CASSANDRA_STORAGE_PORT=$(CASSANDRA_STORAGE_PORT) \
   OFS_CASSANDRA_HEAP=$(CASSANDRA_HEAP) scripts/services/cassandra.sh
 # Statements wait up to 4 s (schema changes on a busy 2-core machine), within the 5 s request deadline.
 CASSANDRA_E2E_STORE = cassandra://$$addr/{keyspace}?request_timeout_ms=4000
-CASSANDRA_E2E ?= tests/e2e/test_cassandra_darwin_keyspace.py tests/e2e/test_serving_read_write.py \
-  tests/e2e/test_serving_partition.py tests/e2e/test_serving_types.py tests/contract \
-  tests/e2e/test_cassandra_two_nodes.py
+CASSANDRA_E2E ?= tests/e2e/test_cassandra_darwin_keyspace.py tests/e2e/test_cassandra_two_nodes.py
+# The fleet run: everything but the files that start engines or fleets of their own (run above and below).
+FLEET_E2E := tests/e2e tests/contract --ignore=tests/e2e/test_fleet.py \
+  --ignore=tests/e2e/test_cassandra_darwin_keyspace.py --ignore=tests/e2e/test_cassandra_two_nodes.py
 test-cassandra:
 	@addr=$$($(CASSANDRA_SCRIPT) start | tail -1) || exit 1; \
 	url=$$($(MARIADB_SCRIPT) start | tail -1) || { $(CASSANDRA_SCRIPT) stop; exit 1; }; \
@@ -96,14 +98,16 @@ test-cassandra:
 	  OFS_CASSANDRA_STORAGE_PORT=$(CASSANDRA_STORAGE_PORT) OFS_CASSANDRA_HEAP=$(CASSANDRA_HEAP); \
 	ctest --test-dir $(BUILD_DIR) -j1 --output-on-failure --timeout 900 -L cassandra && \
 	OFS_E2E_STORE="$(CASSANDRA_E2E_STORE)" OFS_BINARY=$(OFS) python3 -m pytest -q $(CASSANDRA_E2E) && \
+	OFS_E2E_FLEET=1 OFS_E2E_STORE="$(CASSANDRA_E2E_STORE)" OFS_E2E_METADATA="$${url%/*}/{database}" \
+	  OFS_BINARY=$(OFS) python3 -m pytest -q $(FLEET_E2E) && \
 	OFS_BINARY=$(OFS) python3 -m pytest -q tests/e2e/test_fleet.py; \
 	rc=$$?; $(CASSANDRA_SCRIPT) stop >/dev/null; $(CASSANDRA_SCRIPT) wipe >/dev/null; \
 	$(MARIADB_SCRIPT) stop >/dev/null; $(MARIADB_SCRIPT) wipe >/dev/null; exit $$rc
 
-# The whole suite makes over a thousand tables: with 2 GiB of heap the node ran out of memory and exited
-# (ExitOnOutOfMemoryError) two thirds of the way through, hence 6 GiB here.
+# test-cassandra, plus the whole suite against `ofs standalone` over Cassandra (embedded SQLite metadata).
 test-cassandra-full:
-	@$(MAKE) --no-print-directory test-cassandra CASSANDRA_E2E="tests/e2e tests/contract" CASSANDRA_HEAP=6g
+	@$(MAKE) --no-print-directory test-cassandra \
+	  CASSANDRA_E2E="tests/e2e tests/contract --ignore=tests/e2e/test_fleet.py"
 
 # tests/e2e/test_metadata_backup_s3.py starts its own S3 server (scripts/services/s3.sh, moto, installed
 # from PyPI on first use) on a free port and wipes it afterwards; it is skipped when moto cannot be had

@@ -135,7 +135,8 @@ Status Application::Start() {
   catalog_ = std::make_unique<catalog::Catalog>(metadata_.get());
   refresher_ = std::make_unique<catalog::CatalogRefresher>(
       catalog_.get(),
-      catalog::CatalogRefresher::Options{std::chrono::milliseconds(config_.catalog_refresh_ms)});
+      catalog::CatalogRefresher::Options{std::chrono::milliseconds(config_.catalog_refresh_ms),
+                                         std::chrono::milliseconds(config_.catalog_miss_refresh_ms)});
   if (Status loaded = refresher_->RefreshNow(); !loaded.ok()) {
     if (!role_.serves_without_metadata) return loaded;
     OFS_LOG_WARN("app",
@@ -193,6 +194,7 @@ Status Application::StartServers() {
   serving_deps.store = store_.get();
   serving_deps.clock = SystemClock::Default();
   serving_deps.registry = &registry_;
+  if (role_.catalog_changed_elsewhere) serving_deps.refresher = refresher_.get();
   serving_deps.limits = {
       static_cast<size_t>(config_.max_keys_per_read), static_cast<size_t>(config_.max_rows_per_write),
       static_cast<size_t>(config_.max_batches), static_cast<size_t>(config_.max_partition_rows)};

@@ -141,10 +141,16 @@ const std::vector<Setting>& Settings() {
        &Config::metadata_backup_s3_timeout_ms, 100, 600'000},
       {"catalog.refresh_ms", "--catalog-refresh-ms", "OFS_CATALOG_REFRESH_MS",
        "How often a node checks the metadata store's change counter and reloads its catalog when another "
-       "process changed it (a request naming an unknown group or version also checks at once, at most every "
-       "100 ms); while the metadata store is down the node serves from its last catalog and /health says "
-       "how stale it is",
+       "process changed it (a request naming an unknown group or version also checks at once: "
+       "catalog.miss_refresh_ms); while the metadata store is down the node serves from its last catalog and "
+       "/health says how stale it is",
        &Config::catalog_refresh_ms, 10, 3'600'000},
+      {"catalog.miss_refresh_ms", "--catalog-miss-refresh-ms", "OFS_CATALOG_MISS_REFRESH_MS",
+       "On a serve node, a request naming a group or version its catalog lacks, or sending "
+       "X-OFS-Min-Catalog-Version above its catalog's, waits for a check of the metadata store and then runs "
+       "(read-your-writes after a change on ofs admin); such checks run at most this often, each serving "
+       "every request waiting for it",
+       &Config::catalog_miss_refresh_ms, 1, 60'000},
       {"rocksdb.block_cache_mb", "--block-cache-mb", "OFS_BLOCK_CACHE_MB", "RocksDB block cache size in MiB",
        &Config::block_cache_mb, 1, 1 << 20},
       {"rocksdb.row_cache_mb", "--row-cache-mb", "OFS_ROW_CACHE_MB",

@@ -26,6 +26,7 @@ struct Config {
   // The metadata store (metadata_selection.h): "sqlite" (data_dir/metadata.sqlite), sqlite:PATH, mysql://...
   std::string metadata_url = "sqlite";
   int64_t catalog_refresh_ms = 1'000;
+  int64_t catalog_miss_refresh_ms = 20;
   // Metadata backups written by the admin API's process (apps/ofs/metadata_backup.h); "" = none.
   std::string metadata_backup_dir;  // a directory or s3://BUCKET/PREFIX (backup_location.h)
   int64_t metadata_backup_interval_s = 86'400;

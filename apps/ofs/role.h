@@ -17,6 +17,10 @@ struct RolePlan {
   // OFS-V2-METASTORE-UNAVAILABLE-EXCEPTION until it is), and stays UP while the metadata store is down,
   // serving from its last catalog (/health says the catalog is stale, and how old it is).
   bool serves_without_metadata = false;
+  // Another process (`ofs admin`) changes the catalog: a serving request naming a group the catalog lacks,
+  // or asking for a newer catalog (X-OFS-Min-Catalog-Version), waits for a check of the metadata store
+  // (serving/catalog_gate.h). Without it, the role's own admin API refreshes the catalog before answering.
+  bool catalog_changed_elsewhere = false;
 };
 
 RolePlan StandaloneRole();

@@ -13,7 +13,10 @@
 # OFS_CASSANDRA_STORAGE_PORT (7000, the same for every node of a cluster), OFS_CASSANDRA_AUTH=1
 # (PasswordAuthenticator, superuser cassandra/cassandra), OFS_CASSANDRA_HEAP (the heap's maximum, 512m),
 # OFS_CASSANDRA_JVM_OPTS (more JVM options, split on spaces, last), OFS_CASSANDRA_START_TIMEOUT (120 s),
-# OFS_CASSANDRA_STOP_TIMEOUT (60 s), JAVA_HOME (a JDK 17).
+# OFS_CASSANDRA_STOP_TIMEOUT (60 s), JAVA_HOME (a JDK 17), OFS_CASSANDRA_FLUSH_SCHEMA (false: a schema change
+# is not flushed to SSTables at once, only logged in the commit log, as Cassandra's own tests run it; a test
+# node makes a thousand tables, and this took a quarter off each CREATE/ALTER TABLE here: 455 -> 340 ms;
+# true restores the default).
 set -euo pipefail
 
 SELF_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -262,7 +265,8 @@ jvm_options() {
     "-Dlogback.configurationFile=file://$CONF_DIR/logback.xml" \
     "-Dcassandra.logdir=$LOG_DIR" "-Dcassandra.storagedir=$NODE_DIR" "-Dcassandra.triggers_dir=$NODE_DIR/triggers" \
     -Dcassandra.ring_delay_ms=1000 -Dcassandra.skip_wait_for_gossip_to_settle=0 \
-    -Dcassandra.superuser_setup_delay_ms=0 -Dcassandra.shutdown_announce_in_ms=200
+    -Dcassandra.superuser_setup_delay_ms=0 -Dcassandra.shutdown_announce_in_ms=200 \
+    "-Dcassandra.test.flush_local_schema_changes=${OFS_CASSANDRA_FLUSH_SCHEMA:-false}"
   [ -n "$jamm" ] && echo "-javaagent:$jamm"
   local extra
   read -r -a extra <<<"${OFS_CASSANDRA_JVM_OPTS:-}"

@@ -1,12 +1,23 @@
 #include "admin/handler_support.h"
 
+#include <memory>
+#include <string>
+
 #include "base/strings.h"
 
 namespace ofs::admin {
 
 api::ApiHandler Bind(const AdminDeps& deps, AdminHandler handler) {
   return api::Offload(deps.offload, [deps, handler](const api::Call& call, http::Response& response) {
-    return handler(deps, call, response);
+    Status status = handler(deps, call, response);
+    // The catalog now holds this request's change (a mutation refreshes it before answering).
+    if (status.ok() && deps.catalog != nullptr) {
+      if (std::shared_ptr<const catalog::Snapshot> snapshot = deps.catalog->CurrentShared()) {
+        response.headers.emplace_back(catalog::kCatalogVersionHeader,
+                                      std::to_string(snapshot->change_counter()));
+      }
+    }
+    return status;
   });
 }
 

@@ -100,6 +100,12 @@ class CatalogMissListener {
   virtual void OnCatalogMiss() = 0;
 };
 
+// Read-your-writes across processes (serving/catalog_gate.h): every admin answer carries the version
+// (change counter) of the admin node's catalog once the request's change is in it; a client that sends it
+// back to a serve node as X-OFS-Min-Catalog-Version is served from a catalog at least that new.
+inline constexpr std::string_view kCatalogVersionHeader = "X-OFS-Catalog-Version";
+inline constexpr std::string_view kMinCatalogVersionHeader = "x-ofs-min-catalog-version";  // lower-cased
+
 class Catalog {
  public:
   explicit Catalog(MetadataStore* store) : store_(store) {}

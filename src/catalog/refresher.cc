@@ -1,5 +1,8 @@
 #include "catalog/refresher.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include "base/log.h"
 
 namespace ofs::catalog {
@@ -24,6 +27,37 @@ void CatalogRefresher::Stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  RunReadyWaiters(/*all=*/true);  // nothing will check again: let them go on with what there is
+}
+
+uint64_t CatalogRefresher::ChecksStarted() const { return checks_started_.load(std::memory_order_acquire); }
+
+void CatalogRefresher::AfterCheck(uint64_t started, std::function<void()> done) {
+  {
+    std::lock_guard lock(mu_);
+    if (last_completed_ <= started && !stopping_) {
+      waiters_.push_back(Waiter{started, std::move(done)});
+      miss_pending_ = true;
+      done = nullptr;
+    }
+  }
+  if (done) {
+    done();
+    return;
+  }
+  wake_.notify_one();
+}
+
+void CatalogRefresher::RunReadyWaiters(bool all) {
+  std::vector<Waiter> ready;
+  {
+    std::lock_guard lock(mu_);
+    auto not_ready = [&](const Waiter& waiter) { return !all && waiter.started >= last_completed_; };
+    auto split = std::stable_partition(waiters_.begin(), waiters_.end(), not_ready);
+    ready.assign(std::make_move_iterator(split), std::make_move_iterator(waiters_.end()));
+    waiters_.erase(split, waiters_.end());
+  }
+  for (Waiter& waiter : ready) waiter.done();
 }
 
 void CatalogRefresher::OnCatalogMiss() {
@@ -38,9 +72,16 @@ void CatalogRefresher::OnCatalogMiss() {
 Status CatalogRefresher::RefreshNow() { return Check(/*miss=*/false); }
 
 Status CatalogRefresher::Check(bool miss) {
-  std::lock_guard check_lock(check_mu_);
+  std::unique_lock check_lock(check_mu_);
+  uint64_t number = 0;
+  {
+    std::lock_guard lock(mu_);
+    number = checks_started_.load(std::memory_order_relaxed) + 1;
+    checks_started_.store(number, std::memory_order_release);
+  }
   const Catalog::RefreshOutcome outcome = catalog_->RefreshWithOutcome();
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
+  last_completed_ = number;
   if (miss) ++state_.miss_refreshes;
   if (outcome.status.ok()) {
     if (state_.stale) OFS_LOG_INFO("catalog", "the metadata store answers again: the catalog is current");
@@ -59,6 +100,9 @@ Status CatalogRefresher::Check(bool miss) {
     ++state_.failures;
     state_.last_error = outcome.status;
   }
+  lock.unlock();
+  check_lock.unlock();
+  RunReadyWaiters(/*all=*/false);
   return outcome.status;
 }
 

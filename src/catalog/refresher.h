@@ -4,14 +4,19 @@
 // the snapshot when it moved (Catalog::Refresh), and refreshes at once when a request names a group or
 // version the snapshot lacks (Catalog::NoteMiss), at most once per `min_miss_interval`. While the
 // metadata store is down the node keeps serving from its last snapshot, and State() says how stale it is.
+// A request that must see what was committed before it arrived (serving/catalog_gate.h) waits for the next
+// check to complete with AfterCheck.
 // Thread-safety: every method may be called from any thread.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "base/status.h"
 #include "catalog/catalog.h"
@@ -21,8 +26,9 @@ namespace ofs::catalog {
 class CatalogRefresher final : public CatalogMissListener {
  public:
   struct Options {
-    std::chrono::milliseconds period{1000};            // catalog.refresh_ms
-    std::chrono::milliseconds min_miss_interval{100};  // refreshes caused by misses, at most this often
+    std::chrono::milliseconds period{1000};           // catalog.refresh_ms
+    std::chrono::milliseconds min_miss_interval{20};  // catalog.miss_refresh_ms: checks asked for by misses
+                                                      // and AfterCheck, at most this often
   };
 
   struct State {
@@ -51,9 +57,24 @@ class CatalogRefresher final : public CatalogMissListener {
   void OnCatalogMiss() override;
   State state() const;
 
+  // How many checks have started so far (a check's position, counted from 1, is its start order).
+  // Lock-free: every gated serving request reads it.
+  uint64_t ChecksStarted() const;
+  // Calls `done` once a check that started after the first `started` checks has completed, successful or
+  // not: at once, on the calling thread, when one already has (or the refresher is stopped); else on the
+  // refresher's thread after asking for a check as a miss does (min_miss_interval). `done` must not block.
+  void AfterCheck(uint64_t started, std::function<void()> done);
+
  private:
   void Run();
   Status Check(bool miss);
+  // Runs (outside mu_) the waiters whose check has completed; every one of them when `all`.
+  void RunReadyWaiters(bool all);
+
+  struct Waiter {
+    uint64_t started;  // ready once a check numbered above it completed
+    std::function<void()> done;
+  };
 
   Catalog* const catalog_;
   const Options options_;
@@ -64,6 +85,9 @@ class CatalogRefresher final : public CatalogMissListener {
   std::chrono::steady_clock::time_point last_miss_check_;  // guarded by mu_
   std::chrono::steady_clock::time_point last_success_;     // guarded by mu_
   State state_;                                            // guarded by mu_ (age_ms computed on read)
+  std::atomic<uint64_t> checks_started_{0};                // written under mu_; read without it
+  uint64_t last_completed_ = 0;                            // guarded by mu_: number of the last check done
+  std::vector<Waiter> waiters_;                            // guarded by mu_
   std::mutex check_mu_;                                    // one check at a time
   std::thread thread_;
 };

@@ -202,5 +202,57 @@ TEST_F(RefresherTest, AStartWithoutAReachableStoreHasNoSnapshotUntilItComes) {
   EXPECT_TRUE(refresher_->state().loaded);
 }
 
+TEST_F(RefresherTest, AfterCheckWaitsForACheckStartedLaterThenSeesTheChange) {
+  StartRefresher(milliseconds(60'000));  // the first poll runs at once, then none during the test
+  ASSERT_TRUE(admin_->CreateEntity(UserEntity(), 1).ok());
+  ASSERT_TRUE(admin_->CreateFeatureGroup(Group("clicks"), false, 2).ok());
+  // As a request does: numbered after the change it must see was committed.
+  const uint64_t before = refresher_->ChecksStarted();
+  std::atomic<bool> saw_group{false};
+  std::atomic<int> calls{0};
+  refresher_->AfterCheck(before, [&] {
+    saw_group = catalog_->CurrentShared()->HasGroup("clicks");
+    ++calls;
+  });
+  EXPECT_TRUE(Eventually([&] { return calls.load() == 1; }, milliseconds(5000)));
+  EXPECT_TRUE(saw_group);
+  EXPECT_GT(refresher_->ChecksStarted(), before);
+  // A check numbered above `before` has completed: a second waiter runs at once, on this thread.
+  bool at_once = false;
+  refresher_->AfterCheck(before, [&] { at_once = true; });
+  EXPECT_TRUE(at_once);
+  std::this_thread::sleep_for(milliseconds(50));
+  EXPECT_EQ(calls.load(), 1);  // each waiter runs once
+}
+
+TEST_F(RefresherTest, WaitersShareOneCheckAndAFailedCheckReleasesThemToo) {
+  StartRefresher(milliseconds(60'000));
+  flaky_->down = true;
+  const uint64_t before = refresher_->ChecksStarted();
+  std::atomic<int> calls{0};
+  for (int i = 0; i < 5; ++i) refresher_->AfterCheck(before, [&] { ++calls; });
+  EXPECT_TRUE(Eventually([&] { return calls.load() == 5; }, milliseconds(5000)));
+  EXPECT_TRUE(refresher_->state().stale);
+  EXPECT_LE(refresher_->ChecksStarted(), before + 2);  // one check served them all (a poll may add one)
+}
+
+TEST_F(RefresherTest, StopReleasesEveryWaiter) {
+  refresher_ = std::make_unique<CatalogRefresher>(
+      catalog_.get(), CatalogRefresher::Options{milliseconds(60'000), milliseconds(60'000)});
+  ASSERT_TRUE(refresher_->RefreshNow().ok());
+  refresher_->Start();
+  // The first miss check runs at once; a second waiter then waits out min_miss_interval (a minute).
+  std::atomic<int> calls{0};
+  refresher_->AfterCheck(refresher_->ChecksStarted(), [&] { ++calls; });
+  ASSERT_TRUE(Eventually([&] { return calls.load() == 1; }, milliseconds(5000)));
+  refresher_->AfterCheck(refresher_->ChecksStarted(), [&] { ++calls; });
+  std::this_thread::sleep_for(milliseconds(30));
+  EXPECT_EQ(calls.load(), 1);
+  refresher_->Stop();
+  EXPECT_EQ(calls.load(), 2);
+  refresher_->AfterCheck(refresher_->ChecksStarted(), [&] { ++calls; });  // stopped: at once
+  EXPECT_EQ(calls.load(), 3);
+}
+
 }  // namespace
 }  // namespace ofs::catalog

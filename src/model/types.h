@@ -27,6 +27,7 @@ struct FeatureColumn {
   DataType type = DataType::kText;
   std::string description;
   std::vector<std::string> tags;
+  bool operator==(const FeatureColumn&) const = default;
 };
 
 // The storage shape of an entity: its columns and primary key (first = partition key).
@@ -35,6 +36,7 @@ struct Entity {
   std::vector<FeatureColumn> features;
   std::vector<std::string> primary_keys;
   int64_t ttl_seconds = 0;  // 0 = cells never expire
+  bool operator==(const Entity&) const = default;
 };
 
 struct EntityMetadata {
@@ -47,6 +49,7 @@ struct EntityMetadata {
   std::string description;
   int64_t created_at = 0;  // epoch ms
   int64_t updated_at = 0;
+  bool operator==(const EntityMetadata&) const = default;
 };
 
 struct TenantConfig {
@@ -62,6 +65,7 @@ struct FeatureGroup {
   std::vector<FeatureColumn> features;
   bool version_enabled = true;
   FeatureGroupType feature_group_type = FeatureGroupType::kOnline;
+  bool operator==(const FeatureGroup&) const = default;
 };
 
 // One version of a feature group.
@@ -77,6 +81,7 @@ struct FeatureGroupMetadata {
   std::string description;
   int64_t created_at = 0;
   int64_t updated_at = 0;
+  bool operator==(const FeatureGroupMetadata&) const = default;
 };
 
 // A feature group's version history head.

@@ -4,6 +4,7 @@
 
 #include "api/tenant_scope.h"
 #include "base/strings.h"
+#include "serving/catalog_gate.h"
 #include "serving/handlers.h"
 
 namespace ofs::serving {
@@ -40,6 +41,7 @@ Result<const catalog::GroupEntry*> ResolveGroup(const catalog::Snapshot& snapsho
   }
   const catalog::GroupEntry* group = snapshot.FindGroup(name, number);
   if (group == nullptr) {
+    NoteRequestMiss();
     if (catalog != nullptr) catalog->NoteMiss();
     if (const catalog::GroupEntry* latest = number ? snapshot.FindGroup(name, std::nullopt) : nullptr) {
       if (Scoped(principal)) OFS_RETURN_IF_ERROR(RequireGroupInScope(principal, *latest));

@@ -12,6 +12,7 @@
 #include "api/envelope.h"
 #include "api/json_read.h"
 #include "base/strings.h"
+#include "serving/catalog_gate.h"
 #include "serving/handlers.h"
 
 namespace ofs::serving {
@@ -264,6 +265,7 @@ Status MultiRead(const ServingDeps& deps, const api::Call& call, http::Response&
     OFS_RETURN_IF_ERROR(ForEachBatch(deps, call.request.body, kCode, [&](std::string_view batch) {
       request->Add(call, kPointReads, batch);
     }));
+    if (DeferringOnMiss()) return Status::Ok();  // runs again after a catalog check
     if (request->Operations() == 0) return FinishMultiRead(*request, response);
     request->Start(call.request);
     return Status::Ok();
@@ -342,6 +344,7 @@ Status BatchWrite(const ServingDeps& deps, const api::Call& call, http::Response
     OFS_ASSIGN_OR_RETURN(std::shared_ptr<AsyncRequest> request, BeginAsync(deps, call, &FinishBatchWrite));
     OFS_RETURN_IF_ERROR(ForEachBatch(deps, call.request.body, kCode,
                                      [&](std::string_view batch) { request->Add(call, kWrites, batch); }));
+    if (DeferringOnMiss()) return Status::Ok();  // runs again after a catalog check: nothing written yet
     if (request->Operations() == 0) return FinishBatchWrite(*request, response);
     request->Start(call.request);
     return Status::Ok();
@@ -375,10 +378,22 @@ Status Write(const ServingDeps& deps, const api::Call& call, http::Response& res
 
 }  // namespace
 
-void RegisterServingRoutes(api::Endpoint& endpoint, const ServingDeps& registration) {
+void RegisterServingRoutes(api::Endpoint& api_endpoint, const ServingDeps& registration) {
   using api::Role;
   ServingDeps deps = registration;
   deps.write_clock = std::make_shared<WriteClock>(deps.clock);
+  // Every route waits for the catalog where it must (catalog_gate.h) on a node that has a refresher.
+  struct GatedEndpoint {
+    api::Endpoint& endpoint;
+    const ServingDeps& deps;
+    void Add(const std::string& label, api::Role role, std::initializer_list<api::PathSpec> paths,
+             api::ApiHandler handler) {
+      if (deps.refresher != nullptr) {
+        handler = GateOnCatalog(deps.refresher, deps.catalog, deps.registry, std::move(handler));
+      }
+      endpoint.Add(label, role, paths, handler);
+    }
+  } endpoint{api_endpoint, deps};
   endpoint.Add("read", Role::kReader,
                {{Method::kPost, "/v1/feature-group/read"},
                 {Method::kGet, "/v1/feature-group/read"},

@@ -11,6 +11,7 @@
 #include "api/endpoint.h"
 #include "base/clock.h"
 #include "catalog/catalog.h"
+#include "catalog/refresher.h"
 #include "metrics/metrics.h"
 #include "storage/online_store.h"
 
@@ -43,6 +44,9 @@ struct ServingDeps {
   const Clock* clock = nullptr;
   metrics::Registry* registry = nullptr;
   ServingLimits limits;
+  // Set on a node whose catalog another process changes (`ofs serve`): requests that must see a change
+  // made before they arrived wait for a check of the metadata store (catalog_gate.h). Null: never wait.
+  catalog::CatalogRefresher* refresher = nullptr;
   // Set by RegisterServingRoutes (one per registration); leave empty.
   std::shared_ptr<WriteClock> write_clock;
 };

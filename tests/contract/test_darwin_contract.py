@@ -18,7 +18,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "e2e"))
 
 from contract_support import Run, golden_files, load  # noqa: E402
-from e2e_support import Launcher, find_binary, missing_binary_reason  # noqa: E402
+from e2e_support import FLEET, Launcher, find_binary, missing_binary_reason  # noqa: E402
 
 BINARY = find_binary()
 GOLDENS = golden_files()
@@ -42,7 +42,7 @@ def test_there_are_golden_files():
 @pytest.mark.parametrize("golden", GOLDENS, ids=[p.stem for p in GOLDENS])
 def test_golden(golden: Path, launcher):
     spec = load(golden)
-    server = launcher.start(name=golden.stem)
+    server = launcher.start(name=golden.stem, fleet=FLEET)  # OFS_E2E_FLEET=1: a fleet per golden file
     try:
         run = Run(server)
         for setup in spec.get("setup", []):

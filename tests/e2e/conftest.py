@@ -21,7 +21,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from e2e_support import (METADATA_URL, STORE_URL, Launcher, Ofs, find_binary, missing_binary_reason,  # noqa: E402
+from e2e_support import (FLEET, METADATA_URL, STORE_URL, Launcher, Ofs, find_binary, missing_binary_reason,  # noqa: E402
                          uniq as _uniq)
 
 E2E_DIR = Path(__file__).resolve().parent
@@ -30,6 +30,9 @@ TEST_TIMEOUT_S = float(os.environ.get("OFS_E2E_TEST_TIMEOUT", "120"))
 
 
 def pytest_configure(config):
+    if FLEET and not (STORE_URL and METADATA_URL):
+        raise pytest.UsageError("OFS_E2E_FLEET=1 needs OFS_E2E_STORE and OFS_E2E_METADATA: the engines the "
+                                "fleet's nodes share")
     config.addinivalue_line("markers", "slow: takes seconds on purpose (TTL expiry, restarts, timeouts)")
     config.addinivalue_line("markers", "timeout_s(seconds): time limit of one e2e test")
     config.addinivalue_line("markers", "embedded_store: exercises the embedded RocksDB and SQLite stores "
@@ -65,7 +68,8 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_report_header(config):
     return (f"ofs e2e binary: {BINARY if BINARY else 'NOT FOUND - e2e tests will be skipped'}; "
-            f"store: {STORE_URL or 'embedded'}, metadata: {METADATA_URL or 'embedded'}")
+            f"store: {STORE_URL or 'embedded'}, metadata: {METADATA_URL or 'embedded'}"
+            f"{'; shared servers are fleets (1 admin, 2 serve)' if FLEET else ''}")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -115,9 +119,9 @@ def ofs_launcher(ofs_binary, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def server(ofs_launcher):
-    """The shared server: `ofs standalone` on a fresh data dir. Attributes: serving, admin (Client),
-    serving_port, admin_port, data_dir, proc."""
-    srv = ofs_launcher.start(name="shared")
+    """The shared server: `ofs standalone` on a fresh data dir (with OFS_E2E_FLEET=1, a Fleet: e2e_support).
+    Attributes: serving, admin (Client), serving_port, admin_port, data_dir, proc."""
+    srv = ofs_launcher.start(name="shared", fleet=FLEET)
     yield srv
     problems = ofs_launcher.stop(srv)
     if problems:
@@ -152,7 +156,8 @@ def module_server(ofs_launcher, request):
     """A server per test module, configured by the module-level `SERVER_ARGS` / `SERVER_CONFIG`."""
     args = getattr(request.module, "SERVER_ARGS", ())
     config = getattr(request.module, "SERVER_CONFIG", None)
-    srv = ofs_launcher.start(args, config_text=config, name=request.module.__name__.rsplit(".", 1)[-1])
+    srv = ofs_launcher.start(args, config_text=config, name=request.module.__name__.rsplit(".", 1)[-1],
+                             fleet=FLEET)
     yield srv
     problems = ofs_launcher.stop(srv)
     if problems:

@@ -59,8 +59,18 @@ STORE_URL = os.environ.get("OFS_E2E_STORE", "")
 METADATA_URL = os.environ.get("OFS_E2E_METADATA", "")
 
 
+# OFS_E2E_FLEET=1: the shared server and the per-module servers are fleets (one `ofs admin`, two `ofs serve`
+# over OFS_E2E_METADATA and OFS_E2E_STORE, which must name shared engines): admin calls go to the admin node,
+# serving calls alternate between the serve nodes. Servers a test starts itself (ofs_factory) stay
+# `ofs standalone` on the same engines: they test one process (restarts, flags, its data directory).
+FLEET = os.environ.get("OFS_E2E_FLEET") == "1"
+# Flags of every fleet node.
+FLEET_ARGS = shlex.split(os.environ.get("OFS_E2E_FLEET_ARGS", "--catalog-refresh-ms 250"))
+
+
 def store_args(data_dir: Path) -> list[str]:
-    """The `--store` and `--metadata` flags of a server over `data_dir` (none for the embedded stores)."""
+    """The `--store` and `--metadata` flags of a server over `data_dir` (none for the embedded stores); the
+    nodes of a fleet pass the fleet's directory, so that they share their engines."""
     digest = hashlib.sha1(str(Path(data_dir).resolve()).encode()).hexdigest()[:12]
     args = []
     if STORE_URL:
@@ -373,10 +383,15 @@ class ServerStartError(RuntimeError):
 
 
 class OfsServer:
-    """One `ofs standalone` process (restartable on the same data directory)."""
+    """One `ofs` process (restartable on the same data directory): `ofs standalone` (a serving and an admin
+    port), or one node of a fleet (`role` admin or serve: one port; `.serving` and `.admin` are both its
+    client; `engine_dir` names the engines it shares with the other nodes)."""
 
     def __init__(self, binary: Path, home: Path, extra_args: Sequence[str] = (), data_dir: Path | None = None,
-                 config_text: str | None = None, name: str = "ofs"):
+                 config_text: str | None = None, name: str = "ofs", role: str = "standalone",
+                 engine_dir: Path | None = None):
+        self.role = role
+        self.engine_dir = engine_dir
         self.binary = Path(binary)
         self.home = Path(home)
         self.home.mkdir(parents=True, exist_ok=True)
@@ -399,18 +414,24 @@ class OfsServer:
     # -- lifecycle ------------------------------------------------------------------------------
 
     def command(self) -> list[str]:
-        cmd = [str(self.binary), "standalone", "--data-dir", str(self.data_dir),
-               "--port", str(self.serving_port), "--admin-port", str(self.admin_port)]
+        cmd = [str(self.binary), self.role, "--data-dir", str(self.data_dir), "--port", str(self.serving_port)]
+        if self.role == "standalone":
+            cmd += ["--admin-port", str(self.admin_port)]
         if self.config_path is not None:
             cmd += ["--config", str(self.config_path)]
-        own_store = "--store" in self.extra_args  # a test that picks its store (test_cassandra_*) keeps it
-        return cmd + ([] if own_store else store_args(self.data_dir)) + self.extra_args + EXTRA_SERVER_ARGS
+        # A test that picks its store (test_cassandra_*) or metadata store (test_metadata_backup) keeps it.
+        engines = [arg for arg in store_args(self.engine_dir or self.data_dir)]
+        for flag in ("--store", "--metadata"):
+            if flag in self.extra_args and flag in engines:
+                at = engines.index(flag)
+                del engines[at:at + 2]
+        return cmd + engines + self.extra_args + EXTRA_SERVER_ARGS
 
     def spawn(self) -> None:
         """Starts the process on fresh free ports without waiting for it."""
         assert self.proc is None or self.proc.poll() is not None, "already running"
         self.serving_port = free_port()
-        self.admin_port = free_port()
+        self.admin_port = free_port() if self.role == "standalone" else 0
         while self.admin_port == self.serving_port:
             self.admin_port = free_port()
         idx = len(self._runs)
@@ -425,11 +446,13 @@ class OfsServer:
         self._runs.append(run)
         self._current = run
         self.serving = Client("127.0.0.1", self.serving_port)
-        self.admin = Client("127.0.0.1", self.admin_port)
+        self.admin = Client("127.0.0.1", self.admin_port) if self.admin_port else self.serving
 
     def wait_healthy(self, timeout: float = START_TIMEOUT_S) -> None:
         deadline = time.monotonic() + timeout
         pending = {"serving": self.serving, "admin": self.admin}
+        if self.role != "standalone":
+            pending = {self.role: self.serving}
         while pending:
             rc = self.proc.poll()
             if rc is not None:
@@ -551,6 +574,170 @@ class OfsServer:
         return out
 
 
+class VersionTrackingClient(Client):
+    """A Client of a fleet's admin node: remembers the highest X-OFS-Catalog-Version answered (the catalog
+    version that holds every change made so far)."""
+
+    def __init__(self, host: str, port: int, fleet: "Fleet", token: str | None = None,
+                 timeout: float = HTTP_TIMEOUT_S):
+        super().__init__(host, port, token, timeout)
+        self.fleet = fleet
+
+    def with_token(self, token: str | None) -> "Client":
+        return VersionTrackingClient(self.host, self.port, self.fleet, token, self.timeout)
+
+    def request(self, *args, **kw) -> Response:
+        resp = super().request(*args, **kw)
+        version = resp.headers.get("x-ofs-catalog-version")
+        if version is not None:
+            self.fleet.saw_catalog_version(int(version))
+        return resp
+
+
+class AlternatingClient:
+    """What a load balancer in front of the serve nodes does: each request goes to the next node. Each
+    carries X-OFS-Min-Catalog-Version (the fleet's last admin answer), so that a node whose catalog trails
+    waits for it (read-your-writes; serving/catalog_gate.h). Same interface as Client."""
+
+    def __init__(self, fleet: "Fleet", token: str | None = None, timeout: float = HTTP_TIMEOUT_S,
+                 pinned: int | None = None):
+        self.fleet = fleet
+        self.token = token
+        self.timeout = timeout
+        self.host = "127.0.0.1"
+        self.pinned = pinned  # always this serve node (one_process)
+
+    def with_token(self, token: str | None) -> "AlternatingClient":
+        return AlternatingClient(self.fleet, token, self.timeout, self.pinned)
+
+    def _next(self) -> Client:
+        node = self.fleet.serve_nodes[self.pinned] if self.pinned is not None else self.fleet.next_serve_node()
+        return Client(node.serving.host, node.serving.port, self.token, self.timeout)
+
+    @property
+    def port(self) -> int:
+        return self.fleet.serve_nodes[self.pinned or 0].serving_port
+
+    @property
+    def base(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def request(self, method: str, path: str, body: Any = None, headers: dict | None = None,
+                query: dict | Sequence | None = None, gzip_body: bool = False,
+                timeout: float | None = None) -> Response:
+        hdrs = dict(headers or {})
+        if self.fleet.catalog_version >= 0 and not any(k.lower() == "x-ofs-min-catalog-version" for k in hdrs):
+            hdrs["X-OFS-Min-Catalog-Version"] = str(self.fleet.catalog_version)
+        return self._next().request(method, path, body, hdrs, query, gzip_body, timeout)
+
+    def get(self, path, body=None, headers=None, query=None, gzip_body=False, **kw) -> Response:
+        return self.request("GET", path, body, headers, query, gzip_body, **kw)
+
+    def post(self, path, body=None, headers=None, query=None, gzip_body=False, **kw) -> Response:
+        return self.request("POST", path, body, headers, query, gzip_body, **kw)
+
+    def put(self, path, body=None, headers=None, query=None, gzip_body=False, **kw) -> Response:
+        return self.request("PUT", path, body, headers, query, gzip_body, **kw)
+
+
+class Fleet:
+    """One `ofs admin` and `serve_count` `ofs serve` over shared engines (OFS_E2E_METADATA, OFS_E2E_STORE),
+    with the attributes tests use of an OfsServer: `.admin` (the admin node), `.serving` (the serve nodes in
+    turn), `.serving_port` / `.admin_port` (serve node 0, the admin node), `.data_dir`."""
+
+    def __init__(self, binary: Path, home: Path, extra_args: Sequence[str] = (), config_text: str | None = None,
+                 name: str = "fleet", serve_count: int = 2):
+        self.home = Path(home)
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.name = name
+        self.data_dir = self.home / "engines"  # names the shared database and keyspace (store_args)
+        self.data_dir.mkdir(exist_ok=True)
+        args = list(FLEET_ARGS) + list(extra_args)
+
+        def node(role: str, label: str) -> OfsServer:
+            return OfsServer(binary, self.home / label, args, None, config_text, f"{name}-{label}", role,
+                             self.data_dir)
+
+        self.admin_node = node("admin", "admin")
+        self.serve_nodes = [node("serve", f"serve{i}") for i in range(serve_count)]
+        self.nodes = [self.admin_node] + self.serve_nodes
+        self.catalog_version = -1
+        self._lock = threading.Lock()
+        self._turn = itertools.count()
+        self.admin: Client | None = None
+        self.serving: AlternatingClient | None = None
+
+    def saw_catalog_version(self, version: int) -> None:
+        with self._lock:
+            self.catalog_version = max(self.catalog_version, version)
+
+    def next_serve_node(self) -> OfsServer:
+        return self.serve_nodes[next(self._turn) % len(self.serve_nodes)]
+
+    @property
+    def serving_port(self) -> int:
+        return self.serve_nodes[0].serving_port
+
+    @property
+    def admin_port(self) -> int:
+        return self.admin_node.serving_port
+
+    @property
+    def proc(self):
+        return self.admin_node.proc
+
+    def start(self, timeout: float = START_TIMEOUT_S, attempts: int = 3) -> "Fleet":
+        self.admin_node.start(timeout, attempts)  # first: it creates the database and keyspace
+        for serve in self.serve_nodes:
+            serve.start(timeout, attempts)
+        self.admin = VersionTrackingClient("127.0.0.1", self.admin_node.serving_port, self)
+        self.serving = AlternatingClient(self)
+        return self
+
+    def running(self) -> bool:
+        return all(n.running() for n in self.nodes)
+
+    def stop(self, grace: float = STOP_GRACE_S) -> int | None:
+        codes = [n.stop(grace) for n in reversed(self.nodes)]
+        return next((c for c in codes if c), codes[-1] if codes else None)
+
+    def kill(self) -> int | None:
+        codes = [n.kill() for n in self.nodes]
+        return codes[0]
+
+    def restart(self, kill: bool = False) -> "Fleet":
+        if kill:
+            self.kill()
+        else:
+            self.stop()
+        return self.start()
+
+    def stderr_text(self, run: dict | None = None) -> str:
+        return "\n".join(f"--- {n.name}\n{n.stderr_text()}" for n in self.nodes)
+
+    def stderr_tail(self, n: int = 40) -> str:
+        return "\n".join(f"  {node.name}:\n{node.stderr_tail(n)}" for node in self.nodes)
+
+    def problems(self) -> list[str]:
+        return [p for n in self.nodes for p in n.problems()]
+
+
+class _OneServeNode:
+    """A fleet seen through one serve node (one_process)."""
+
+    def __init__(self, fleet: Fleet, index: int):
+        self.admin = fleet.admin
+        self.serving = AlternatingClient(fleet, pinned=index)
+        self.serving_port = fleet.serve_nodes[index].serving_port
+        self.admin_port = fleet.admin_port
+
+
+def one_process(server):
+    """`server` itself, or for a fleet the fleet with every serving call sent to its first serve node: for
+    tests of one process's own counters (/metrics), which a fleet spreads over its serve nodes."""
+    return _OneServeNode(server, 0) if isinstance(server, Fleet) else server
+
+
 class Launcher:
     """Starts servers under one base directory and remembers them for the final crash check."""
 
@@ -561,16 +748,21 @@ class Launcher:
         self._n = itertools.count(1)
 
     def create(self, extra_args: Sequence[str] = (), data_dir: Path | None = None,
-               config_text: str | None = None, name: str | None = None) -> OfsServer:
+               config_text: str | None = None, name: str | None = None, fleet: bool = False):
+        """An `ofs standalone`, or with `fleet` a Fleet (no data_dir: each node has its own)."""
         n = next(self._n)
         name = name or f"ofs{n}"
-        srv = OfsServer(self.binary, self.base / f"{name}_{n}", extra_args, data_dir, config_text, name)
+        if fleet:
+            assert data_dir is None, "a fleet's nodes have data directories of their own"
+            srv = Fleet(self.binary, self.base / f"{name}_{n}", extra_args, config_text, name)
+        else:
+            srv = OfsServer(self.binary, self.base / f"{name}_{n}", extra_args, data_dir, config_text, name)
         self.servers.append(srv)
         return srv
 
     def start(self, extra_args: Sequence[str] = (), data_dir: Path | None = None,
-              config_text: str | None = None, name: str | None = None) -> OfsServer:
-        return self.create(extra_args, data_dir, config_text, name).start()
+              config_text: str | None = None, name: str | None = None, fleet: bool = False):
+        return self.create(extra_args, data_dir, config_text, name, fleet).start()
 
     def stop(self, srv: OfsServer) -> list[str]:
         """Stops srv and returns its problems (each server's problems are reported once)."""

@@ -50,7 +50,7 @@ class Node:
 
 
 class Fleet:
-    def __init__(self, tmp: Path):
+    def __init__(self, tmp: Path, refresh_ms: int = REFRESH_MS):
         mysql = urlsplit(required("OFS_TEST_MYSQL_URL"))
         cassandra = required("OFS_TEST_CASSANDRA")
         self.mariadb_port = str(mysql.port)
@@ -64,7 +64,7 @@ class Fleet:
             OFS_CLUSTER_ADMIN_PORT=str(self.admin_port),
             OFS_CLUSTER_SERVE_PORTS=" ".join(map(str, self.serve_ports)),
             OFS_CLUSTER_KEYSPACE=f"fleet_{os.getpid()}_{uniq('ks').lower()}",
-            OFS_CLUSTER_ARGS=f"--catalog-refresh-ms {REFRESH_MS} --suspended-timeout-ms 4000",
+            OFS_CLUSTER_ARGS=f"--catalog-refresh-ms {refresh_ms} --suspended-timeout-ms 4000",
             OFS_CLUSTER_KEEP_SERVICES="1",
             OFS_MARIADB_PORT=self.mariadb_port,
             OFS_MARIADB_DATABASE=self.database,
@@ -98,11 +98,12 @@ class Fleet:
         return Ofs(Node(admin, Client("127.0.0.1", self.serve_ports[serve_index])), "v1")
 
 
-@pytest.fixture
-def fleet(tmp_path):
+@pytest.fixture(params=[REFRESH_MS])
+def fleet(tmp_path, request):
+    """A fleet whose serve nodes poll the catalog every `request.param` ms (indirect parametrization)."""
     if BINARY is None:
         pytest.skip("no ofs binary")
-    fleet = Fleet(tmp_path)
+    fleet = Fleet(tmp_path, request.param)
     try:
         yield fleet
     finally:
@@ -229,3 +230,43 @@ def test_with_mariadb_down_serve_nodes_serve_from_their_catalog_and_the_admin_an
         health, _ = eventually(lambda: (lambda h: h if "warnings" not in h.body else None)(node.serving.get("/health")),
                                10)
         assert health and health.body["catalog"]["stale"] is False
+
+
+@pytest.mark.parametrize("fleet", [600_000], indirect=True)  # no poll during the test: only requests check
+def test_read_your_writes_a_new_group_at_once_and_a_change_with_the_admin_catalog_version(fleet):
+    fleet.up()
+    admin = fleet.ofs(0)
+    ent = make_entity(admin)
+    grp = make_group(admin, ent)
+    # Named at once on both serve nodes, whose catalogs lack it: each request waits for a check of MariaDB and
+    # then writes; the client retries nothing.
+    for i in range(2):
+        assert_ok(fleet.ofs(i).write(grp, ["id", "score"], [[i, 1.0]]))
+        assert read_one(fleet.ofs(1 - i), grp, ["score"], ["id"], [i]) == [1.0]
+    # A group unknown to the metadata store too is still answered as unknown, after the check.
+    assert_error(fleet.ofs(0).write(uniq("nope"), ["id", "score"], [[1, 1.0]]), 404,
+                 "FEATURE-GROUP-NOT-FOUND-EXCEPTION")
+
+    archived = admin.set_group_state(grp, "ARCHIVED")
+    assert_ok(archived)
+    version = archived.headers["x-ofs-catalog-version"]
+    assert int(version) > 0
+    # Without the header, a serve node answers from its catalog, which no poll has refreshed since...
+    assert_ok(fleet.ofs(0).write(grp, ["id", "score"], [[7, 1.0]]))
+    # ...with the admin answer's version, both refuse the archived group at once.
+    for i in range(2):
+        refused = fleet.ofs(i).write(grp, ["id", "score"], [[8, 1.0]], headers={"X-OFS-Min-Catalog-Version": version})
+        assert_error(refused, (400, 409, 422), None)
+    # A version no admin answered: 503 after the check, naming both versions; a malformed one: 400.
+    beyond = fleet.ofs(1).read(grp, ["score"], ["id"], [[1]],
+                               headers={"X-OFS-Min-Catalog-Version": str(int(version) + 1000)})
+    assert_error(beyond, 503, "OFS-V2-METASTORE-UNAVAILABLE-EXCEPTION")
+    assert str(int(version) + 1000) in beyond.text
+    assert fleet.ofs(1).read(grp, ["score"], ["id"], [[1]], headers={"X-OFS-Min-Catalog-Version": "x1"}).status == 400
+
+    metrics = Client("127.0.0.1", fleet.serve_ports[0]).get("/metrics").text
+    assert 'ofs_catalog_request_waits_total{reason="unknown_group"}' in metrics
+    waits = {line.split(" ")[0]: float(line.split(" ")[1]) for line in metrics.splitlines()
+             if line.startswith("ofs_catalog_request_waits_total")}
+    assert waits['ofs_catalog_request_waits_total{reason="unknown_group"}'] >= 2, waits
+    assert waits['ofs_catalog_request_waits_total{reason="min_version"}'] >= 1, waits

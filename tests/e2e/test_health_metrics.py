@@ -14,7 +14,7 @@ from collections import defaultdict
 import pytest
 
 from e2e_support import (
-    Ofs, assert_error, assert_ok, found_map, make_basic, parse_metrics, read_data, uniq, write_ok,
+    Ofs, assert_error, assert_ok, found_map, make_basic, one_process, parse_metrics, read_data, uniq, write_ok,
 )
 
 REQUESTS = "ofs_http_requests_total"
@@ -84,6 +84,7 @@ def test_metrics_exposition_format(server, port_kind):
 
 
 def test_request_counter_per_route(server):
+    server = one_process(server)  # counts of one process
     ofs = Ofs(server, "v1")
     ent, grp = make_basic(ofs)
     write_ok(ofs, grp, ["id", "label"], [[1, "m"]])
@@ -105,6 +106,7 @@ def test_request_counter_per_route(server):
 
 
 def test_latency_histogram_observes_requests(server):
+    server = one_process(server)  # counts of one process
     ofs = Ofs(server, "v1")
     ent, grp = make_basic(ofs)
     _, before, _ = _metrics(server.serving)
@@ -142,6 +144,7 @@ def test_latency_histogram_well_formed(server, port_kind):
 
 
 def test_errors_counted_by_code(server):
+    server = one_process(server)  # counts of one process
     v1 = Ofs(server, "v1")
     _, before, _ = _metrics(server.serving)
     for _ in range(3):
@@ -175,6 +178,7 @@ STORE_LATENCY = "ofs_store_operation_duration_seconds_count"
 
 
 def test_store_metrics_are_per_tenant(server):
+    server = one_process(server)  # counts of one process
     """A tenant names a cluster: store latencies carry the tenant an operation went to, so a dual write
     counts on both tenants and a read on the read tenant only."""
     v1 = Ofs(server, "v1")

@@ -1,6 +1,7 @@
 #include "catalog/sql/sql_metadata_store.h"
 
 #include <algorithm>
+#include <unordered_map>
 #include <utility>
 
 #include "base/strings.h"
@@ -38,7 +39,6 @@ constexpr const char kEntityColumnTags[] =
     "position";
 constexpr const char kEntityKeys[] = "SELECT name FROM entity_keys WHERE entity_id = ?1 ORDER BY position";
 constexpr const char kEntityTags[] = "SELECT tag FROM entity_tags WHERE entity_id = ?1 ORDER BY position";
-constexpr const char kEntitiesSince[] = "SELECT id FROM entities WHERE updated_at >= ?1 ORDER BY name, id";
 // ?1 lower-cased pattern ('' = any); ?2 / ?3 the any-of tag / owner sets as AnyOfParam() ('' = any).
 constexpr const char kSearchEntities[] =
     "SELECT e.id FROM entities e"
@@ -67,6 +67,27 @@ constexpr const char kUpdateEntityTtl[] =
 constexpr const char kEntityForGroup[] = "SELECT id, state, next_column_id FROM entities WHERE name = ?1";
 constexpr const char kSetNextColumnId[] = "UPDATE entities SET next_column_id = ?2 WHERE id = ?1";
 
+// Bulk listings (the catalog's reloads): every row of the entities updated since ?1, in a few statements
+// whatever their number (one statement per row made a reload of a few thousand groups take seconds over
+// MariaDB). Each is ordered by owner, then as its per-id twin above.
+constexpr const char kEntityRowsSince[] =
+    "SELECT id, name, table_name, state, owner, description, ttl_seconds, created_at, updated_at"
+    " FROM entities WHERE updated_at >= ?1 ORDER BY name, id";
+constexpr const char kEntityColumnsSince[] =
+    "SELECT c.entity_id, c.column_id, c.name, c.type, c.description FROM entity_columns c"
+    " JOIN entities e ON e.id = c.entity_id WHERE e.updated_at >= ?1 ORDER BY c.entity_id, c.position";
+constexpr const char kEntityColumnTagsSince[] =
+    "SELECT c.entity_id, t.column_id, t.tag FROM entities e"
+    " JOIN entity_columns c ON c.entity_id = e.id"
+    " JOIN column_tags t ON t.entity_id = e.id AND t.column_id = c.column_id"
+    " WHERE e.updated_at >= ?1 ORDER BY c.entity_id, t.column_id, t.position";
+constexpr const char kEntityKeysSince[] =
+    "SELECT k.entity_id, k.name FROM entity_keys k JOIN entities e ON e.id = k.entity_id"
+    " WHERE e.updated_at >= ?1 ORDER BY k.entity_id, k.position";
+constexpr const char kEntityTagsSince[] =
+    "SELECT t.entity_id, t.tag FROM entity_tags t JOIN entities e ON e.id = t.entity_id"
+    " WHERE e.updated_at >= ?1 ORDER BY t.entity_id, t.position";
+
 // --- feature-group versions ---
 constexpr const char kLatestVersion[] =
     "SELECT id, version_number, version_enabled, entity_id, name FROM group_versions WHERE name = ?1"
@@ -85,8 +106,23 @@ constexpr const char kGroupColumnTags[] =
     " ORDER BY column_id, position";
 constexpr const char kGroupTags[] =
     "SELECT tag FROM group_tags WHERE group_version_id = ?1 ORDER BY position";
-constexpr const char kGroupsSince[] =
-    "SELECT id FROM group_versions WHERE updated_at >= ?1 ORDER BY name, version_number";
+constexpr const char kGroupRowsSince[] =
+    "SELECT g.id, g.name, g.version_number, e.name, g.entity_id, g.group_type, g.version_enabled, g.state,"
+    " g.owner, g.description, g.tenant_read, g.tenant_write, g.tenant_consume, g.created_at, g.updated_at"
+    " FROM group_versions g JOIN entities e ON e.id = g.entity_id WHERE g.updated_at >= ?1"
+    " ORDER BY g.name, g.version_number";
+constexpr const char kGroupColumnsSince[] =
+    "SELECT c.group_version_id, c.column_id, c.name, c.type, c.description FROM group_columns c"
+    " JOIN group_versions g ON g.id = c.group_version_id WHERE g.updated_at >= ?1"
+    " ORDER BY c.group_version_id, c.position";
+constexpr const char kGroupColumnTagsSince[] =
+    "SELECT c.group_version_id, t.column_id, t.tag FROM group_versions g"
+    " JOIN group_columns c ON c.group_version_id = g.id"
+    " JOIN column_tags t ON t.entity_id = g.entity_id AND t.column_id = c.column_id"
+    " WHERE g.updated_at >= ?1 ORDER BY c.group_version_id, t.column_id, t.position";
+constexpr const char kGroupTagsSince[] =
+    "SELECT t.group_version_id, t.tag FROM group_tags t JOIN group_versions g ON g.id = t.group_version_id"
+    " WHERE g.updated_at >= ?1 ORDER BY t.group_version_id, t.position";
 constexpr const char kVersionsOfGroup[] =
     "SELECT id FROM group_versions WHERE name = ?1 ORDER BY version_number";
 constexpr const char kVersionHeadsSince[] =
@@ -228,6 +264,22 @@ void BindSearch(Statement& s, const SearchQuery& q) {
 // ---------------------------------------------------------------------------------------------------
 // Columns and tags (shared by entities and group versions).
 
+// Appends the column of a row selecting column_id, name, type, description from position `first` on.
+Status ParseColumn(Statement& s, int first, std::vector<FeatureColumn>* columns) {
+  std::optional<model::DataType> type = model::ParseDataType(s.Text(first + 2));
+  if (!type) return Corrupt("column type '" + s.Text(first + 2) + "'");
+  columns->push_back(
+      FeatureColumn{static_cast<uint32_t>(s.Int(first)), s.Text(first + 1), *type, s.Text(first + 3), {}});
+  return Status::Ok();
+}
+
+// Adds `tag` to the column numbered `column_id` of `columns` (none: ignored).
+void AddColumnTag(std::vector<FeatureColumn>& columns, uint32_t column_id, std::string tag) {
+  auto it =
+      std::find_if(columns.begin(), columns.end(), [&](const FeatureColumn& c) { return c.id == column_id; });
+  if (it != columns.end()) it->tags.push_back(std::move(tag));
+}
+
 // Reads the columns of `owner_id` (entity or group version) with their tags; column tags are keyed by
 // the entity's id space.
 Result<std::vector<FeatureColumn>> ReadColumns(Connection& conn, const char* columns_sql,
@@ -235,19 +287,11 @@ Result<std::vector<FeatureColumn>> ReadColumns(Connection& conn, const char* col
   std::vector<FeatureColumn> columns;
   OFS_RETURN_IF_ERROR(ForEachRow(
       conn, columns_sql, [&](Statement& s) { s.Bind(1, owner_id); },
-      [&](Statement& s) {
-        std::optional<model::DataType> type = model::ParseDataType(s.Text(2));
-        if (!type) return Corrupt("column type '" + s.Text(2) + "'");
-        columns.push_back(FeatureColumn{static_cast<uint32_t>(s.Int(0)), s.Text(1), *type, s.Text(3), {}});
-        return Status::Ok();
-      }));
+      [&](Statement& s) { return ParseColumn(s, 0, &columns); }));
   OFS_RETURN_IF_ERROR(ForEachRow(
       conn, tags_sql, [&](Statement& s) { s.Bind(1, owner_id).Bind(2, entity_id); },
       [&](Statement& s) {
-        auto id = static_cast<uint32_t>(s.Int(0));
-        auto it =
-            std::find_if(columns.begin(), columns.end(), [&](const FeatureColumn& c) { return c.id == id; });
-        if (it != columns.end()) it->tags.push_back(s.Text(1));
+        AddColumnTag(columns, static_cast<uint32_t>(s.Int(0)), s.Text(1));
         return Status::Ok();
       }));
   return columns;
@@ -292,22 +336,27 @@ Result<int64_t> EntityIdByName(Connection& conn, std::string_view name) {
   return *id;
 }
 
+// An entities row as kEntityRow and kEntityRowsSince select it.
+Status ParseEntityRow(Statement& s, EntityMetadata* e) {
+  e->id = s.Int(0);
+  e->name = s.Text(1);
+  e->entity.table_name = s.Text(2);
+  OFS_RETURN_IF_ERROR(ParseState(s.Text(3), &e->state));
+  e->owner = s.Text(4);
+  e->description = s.Text(5);
+  e->entity.ttl_seconds = s.Int(6);
+  e->created_at = s.Int(7);
+  e->updated_at = s.Int(8);
+  return Status::Ok();
+}
+
 Status ReadEntityRow(Connection& conn, int64_t id, EntityMetadata* e) {
   bool found = false;
   OFS_RETURN_IF_ERROR(ForEachRow(
       conn, kEntityRow, [&](Statement& s) { s.Bind(1, id); },
       [&](Statement& s) {
         found = true;
-        e->id = s.Int(0);
-        e->name = s.Text(1);
-        e->entity.table_name = s.Text(2);
-        OFS_RETURN_IF_ERROR(ParseState(s.Text(3), &e->state));
-        e->owner = s.Text(4);
-        e->description = s.Text(5);
-        e->entity.ttl_seconds = s.Int(6);
-        e->created_at = s.Int(7);
-        e->updated_at = s.Int(8);
-        return Status::Ok();
+        return ParseEntityRow(s, e);
       }));
   if (!found)
     return Status(ErrorCode::kEntityNotFound, "entity with id " + std::to_string(id) + " not found");
@@ -403,29 +452,34 @@ Result<int64_t> GroupVersionId(Connection& conn, std::string_view name,
 }
 
 // Reads the group_versions row; sets *entity_id to the version's entity.
+// A group_versions row as kGroupRow and kGroupRowsSince select it; *entity_id is the version's entity.
+Status ParseGroupRow(Statement& s, FeatureGroupMetadata* g, int64_t* entity_id) {
+  g->id = s.Int(0);
+  g->name = s.Text(1);
+  g->version = model::VersionName(s.Int(2));
+  g->feature_group.feature_group_name = g->name;
+  g->feature_group.entity_name = s.Text(3);
+  *entity_id = s.Int(4);
+  std::optional<model::FeatureGroupType> type = model::ParseFeatureGroupType(s.Text(5));
+  if (!type) return Corrupt("feature group type '" + s.Text(5) + "'");
+  g->feature_group.feature_group_type = *type;
+  g->feature_group.version_enabled = s.Int(6) != 0;
+  OFS_RETURN_IF_ERROR(ParseState(s.Text(7), &g->state));
+  g->owner = s.Text(8);
+  g->description = s.Text(9);
+  g->tenant = model::TenantConfig{s.Text(10), s.Text(11), s.Text(12)};
+  g->created_at = s.Int(13);
+  g->updated_at = s.Int(14);
+  return Status::Ok();
+}
+
 Status ReadGroupRow(Connection& conn, int64_t id, FeatureGroupMetadata* g, int64_t* entity_id) {
   bool found = false;
   OFS_RETURN_IF_ERROR(ForEachRow(
       conn, kGroupRow, [&](Statement& s) { s.Bind(1, id); },
       [&](Statement& s) {
         found = true;
-        g->id = s.Int(0);
-        g->name = s.Text(1);
-        g->version = model::VersionName(s.Int(2));
-        g->feature_group.feature_group_name = g->name;
-        g->feature_group.entity_name = s.Text(3);
-        *entity_id = s.Int(4);
-        std::optional<model::FeatureGroupType> type = model::ParseFeatureGroupType(s.Text(5));
-        if (!type) return Corrupt("feature group type '" + s.Text(5) + "'");
-        g->feature_group.feature_group_type = *type;
-        g->feature_group.version_enabled = s.Int(6) != 0;
-        OFS_RETURN_IF_ERROR(ParseState(s.Text(7), &g->state));
-        g->owner = s.Text(8);
-        g->description = s.Text(9);
-        g->tenant = model::TenantConfig{s.Text(10), s.Text(11), s.Text(12)};
-        g->created_at = s.Int(13);
-        g->updated_at = s.Int(14);
-        return Status::Ok();
+        return ParseGroupRow(s, g, entity_id);
       }));
   if (!found) return Corrupt("feature group version id " + std::to_string(id) + " vanished");
   return Status::Ok();
@@ -443,6 +497,83 @@ Result<FeatureGroupMetadata> LoadGroup(Connection& conn, int64_t id) {
 
 Result<std::vector<FeatureGroupMetadata>> LoadGroups(Connection& conn, const std::vector<int64_t>& ids) {
   return LoadAll<FeatureGroupMetadata>(conn, ids, LoadGroup);
+}
+
+// Runs `sql` (bound to since_ms) and hands each row to `on_row` with the item its column 0 names (an id in
+// `index`); rows of items not in `index` (created since the first statement) are skipped.
+template <typename T, typename OnRow>
+Status ForEachOwnedRow(Connection& conn, const char* sql, int64_t since_ms,
+                       const std::unordered_map<int64_t, size_t>& index, std::vector<T>& items,
+                       OnRow&& on_row) {
+  return ForEachRow(
+      conn, sql, [&](Statement& s) { s.Bind(1, since_ms); },
+      [&](Statement& s) -> Status {
+        auto it = index.find(s.Int(0));
+        if (it == index.end()) return Status::Ok();
+        return on_row(s, items[it->second]);
+      });
+}
+
+// Every entity updated since `since_ms` (0: all), with columns, column tags, keys and tags: five statements.
+Result<std::vector<EntityMetadata>> LoadEntitiesSince(Connection& conn, int64_t since_ms) {
+  std::vector<EntityMetadata> entities;
+  std::unordered_map<int64_t, size_t> index;
+  OFS_RETURN_IF_ERROR(ForEachRow(
+      conn, kEntityRowsSince, [&](Statement& s) { s.Bind(1, since_ms); },
+      [&](Statement& s) {
+        EntityMetadata& e = entities.emplace_back();
+        OFS_RETURN_IF_ERROR(ParseEntityRow(s, &e));
+        index.emplace(e.id, entities.size() - 1);
+        return Status::Ok();
+      }));
+  OFS_RETURN_IF_ERROR(
+      ForEachOwnedRow(conn, kEntityColumnsSince, since_ms, index, entities,
+                      [](Statement& s, EntityMetadata& e) { return ParseColumn(s, 1, &e.entity.features); }));
+  OFS_RETURN_IF_ERROR(ForEachOwnedRow(
+      conn, kEntityColumnTagsSince, since_ms, index, entities, [](Statement& s, EntityMetadata& e) {
+        AddColumnTag(e.entity.features, static_cast<uint32_t>(s.Int(1)), s.Text(2));
+        return Status::Ok();
+      }));
+  OFS_RETURN_IF_ERROR(
+      ForEachOwnedRow(conn, kEntityKeysSince, since_ms, index, entities, [](Statement& s, EntityMetadata& e) {
+        e.entity.primary_keys.push_back(s.Text(1));
+        return Status::Ok();
+      }));
+  OFS_RETURN_IF_ERROR(
+      ForEachOwnedRow(conn, kEntityTagsSince, since_ms, index, entities, [](Statement& s, EntityMetadata& e) {
+        e.tags.push_back(s.Text(1));
+        return Status::Ok();
+      }));
+  return entities;
+}
+
+// Every group version updated since `since_ms` (0: all), with columns, column tags and tags: four statements.
+Result<std::vector<FeatureGroupMetadata>> LoadGroupsSince(Connection& conn, int64_t since_ms) {
+  std::vector<FeatureGroupMetadata> groups;
+  std::unordered_map<int64_t, size_t> index;
+  OFS_RETURN_IF_ERROR(ForEachRow(
+      conn, kGroupRowsSince, [&](Statement& s) { s.Bind(1, since_ms); },
+      [&](Statement& s) {
+        FeatureGroupMetadata& g = groups.emplace_back();
+        int64_t entity_id = 0;
+        OFS_RETURN_IF_ERROR(ParseGroupRow(s, &g, &entity_id));
+        index.emplace(g.id, groups.size() - 1);
+        return Status::Ok();
+      }));
+  OFS_RETURN_IF_ERROR(ForEachOwnedRow(
+      conn, kGroupColumnsSince, since_ms, index, groups,
+      [](Statement& s, FeatureGroupMetadata& g) { return ParseColumn(s, 1, &g.feature_group.features); }));
+  OFS_RETURN_IF_ERROR(ForEachOwnedRow(
+      conn, kGroupColumnTagsSince, since_ms, index, groups, [](Statement& s, FeatureGroupMetadata& g) {
+        AddColumnTag(g.feature_group.features, static_cast<uint32_t>(s.Int(1)), s.Text(2));
+        return Status::Ok();
+      }));
+  OFS_RETURN_IF_ERROR(ForEachOwnedRow(conn, kGroupTagsSince, since_ms, index, groups,
+                                      [](Statement& s, FeatureGroupMetadata& g) {
+                                        g.tags.push_back(s.Text(1));
+                                        return Status::Ok();
+                                      }));
+  return groups;
 }
 
 struct EntityForGroup {
@@ -539,11 +670,7 @@ Result<EntityMetadata> SqlMetadataStore::GetEntityById(int64_t id) {
 
 Result<std::vector<EntityMetadata>> SqlMetadataStore::ListEntities(int64_t since_ms) {
   std::lock_guard lock(mu_);
-  return Read(*conn_, [&]() -> Result<std::vector<EntityMetadata>> {
-    OFS_ASSIGN_OR_RETURN(std::vector<int64_t> ids,
-                         CollectIds(*conn_, kEntitiesSince, [&](Statement& s) { s.Bind(1, since_ms); }));
-    return LoadEntities(*conn_, ids);
-  });
+  return Read(*conn_, [&] { return LoadEntitiesSince(*conn_, since_ms); });
 }
 
 Status SqlMetadataStore::SetEntityState(std::string_view name, model::State state, int64_t now_ms) {
@@ -599,11 +726,7 @@ Result<FeatureGroupMetadata> SqlMetadataStore::GetFeatureGroup(std::string_view 
 
 Result<std::vector<FeatureGroupMetadata>> SqlMetadataStore::ListFeatureGroups(int64_t since_ms) {
   std::lock_guard lock(mu_);
-  return Read(*conn_, [&]() -> Result<std::vector<FeatureGroupMetadata>> {
-    OFS_ASSIGN_OR_RETURN(std::vector<int64_t> ids,
-                         CollectIds(*conn_, kGroupsSince, [&](Statement& s) { s.Bind(1, since_ms); }));
-    return LoadGroups(*conn_, ids);
-  });
+  return Read(*conn_, [&] { return LoadGroupsSince(*conn_, since_ms); });
 }
 
 Result<std::vector<FeatureGroupMetadata>> SqlMetadataStore::ListFeatureGroupVersions(std::string_view name) {
