@@ -88,9 +88,11 @@ CASSANDRA_SCRIPT := OFS_CASSANDRA_PORT=$(CASSANDRA_PORT) OFS_CASSANDRA_STORAGE_P
 # Statements wait up to 4 s (schema changes on a busy 2-core machine), within the 5 s request deadline.
 CASSANDRA_E2E_STORE = cassandra://$$addr/{keyspace}?request_timeout_ms=4000
 CASSANDRA_E2E ?= tests/e2e/test_cassandra_darwin_keyspace.py tests/e2e/test_cassandra_two_nodes.py
-# The fleet run: everything but the files that start engines or fleets of their own (run above and below).
+# The fleet run: everything but the files that start engines or fleets of their own (run above, below, and
+# in test-s3).
 FLEET_E2E := tests/e2e tests/contract --ignore=tests/e2e/test_fleet.py \
-  --ignore=tests/e2e/test_cassandra_darwin_keyspace.py --ignore=tests/e2e/test_cassandra_two_nodes.py
+  --ignore=tests/e2e/test_cassandra_darwin_keyspace.py --ignore=tests/e2e/test_cassandra_two_nodes.py \
+  --ignore=tests/e2e/test_metadata_backup_s3.py
 test-cassandra:
 	@addr=$$($(CASSANDRA_SCRIPT) start | tail -1) || exit 1; \
 	url=$$($(MARIADB_SCRIPT) start | tail -1) || { $(CASSANDRA_SCRIPT) stop; exit 1; }; \
