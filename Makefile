@@ -88,11 +88,14 @@ CASSANDRA_SCRIPT := OFS_CASSANDRA_PORT=$(CASSANDRA_PORT) OFS_CASSANDRA_STORAGE_P
 # Statements wait up to 4 s (schema changes on a busy 2-core machine), within the 5 s request deadline.
 CASSANDRA_E2E_STORE = cassandra://$$addr/{keyspace}?request_timeout_ms=4000
 CASSANDRA_E2E ?= tests/e2e/test_cassandra_darwin_keyspace.py tests/e2e/test_cassandra_two_nodes.py
-# The fleet run: everything but the files that start engines or fleets of their own (run above, below, and
-# in test-s3).
+# The fleet run: every file with tests on the shared or per-module server (a fleet here); not those that
+# start engines or fleets of their own (run above, below and in test-s3), nor those whose every test starts
+# its own `ofs standalone` (disk full, output bounds, import: one process, not a fleet; the embedded suite
+# runs them, and test-cassandra-full over Cassandra).
 FLEET_E2E := tests/e2e tests/contract --ignore=tests/e2e/test_fleet.py \
   --ignore=tests/e2e/test_cassandra_darwin_keyspace.py --ignore=tests/e2e/test_cassandra_two_nodes.py \
-  --ignore=tests/e2e/test_metadata_backup_s3.py
+  --ignore=tests/e2e/test_metadata_backup_s3.py --ignore=tests/e2e/test_disk_full.py \
+  --ignore=tests/e2e/test_http_output_bound.py --ignore=tests/e2e/test_import_darwin.py
 test-cassandra:
 	@addr=$$($(CASSANDRA_SCRIPT) start | tail -1) || exit 1; \
 	url=$$($(MARIADB_SCRIPT) start | tail -1) || { $(CASSANDRA_SCRIPT) stop; exit 1; }; \
