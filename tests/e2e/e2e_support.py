@@ -594,17 +594,15 @@ class VersionTrackingClient(Client):
         return resp
 
 
-class AlternatingClient:
+class AlternatingClient(Client):
     """What a load balancer in front of the serve nodes does: each request goes to the next node. Each
     carries X-OFS-Min-Catalog-Version (the fleet's last admin answer), so that a node whose catalog trails
-    waits for it (read-your-writes; serving/catalog_gate.h). Same interface as Client."""
+    waits for it (read-your-writes; serving/catalog_gate.h)."""
 
     def __init__(self, fleet: "Fleet", token: str | None = None, timeout: float = HTTP_TIMEOUT_S,
                  pinned: int | None = None):
+        super().__init__("127.0.0.1", 0, token, timeout)
         self.fleet = fleet
-        self.token = token
-        self.timeout = timeout
-        self.host = "127.0.0.1"
         self.pinned = pinned  # always this serve node (one_process)
 
     def with_token(self, token: str | None) -> "AlternatingClient":
@@ -618,9 +616,9 @@ class AlternatingClient:
     def port(self) -> int:
         return self.fleet.serve_nodes[self.pinned or 0].serving_port
 
-    @property
-    def base(self) -> str:
-        return f"http://{self.host}:{self.port}"
+    @port.setter
+    def port(self, value: int) -> None:  # Client.__init__ sets it; the node is chosen per request
+        pass
 
     def request(self, method: str, path: str, body: Any = None, headers: dict | None = None,
                 query: dict | Sequence | None = None, gzip_body: bool = False,
@@ -629,15 +627,6 @@ class AlternatingClient:
         if self.fleet.catalog_version >= 0 and not any(k.lower() == "x-ofs-min-catalog-version" for k in hdrs):
             hdrs["X-OFS-Min-Catalog-Version"] = str(self.fleet.catalog_version)
         return self._next().request(method, path, body, hdrs, query, gzip_body, timeout)
-
-    def get(self, path, body=None, headers=None, query=None, gzip_body=False, **kw) -> Response:
-        return self.request("GET", path, body, headers, query, gzip_body, **kw)
-
-    def post(self, path, body=None, headers=None, query=None, gzip_body=False, **kw) -> Response:
-        return self.request("POST", path, body, headers, query, gzip_body, **kw)
-
-    def put(self, path, body=None, headers=None, query=None, gzip_body=False, **kw) -> Response:
-        return self.request("PUT", path, body, headers, query, gzip_body, **kw)
 
 
 class Fleet:
