@@ -145,6 +145,7 @@ Status Application::Start() {
                  loaded.ToString());
   }
   refresher_->Start();
+  OFS_RETURN_IF_ERROR(StartIngestion());
   StartHealthMonitor();
   if (role_.admin_api && !config_.metadata_backup_dir.empty()) {
     Result<std::unique_ptr<BackupLocation>> location = OpenBackupLocation(
@@ -182,6 +183,10 @@ Status Application::Start() {
     listening += (listening.empty() ? "admin on " : ", admin on ") + config_.bind_address + ":" +
                  std::to_string(admin_server_->port());
   }
+  if (operational_server_) {
+    listening +=
+        "health and metrics on " + config_.bind_address + ":" + std::to_string(operational_server_->port());
+  }
   OFS_LOG_INFO("app", "ofs {} {}, data in {}", role_.name, listening, config_.data_dir);
   return Status::Ok();
 }
@@ -195,6 +200,7 @@ Status Application::StartServers() {
   serving_deps.clock = SystemClock::Default();
   serving_deps.registry = &registry_;
   if (role_.catalog_changed_elsewhere) serving_deps.refresher = refresher_.get();
+  if (ingestion_) serving_deps.async_sink = ingestion_->sink();
   serving_deps.limits = {
       static_cast<size_t>(config_.max_keys_per_read), static_cast<size_t>(config_.max_rows_per_write),
       static_cast<size_t>(config_.max_batches), static_cast<size_t>(config_.max_partition_rows)};
@@ -239,8 +245,33 @@ Status Application::StartServers() {
     const int64_t port = role_.serving_api ? config_.admin_port : config_.port;
     admin_server_ = make_server(admin_endpoint_.get(), port, config_.admin_timeout_ms);
   }
+  if (!role_.serving_api && !role_.admin_api) {
+    operational_endpoint_ = std::make_unique<api::Endpoint>(&auth_, &registry_, "operational");
+    RegisterOperationalRoutes(*operational_endpoint_);
+    operational_server_ =
+        make_server(operational_endpoint_.get(), config_.port, config_.suspended_timeout_ms);
+    OFS_RETURN_IF_ERROR(operational_server_->Start());
+  }
   if (serving_server_) OFS_RETURN_IF_ERROR(serving_server_->Start());
   if (admin_server_) OFS_RETURN_IF_ERROR(admin_server_->Start());
+  return Status::Ok();
+}
+
+// The Kafka producer (write-async, dead letters) of a role that serves writes or consumes, and the consumer
+// loop of a role that consumes, when kafka.bootstrap is set.
+Status Application::StartIngestion() {
+  const bool consume = role_.consumes == RolePlan::Consumes::kAlways ||
+                       (role_.consumes == RolePlan::Consumes::kWithKafka && !config_.kafka_bootstrap.empty());
+  if (config_.kafka_bootstrap.empty()) {
+    if (role_.consumes != RolePlan::Consumes::kAlways) return Status::Ok();
+    return Status(ErrorCode::kInvalidRequest, "ofs " + std::string(role_.name) + " needs kafka.bootstrap",
+                  "set --kafka HOST:PORT (or OFS_KAFKA)");
+  }
+  if (!role_.serving_api && !consume) return Status::Ok();
+  OFS_ASSIGN_OR_RETURN(
+      ingestion_, Ingestion::Start(config_, consume,
+                                   Ingestion::Deps{catalog_.get(), refresher_.get(), store_.get(), &registry_,
+                                                   SystemClock::Default()}));
   return Status::Ok();
 }
 
@@ -271,8 +302,12 @@ void Application::Stop() {
   if (backups_) backups_->Stop();
   if (serving_server_) serving_server_->Stop();
   if (admin_server_) admin_server_->Stop();
+  if (operational_server_) operational_server_->Stop();
   serving_server_.reset();
   admin_server_.reset();
+  operational_server_.reset();
+  // After the servers (no write-async starts now), before the store (the consumer writes to it).
+  if (ingestion_) ingestion_->Stop();
   if (admin_workers_) admin_workers_->Stop();  // runs what is queued; the answers go nowhere now
   if (health_) health_->Stop();
   if (refresher_) refresher_->Stop();
@@ -280,8 +315,10 @@ void Application::Stop() {
   backups_.reset();  // after the workers: a queued POST /v1/admin/backup may still use it
   health_.reset();
   refresher_.reset();
+  ingestion_.reset();
   serving_endpoint_.reset();
   admin_endpoint_.reset();
+  operational_endpoint_.reset();
   catalog_.reset();
   store_.reset();
   metadata_.reset();
@@ -300,47 +337,33 @@ void Application::StartHealthMonitor() {
   // A serve node serves from its last catalog while the metadata store is down: that is a warning, not
   // DOWN (a load balancer must not drop every node at once); no catalog at all is DOWN.
   const bool metadata_critical = !role_.serves_without_metadata;
-  health_ =
-      std::make_unique<
-          HealthMonitor>(options, std::vector<HealthMonitor::Check>{{"disk",
-                                                                     [disk = disk_.get()] {
-                                                                       return disk->Health();
-                                                                     }},
-                                                                    {"metadata",
-                                                                     [metadata = metadata_.get()] {
-                                                                       return metadata->Health();
-                                                                     },
-                                                                     metadata_critical},
-                                                                    {"store",
-                                                                     [store = store_.get()] {
-                                                                       return store->Health();
-                                                                     }},
-                                                                    {"catalog",
-                                                                     [refresher = refresher_.get()] {
-                                                                       const catalog::CatalogRefresher::State
-                                                                           state = refresher->state();
-                                                                       if (!state.loaded) {
-                                                                         return Status(
-                                                                             ErrorCode::kMetastoreUnavailable,
-                                                                             "not loaded",
-                                                                             state.last_error.ToString());
-                                                                       }
-                                                                       return Status::Ok();
-                                                                     }},
-                                                                    {"catalog_freshness",
-                                                                     [refresher = refresher_.get()] {
-                                                                       const catalog::CatalogRefresher::State
-                                                                           state = refresher->state();
-                                                                       if (!state.stale) return Status::Ok();
-                                                                       return Status(
-                                                                           ErrorCode::kMetastoreUnavailable,
-                                                                           "stale: serving the catalog "
-                                                                           "checked " +
-                                                                               std::to_string(state.age_ms) +
-                                                                               " ms ago",
-                                                                           state.last_error.ToString());
-                                                                     },
-                                                                     metadata_critical}});
+  std::vector<HealthMonitor::Check> checks{
+      {"disk", [disk = disk_.get()] { return disk->Health(); }},
+      {"metadata", [metadata = metadata_.get()] { return metadata->Health(); }, metadata_critical},
+      {"store", [store = store_.get()] { return store->Health(); }},
+      {"catalog",
+       [refresher = refresher_.get()] {
+         const catalog::CatalogRefresher::State state = refresher->state();
+         if (!state.loaded) {
+           return Status(ErrorCode::kMetastoreUnavailable, "not loaded", state.last_error.ToString());
+         }
+         return Status::Ok();
+       }},
+      {"catalog_freshness",
+       [refresher = refresher_.get()] {
+         const catalog::CatalogRefresher::State state = refresher->state();
+         if (!state.stale) return Status::Ok();
+         return Status(ErrorCode::kMetastoreUnavailable,
+                       "stale: serving the catalog "
+                       "checked " +
+                           std::to_string(state.age_ms) + " ms ago",
+                       state.last_error.ToString());
+       },
+       metadata_critical}};
+  if (ingestion_) {
+    for (HealthMonitor::Check& check : ingestion_->HealthChecks()) checks.push_back(std::move(check));
+  }
+  health_ = std::make_unique<HealthMonitor>(options, std::move(checks));
   health_->Start();
 }
 
@@ -604,6 +627,7 @@ void Application::RegisterOperationalRoutes(api::Endpoint& endpoint) {
         w.Key("ageMs");
         w.Int(catalog_state.age_ms);
         w.EndObject();
+        if (ingestion_) ingestion_->WriteHealthDetails(w);
       }
       w.EndObject();
       return Status::Ok();

@@ -25,6 +25,7 @@
 #include "catalog/refresher.h"
 #include "config.h"
 #include "health_monitor.h"
+#include "ingestion.h"
 #include "http/server.h"
 #include "metadata_backup.h"
 #include "metrics/metrics.h"
@@ -55,6 +56,7 @@ class Application {
   void StartHealthMonitor();
   void RegisterCatalogMetrics();
   Status StartServers();
+  Status StartIngestion();
 
   Status LockDataDirectory(const std::filesystem::path& dir);
   void RegisterBackupRoute(api::Endpoint& endpoint, const api::Offloader& offload);
@@ -69,6 +71,7 @@ class Application {
   std::unique_ptr<storage::OnlineStore> store_;
   std::unique_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<catalog::CatalogRefresher> refresher_;  // keeps catalog_ current
+  std::unique_ptr<Ingestion> ingestion_;                  // Kafka producer / consumer (ingestion.h)
   std::unique_ptr<HealthMonitor> health_;                 // polls disk_, metadata_, store_, refresher_
   std::unique_ptr<WorkerPool> admin_workers_;
   std::unique_ptr<BackupScheduler> backups_;  // when metadata.backup_dir is set and the role serves admin //
@@ -77,6 +80,9 @@ class Application {
   std::unique_ptr<api::Endpoint> admin_endpoint_;
   std::unique_ptr<http::Server> serving_server_;
   std::unique_ptr<http::Server> admin_server_;
+  // A role without either API (`ofs consume`) serves /health and /metrics on http.port.
+  std::unique_ptr<api::Endpoint> operational_endpoint_;
+  std::unique_ptr<http::Server> operational_server_;
 };
 
 }  // namespace ofs::app

@@ -205,6 +205,40 @@ const std::vector<Setting>& Settings() {
        "/health answers from the last check at once, and is DOWN when no round of checks has completed for "
        "10 polls, and at least 5 s (a store that hangs)",
        &Config::health_poll_ms, 10, 600'000},
+      {"kafka.bootstrap", "--kafka", "OFS_KAFKA",
+       "Kafka bootstrap servers (HOST:PORT[,HOST:PORT...]). Set: write-async produces to the group's "
+       "consume-tenant topic, and `ofs consume` (or `ofs standalone`, in process) consumes every tenant "
+       "topic. Empty: standalone keeps async writes in a durable queue of its embedded store",
+       &Config::kafka_bootstrap},
+      {"kafka.consumer_group", "--kafka-consumer-group", "OFS_KAFKA_CONSUMER_GROUP",
+       "Consumer group of `ofs consume` processes: the topics' partitions are shared among its members",
+       &Config::kafka_consumer_group},
+      {"kafka.environment", "--kafka-environment", "OFS_KAFKA_ENVIRONMENT",
+       "Environment name of the dead-letter topic <environment>_default_dlq (Darwin's naming)",
+       &Config::kafka_environment},
+      {"kafka.dead_letter_topic", "--kafka-dead-letter-topic", "OFS_KAFKA_DEAD_LETTER_TOPIC",
+       "Dead-letter topic; empty = <kafka.environment>_default_dlq", &Config::kafka_dead_letter_topic},
+      {"kafka.produce_timeout_ms", "--kafka-produce-timeout-ms", "OFS_KAFKA_PRODUCE_TIMEOUT_MS",
+       "A produced record Kafka has not acknowledged (acks=all) within this fails its write-async request "
+       "(503 STORE-UNAVAILABLE); keep it below http.suspended_timeout_ms",
+       &Config::kafka_produce_timeout_ms, 100, 600'000},
+      {"kafka.admin_timeout_ms", "--kafka-admin-timeout-ms", "OFS_KAFKA_ADMIN_TIMEOUT_MS",
+       "Topic creation and metadata requests wait at most this", &Config::kafka_admin_timeout_ms, 100,
+       600'000},
+      {"kafka.topic_partitions", "--kafka-topic-partitions", "OFS_KAFKA_TOPIC_PARTITIONS",
+       "Partitions of a topic OFS creates (the most consumers that can share it)",
+       &Config::kafka_topic_partitions, 1, 10'000},
+      {"kafka.topic_replication", "--kafka-topic-replication", "OFS_KAFKA_TOPIC_REPLICATION",
+       "Replication factor of a topic OFS creates; -1 = the broker's default.replication.factor",
+       &Config::kafka_topic_replication, -1, 32},
+      {"ingest.max_batch", "--ingest-max-batch", "OFS_INGEST_MAX_BATCH",
+       "Records a consumer applies (and commits) together, at most", &Config::ingest_max_batch, 1, 1'000'000},
+      {"ingest.linger_ms", "--ingest-linger-ms", "OFS_INGEST_LINGER_MS",
+       "After a batch's first record, a consumer waits this long for more before applying it",
+       &Config::ingest_linger_ms, 0, 60'000},
+      {"ingest.max_record_bytes", "--ingest-max-record-bytes", "OFS_INGEST_MAX_RECORD_BYTES",
+       "A record value larger than this is dead-lettered (reason too_large)",
+       &Config::ingest_max_record_bytes, 64, int64_t{1} << 30},
   };
   return settings;
 }

@@ -67,6 +67,18 @@ struct Config {
   int64_t admin_max_queued = 64;
   int64_t admin_timeout_ms = 30'000;
   int64_t health_poll_ms = 1'000;
+  // Kafka (src/kafka): "" = none (standalone queues async writes in its embedded store).
+  std::string kafka_bootstrap;
+  std::string kafka_consumer_group = "ofs-consumer";
+  std::string kafka_environment = "local";
+  std::string kafka_dead_letter_topic;  // "" = <kafka_environment>_default_dlq
+  int64_t kafka_produce_timeout_ms = 4'000;
+  int64_t kafka_admin_timeout_ms = 5'000;
+  int64_t kafka_topic_partitions = 8;
+  int64_t kafka_topic_replication = -1;
+  int64_t ingest_max_batch = 10'000;
+  int64_t ingest_linger_ms = 20;
+  int64_t ingest_max_record_bytes = 1 << 20;
   std::vector<api::TokenConfig> tokens;  // [auth] tokens = [{token, roles, tenants}]
 };
 

@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
   cli.require_subcommand(1);
   ofs::app::Config flags;
   const ofs::app::RolePlan roles[] = {ofs::app::StandaloneRole(), ofs::app::AdminRole(),
-                                      ofs::app::ServeRole()};
+                                      ofs::app::ServeRole(), ofs::app::ConsumeRole()};
   std::vector<std::pair<CLI::App*, const ofs::app::RolePlan*>> role_commands;
   for (const ofs::app::RolePlan& role : roles) {
     CLI::App* command = cli.add_subcommand(std::string(role.name), std::string(role.description));

@@ -21,10 +21,15 @@ struct RolePlan {
   // or asking for a newer catalog (X-OFS-Min-Catalog-Version), waits for a check of the metadata store
   // (serving/catalog_gate.h). Without it, the role's own admin API refreshes the catalog before answering.
   bool catalog_changed_elsewhere = false;
+  // Runs the ingestion consumer (ingest/consumer.h) over kafka.bootstrap's tenant topics: never, when
+  // kafka.bootstrap is set (standalone), or always (`ofs consume`, which then needs kafka.bootstrap).
+  enum class Consumes { kNo, kWithKafka, kAlways };
+  Consumes consumes = Consumes::kNo;
 };
 
 RolePlan StandaloneRole();
 RolePlan AdminRole();
 RolePlan ServeRole();
+RolePlan ConsumeRole();
 
 }  // namespace ofs::app

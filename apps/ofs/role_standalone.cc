@@ -1,5 +1,6 @@
 // `ofs standalone`: everything in one process, the default; embedded RocksDB + SQLite under one data
-// directory unless --store / --metadata name other engines.
+// directory unless --store / --metadata name other engines. With --kafka it also consumes the tenant topics
+// in process (as `ofs consume` would).
 #include "role.h"
 
 namespace ofs::app {
@@ -10,7 +11,8 @@ RolePlan StandaloneRole() {
               "Admin + serving APIs in one process (embedded RocksDB + SQLite under one data "
               "directory by default)",
           .serving_api = true,
-          .admin_api = true};
+          .admin_api = true,
+          .consumes = RolePlan::Consumes::kWithKafka};
 }
 
 }  // namespace ofs::app

@@ -11,6 +11,7 @@
 #include "admin/schema_change.h"
 #include "admin/scope.h"
 #include "base/strings.h"
+#include "ingest/topics.h"
 
 namespace ofs::admin {
 namespace {
@@ -96,9 +97,7 @@ Status GetTenant(const AdminDeps& deps, const api::Call& call, http::Response& r
 
 // The Kafka topic a group's async writes go to: its consume tenant's topic (API.md section 6: one topic
 // per consume tenant, the default tenant's topic is "default").
-std::string TopicOf(const model::TenantConfig& tenant) {
-  return tenant.consume == model::kDefaultTenant ? std::string("default") : tenant.consume;
-}
+std::string TopicOf(const model::TenantConfig& tenant) { return ingest::TopicOfTenant(tenant.consume); }
 
 // {name} or ?name=, optional ?version= -> {"featureGroupName", "topic"}
 Status GetTopic(const AdminDeps& deps, const api::Call& call, http::Response& response) {

@@ -72,6 +72,7 @@ struct UnitFactory {
 extern const UnitFactory kPointReads;      // read_handler.cc
 extern const UnitFactory kPartitionReads;  // partition_handler.cc
 extern const UnitFactory kWrites;          // write_handler.cc
+extern const UnitFactory kAsyncWrites;     // write_handler.cc (write-async)
 
 // Called once the response is written: when writes were applied with deferred durability, waits for the
 // store's sync. A sync that completes inline is returned (its error is the request's); otherwise the
@@ -149,6 +150,7 @@ struct StoreProbe {
   metrics::Histogram* multiget;
   metrics::Histogram* scan;
   metrics::Histogram* write;
+  metrics::Histogram* produce;  // write-async: until Kafka (or the embedded queue) acknowledged every row
   metrics::Histogram* sync;  // a request's wait for the store's group-commit sync (every tenant's: no label)
   metrics::Counter* errors;
   metrics::Counter* partial_dual_writes;  // dual writes that reached one tenant only (no label)

@@ -278,7 +278,7 @@ const StoreProbe& StoreProbe::For(metrics::Registry* registry, std::string_view 
   cached.push_back(Entry{
       name,
       StoreProbe{
-          op("multiget"), op("scan"), op("write"),
+          op("multiget"), op("scan"), op("write"), op("produce"),
           &registry->GetHistogram("ofs_store_operation_duration_seconds", help, {{"op", "sync"}}),
           &registry->GetCounter("ofs_store_errors_total", "Online store operations that failed",
                                 {{"tenant", name}}),

@@ -376,6 +376,23 @@ Status Write(const ServingDeps& deps, const api::Call& call, http::Response& res
   return AwaitDurability(deps, call.request, writes);
 }
 
+// {"data": <payload>} with 202 Accepted: every row of it is acknowledged by Kafka (or the embedded queue).
+Status FinishAccepted(AsyncRequest& request, http::Response& response) {
+  OFS_RETURN_IF_ERROR(FinishSingle(request, response));
+  response.status = 202;
+  return Status::Ok();
+}
+
+// write-async suspends always: the sink acknowledges on its own thread.
+Status WriteAsync(const ServingDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(std::shared_ptr<AsyncRequest> request, BeginAsync(deps, call, &FinishAccepted));
+  request->Add(call, kAsyncWrites, call.request.body);
+  OFS_RETURN_IF_ERROR(request->prepared(0));
+  if (request->Operations() == 0) return FinishAccepted(*request, response);  // no row converted
+  request->Start(call.request);
+  return Status::Ok();
+}
+
 }  // namespace
 
 void RegisterServingRoutes(api::Endpoint& api_endpoint, const ServingDeps& registration) {
@@ -422,6 +439,9 @@ void RegisterServingRoutes(api::Endpoint& api_endpoint, const ServingDeps& regis
       {{Method::kPost, "/v1/feature-group/batch-write"},
        {Method::kPost, "/feature-group/write-features-v1", true}},
       [deps](const api::Call& call, http::Response& response) { return BatchWrite(deps, call, response); });
+  endpoint.Add(
+      "write_async", Role::kWriter, {{Method::kPost, "/v1/feature-group/write-async"}},
+      [deps](const api::Call& call, http::Response& response) { return WriteAsync(deps, call, response); });
 }
 
 }  // namespace ofs::serving

@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "catalog/catalog.h"
 #include "catalog/refresher.h"
+#include "ingest/record_channel.h"
 #include "metrics/metrics.h"
 #include "storage/online_store.h"
 
@@ -47,6 +48,8 @@ struct ServingDeps {
   // Set on a node whose catalog another process changes (`ofs serve`): requests that must see a change
   // made before they arrived wait for a check of the metadata store (catalog_gate.h). Null: never wait.
   catalog::CatalogRefresher* refresher = nullptr;
+  // Where write-async puts its rows (Kafka, or the embedded queue); null = write-async answers 503.
+  ingest::RecordSink* async_sink = nullptr;
   // Set by RegisterServingRoutes (one per registration); leave empty.
   std::shared_ptr<WriteClock> write_clock;
 };

@@ -17,6 +17,8 @@
 #include "api/json_read.h"
 #include "base/strings.h"
 #include "codec/value_codec.h"
+#include "ingest/record.h"
+#include "ingest/topics.h"
 #include "serving/group_resolver.h"
 #include "serving/handlers.h"
 
@@ -34,7 +36,7 @@ struct PendingCell {
 // One write request (or batch-write batch): its working memory and the StoreUnit steps. Operation 0
 // writes the group's write tenant; operation 1, when the group replicates to a distinct read tenant,
 // writes that one with the same timestamp, concurrently. The thread's instance keeps its capacity.
-struct GroupWrite final : StoreUnit {
+struct GroupWrite : StoreUnit {
   std::vector<std::string_view> names;                  // features.names as sent (views: Prepare only)
   std::string names_text;                               // the same, owned, for the answer
   std::vector<Span> name_spans;                         // into names_text
@@ -286,7 +288,125 @@ Status GroupWrite::Finish(std::span<const Status> statuses, codec::JsonWriter& o
   return Status::Ok();
 }
 
+// POST /v1/feature-group/write-async (API.md section 3): the write's validation and conversion, then one
+// operation that produces each accepted row as a v2 record (API.md section 6) to the group's consume-tenant
+// topic through deps.async_sink, answered once every record is acknowledged. The rows reach the store
+// through a consumer (ingest/consumer.h) at this request's write time, carried in the ofs-write-time
+// header: the same time a synchronous write would have given them.
+struct AsyncGroupWrite final : GroupWrite {
+  std::vector<ingest::Record> records;
+  std::string topic;
+  std::string run_id;
+  size_t produced = 0;
+
+  Status Prepare(const UnitContext& context, std::string_view json) override {
+    records.clear();
+    produced = 0;
+    if (context.deps.async_sink == nullptr) {
+      return Status(ErrorCode::kStoreUnavailable, "asynchronous writes are not available on this node",
+                    "no Kafka (kafka.bootstrap) and no embedded queue");
+    }
+    // runId first (copied): GroupWrite::Prepare's views must stay valid, so nothing parses after it.
+    run_id.clear();
+    OFS_RETURN_IF_ERROR(api::ForEachRootField(
+        json, 1, kRequestError, "request body", [&](std::string_view key, api::JsonValue value) {
+          if (!EqualsIgnoreCase(key, "runId")) return Status::Ok();
+          bool present = false;
+          std::string_view text;
+          OFS_RETURN_IF_ERROR(
+              api::ReadOptionalString(std::move(value), &text, &present, kRequestError, "runId"));
+          run_id.assign(text);
+          return Status::Ok();
+        }));
+    OFS_RETURN_IF_ERROR(GroupWrite::Prepare(context, json));
+    operations = 0;  // GroupWrite's store writes are replaced by one produce
+    if (store_rows.empty()) return Status::Ok();
+    const int64_t write_time = request.write_time_micros;
+    const bool replicate = api::FlagHeader(context.call.request, "replicate-write", true);
+    topic = ingest::TopicOfTenant(group->meta.tenant.consume);
+    const size_t width = names.size();
+    const size_t key_width = group->entity->table.key_columns.size();
+    size_t accepted_row = 0;
+    for (size_t row = 0; row < accepted.size(); ++row) {
+      if (!accepted[row]) continue;
+      ingest::Record& record = records.emplace_back();
+      codec::JsonWriter out(&record.value);
+      out.StartObject();
+      for (size_t col = 0; col < width; ++col) {
+        out.Key(names[col]);
+        const codec::JsonScalar& value = rows.values[row * width + col];
+        switch (value.kind) {
+          case codec::JsonScalar::Kind::kNull:
+            out.Null();
+            break;
+          case codec::JsonScalar::Kind::kBool:
+            out.Bool(value.boolean);
+            break;
+          case codec::JsonScalar::Kind::kNumber:
+            out.Raw(value.text);
+            break;
+          default:
+            out.String(value.text);
+            break;  // strings (containers never convert)
+        }
+      }
+      out.EndObject();
+      // Keyed by the partition key's value, so the updates of a key stay in order on one partition.
+      record.key.assign(key_views[accepted_row * key_width]);
+      record.timestamp_ms = write_time / 1000;
+      record.headers = {{std::string(ingest::kSdkVersionHeader), "v2"},
+                        {std::string(ingest::kGroupNameHeader), group->meta.name},
+                        {std::string(ingest::kGroupVersionHeader), group->meta.version},
+                        {std::string(ingest::kRunIdHeader), run_id},
+                        {std::string(ingest::kReplicatedWritesHeader), replicate ? "true" : "false"},
+                        {std::string(ingest::kWriteTimeHeader), std::to_string(write_time)}};
+      ++accepted_row;
+    }
+    operations = 1;
+    return Status::Ok();
+  }
+  void Start(const ServingDeps& deps, size_t /*op*/, storage::Completion done) override {
+    produced = records.size();
+    deps.async_sink->Produce(topic, std::move(records), std::move(done));
+  }
+  Status Finish(std::span<const Status> statuses, codec::JsonWriter& out) override {
+    if (!statuses.empty() && !statuses[0].ok()) return statuses[0];
+    out.StartObject();
+    out.Key("accepted");
+    out.Int(static_cast<int64_t>(produced));
+    out.Key("featureGroupName");
+    out.String(group->meta.name);
+    out.Key("featureGroupVersion");
+    out.String(group->meta.version);
+    out.Key("topic");
+    out.String(topic);
+    out.Key("failedRows");
+    out.StartArray();
+    for (size_t row = 0; row < accepted.size(); ++row) {
+      if (!accepted[row]) out.Raw(rows.Echo(row));
+    }
+    out.EndArray();
+    if (!errors.empty()) {
+      out.Key("failedRowErrors");
+      out.StartArray();
+      for (const auto& e : errors) out.String(e);
+      out.EndArray();
+    }
+    out.EndObject();
+    return Status::Ok();
+  }
+  metrics::Histogram* Latency(const StoreProbe& probe) const override { return probe.produce; }
+  std::string_view Tenant(size_t /*op*/) const override { return group->meta.tenant.consume; }
+};
+
 }  // namespace
+
+const UnitFactory kAsyncWrites{
+    []() -> StoreUnit& {
+      thread_local AsyncGroupWrite unit;
+      return unit;
+    },
+    []() -> std::unique_ptr<StoreUnit> { return std::make_unique<AsyncGroupWrite>(); }};
 
 const UnitFactory kWrites{[]() -> StoreUnit& {
                             thread_local GroupWrite unit;
