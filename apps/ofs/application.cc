@@ -241,6 +241,7 @@ Status Application::StartServers() {
     admin_endpoint_ = std::make_unique<api::Endpoint>(&auth_, &registry_, "admin");
     admin::RegisterAdminRoutes(*admin_endpoint_, admin_deps);
     RegisterBackupRoute(*admin_endpoint_, admin_deps.offload);
+    if (ingestion_) ingestion_->RegisterAdminRoutes(*admin_endpoint_, admin_deps.offload);
     RegisterOperationalRoutes(*admin_endpoint_);
     const int64_t port = role_.serving_api ? config_.admin_port : config_.port;
     admin_server_ = make_server(admin_endpoint_.get(), port, config_.admin_timeout_ms);
@@ -260,18 +261,24 @@ Status Application::StartServers() {
 // The Kafka producer (write-async, dead letters) of a role that serves writes or consumes, and the consumer
 // loop of a role that consumes, when kafka.bootstrap is set.
 Status Application::StartIngestion() {
+  const bool kafka = !config_.kafka_bootstrap.empty();
   const bool consume = role_.consumes == RolePlan::Consumes::kAlways ||
-                       (role_.consumes == RolePlan::Consumes::kWithKafka && !config_.kafka_bootstrap.empty());
-  if (config_.kafka_bootstrap.empty()) {
-    if (role_.consumes != RolePlan::Consumes::kAlways) return Status::Ok();
+                       (role_.consumes == RolePlan::Consumes::kWithKafka && kafka);
+  if (!kafka && role_.consumes == RolePlan::Consumes::kAlways) {
     return Status(ErrorCode::kInvalidRequest, "ofs " + std::string(role_.name) + " needs kafka.bootstrap",
                   "set --kafka HOST:PORT (or OFS_KAFKA)");
   }
-  if (!role_.serving_api && !consume) return Status::Ok();
-  OFS_ASSIGN_OR_RETURN(
-      ingestion_, Ingestion::Start(config_, consume,
-                                   Ingestion::Deps{catalog_.get(), refresher_.get(), store_.get(), &registry_,
-                                                   SystemClock::Default()}));
+  const Ingestion::Deps deps{catalog_.get(), refresher_.get(), store_.get(), &registry_,
+                             SystemClock::Default()};
+  if (kafka) {
+    if (!role_.serving_api && !consume) return Status::Ok();
+    OFS_ASSIGN_OR_RETURN(ingestion_, Ingestion::StartKafka(config_, consume, deps));
+    return Status::Ok();
+  }
+  // No Kafka: a role that consumes when it has Kafka (standalone) queues write-async in its embedded store.
+  if (role_.consumes == RolePlan::Consumes::kWithKafka && embedded_store_ != nullptr) {
+    OFS_ASSIGN_OR_RETURN(ingestion_, Ingestion::StartEmbedded(config_, embedded_store_, deps));
+  }
   return Status::Ok();
 }
 
@@ -457,6 +464,7 @@ Status Application::OpenEmbeddedStore(const std::filesystem::path& dir) {
   OFS_LOG_INFO("app", "row cache up to {} MiB (rocksdb.row_cache_mb = {})",
                store_options.row_cache_bytes >> 20, config_.row_cache_mb);
   RegisterStoreMetrics(store.get());
+  embedded_store_ = store.get();
   store_ = std::move(store);
   return Status::Ok();
 }

@@ -25,8 +25,8 @@
 #include "catalog/refresher.h"
 #include "config.h"
 #include "health_monitor.h"
-#include "ingestion.h"
 #include "http/server.h"
+#include "ingestion.h"
 #include "metadata_backup.h"
 #include "metrics/metrics.h"
 #include "role.h"
@@ -69,6 +69,7 @@ class Application {
   std::unique_ptr<DiskReserve> disk_;  // the data directory's free space; outlives both stores
   std::unique_ptr<catalog::MetadataStore> metadata_;
   std::unique_ptr<storage::OnlineStore> store_;
+  storage::RocksStore* embedded_store_ = nullptr;  // store_ when it is the embedded RocksDB
   std::unique_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<catalog::CatalogRefresher> refresher_;  // keeps catalog_ current
   std::unique_ptr<Ingestion> ingestion_;                  // Kafka producer / consumer (ingestion.h)

@@ -1,9 +1,12 @@
 #include "ingestion.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <utility>
 
+#include "api/envelope.h"
 #include "base/log.h"
+#include "codec/value_codec.h"
 #include "ingest/topics.h"
 
 namespace ofs::app {
@@ -19,7 +22,16 @@ kafka::KafkaOptions KafkaOptionsOf(const Config& config) {
   return options;
 }
 
-Result<std::unique_ptr<Ingestion>> Ingestion::Start(const Config& config, bool consume, Deps deps) {
+namespace {
+
+std::string DeadLetterTopicOf(const Config& config) {
+  return config.kafka_dead_letter_topic.empty() ? ingest::DeadLetterTopic(config.kafka_environment)
+                                                : config.kafka_dead_letter_topic;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Ingestion>> Ingestion::StartKafka(const Config& config, bool consume, Deps deps) {
   std::unique_ptr<Ingestion> ingestion(new Ingestion());
   ingestion->options_ = KafkaOptionsOf(config);
   auto named = [&](const Status& status) {
@@ -31,28 +43,43 @@ Result<std::unique_ptr<Ingestion>> Ingestion::Start(const Config& config, bool c
       kafka::KafkaProducer::Open(ingestion->options_, deps.registry);
   if (!producer.ok()) return named(producer.status());
   ingestion->producer_ = std::move(producer).value();
+  ingestion->sink_ = ingestion->producer_.get();
   // A broker that cannot be reached at start is a configuration error to report now, in one line.
   if (Status reachable = ingestion->producer_->Health(); !reachable.ok()) return named(reachable);
   if (!consume) return ingestion;
-
   Result<std::unique_ptr<kafka::KafkaConsumer>> source =
       kafka::KafkaConsumer::Open(ingestion->options_, deps.registry);
   if (!source.ok()) return named(source.status());
   ingestion->source_ = std::move(source).value();
+  ingestion->StartConsumer(config, ingestion->source_.get(), deps);
+  OFS_LOG_INFO("ingest", "consuming from Kafka {} as a member of consumer group {} (dead letters to {})",
+               config.kafka_bootstrap, config.kafka_consumer_group, DeadLetterTopicOf(config));
+  return ingestion;
+}
+
+Result<std::unique_ptr<Ingestion>> Ingestion::StartEmbedded(const Config& config, storage::RocksStore* store,
+                                                            Deps deps) {
+  std::unique_ptr<Ingestion> ingestion(new Ingestion());
+  ingest::EmbeddedQueue::Options options;
+  options.dead_letter_topic = DeadLetterTopicOf(config);
+  OFS_ASSIGN_OR_RETURN(ingestion->queue_, ingest::EmbeddedQueue::Open(store, options, deps.registry));
+  ingestion->sink_ = ingestion->queue_.get();
+  ingestion->StartConsumer(config, ingestion->queue_.get(), deps);
+  OFS_LOG_INFO("ingest", "write-async queues in the embedded store ({} records waiting)",
+               ingestion->queue_->Backlog());
+  return ingestion;
+}
+
+void Ingestion::StartConsumer(const Config& config, ingest::RecordSource* source, Deps deps) {
   ingest::ConsumerOptions options;
   options.max_batch = static_cast<size_t>(config.ingest_max_batch);
   options.linger = std::chrono::milliseconds(config.ingest_linger_ms);
   options.limits.max_value_bytes = static_cast<size_t>(config.ingest_max_record_bytes);
-  options.dead_letter_topic = config.kafka_dead_letter_topic.empty()
-                                  ? ingest::DeadLetterTopic(config.kafka_environment)
-                                  : config.kafka_dead_letter_topic;
-  ingestion->consumer_ = std::make_unique<ingest::Consumer>(
-      options, ingest::ConsumerDeps{deps.catalog, deps.refresher, deps.store, ingestion->source_.get(),
-                                    ingestion->producer_.get(), deps.registry, deps.clock});
-  ingestion->consumer_->Start();
-  OFS_LOG_INFO("ingest", "consuming as member of consumer group {} (dead letters to {})",
-               config.kafka_consumer_group, options.dead_letter_topic);
-  return ingestion;
+  options.dead_letter_topic = DeadLetterTopicOf(config);
+  consumer_ = std::make_unique<ingest::Consumer>(
+      options, ingest::ConsumerDeps{deps.catalog, deps.refresher, deps.store, source, sink_, deps.registry,
+                                    deps.clock});
+  consumer_->Start();
 }
 
 Ingestion::~Ingestion() { Stop(); }
@@ -62,16 +89,26 @@ void Ingestion::Stop() {
   consumer_.reset();
   source_.reset();
   producer_.reset();  // waits (kafka.produce_timeout_ms at most) for records in flight
+  queue_.reset();
+  sink_ = nullptr;
 }
 
 std::vector<HealthMonitor::Check> Ingestion::HealthChecks() {
   std::vector<HealthMonitor::Check> checks;
-  checks.push_back({"kafka", [producer = producer_.get()] { return producer->Health(); }});
+  if (producer_) checks.push_back({"kafka", [producer = producer_.get()] { return producer->Health(); }});
   if (consumer_) checks.push_back({"consumer", [consumer = consumer_.get()] { return consumer->Health(); }});
   return checks;
 }
 
 void Ingestion::WriteHealthDetails(codec::JsonWriter& out) const {
+  if (queue_) {
+    out.Key("ingestQueue");
+    out.StartObject();
+    out.Key("backlog");
+    out.Int(static_cast<int64_t>(queue_->Backlog()));
+    out.EndObject();
+    return;
+  }
   out.Key("kafka");
   out.StartObject();
   out.Key("bootstrap");
@@ -85,6 +122,61 @@ void Ingestion::WriteHealthDetails(codec::JsonWriter& out) const {
     out.EndArray();
   }
   out.EndObject();
+}
+
+}  // namespace ofs::app
+
+namespace ofs::app {
+
+// {"data": {"deadLetters": [{"topic", "keyBase64", "value", "timestamp", "headers": {name: value},
+// "error"}]}}, newest first.
+void Ingestion::RegisterAdminRoutes(api::Endpoint& endpoint, const api::Offloader& offload) {
+  if (!queue_) return;
+  endpoint.Add("ingest_dead_letters", api::Role::kAdmin, {{http::Method::kGet, "/v1/ingest/dead-letters"}},
+               api::Offload(offload, [queue = queue_.get()](const api::Call& call, http::Response& response) {
+                 std::string text;
+                 int64_t limit = 100;
+                 if (call.request.QueryParam("limit", &text)) {
+                   limit = std::atoll(text.c_str());
+                   if (limit < 1 || limit > 10'000) {
+                     return Status(ErrorCode::kInvalidRequest, "limit must be 1..10000");
+                   }
+                 }
+                 std::vector<ingest::Record> letters;
+                 OFS_RETURN_IF_ERROR(queue->DeadLetters(static_cast<size_t>(limit), &letters));
+                 codec::JsonWriter out = api::BeginData(response);
+                 out.StartObject();
+                 out.Key("deadLetters");
+                 out.StartArray();
+                 for (const ingest::Record& r : letters) {
+                   out.StartObject();
+                   out.Key("topic");
+                   out.String(r.topic);
+                   std::string key;
+                   codec::Base64Encode(r.key, &key);  // a partition key's value bytes
+                   out.Key("keyBase64");
+                   out.String(key);
+                   out.Key("value");
+                   out.String(r.value);
+                   out.Key("timestamp");
+                   out.Int(r.timestamp_ms);
+                   out.Key("headers");
+                   out.StartObject();
+                   for (const ingest::Header& h : r.headers) {
+                     if (h.name == ingest::kErrorHeader) continue;
+                     out.Key(h.name);
+                     out.String(h.value);
+                   }
+                   out.EndObject();
+                   out.Key("error");
+                   out.String(r.Find(ingest::kErrorHeader).value_or(""));
+                   out.EndObject();
+                 }
+                 out.EndArray();
+                 out.EndObject();
+                 api::EndData(out);
+                 return Status::Ok();
+               }));
 }
 
 }  // namespace ofs::app

@@ -118,6 +118,8 @@ RocksTuning MakeRocksTuning(const RocksStoreOptions& options,
   tuning.env = rocksdb::NewCompositeEnv(std::move(file_system));
   tuning.db = DbOptions(options, std::move(listener), tuning.env.get());
   tuning.column_family = ColumnFamilyOptions(options);
+  tuning.queue_family.compression = tuning.column_family.compression;
+  tuning.queue_family.write_buffer_size = 16 << 20;
   return tuning;
 }
 

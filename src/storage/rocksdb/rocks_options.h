@@ -21,6 +21,9 @@ namespace ofs::storage::rocks {
 struct RocksTuning {
   rocksdb::DBOptions db;
   rocksdb::ColumnFamilyOptions column_family;
+  // The ingestion queue's column family (RocksStore::QueueAppend): plain entries, no merge operator, no
+  // TTL filter, RocksDB's skip list.
+  rocksdb::ColumnFamilyOptions queue_family;
   std::unique_ptr<rocksdb::Env> env;  // over the store's file system (space_guard.h)
 };
 

@@ -73,7 +73,8 @@ struct RocksStore::Db {
   // files and a slower start. Best effort, and skipped when the disk reserve has no room for the
   // memtables or a background error stopped writes: the WAL is then replayed (the close_flush fallback).
   void CloseFlush() {
-    const std::vector<rocksdb::ColumnFamilyHandle*> all = tenants->All();
+    std::vector<rocksdb::ColumnFamilyHandle*> all = tenants->All();
+    if (queue != nullptr) all.push_back(queue);
     uint64_t memtable_bytes = 0;
     for (rocksdb::ColumnFamilyHandle* cf : all) {
       uint64_t bytes = 0;
@@ -99,6 +100,9 @@ struct RocksStore::Db {
   std::unique_ptr<rocksdb::DB> db;
   std::unique_ptr<rocks::TenantRegistry> tenants;
   std::unique_ptr<rocks::WalSyncer> syncer;  // null when read-only or sync_writes is off
+  // The ingestion queue's column family (owned by `tenants`, which destroys every handle it was given);
+  // null when a read-only open found none.
+  rocksdb::ColumnFamilyHandle* queue = nullptr;
 };
 
 // The current instance for the duration of one call (see State::may_switch).
@@ -125,6 +129,9 @@ Status OpenFailed(std::string cause) {
   return Status(ErrorCode::kStoreUnavailable, "cannot open the RocksDB store", std::move(cause));
 }
 
+// The ingestion queue's column family (RocksStore::QueueAppend); not a tenant name ("tenant:" prefix).
+constexpr const char* kQueueFamily = "ofs:queue";
+
 // The column families of an existing database; just the default one for a new database (when the
 // database exists but cannot be listed, DB::Open reports the real problem).
 std::vector<rocksdb::ColumnFamilyDescriptor> ColumnFamilies(const rocks::RocksTuning& tuning,
@@ -133,7 +140,10 @@ std::vector<rocksdb::ColumnFamilyDescriptor> ColumnFamilies(const rocks::RocksTu
   if (!rocksdb::DB::ListColumnFamilies(tuning.db, path, &names).ok())
     names = {rocksdb::kDefaultColumnFamilyName};
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (std::string& name : names) descriptors.emplace_back(std::move(name), tuning.column_family);
+  for (std::string& name : names) {
+    const bool queue = name == kQueueFamily;
+    descriptors.emplace_back(std::move(name), queue ? tuning.queue_family : tuning.column_family);
+  }
   return descriptors;
 }
 
@@ -354,6 +364,19 @@ rocksdb::Status RocksStore::OpenDb(bool read_only) {
   if (!status.ok()) return status;
   auto db = std::make_unique<Db>(&state, read_only);
   db->db.reset(raw);
+  for (rocksdb::ColumnFamilyHandle* handle : handles) {
+    if (handle->GetName() == kQueueFamily) db->queue = handle;
+  }
+  if (db->queue == nullptr && !read_only) {
+    const rocksdb::Status created =
+        raw->CreateColumnFamily(state.tuning.queue_family, kQueueFamily, &db->queue);
+    if (!created.ok()) {
+      for (rocksdb::ColumnFamilyHandle* handle : handles)
+        raw->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+      return created;
+    }
+    handles.push_back(db->queue);
+  }
   db->tenants = std::make_unique<rocks::TenantRegistry>(raw, state.tuning.column_family, handles, read_only);
   if (!read_only && state.options.sync_writes) {
     rocks::SpaceGuard* guard = state.guard.get();
@@ -597,6 +620,92 @@ Status RocksStore::Apply(const WriteRequest& req) {
     state_->row_cache->InvalidateMany(cache_keys);
   }
   return written;
+}
+
+namespace {
+
+// A queue entry's key: the log's id, then the sequence number big-endian (so keys sort by sequence).
+std::string QueueKey(uint8_t log, uint64_t sequence) {
+  std::string key(9, '\0');
+  key[0] = static_cast<char>(log);
+  for (int i = 0; i < 8; ++i) key[1 + i] = static_cast<char>(sequence >> (56 - 8 * i));
+  return key;
+}
+
+uint64_t QueueSequence(const rocksdb::Slice& key) {
+  uint64_t sequence = 0;
+  for (size_t i = 1; i < 9 && i < key.size(); ++i) sequence = (sequence << 8) | static_cast<uint8_t>(key[i]);
+  return sequence;
+}
+
+Status QueueMissing() {
+  return Status(ErrorCode::kStoreUnavailable, "the ingestion queue is not available",
+                "the store opened read-only before the queue existed");
+}
+
+}  // namespace
+
+Status RocksStore::QueueAppend(uint8_t log, uint64_t first_sequence, std::span<const std::string> entries,
+                               Durability durability) {
+  const DbRef db(*state_);
+  if (db->read_only) return ReadOnly();
+  OFS_RETURN_IF_ERROR(WalHealth(*state_->guard, db->syncer.get()));
+  if (db->queue == nullptr) return QueueMissing();
+  rocksdb::WriteBatch batch;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    OFS_RETURN_IF_ERROR(
+        FromRocks(batch.Put(db->queue, QueueKey(log, first_sequence + i), entries[i]), "queue append"));
+  }
+  // As Apply: nothing reaches RocksDB unless the disk reserve admits it and its WAL record has room.
+  const uint64_t wal_bytes = rocks::SpaceGuard::WalBytes(batch.GetDataSize());
+  if (state_->disk != nullptr) OFS_RETURN_IF_ERROR(state_->disk->Admit(wal_bytes, "queue append"));
+  OFS_ASSIGN_OR_RETURN(const rocks::SpaceGuard::Reservation reservation,
+                       state_->guard->ReserveWal(wal_bytes));
+  const rocksdb::WriteOptions& options =
+      durability == Durability::kApplied ? state_->applied_write_options : state_->write_options;
+  return FromRocks(db->db->Write(options, &batch), "queue append");
+}
+
+Status RocksStore::QueueRead(uint8_t log, uint64_t from_sequence, size_t max,
+                             std::vector<std::pair<uint64_t, std::string>>* out) {
+  const DbRef db(*state_);
+  if (db->queue == nullptr) return Status::Ok();  // nothing was ever queued
+  const std::string upper = QueueKey(static_cast<uint8_t>(log + 1), 0);
+  const rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = log == 0xff ? nullptr : &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db->db->NewIterator(options, db->queue));
+  for (it->Seek(QueueKey(log, from_sequence)); it->Valid() && max > 0; it->Next(), --max)
+    out->emplace_back(QueueSequence(it->key()), it->value().ToString());
+  return FromRocks(it->status(), "queue read");
+}
+
+Status RocksStore::QueueTrim(uint8_t log, uint64_t below_sequence) {
+  const DbRef db(*state_);
+  if (db->read_only) return ReadOnly();
+  if (db->queue == nullptr) return QueueMissing();
+  return FromRocks(db->db->DeleteRange(state_->applied_write_options, db->queue, QueueKey(log, 0),
+                                       QueueKey(log, below_sequence)),
+                   "queue trim");
+}
+
+Result<std::pair<uint64_t, uint64_t>> RocksStore::QueueBounds(uint8_t log) {
+  const DbRef db(*state_);
+  if (db->queue == nullptr) return std::pair<uint64_t, uint64_t>{0, 0};
+  const std::string upper = QueueKey(static_cast<uint8_t>(log + 1), 0);
+  const rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = log == 0xff ? nullptr : &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db->db->NewIterator(options, db->queue));
+  it->Seek(QueueKey(log, 0));
+  if (!it->Valid()) {
+    OFS_RETURN_IF_ERROR(FromRocks(it->status(), "queue read"));
+    return std::pair<uint64_t, uint64_t>{0, 0};
+  }
+  const uint64_t first = QueueSequence(it->key());
+  it->SeekToLast();  // the last key below the upper bound
+  if (!it->Valid()) OFS_RETURN_IF_ERROR(FromRocks(it->status(), "queue read"));
+  return std::pair<uint64_t, uint64_t>{first, it->Valid() ? QueueSequence(it->key()) + 1 : first + 1};
 }
 
 Status RocksStore::Flush() {

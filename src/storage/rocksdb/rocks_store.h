@@ -23,7 +23,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/disk_reserve.h"
@@ -124,6 +127,21 @@ class RocksStore final : public OnlineStore {
     uint64_t read_only = 0;                 // 1 while the store is read-only (it opened on a full disk)
   };
   EngineStats GetEngineStats() const;
+  // The ingestion queue of `ofs standalone` without Kafka (ingest/queue/embedded_queue.h): ordered logs of
+  // opaque entries in a column family of their own ("ofs:queue": no merges, no TTL), written through the
+  // same WAL, disk reserve and group commit as writes (Durability as for Write; SyncWrites makes kApplied
+  // appends durable). Entries are addressed by (log, sequence number); a log's numbers only grow.
+  // Errors as Write's. Thread-safety: as every method; callers order their own appends.
+  Status QueueAppend(uint8_t log, uint64_t first_sequence, std::span<const std::string> entries,
+                     Durability durability);
+  // Appends to *out the entries of `log` from `from_sequence` on, at most `max`, in order.
+  Status QueueRead(uint8_t log, uint64_t from_sequence, size_t max,
+                   std::vector<std::pair<uint64_t, std::string>>* out);
+  // Deletes the entries of `log` below `below_sequence` (not synced: a crash may bring them back).
+  Status QueueTrim(uint8_t log, uint64_t below_sequence);
+  // The first sequence number held in `log` and the one after its last; {0, 0} when it is empty.
+  Result<std::pair<uint64_t, uint64_t>> QueueBounds(uint8_t log);
+
   // Tests: preallocated WAL bytes not yet written (space_guard.h).
   uint64_t WalHeadroomForTests() const;
 
