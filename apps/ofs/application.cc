@@ -213,6 +213,7 @@ Status Application::StartServers() {
                               std::make_shared<std::mutex>(),
                               {}};
   admin_deps.offload = {admin_workers_.get(), std::chrono::milliseconds(config_.suspended_timeout_ms)};
+  serving_deps.offload = admin_deps.offload;
 
   auto error_formatter = [](const Status& status, http::Response& response) {
     api::WriteError(status, response);

@@ -63,6 +63,14 @@ class RowBatch {
   // Precondition: Use() was called.
   std::optional<Rejection> Add(const Record& record);
 
+  // Adds one row given as a flat JSON object of plain column names (v2's value) of `group` (of the
+  // snapshot in Use) at `write_time`, written to the group's read tenant too when `replicate`. Callers
+  // that resolve the group themselves (the legacy /ofs/async-batch-write route) use it.
+  std::optional<Rejection> AddRow(const catalog::GroupEntry& group, std::string_view json_object,
+                                  int64_t write_time, bool replicate) {
+    return AddRowObject(json_object, group, write_time, replicate, "Features");
+  }
+
   size_t rows() const { return row_count_; }
   // Writes every row added since Clear: each store write durable (Durability::kDurable), those of
   // distinct (group version, write time, tenant) started together. Blocks until all completed; the

@@ -14,6 +14,7 @@
 #include "base/strings.h"
 #include "serving/catalog_gate.h"
 #include "serving/handlers.h"
+#include "serving/legacy_handler.h"
 
 namespace ofs::serving {
 namespace {
@@ -442,6 +443,7 @@ void RegisterServingRoutes(api::Endpoint& api_endpoint, const ServingDeps& regis
   endpoint.Add(
       "write_async", Role::kWriter, {{Method::kPost, "/v1/feature-group/write-async"}},
       [deps](const api::Call& call, http::Response& response) { return WriteAsync(deps, call, response); });
+  RegisterLegacyRoutes(api_endpoint, deps);
 }
 
 }  // namespace ofs::serving

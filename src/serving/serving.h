@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "api/endpoint.h"
+#include "api/offload.h"
 #include "base/clock.h"
 #include "catalog/catalog.h"
 #include "catalog/refresher.h"
@@ -50,6 +51,8 @@ struct ServingDeps {
   catalog::CatalogRefresher* refresher = nullptr;
   // Where write-async puts its rows (Kafka, or the embedded queue); null = write-async answers 503.
   ingest::RecordSink* async_sink = nullptr;
+  // Runs the legacy /ofs/async-batch-write off the event loops (it waits for the store); none = inline.
+  api::Offloader offload;
   // Set by RegisterServingRoutes (one per registration); leave empty.
   std::shared_ptr<WriteClock> write_clock;
 };

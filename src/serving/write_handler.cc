@@ -302,10 +302,6 @@ struct AsyncGroupWrite final : GroupWrite {
   Status Prepare(const UnitContext& context, std::string_view json) override {
     records.clear();
     produced = 0;
-    if (context.deps.async_sink == nullptr) {
-      return Status(ErrorCode::kStoreUnavailable, "asynchronous writes are not available on this node",
-                    "no Kafka (kafka.bootstrap) and no embedded queue");
-    }
     // runId first (copied): GroupWrite::Prepare's views must stay valid, so nothing parses after it.
     run_id.clear();
     OFS_RETURN_IF_ERROR(api::ForEachRootField(
@@ -320,6 +316,11 @@ struct AsyncGroupWrite final : GroupWrite {
         }));
     OFS_RETURN_IF_ERROR(GroupWrite::Prepare(context, json));
     operations = 0;  // GroupWrite's store writes are replaced by one produce
+    // After validation: a bad request is answered as such wherever it is sent.
+    if (context.deps.async_sink == nullptr) {
+      return Status(ErrorCode::kStoreUnavailable, "asynchronous writes are not available on this node",
+                    "start it with --kafka (kafka.bootstrap); only ofs standalone queues them without Kafka");
+    }
     if (store_rows.empty()) return Status::Ok();
     const int64_t write_time = request.write_time_micros;
     const bool replicate = api::FlagHeader(context.call.request, "replicate-write", true);

@@ -40,10 +40,11 @@ def pytest_configure(config):
 
 
 # Features the contract names that arrive with a later issue: (substring of the test id, reason).
-NOT_YET_BUILT = [
-    ("write-async", "POST /v1/feature-group/write-async arrives with the Kafka ingestion issue"),
-    ("write_async", "POST /v1/feature-group/write-async arrives with the Kafka ingestion issue"),
-]
+NOT_YET_BUILT = []
+# A fleet's serve nodes have no Kafka (write-async answers 503 there); test_kafka.py covers write-async
+# through Kafka, and the embedded suite through the embedded queue.
+if FLEET:
+    NOT_YET_BUILT += [("test_write_async_reaches_store", "the fleet runs without Kafka: 503 by design")]
 
 
 def pytest_collection_modifyitems(config, items):

@@ -719,3 +719,37 @@ def test_darwin_reads_accept_get_and_post(server):
     posted = assert_ok(server.serving.post("/feature-group/read-features", body))
     assert got == posted
     assert found_map(got) == {(1,): ["g"]}
+
+
+# ------------------------------------------------------------------------------------------------
+# Darwin's legacy POST /ofs/async-batch-write (its Kafka consumer posts every v1 batch there)
+# ------------------------------------------------------------------------------------------------
+
+def test_legacy_async_batch_write_writes_each_record_and_lists_the_failed(server):
+    ofs = Ofs(server, "darwin")
+    ent, grp = make_basic(ofs)
+    ok_record = {"EntityName": ent, "Entities": ["id"], "FeatureGroup": grp.upper(),
+                 "Features": {"ID": 1, "Label": "legacy", "cnt": 5}}  # names in any letter case, as Darwin
+    bad_value = {"EntityName": ent, "Entities": ["id"], "FeatureGroup": grp, "Features": {"id": 2, "cnt": "x"}}
+    unknown = {"EntityName": ent, "Entities": ["id"], "FeatureGroup": uniq("nope"), "Features": {"id": 3}}
+    r = ofs.serving.post("/ofs/async-batch-write", {"Body": [ok_record, bad_value, unknown]})
+    assert r.status == 200, r.describe()
+    assert r.body["code"] == 200 and "error" not in r.body, r.describe()
+    data = r.body["data"]
+    assert data["Success"] is True
+    assert data["Successful_records"] == 1
+    assert data["Message"] == "Total successfulRecords: 1"
+    failed = data["Failed_records"]
+    assert [f["Record"] for f in failed] == [bad_value, unknown]
+    assert all(f["Success"] is False for f in failed)
+    assert "cnt" in failed[0]["Err"] and failed[1]["Err"] == "feature group not found", failed
+    assert read_one(Ofs(server, "v1"), grp, ["label", "cnt"], ["id"], [1]) == ["legacy", 5]
+    assert read_one(Ofs(server, "v1"), grp, ["cnt"], ["id"], [2]) is None
+
+
+def test_legacy_async_batch_write_needs_its_body(server):
+    ofs = Ofs(server, "darwin")
+    assert_error(ofs.serving.post("/ofs/async-batch-write", {"nobody": []}), 400,
+                 "WRITE-FEATURE-GROUP-REQUEST-EXCEPTION")
+    r = ofs.serving.post("/ofs/async-batch-write", {"Body": [{"Features": {"id": 1}}]})
+    assert r.status == 200 and r.body["data"]["Failed_records"][0]["Err"] == "FeatureGroup is required", r.describe()
