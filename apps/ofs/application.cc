@@ -213,6 +213,7 @@ Status Application::StartServers() {
                               std::make_shared<std::mutex>(),
                               {}};
   admin_deps.offload = {admin_workers_.get(), std::chrono::milliseconds(config_.suspended_timeout_ms)};
+  admin_deps.topics = topic_admin_.get();
   serving_deps.offload = admin_deps.offload;
 
   auto error_formatter = [](const Status& status, http::Response& response) {
@@ -271,6 +272,10 @@ Status Application::StartIngestion() {
   }
   const Ingestion::Deps deps{catalog_.get(), refresher_.get(), store_.get(), &registry_,
                              SystemClock::Default()};
+  if (kafka && role_.admin_api) {
+    // Darwin's /consumer/* and /kafka/* routes create and describe topics.
+    OFS_ASSIGN_OR_RETURN(topic_admin_, kafka::KafkaTopicAdmin::Open(KafkaOptionsOf(config_)));
+  }
   if (kafka) {
     if (!role_.serving_api && !consume) return Status::Ok();
     OFS_ASSIGN_OR_RETURN(ingestion_, Ingestion::StartKafka(config_, consume, deps));
@@ -324,6 +329,7 @@ void Application::Stop() {
   health_.reset();
   refresher_.reset();
   ingestion_.reset();
+  topic_admin_.reset();
   serving_endpoint_.reset();
   admin_endpoint_.reset();
   operational_endpoint_.reset();

@@ -27,6 +27,7 @@
 #include "health_monitor.h"
 #include "http/server.h"
 #include "ingestion.h"
+#include "kafka/kafka_topic_admin.h"
 #include "metadata_backup.h"
 #include "metrics/metrics.h"
 #include "role.h"
@@ -73,6 +74,7 @@ class Application {
   std::unique_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<catalog::CatalogRefresher> refresher_;  // keeps catalog_ current
   std::unique_ptr<Ingestion> ingestion_;                  // Kafka producer / consumer (ingestion.h)
+  std::unique_ptr<kafka::KafkaTopicAdmin> topic_admin_;   // admin roles with Kafka (/consumer/*, /kafka/*)
   std::unique_ptr<HealthMonitor> health_;                 // polls disk_, metadata_, store_, refresher_
   std::unique_ptr<WorkerPool> admin_workers_;
   std::unique_ptr<BackupScheduler> backups_;  // when metadata.backup_dir is set and the role serves admin //

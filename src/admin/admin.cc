@@ -14,6 +14,7 @@ void RegisterAdminRoutes(api::Endpoint& endpoint, const AdminDeps& shared) {
   RegisterSearchRoutes(endpoint, deps);
   RegisterCatalogDumpRoutes(endpoint, deps);
   RegisterRunRoutes(endpoint, deps);
+  RegisterConsumerRoutes(endpoint, deps);
 }
 
 }  // namespace ofs::admin

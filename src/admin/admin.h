@@ -16,6 +16,7 @@
 #include "base/clock.h"
 #include "catalog/catalog.h"
 #include "catalog/metadata_store.h"
+#include "ingest/topic_admin.h"
 #include "storage/online_store.h"
 
 namespace ofs::admin {
@@ -32,10 +33,12 @@ struct AdminDeps {
   // Where the handlers run: on this worker pool, off the event loop (api/offload.h), since every one of
   // them calls the metadata store and some the online store's schema; inline when the pool is null.
   api::Offloader offload;
+  // Kafka's topic operations for /consumer/* and /kafka/* (topic_admin.h); null without Kafka.
+  ingest::TopicAdmin* topics = nullptr;
 };
 
-// Every admin path of API.md section 4 on the v1 and Darwin faces (schema routes included), except the
-// Kafka topic paths and /health, /metrics (wired by the application). Mutations need Role::kAdmin,
+// Every admin path of API.md section 4 on the v1 and Darwin faces (schema routes included; Darwin's
+// /consumer/* and /kafka/* through deps.topics), except /health, /metrics (wired by the application). Mutations need Role::kAdmin,
 // reads Role::kReader.
 void RegisterAdminRoutes(api::Endpoint& endpoint, const AdminDeps& deps);
 

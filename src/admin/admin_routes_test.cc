@@ -649,3 +649,53 @@ TEST_F(AdminRoutesTest, HandlersRunOnTheWorkerPool) {
 
 }  // namespace
 }  // namespace ofs::admin
+
+namespace ofs::admin {
+namespace {
+
+// Darwin's /consumer/* routes on a process without Kafka: the registry works, Kafka's operations are refused.
+TEST_F(AdminRoutesTest, ConsumerTopicRegistry) {
+  CreateEntity();
+  CreateGroup("a");
+  Ok(Send(Method::kPost, "/v1/tenant", R"({"name": "a", "tenant": {"consume": "c1"}})"));
+  EXPECT_EQ(Send(Method::kGet, "/consumer/metadata/all").body, R"({"data":[]})");
+  // Unregistered: a topic named after the tenant.
+  EXPECT_EQ(Send(Method::kGet, "/feature-group/topic?name=a").body,
+            R"({"data":{"featureGroupName":"a","topic":"c1"}})");
+  EXPECT_EQ(Send(Method::kPost, "/consumer/register",
+                 R"({"tenant_name":"c1","topic_name":"c1-events","num_partitions":4,"num_consumers":3})")
+                .body,
+            R"({"data":{"tenant_name":"c1","topic_name":"c1-events","num_partitions":4,"num_consumers":3}})");
+  Error(Send(Method::kPost, "/consumer/register", R"({"tenant_name":"c1","topic_name":"x"})"), 500,
+        "OFS-V2-CONSUMER-REGISTRATION-EXCEPTION");
+  EXPECT_EQ(Send(Method::kGet, "/feature-group/topic?name=a").body,
+            R"({"data":{"featureGroupName":"a","topic":"c1-events"}})");
+  EXPECT_EQ(Send(Method::kGet, "/consumer/metadata/all").body,
+            R"({"data":[{"tenantName":"c1","topicName":"c1-events","numConsumers":1}]})");
+  EXPECT_EQ(Send(Method::kPut, "/consumer/topic", R"({"tenantName":"c1","topicName":"c1-v2"})").body,
+            R"({"data":{"tenantName":"c1","topicName":"c1-v2"}})");
+  EXPECT_EQ(Send(Method::kGet, "/feature-group/a/topic").body,
+            R"({"message":"Feature Group Topic Details Fetched Successfully","data":{"topic":"c1-v2"}})");
+  EXPECT_EQ(Send(Method::kPut, "/consumer/count", R"({"tenantName":"c1","numConsumers":4})").body,
+            R"({"data":{"tenantName":"c1","numConsumers":4}})");
+  Error(Send(Method::kPut, "/consumer/count", R"({"tenantName":"c1","numConsumers":5})"), 400,
+        "OFS-V2-KAFKA-ADMIN-EXCEPTION");
+  Error(Send(Method::kPut, "/consumer/topic", R"({"tenantName":"nope","topicName":"x"})"), 400,
+        "OFS-V2-TENANT-NOT-FOUND-EXCEPTION");
+  Error(Send(Method::kPut, "/consumer/topic", R"({"tenantName":"c1","topicName":"bad topic"})"), 400,
+        "INVALID_REQUEST");
+  Error(Send(Method::kPut, "/consumer/topic", R"({"tenantName":"c1"})"), 400, "INVALID_REQUEST");
+  // Kafka's own operations need Kafka.
+  Error(Send(Method::kPut, "/consumer/partitions", R"({"tenantName":"c1","numPartitions":8})"), 400,
+        "OFS-V2-KAFKA-ADMIN-EXCEPTION");
+  Error(Send(Method::kPost, "/consumer/onboard", R"({"tenantName":"c1","topicName":"t","numPartitions":2})"),
+        400, "OFS-V2-KAFKA-ADMIN-EXCEPTION");
+  Error(Send(Method::kPost, "/consumer/onboard", R"({"tenantName":"zz","topicName":"t","numPartitions":2})"),
+        400, "OFS-V2-TENANT-NOT-FOUND-EXCEPTION");
+  Error(Send(Method::kPost, "/kafka/topic", R"({"topicName":"t","numPartitions":2})"), 400,
+        "OFS-V2-KAFKA-ADMIN-EXCEPTION");
+  Error(Send(Method::kGet, "/kafka/topic-metadata"), 400, "OFS-V2-KAFKA-CONFIG-NOT-FOUND-EXCEPTION");
+}
+
+}  // namespace
+}  // namespace ofs::admin

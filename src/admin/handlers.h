@@ -11,5 +11,6 @@ void RegisterTenantRoutes(api::Endpoint& endpoint, const AdminDeps& deps);
 void RegisterSearchRoutes(api::Endpoint& endpoint, const AdminDeps& deps);
 void RegisterCatalogDumpRoutes(api::Endpoint& endpoint, const AdminDeps& deps);
 void RegisterRunRoutes(api::Endpoint& endpoint, const AdminDeps& deps);
+void RegisterConsumerRoutes(api::Endpoint& endpoint, const AdminDeps& deps);
 
 }  // namespace ofs::admin

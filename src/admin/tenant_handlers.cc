@@ -11,7 +11,6 @@
 #include "admin/schema_change.h"
 #include "admin/scope.h"
 #include "base/strings.h"
-#include "ingest/topics.h"
 
 namespace ofs::admin {
 namespace {
@@ -95,9 +94,12 @@ Status GetTenant(const AdminDeps& deps, const api::Call& call, http::Response& r
   return Respond(response, [&](codec::JsonWriter& out) { WriteGroupTenant(group, out); });
 }
 
-// The Kafka topic a group's async writes go to: its consume tenant's topic (API.md section 6: one topic
-// per consume tenant, the default tenant's topic is "default").
-std::string TopicOf(const model::TenantConfig& tenant) { return ingest::TopicOfTenant(tenant.consume); }
+// The Kafka topic a group's async writes go to: its consume tenant's registered topic, else
+// default-tenant's, else "default" (catalog::Snapshot::TopicOfTenant; docs/ingestion.md, "Topics").
+std::string TopicOf(const AdminDeps& deps, const model::TenantConfig& tenant) {
+  std::shared_ptr<const catalog::Snapshot> snapshot = deps.catalog->CurrentShared();
+  return snapshot ? snapshot->TopicOfTenant(tenant.consume) : std::string("default");
+}
 
 // {name} or ?name=, optional ?version= -> {"featureGroupName", "topic"}
 Status GetTopic(const AdminDeps& deps, const api::Call& call, http::Response& response) {
@@ -111,7 +113,7 @@ Status GetTopic(const AdminDeps& deps, const api::Call& call, http::Response& re
     out.Key("featureGroupName");
     out.String(group.name);
     out.Key("topic");
-    out.String(TopicOf(group.tenant));
+    out.String(TopicOf(deps, group.tenant));
     out.EndObject();
   });
 }
@@ -131,7 +133,7 @@ Status GetTopicLegacy(const AdminDeps& deps, const api::Call& call, http::Respon
   out.Key("data");
   out.StartObject();
   out.Key("topic");
-  out.String(TopicOf(group.tenant));
+  out.String(TopicOf(deps, group.tenant));
   out.EndObject();
   out.EndObject();
   return Status::Ok();

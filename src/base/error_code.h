@@ -31,6 +31,9 @@ enum class ErrorCode : int {
   kSearchEntityRequest,
   kAdminService,
   kTenantNotFound,
+  kKafkaAdmin,            // a Kafka admin operation refused (topic exists, fewer partitions, no Kafka)
+  kConsumerRegistration,  // Darwin's /consumer/register failed
+  kKafkaConfigNotFound,   // Darwin's /kafka/topic-metadata without Kafka
   kUnauthenticated,
   kForbidden,
   kNotFound,          // unknown route

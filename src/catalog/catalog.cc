@@ -153,9 +153,13 @@ const ResolvedColumn* GroupEntry::Find(std::string_view name) const {
 
 std::shared_ptr<const Snapshot> Snapshot::Build(std::vector<model::EntityMetadata> entities,
                                                 std::vector<model::FeatureGroupMetadata> groups,
-                                                int64_t change_counter) {
+                                                int64_t change_counter,
+                                                std::vector<model::ConsumerTopic> topics) {
   auto snapshot = std::make_shared<Snapshot>();
   snapshot->change_counter_ = change_counter;
+  std::sort(topics.begin(), topics.end(),
+            [](const model::ConsumerTopic& a, const model::ConsumerTopic& b) { return a.tenant < b.tenant; });
+  snapshot->topics_ = std::move(topics);
   std::unordered_map<std::string, EntityEntry*> by_name;
   for (model::EntityMetadata& meta : entities) {
     std::unique_ptr<EntityEntry> entry = MakeEntityEntry(std::move(meta));
@@ -213,6 +217,14 @@ std::shared_ptr<const Snapshot> Catalog::CurrentShared() const {
   return CurrentSlot(this, generation_, publish_mu_, published_).snapshot;
 }
 
+std::string Snapshot::TopicOfTenant(std::string_view consume_tenant) const {
+  auto it =
+      std::lower_bound(topics_.begin(), topics_.end(), consume_tenant,
+                       [](const model::ConsumerTopic& t, std::string_view name) { return t.tenant < name; });
+  if (it != topics_.end() && it->tenant == consume_tenant) return it->topic;
+  return consume_tenant == model::kDefaultTenant ? std::string("default") : std::string(consume_tenant);
+}
+
 Status Catalog::Refresh(bool force) { return RefreshWithOutcome(force).status; }
 
 Catalog::RefreshOutcome Catalog::RefreshWithOutcome(bool force) {
@@ -229,8 +241,10 @@ Catalog::RefreshOutcome Catalog::RefreshWithOutcome(bool force) {
   if (!entities.ok()) return {entities.status(), false};
   Result<std::vector<model::FeatureGroupMetadata>> groups = store_->ListFeatureGroups(0);
   if (!groups.ok()) return {groups.status(), false};
-  std::shared_ptr<const Snapshot> next =
-      Snapshot::Build(std::move(entities).value(), std::move(groups).value(), *counter);
+  Result<std::vector<model::ConsumerTopic>> topics = store_->ListConsumerTopics();
+  if (!topics.ok()) return {topics.status(), false};
+  std::shared_ptr<const Snapshot> next = Snapshot::Build(
+      std::move(entities).value(), std::move(groups).value(), *counter, std::move(topics).value());
   std::shared_ptr<const Snapshot> previous;  // released after the lock (it may be the last reference)
   {
     std::lock_guard lock(publish_mu_);

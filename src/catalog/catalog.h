@@ -63,18 +63,26 @@ class Snapshot {
   // Builds the snapshot of the given metadata (entities and every group version).
   static std::shared_ptr<const Snapshot> Build(std::vector<model::EntityMetadata> entities,
                                                std::vector<model::FeatureGroupMetadata> groups,
-                                               int64_t change_counter);
+                                               int64_t change_counter,
+                                               std::vector<model::ConsumerTopic> topics = {});
 
   const EntityEntry* FindEntity(std::string_view name) const;  // case-insensitive
   // version nullopt = the latest version. nullptr when absent.
   const GroupEntry* FindGroup(std::string_view name, std::optional<int64_t> version) const;
   bool HasGroup(std::string_view name) const { return FindGroup(name, std::nullopt) != nullptr; }
   int64_t change_counter() const { return change_counter_; }
+  // The Kafka topic of a consume tenant: its registered topic (the /consumer/* routes), else one named
+  // after the tenant ("default" for default-tenant, as Darwin's seed data registers them).
+  // docs/ingestion.md, "Topics".
+  std::string TopicOfTenant(std::string_view consume_tenant) const;
+  // The registered tenants' topics, by tenant.
+  const std::vector<model::ConsumerTopic>& consumer_topics() const { return topics_; }
   const std::vector<std::unique_ptr<EntityEntry>>& entities() const { return entities_; }
   const std::vector<std::unique_ptr<GroupEntry>>& groups() const { return groups_; }
 
  private:
   int64_t change_counter_ = 0;
+  std::vector<model::ConsumerTopic> topics_;  // sorted by tenant
   std::vector<std::unique_ptr<EntityEntry>> entities_;
   std::vector<std::unique_ptr<GroupEntry>> groups_;
   std::unordered_map<std::string, const EntityEntry*> entity_index_;  // lower-cased name

@@ -77,6 +77,14 @@ class MetadataStore {
                                                          std::optional<std::string_view> version,
                                                          int64_t limit) = 0;
 
+  // --- consume tenants' topics (part of the catalog: changes move the change counter) ---
+  // Every registered tenant's topic, by tenant name.
+  virtual Result<std::vector<model::ConsumerTopic>> ListConsumerTopics() = 0;
+  // Registers a tenant's topic; INVALID_REQUEST "consumer metadata already exists" when it has one.
+  virtual Status AddConsumerTopic(const model::ConsumerTopic& topic, int64_t now_ms) = 0;
+  // Replaces a registered tenant's row; OFS-V2-TENANT-NOT-FOUND-EXCEPTION when it has none.
+  virtual Status UpdateConsumerTopic(const model::ConsumerTopic& topic, int64_t now_ms) = 0;
+
   // Monotonic counter bumped by every committed catalog mutation (from any process sharing the store);
   // adding run records does not move it.
   virtual Result<int64_t> ChangeCounter() = 0;

@@ -84,6 +84,13 @@ class Flaky final : public MetadataStore {
     return real_->SearchFeatureGroups(q);
   }
   Status AddRun(const model::RunRecord& r) override { return real_->AddRun(r); }
+  Result<std::vector<model::ConsumerTopic>> ListConsumerTopics() override { return real_->ListConsumerTopics(); }
+  Status AddConsumerTopic(const model::ConsumerTopic& t, int64_t now) override {
+    return real_->AddConsumerTopic(t, now);
+  }
+  Status UpdateConsumerTopic(const model::ConsumerTopic& t, int64_t now) override {
+    return real_->UpdateConsumerTopic(t, now);
+  }
   Result<std::vector<model::RunRecord>> ListRuns(std::string_view g, std::optional<std::string_view> v,
                                                  int64_t l) override {
     return real_->ListRuns(g, v, l);

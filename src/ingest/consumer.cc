@@ -19,8 +19,11 @@ std::vector<double> FreshnessBuckets() {
 }  // namespace
 
 std::vector<std::string> TopicsOf(const catalog::Snapshot& snapshot) {
-  std::vector<std::string> topics{"default"};
-  for (const auto& group : snapshot.groups()) topics.push_back(TopicOfTenant(group->meta.tenant.consume));
+  std::vector<std::string> topics{snapshot.TopicOfTenant(model::kDefaultTenant)};
+  for (const auto& group : snapshot.groups())
+    topics.push_back(snapshot.TopicOfTenant(group->meta.tenant.consume));
+  for (const model::ConsumerTopic& registered : snapshot.consumer_topics())
+    topics.push_back(registered.topic);
   std::sort(topics.begin(), topics.end());
   topics.erase(std::unique(topics.begin(), topics.end()), topics.end());
   return topics;

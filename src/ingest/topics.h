@@ -10,13 +10,10 @@
 
 namespace ofs::ingest {
 
-// The topic of a consume tenant: one per tenant, named after it; the default tenant's is "default"
-// (Darwin's seed data: default-tenant -> default, t1 -> t1).
-inline std::string TopicOfTenant(std::string_view consume_tenant) {
-  return consume_tenant == model::kDefaultTenant ? std::string("default") : std::string(consume_tenant);
-}
+// The topic of a consume tenant: Snapshot::TopicOfTenant (its registered topic, else its own name).
 
-// Every topic the catalog's groups are consumed from (sorted, distinct; "default" always included).
+// Every topic the consumers read: default-tenant's, every consume tenant's of the catalog's groups, and
+// every registered one (sorted, distinct).
 std::vector<std::string> TopicsOf(const catalog::Snapshot& snapshot);
 
 // The dead-letter topic of an environment: "<environment>_default_dlq" (Darwin's name).

@@ -104,6 +104,16 @@ struct RunRecord {
   int64_t created_at = 0;
 };
 
+// A consume tenant's Kafka topic (docs/ingestion.md, "Topics"; Darwin's /consumer/* routes).
+struct ConsumerTopic {
+  std::string tenant;
+  std::string topic;
+  int64_t partitions = 1;
+  int64_t consumers = 1;
+  int64_t updated_at = 0;
+  bool operator==(const ConsumerTopic&) const = default;
+};
+
 // "v<N>" for N >= 1.
 std::string VersionName(int64_t n);
 // N of "v<N>" (case-insensitive 'v'); nullopt when malformed.

@@ -21,9 +21,10 @@ struct Table {
   const char* name;
   std::vector<Column> columns;
   const char* order_by;
+  bool optional = false;  // may be absent from a document (a table added after format version 1)
 };
 
-// Every table of migration 0001 but change_counter (written apart), parents before children.
+// Every table of the migrations but change_counter (written apart), parents before children.
 const std::vector<Table>& Tables() {
   static const std::vector<Table> tables = {
       {"entities",
@@ -89,6 +90,15 @@ const std::vector<Table>& Tables() {
         {"status", false},
         {"created_at", true}},
        "id"},
+      // Migration 0002; optional in a document (backups made before it have none).
+      {"consumer_topics",
+       {{"tenant_name", false},
+        {"topic_name", false},
+        {"num_partitions", true},
+        {"num_consumers", true},
+        {"updated_at", true}},
+       "tenant_name",
+       /*optional=*/true},
   };
   return tables;
 }
@@ -217,6 +227,7 @@ Status ImportSnapshot(Connection& conn, std::string_view document) {
     simdjson::dom::object data;
     simdjson::dom::array columns;
     simdjson::dom::array rows;
+    if (table.optional && tables[table.name].error() == simdjson::NO_SUCH_FIELD) continue;
     if (tables[table.name].get(data) || data["columns"].get(columns) || data["rows"].get(rows)) {
       return Bad(where + " is missing or has no columns and rows");
     }

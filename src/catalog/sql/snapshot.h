@@ -6,7 +6,8 @@
 //
 // Document (format version 1): {"format": "ofs-metadata-backup", "formatVersion": 1, "createdAt": ms,
 // "tables": {"<table>": {"columns": ["<name>", ...], "rows": [[<integer or string>, ...], ...]}, ...}}
-// with the tables of migration 0001 in dependency order (kTables below).
+// with the tables of the migrations in dependency order (Tables() in snapshot.cc); consumer_topics (migration
+// 0002) may be absent, as in backups made before it.
 
 #include <cstdint>
 #include <string>

@@ -169,6 +169,17 @@ constexpr const char kRunsOfVersion[] =
     "r.status,"
     " r.created_at FROM runs r JOIN group_versions g ON g.id = r.group_version_id"
     " WHERE r.group_version_id = ?1 ORDER BY r.created_at DESC, r.id DESC LIMIT ?2";
+// --- consume tenants' topics ---
+constexpr const char kConsumerTopics[] =
+    "SELECT tenant_name, topic_name, num_partitions, num_consumers, updated_at FROM consumer_topics"
+    " ORDER BY tenant_name";
+constexpr const char kConsumerTopicExists[] = "SELECT 1 FROM consumer_topics WHERE tenant_name = ?1";
+constexpr const char kInsertConsumerTopic[] =
+    "INSERT INTO consumer_topics (tenant_name, topic_name, num_partitions, num_consumers, updated_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5)";
+constexpr const char kUpdateConsumerTopic[] =
+    "UPDATE consumer_topics SET topic_name = ?2, num_partitions = ?3, num_consumers = ?4, updated_at = ?5"
+    " WHERE tenant_name = ?1";
 constexpr const char kBumpChangeCounter[] = "UPDATE change_counter SET value = value + 1 WHERE id = 1";
 constexpr const char kChangeCounter[] = "SELECT value FROM change_counter WHERE id = 1";
 constexpr const char kHealth[] = "SELECT 1";
@@ -846,6 +857,58 @@ Result<std::vector<model::RunRecord>> SqlMetadataStore::ListRuns(std::string_vie
           return Status::Ok();
         }));
     return runs;
+  });
+}
+
+Result<std::vector<model::ConsumerTopic>> SqlMetadataStore::ListConsumerTopics() {
+  std::lock_guard lock(mu_);
+  return Read(*conn_, [&]() -> Result<std::vector<model::ConsumerTopic>> {
+    std::vector<model::ConsumerTopic> topics;
+    OFS_RETURN_IF_ERROR(ForEachRow(*conn_, kConsumerTopics, NoParams, [&](Statement& s) {
+      topics.push_back(model::ConsumerTopic{s.Text(0), s.Text(1), s.Int(2), s.Int(3), s.Int(4)});
+      return Status::Ok();
+    }));
+    return topics;
+  });
+}
+
+namespace {
+
+void BindConsumerTopic(Statement& s, const model::ConsumerTopic& topic, int64_t now_ms) {
+  s.Bind(1, topic.tenant)
+      .Bind(2, topic.topic)
+      .Bind(3, topic.partitions)
+      .Bind(4, topic.consumers)
+      .Bind(5, now_ms);
+}
+
+}  // namespace
+
+Status SqlMetadataStore::AddConsumerTopic(const model::ConsumerTopic& topic, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  return Write(*conn_, [&]() -> Status {
+    OFS_ASSIGN_OR_RETURN(
+        std::optional<int64_t> exists,
+        QueryInt(*conn_, kConsumerTopicExists, [&](Statement& s) { s.Bind(1, topic.tenant); }));
+    if (exists) {
+      return Status(ErrorCode::kInvalidRequest, "consumer metadata already exists",
+                    "tenant " + topic.tenant + " already has a topic");
+    }
+    return Execute(*conn_, kInsertConsumerTopic, [&](Statement& s) { BindConsumerTopic(s, topic, now_ms); });
+  });
+}
+
+Status SqlMetadataStore::UpdateConsumerTopic(const model::ConsumerTopic& topic, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  return Write(*conn_, [&]() -> Status {
+    OFS_ASSIGN_OR_RETURN(
+        std::optional<int64_t> exists,
+        QueryInt(*conn_, kConsumerTopicExists, [&](Statement& s) { s.Bind(1, topic.tenant); }));
+    if (!exists) {
+      return Status(ErrorCode::kTenantNotFound, "tenant not found",
+                    "tenant " + topic.tenant + " has no consumer metadata");
+    }
+    return Execute(*conn_, kUpdateConsumerTopic, [&](Statement& s) { BindConsumerTopic(s, topic, now_ms); });
   });
 }
 

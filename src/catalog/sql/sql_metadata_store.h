@@ -64,6 +64,9 @@ class SqlMetadataStore : public MetadataStore {
 
   Result<int64_t> ChangeCounter() override;
   Status Health() override;
+  Result<std::vector<model::ConsumerTopic>> ListConsumerTopics() override;
+  Status AddConsumerTopic(const model::ConsumerTopic& topic, int64_t now_ms) override;
+  Status UpdateConsumerTopic(const model::ConsumerTopic& topic, int64_t now_ms) override;
   Result<std::string> Backup(int64_t now_ms) override;
   Status Restore(std::string_view document) override;
 

@@ -513,6 +513,25 @@ TEST_P(MetadataStoreConformance, RunsNewestFirstPerVersion) {
   EXPECT_EQ(store_->ListRuns("nope", std::nullopt, 10).status().code(), ErrorCode::kFeatureGroupNotFound);
 }
 
+// ----- consume tenants' topics -----
+
+TEST_P(MetadataStoreConformance, ConsumerTopicsAreAddedOnceUpdatedAndListedByTenant) {
+  EXPECT_TRUE(store_->ListConsumerTopics().value().empty());
+  const int64_t c0 = Counter();
+  ASSERT_TRUE(store_->AddConsumerTopic(model::ConsumerTopic{"t2", "topic-2", 3, 1, 0}, 100).ok());
+  ASSERT_TRUE(store_->AddConsumerTopic(model::ConsumerTopic{"default-tenant", "default", 8, 2, 0}, 110).ok());
+  EXPECT_EQ(Counter(), c0 + 2);  // part of the catalog: serve nodes and consumers see changes
+  EXPECT_EQ(store_->AddConsumerTopic(model::ConsumerTopic{"t2", "other", 1, 1, 0}, 120).code(),
+            ErrorCode::kInvalidRequest);
+  ASSERT_TRUE(store_->UpdateConsumerTopic(model::ConsumerTopic{"t2", "topic-2b", 6, 3, 0}, 130).ok());
+  EXPECT_EQ(store_->UpdateConsumerTopic(model::ConsumerTopic{"nope", "x", 1, 1, 0}, 140).code(),
+            ErrorCode::kTenantNotFound);
+  EXPECT_EQ(store_->ListConsumerTopics().value(),
+            (std::vector<model::ConsumerTopic>{{"default-tenant", "default", 8, 2, 110},
+                                               {"t2", "topic-2b", 6, 3, 130}}));
+  EXPECT_EQ(Counter(), c0 + 3);
+}
+
 // ----- counter, health -----
 
 TEST_P(MetadataStoreConformance, ChangeCounterMovesOnEveryCommittedMutationOnly) {
@@ -669,6 +688,7 @@ TEST_P(MetadataStoreConformance, BackupRestoresAnEmptyStoreToTheSameCatalog) {
   ASSERT_TRUE(store_->SetFeatureGroupState("Spend", "v1", State::kArchived, 400).ok());
   ASSERT_TRUE(store_->SetFeatureGroupTenant("Spend", "v2", model::TenantConfig{"r", "w", "c"}, 500).ok());
   ASSERT_TRUE(store_->AddRun(MakeRun("Spend", "v2", "run-1", 600)).ok());
+  ASSERT_TRUE(store_->AddConsumerTopic(model::ConsumerTopic{"c", "spend-topic", 4, 2, 0}, 650).ok());
   Result<std::string> backup = store_->Backup(700);
   ASSERT_TRUE(backup.ok()) << backup.status().ToString();
 
@@ -694,6 +714,8 @@ TEST_P(MetadataStoreConformance, BackupRestoresAnEmptyStoreToTheSameCatalog) {
     EXPECT_EQ(restored.ChangeCounter().value(), Counter());
     EXPECT_EQ(restored.GetFeatureGroup("spend", "v2")->tenant.write, "w");
     EXPECT_EQ(RunIds(restored.ListRuns("Spend", "v2", 10).value()), std::vector<std::string>{"run-1"});
+    EXPECT_EQ(restored.ListConsumerTopics().value(),
+              (std::vector<model::ConsumerTopic>{model::ConsumerTopic{"c", "spend-topic", 4, 2, 650}}));
     // Not empty any more: a second restore is refused.
     EXPECT_EQ(restored.Restore(*backup).code(), ErrorCode::kInvalidRequest);
     // It goes on where the original left off: the next version and fresh column ids.

@@ -358,13 +358,14 @@ TEST_F(RocksDiskSpaceTest, AFailedNamespaceCreationLeavesNothingHalfRegistered) 
   OFS_ASSERT_OK(Put(1, 10, "ta"));
   OFS_ASSERT_OK(store_->Health());
   EXPECT_EQ(Get(1, "ta"), std::string(10, 'v'));
-  EXPECT_EQ(ColumnFamilies(dir_ + "/db"), (std::vector<std::string>{"default", "tenant:ta", "tenant@1:ta"}));
+  EXPECT_EQ(ColumnFamilies(dir_ + "/db"),
+            (std::vector<std::string>{"default", "ofs:queue", "tenant:ta", "tenant@1:ta"}));
   // Reopening adopts the later family and drops the empty one left behind.
   Open();
   EXPECT_EQ(Get(1, "ta"), std::string(10, 'v'));
   OFS_ASSERT_OK(Put(2, 10, "ta"));
   store_.reset();
-  EXPECT_EQ(ColumnFamilies(dir_ + "/db"), (std::vector<std::string>{"default", "tenant@1:ta"}));
+  EXPECT_EQ(ColumnFamilies(dir_ + "/db"), (std::vector<std::string>{"default", "ofs:queue", "tenant@1:ta"}));
   Open();
   EXPECT_EQ(Get(1, "ta"), std::string(10, 'v'));
   EXPECT_EQ(Get(2, "ta"), std::string(10, 'v'));
@@ -379,7 +380,7 @@ TEST_F(RocksDiskSpaceTest, AHalfCreatedFamilyIsAdoptedAtTheNextOpen) {
   Open();
   OFS_ASSERT_OK(store_->Health());
   OFS_ASSERT_OK(Put(1, 10, "tb"));
-  EXPECT_EQ(ColumnFamilies(dir_ + "/db"), (std::vector<std::string>{"default", "tenant:tb"}));
+  EXPECT_EQ(ColumnFamilies(dir_ + "/db"), (std::vector<std::string>{"default", "ofs:queue", "tenant:tb"}));
 }
 
 // The incident itself: file descriptors exhausted (RLIMIT_NOFILE) while a tenant's family is created.
