@@ -214,6 +214,8 @@ Status Application::StartServers() {
                               {}};
   admin_deps.offload = {admin_workers_.get(), std::chrono::milliseconds(config_.suspended_timeout_ms)};
   admin_deps.topics = topic_admin_.get();
+  admin_deps.topic_prefix = config_.kafka_topic_prefix;
+  serving_deps.topic_prefix = config_.kafka_topic_prefix;
   serving_deps.offload = admin_deps.offload;
 
   auto error_formatter = [](const Status& status, http::Response& response) {

@@ -217,7 +217,12 @@ const std::vector<Setting>& Settings() {
        "Environment name of the dead-letter topic <environment>_default_dlq (Darwin's naming)",
        &Config::kafka_environment},
       {"kafka.dead_letter_topic", "--kafka-dead-letter-topic", "OFS_KAFKA_DEAD_LETTER_TOPIC",
-       "Dead-letter topic; empty = <kafka.environment>_default_dlq", &Config::kafka_dead_letter_topic},
+       "Dead-letter topic; empty = <kafka.topic_prefix><kafka.environment>_default_dlq",
+       &Config::kafka_dead_letter_topic},
+      {"kafka.topic_prefix", "--kafka-topic-prefix", "OFS_KAFKA_TOPIC_PREFIX",
+       "Put before every topic name OFS derives (a tenant's own topic, the dead-letter topic), so that "
+       "deployments can share a Kafka cluster; registered topics (/consumer/*) are used as registered",
+       &Config::kafka_topic_prefix},
       {"kafka.produce_timeout_ms", "--kafka-produce-timeout-ms", "OFS_KAFKA_PRODUCE_TIMEOUT_MS",
        "A produced record Kafka has not acknowledged (acks=all) within this fails its write-async request "
        "(503 STORE-UNAVAILABLE); keep it below http.suspended_timeout_ms",

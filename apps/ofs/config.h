@@ -71,7 +71,8 @@ struct Config {
   std::string kafka_bootstrap;
   std::string kafka_consumer_group = "ofs-consumer";
   std::string kafka_environment = "local";
-  std::string kafka_dead_letter_topic;  // "" = <kafka_environment>_default_dlq
+  std::string kafka_dead_letter_topic;  // "" = <kafka_topic_prefix><kafka_environment>_default_dlq
+  std::string kafka_topic_prefix;
   int64_t kafka_produce_timeout_ms = 4'000;
   int64_t kafka_admin_timeout_ms = 5'000;
   int64_t kafka_topic_partitions = 8;

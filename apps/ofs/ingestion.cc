@@ -25,8 +25,9 @@ kafka::KafkaOptions KafkaOptionsOf(const Config& config) {
 namespace {
 
 std::string DeadLetterTopicOf(const Config& config) {
-  return config.kafka_dead_letter_topic.empty() ? ingest::DeadLetterTopic(config.kafka_environment)
-                                                : config.kafka_dead_letter_topic;
+  return config.kafka_dead_letter_topic.empty()
+             ? config.kafka_topic_prefix + ingest::DeadLetterTopic(config.kafka_environment)
+             : config.kafka_dead_letter_topic;
 }
 
 }  // namespace
@@ -76,6 +77,7 @@ void Ingestion::StartConsumer(const Config& config, ingest::RecordSource* source
   options.linger = std::chrono::milliseconds(config.ingest_linger_ms);
   options.limits.max_value_bytes = static_cast<size_t>(config.ingest_max_record_bytes);
   options.dead_letter_topic = DeadLetterTopicOf(config);
+  options.topic_prefix = config.kafka_topic_prefix;
   consumer_ = std::make_unique<ingest::Consumer>(
       options, ingest::ConsumerDeps{deps.catalog, deps.refresher, deps.store, source, sink_, deps.registry,
                                     deps.clock});

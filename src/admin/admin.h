@@ -35,11 +35,12 @@ struct AdminDeps {
   api::Offloader offload;
   // Kafka's topic operations for /consumer/* and /kafka/* (topic_admin.h); null without Kafka.
   ingest::TopicAdmin* topics = nullptr;
+  std::string topic_prefix;  // kafka.topic_prefix (catalog::Snapshot::TopicOfTenant)
 };
 
 // Every admin path of API.md section 4 on the v1 and Darwin faces (schema routes included; Darwin's
-// /consumer/* and /kafka/* through deps.topics), except /health, /metrics (wired by the application). Mutations need Role::kAdmin,
-// reads Role::kReader.
+// /consumer/* and /kafka/* through deps.topics), except /health, /metrics (wired by the application).
+// Mutations need Role::kAdmin, reads Role::kReader.
 void RegisterAdminRoutes(api::Endpoint& endpoint, const AdminDeps& deps);
 
 // GET /v1/feature-group/{name}/schema?version= and GET /feature-group/schema?name=&version= (Role::kReader).

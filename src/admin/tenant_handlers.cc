@@ -98,7 +98,8 @@ Status GetTenant(const AdminDeps& deps, const api::Call& call, http::Response& r
 // default-tenant's, else "default" (catalog::Snapshot::TopicOfTenant; docs/ingestion.md, "Topics").
 std::string TopicOf(const AdminDeps& deps, const model::TenantConfig& tenant) {
   std::shared_ptr<const catalog::Snapshot> snapshot = deps.catalog->CurrentShared();
-  return snapshot ? snapshot->TopicOfTenant(tenant.consume) : std::string("default");
+  return snapshot ? snapshot->TopicOfTenant(tenant.consume, deps.topic_prefix)
+                  : deps.topic_prefix + "default";
 }
 
 // {name} or ?name=, optional ?version= -> {"featureGroupName", "topic"}

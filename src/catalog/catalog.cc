@@ -217,12 +217,13 @@ std::shared_ptr<const Snapshot> Catalog::CurrentShared() const {
   return CurrentSlot(this, generation_, publish_mu_, published_).snapshot;
 }
 
-std::string Snapshot::TopicOfTenant(std::string_view consume_tenant) const {
+std::string Snapshot::TopicOfTenant(std::string_view consume_tenant, std::string_view prefix) const {
   auto it =
       std::lower_bound(topics_.begin(), topics_.end(), consume_tenant,
                        [](const model::ConsumerTopic& t, std::string_view name) { return t.tenant < name; });
   if (it != topics_.end() && it->tenant == consume_tenant) return it->topic;
-  return consume_tenant == model::kDefaultTenant ? std::string("default") : std::string(consume_tenant);
+  return std::string(prefix) +
+         (consume_tenant == model::kDefaultTenant ? std::string("default") : std::string(consume_tenant));
 }
 
 Status Catalog::Refresh(bool force) { return RefreshWithOutcome(force).status; }

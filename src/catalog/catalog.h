@@ -72,9 +72,9 @@ class Snapshot {
   bool HasGroup(std::string_view name) const { return FindGroup(name, std::nullopt) != nullptr; }
   int64_t change_counter() const { return change_counter_; }
   // The Kafka topic of a consume tenant: its registered topic (the /consumer/* routes), else one named
-  // after the tenant ("default" for default-tenant, as Darwin's seed data registers them).
-  // docs/ingestion.md, "Topics".
-  std::string TopicOfTenant(std::string_view consume_tenant) const;
+  // after the tenant ("default" for default-tenant, as Darwin's seed data registers them) behind
+  // `prefix` (kafka.topic_prefix: deployments sharing a Kafka cluster). docs/ingestion.md, "Topics".
+  std::string TopicOfTenant(std::string_view consume_tenant, std::string_view prefix = {}) const;
   // The registered tenants' topics, by tenant.
   const std::vector<model::ConsumerTopic>& consumer_topics() const { return topics_; }
   const std::vector<std::unique_ptr<EntityEntry>>& entities() const { return entities_; }

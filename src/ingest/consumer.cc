@@ -18,10 +18,10 @@ std::vector<double> FreshnessBuckets() {
 
 }  // namespace
 
-std::vector<std::string> TopicsOf(const catalog::Snapshot& snapshot) {
-  std::vector<std::string> topics{snapshot.TopicOfTenant(model::kDefaultTenant)};
+std::vector<std::string> TopicsOf(const catalog::Snapshot& snapshot, std::string_view prefix) {
+  std::vector<std::string> topics{snapshot.TopicOfTenant(model::kDefaultTenant, prefix)};
   for (const auto& group : snapshot.groups())
-    topics.push_back(snapshot.TopicOfTenant(group->meta.tenant.consume));
+    topics.push_back(snapshot.TopicOfTenant(group->meta.tenant.consume, prefix));
   for (const model::ConsumerTopic& registered : snapshot.consumer_topics())
     topics.push_back(registered.topic);
   std::sort(topics.begin(), topics.end());
@@ -89,7 +89,7 @@ void Consumer::Loop() {
 Status Consumer::EnsureSubscribed() {
   const catalog::Snapshot* snapshot = deps_.catalog->Current();
   if (snapshot == nullptr) return Status(ErrorCode::kMetastoreUnavailable, "catalog not loaded yet");
-  std::vector<std::string> topics = TopicsOf(*snapshot);
+  std::vector<std::string> topics = TopicsOf(*snapshot, options_.topic_prefix);
   if (topics == topics_) return Status::Ok();
   OFS_RETURN_IF_ERROR(deps_.source->Subscribe(topics));
   topics_ = std::move(topics);

@@ -43,6 +43,7 @@ struct ConsumerOptions {
   std::chrono::milliseconds retry_backoff{200};  // between attempts of a failed store write
   std::chrono::milliseconds max_retry_backoff{5000};
   std::string dead_letter_topic = "local_default_dlq";
+  std::string topic_prefix;  // kafka.topic_prefix
   RowBatchLimits limits;
 };
 

@@ -14,7 +14,7 @@ namespace ofs::ingest {
 
 // Every topic the consumers read: default-tenant's, every consume tenant's of the catalog's groups, and
 // every registered one (sorted, distinct).
-std::vector<std::string> TopicsOf(const catalog::Snapshot& snapshot);
+std::vector<std::string> TopicsOf(const catalog::Snapshot& snapshot, std::string_view prefix = {});
 
 // The dead-letter topic of an environment: "<environment>_default_dlq" (Darwin's name).
 inline std::string DeadLetterTopic(std::string_view environment) {

@@ -51,6 +51,7 @@ struct ServingDeps {
   catalog::CatalogRefresher* refresher = nullptr;
   // Where write-async puts its rows (Kafka, or the embedded queue); null = write-async answers 503.
   ingest::RecordSink* async_sink = nullptr;
+  std::string topic_prefix;  // kafka.topic_prefix (catalog::Snapshot::TopicOfTenant)
   // Runs the legacy /ofs/async-batch-write off the event loops (it waits for the store); none = inline.
   api::Offloader offload;
   // Set by RegisterServingRoutes (one per registration); leave empty.

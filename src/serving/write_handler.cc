@@ -324,7 +324,7 @@ struct AsyncGroupWrite final : GroupWrite {
     if (store_rows.empty()) return Status::Ok();
     const int64_t write_time = request.write_time_micros;
     const bool replicate = api::FlagHeader(context.call.request, "replicate-write", true);
-    topic = context.snapshot.TopicOfTenant(group->meta.tenant.consume);
+    topic = context.snapshot.TopicOfTenant(group->meta.tenant.consume, context.deps.topic_prefix);
     const size_t width = names.size();
     const size_t key_width = group->entity->table.key_columns.size();
     size_t accepted_row = 0;
