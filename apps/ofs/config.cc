@@ -223,6 +223,10 @@ const std::vector<Setting>& Settings() {
        "Put before every topic name OFS derives (a tenant's own topic, the dead-letter topic), so that "
        "deployments can share a Kafka cluster; registered topics (/consumer/*) are used as registered",
        &Config::kafka_topic_prefix},
+      {"kafka.properties", "--kafka-properties", "OFS_KAFKA_PROPERTIES",
+       "More librdkafka properties for every Kafka client, as name=value pairs separated by commas (e.g. "
+       "security.protocol=SASL_SSL,sasl.mechanism=PLAIN); an unknown name or bad value fails the start",
+       &Config::kafka_properties},
       {"kafka.produce_timeout_ms", "--kafka-produce-timeout-ms", "OFS_KAFKA_PRODUCE_TIMEOUT_MS",
        "A produced record Kafka has not acknowledged (acks=all) within this fails its write-async request "
        "(503 STORE-UNAVAILABLE); keep it below http.suspended_timeout_ms",

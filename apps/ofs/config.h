@@ -73,6 +73,7 @@ struct Config {
   std::string kafka_environment = "local";
   std::string kafka_dead_letter_topic;  // "" = <kafka_topic_prefix><kafka_environment>_default_dlq
   std::string kafka_topic_prefix;
+  std::string kafka_properties;  // "name=value,name=value": extra librdkafka properties
   int64_t kafka_produce_timeout_ms = 4'000;
   int64_t kafka_admin_timeout_ms = 5'000;
   int64_t kafka_topic_partitions = 8;

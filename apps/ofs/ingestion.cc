@@ -19,6 +19,18 @@ kafka::KafkaOptions KafkaOptionsOf(const Config& config) {
   options.admin_timeout = std::chrono::milliseconds(config.kafka_admin_timeout_ms);
   options.topic_partitions = static_cast<int32_t>(config.kafka_topic_partitions);
   options.topic_replication = static_cast<int16_t>(config.kafka_topic_replication);
+  std::string_view rest = config.kafka_properties;
+  while (!rest.empty()) {
+    const size_t comma = rest.find(',');
+    const std::string_view pair = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    const size_t eq = pair.find('=');
+    if (pair.empty()) continue;
+    // A pair without '=' reaches librdkafka as a name with an empty value, which it refuses by name.
+    options.properties.emplace_back(std::string(pair.substr(0, eq)), eq == std::string_view::npos
+                                                                         ? std::string()
+                                                                         : std::string(pair.substr(eq + 1)));
+  }
   return options;
 }
 

@@ -56,6 +56,19 @@ class Countdown {
 
 }  // namespace
 
+const catalog::ResolvedColumn* RowBatch::FindColumn(const catalog::GroupEntry& group, std::string_view name) {
+  if (names_group_ != &group) {
+    names_group_ = &group;
+    names_.clear();
+  }
+  for (const auto& [known, column] : names_) {
+    if (known == name) return column;
+  }
+  const catalog::ResolvedColumn* column = group.Find(name);
+  if (names_.size() < 256) names_.emplace_back(std::string(name), column);
+  return column;
+}
+
 int64_t RowBatch::WriteTimeOf(const Record& record) const {
   if (auto header = record.Find(kWriteTimeHeader)) {
     int64_t micros = 0;
@@ -166,7 +179,7 @@ std::optional<Rejection> RowBatch::AddRowObject(std::string_view text, const cat
   Status parsed =
       api::ForEachRootField(json, 4, kShape, what, [&](std::string_view key, api::JsonValue value) {
         if (rejection.has_value()) return Status::Ok();
-        const catalog::ResolvedColumn* column = group.Find(key);
+        const catalog::ResolvedColumn* column = FindColumn(group, key);
         if (column == nullptr) {
           rejection = Reject(kReasonSchema, "unknown column '" + std::string(key) + "' (feature group " +
                                                 group.meta.name + " " + group.meta.version + ")");
@@ -256,10 +269,17 @@ Status RowBatch::Write(storage::OnlineStore& store) {
     }
   }
   if (writes.empty()) return Status::Ok();
+  // Applied, then made durable by one sync for the whole batch (one WAL fsync, not one per write time):
+  // the caller commits nothing before this returns, so a crash before the sync replays the batch.
   Countdown countdown(writes.size());
-  for (Prepared& p : writes)
+  for (Prepared& p : writes) {
+    p.request.durability = storage::Durability::kApplied;
     store.Write(p.request, [&countdown](Status s) { countdown.Arrive(std::move(s)); });
-  return countdown.Wait();
+  }
+  OFS_RETURN_IF_ERROR(countdown.Wait());
+  Countdown synced(1);
+  store.SyncWrites([&synced](Status s) { synced.Arrive(std::move(s)); }, storage::SyncStart::kNow);
+  return synced.Wait();
 }
 
 void RowBatch::Clear() {

@@ -56,7 +56,10 @@ class RowBatch {
   RowBatch(const Clock* clock, RowBatchLimits limits) : clock_(clock), limits_(limits) {}
 
   // The snapshot rows are decoded against until the next Clear (pinned: rows point into it).
-  void Use(std::shared_ptr<const catalog::Snapshot> snapshot) { snapshot_ = std::move(snapshot); }
+  void Use(std::shared_ptr<const catalog::Snapshot> snapshot) {
+    snapshot_ = std::move(snapshot);
+    names_group_ = nullptr;  // the cache points into the previous snapshot
+  }
   const catalog::Snapshot* snapshot() const { return snapshot_.get(); }
 
   // Decodes `record` and adds its row. On a rejection nothing is added.
@@ -72,9 +75,10 @@ class RowBatch {
   }
 
   size_t rows() const { return row_count_; }
-  // Writes every row added since Clear: each store write durable (Durability::kDurable), those of
-  // distinct (group version, write time, tenant) started together. Blocks until all completed; the
-  // first failure is returned (the caller retries the whole batch: writes are idempotent).
+  // Writes every row added since Clear: one store write per distinct (group version, write time, tenant),
+  // all started together and applied, then one SyncWrites for them all; OK once every row is durable.
+  // Blocks until then; the first failure is returned (the caller retries the whole batch: writes are
+  // idempotent).
   Status Write(storage::OnlineStore& store);
   // Forgets the rows (keeps capacity and the snapshot).
   void Clear();
@@ -100,6 +104,11 @@ class RowBatch {
   std::map<BucketKey, Bucket> buckets_;
   std::string bytes_;   // canonical values of every row
   std::string padded_;  // a record's JSON with simdjson's padding
+  // Column lookups by the exact name a record used, for the group of the last row (records of a batch
+  // mostly share their group and names; GroupEntry::Find lower-cases each name).
+  const catalog::GroupEntry* names_group_ = nullptr;
+  std::vector<std::pair<std::string, const catalog::ResolvedColumn*>> names_;
+  const catalog::ResolvedColumn* FindColumn(const catalog::GroupEntry& group, std::string_view name);
   size_t row_count_ = 0;
 };
 

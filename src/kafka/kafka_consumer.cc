@@ -35,6 +35,7 @@ ingest::Record ToRecord(const rd_kafka_message_t& message) {
   record.offset = message.offset;
   rd_kafka_headers_t* headers = nullptr;
   if (rd_kafka_message_headers(&message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR && headers != nullptr) {
+    record.headers.reserve(rd_kafka_header_cnt(headers));
     const char* name = nullptr;
     const void* value = nullptr;
     size_t size = 0;
@@ -72,6 +73,11 @@ Result<std::unique_ptr<KafkaConsumer>> KafkaConsumer::Open(const KafkaOptions& o
                                              {"session.timeout.ms", "10000"},
                                              {"heartbeat.interval.ms", "1000"},
                                              {"enable.partition.eof", "false"},
+                                             // Prefetch deep enough that a consumer slower than the
+                                             // broker never waits: librdkafka 2.0 pauses a partition's
+                                             // fetches for ~1 s once its local queue is full.
+                                             {"queued.min.messages", "1000000"},
+                                             {"queued.max.messages.kbytes", "131072"},
                                              // Topics OFS creates appear in the subscription at once.
                                              {"topic.metadata.refresh.interval.ms", "5000"},
                                          }));
@@ -152,7 +158,7 @@ void KafkaConsumer::Revoked(const rd_kafka_topic_partition_list_t* partitions) {
       assignment_.erase(it);
     }
   }
-  for (const PartitionKey& key : revoked) pending_.erase(key);
+  std::erase_if(pending_, [&](const Pending& p) { return revoked.count({p.topic, p.partition}) > 0; });
   if (collecting_ == nullptr) return;
   // Records of this Poll from a revoked partition: dropped, uncommitted (their new owner reads them).
   auto first = collecting_->begin() + static_cast<std::ptrdiff_t>(collecting_from_);
@@ -189,7 +195,7 @@ Status KafkaConsumer::Poll(size_t max, std::chrono::milliseconds wait, std::chro
       continue;
     }
     ingest::Record record = ToRecord(*message);
-    pending_[{record.topic, message->partition}] = message->offset + 1;
+    NoteNextOffset(record.topic, message->partition, message->offset + 1);
     out->push_back(std::move(record));
     rd_kafka_message_destroy(message);
     if (first) {
@@ -202,11 +208,22 @@ Status KafkaConsumer::Poll(size_t max, std::chrono::milliseconds wait, std::chro
   return result;
 }
 
+void KafkaConsumer::NoteNextOffset(const std::string& topic, int32_t partition, int64_t next_offset) {
+  // A batch holds a few partitions: a linear scan beats a map keyed by a string built per record.
+  for (Pending& p : pending_) {
+    if (p.partition == partition && p.topic == topic) {
+      p.next_offset = next_offset;
+      return;
+    }
+  }
+  pending_.push_back(Pending{topic, partition, next_offset});
+}
+
 Status KafkaConsumer::Commit() {
   if (pending_.empty()) return Status::Ok();
   PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(pending_.size())));
-  for (const auto& [key, offset] : pending_)
-    rd_kafka_topic_partition_list_add(list.get(), key.first.c_str(), key.second)->offset = offset;
+  for (const Pending& p : pending_)
+    rd_kafka_topic_partition_list_add(list.get(), p.topic.c_str(), p.partition)->offset = p.next_offset;
   pending_.clear();
   if (rd_kafka_resp_err_t err = rd_kafka_commit(rk_.get(), list.get(), 0); err != RD_KAFKA_RESP_ERR_NO_ERROR)
     return KafkaError("offset commit", err);

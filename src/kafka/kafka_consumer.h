@@ -51,7 +51,13 @@ class KafkaConsumer final : public ingest::RecordSource {
   std::unique_ptr<TopicCreator> topics_;
   bool closed_ = false;
   // Next offset to commit per partition (last returned record + 1), since the last commit.
-  std::map<PartitionKey, int64_t> pending_;
+  struct Pending {
+    std::string topic;
+    int32_t partition;
+    int64_t next_offset;
+  };
+  std::vector<Pending> pending_;
+  void NoteNextOffset(const std::string& topic, int32_t partition, int64_t next_offset);
   std::vector<ingest::Record>* collecting_ = nullptr;  // Poll's output while it runs
   size_t collecting_from_ = 0;                         // records Poll appended start here
   mutable std::mutex assignment_mu_;
