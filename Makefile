@@ -89,13 +89,14 @@ CASSANDRA_SCRIPT := OFS_CASSANDRA_PORT=$(CASSANDRA_PORT) OFS_CASSANDRA_STORAGE_P
 CASSANDRA_E2E_STORE = cassandra://$$addr/{keyspace}?request_timeout_ms=4000
 CASSANDRA_E2E ?= tests/e2e/test_cassandra_darwin_keyspace.py tests/e2e/test_cassandra_two_nodes.py
 # The fleet run: every file with tests on the shared or per-module server (a fleet here); not those that
-# start engines or fleets of their own (run above, below and in test-s3), nor those whose every test starts
-# its own `ofs standalone` (disk full, output bounds, import: one process, not a fleet; the embedded suite
-# runs them, and test-cassandra-full over Cassandra).
+# start engines or fleets of their own (run above, below, in test-s3 and, for Kafka, in test-e2e), nor
+# those whose every test starts its own `ofs standalone` (disk full, output bounds, import: one process,
+# not a fleet; the embedded suite runs them, and test-cassandra-full over Cassandra).
 FLEET_E2E := tests/e2e tests/contract --ignore=tests/e2e/test_fleet.py \
   --ignore=tests/e2e/test_cassandra_darwin_keyspace.py --ignore=tests/e2e/test_cassandra_two_nodes.py \
   --ignore=tests/e2e/test_metadata_backup_s3.py --ignore=tests/e2e/test_disk_full.py \
-  --ignore=tests/e2e/test_http_output_bound.py --ignore=tests/e2e/test_import_darwin.py
+  --ignore=tests/e2e/test_http_output_bound.py --ignore=tests/e2e/test_import_darwin.py \
+  --ignore=tests/e2e/test_kafka.py
 test-cassandra:
 	@addr=$$($(CASSANDRA_SCRIPT) start | tail -1) || exit 1; \
 	url=$$($(MARIADB_SCRIPT) start | tail -1) || { $(CASSANDRA_SCRIPT) stop; exit 1; }; \
@@ -116,7 +117,10 @@ test-cassandra-full:
 
 # tests/e2e/test_metadata_backup_s3.py starts its own S3 server (scripts/services/s3.sh, moto, installed
 # from PyPI on first use) on a free port and wipes it afterwards; it is skipped when moto cannot be had
-# (test-s3 runs it with OFS_REQUIRE_SERVICES=1).
+# (test-s3 runs it with OFS_REQUIRE_SERVICES=1). tests/e2e/test_kafka.py starts its own Kafka broker
+# (scripts/services/kafka.sh, jars installed with Maven into a temporary OFS_SERVICES_DIR) on a free port
+# and wipes it afterwards, or uses OFS_TEST_KAFKA's; it is skipped without a broker or kcat unless
+# OFS_REQUIRE_SERVICES=1.
 test-e2e:
 	@OFS_BINARY=$(OFS) python3 -m pytest -q tests/e2e
 
@@ -168,13 +172,15 @@ test-tsan:
 	@TSAN_OPTIONS="suppressions=$(CURDIR)/cmake/tsan-suppressions.txt" $(MAKE) --no-print-directory build test-unit PRESET=tsan
 
 # Benchmarks (bench/README.md): always the release preset, whatever PRESET says. `make bench` writes
-# docs/benchmarks.md; bench-quick (under a minute) writes build/bench/quick/benchmarks.md; bench-scaling adds
+# docs/benchmarks.md; bench-quick (about two minutes) writes build/bench/quick/benchmarks.md; bench-scaling adds
 # the scaling section to docs/benchmarks.md. Extra harness flags: BENCH_ARGS="--duration 5 --no-redis".
+# S5 (Kafka ingestion) starts its own broker (scripts/services/kafka.sh, port 19392, build/bench/services);
+# BENCH_ARGS="--only s5" runs it alone, "--no-kafka" skips it.
 # bench-cassandra: OFS over a local Apache Cassandra (scripts/services/cassandra.sh, started and stopped by
 # the harness) beside the CQL driver's own loop on the same statements; writes docs/benchmarks-cassandra.md
 # (BENCH_ARGS="--quick": 20k entities, a few minutes, build/bench/cassandra-quick/).
 BENCH_BUILD_DIR := build/release
-BENCH_TARGETS := ofs ofs_loadgen ofs_wire_server ofs_storage_limit
+BENCH_TARGETS := ofs ofs_loadgen ofs_wire_server ofs_storage_limit ofs_kafka_ingest
 SCALE_ENTITIES ?= 100000,1000000,10000000
 SCALE_FEATURES ?= 10,100
 BENCH_RUN = OFS_BENCH_COMMAND="make $@" python3 bench/run.py --no-build --build-dir $(BENCH_BUILD_DIR)

@@ -10,6 +10,7 @@
 // Values are a pure function of (seed, pool slot, column), so every run writes the same data.
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -138,6 +139,34 @@ class KeyPicker {
   uint64_t multiplier_ = 1;
   std::unique_ptr<ZipfSampler> zipf_;
 };
+
+// Appends one random value of `type` as JSON (the dataset's values; the load generator's rows and
+// ofs_kafka_ingest's records): INT and BIGINT (within +-2^53, exact in any JSON client) in their range,
+// DOUBLE in [0, 1000), FLOAT in [0, 100), BOOLEAN, TEXT of 16-32 alphanumeric characters (quoted).
+inline void AppendFeatureValue(std::string_view type, Rng& rng, std::string* out) {
+  char buf[64];
+  if (type == "INT") {
+    auto v = static_cast<int32_t>(static_cast<uint32_t>(rng.Next()));
+    out->append(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
+  } else if (type == "BIGINT") {
+    auto v = static_cast<int64_t>(rng.Next() >> 11);
+    out->append(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
+  } else if (type == "DOUBLE") {
+    double v = rng.Unit() * 1000.0;
+    out->append(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
+  } else if (type == "FLOAT") {
+    auto v = static_cast<float>(rng.Unit() * 100.0);
+    out->append(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
+  } else if (type == "BOOLEAN") {
+    out->append((rng.Next() & 1) ? "true" : "false");
+  } else {  // TEXT: 16-32 alphanumeric characters
+    static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    const size_t length = 16 + rng.Below(17);
+    out->push_back('"');
+    for (size_t i = 0; i < length; ++i) out->push_back(kAlphabet[rng.Below(sizeof(kAlphabet) - 1)]);
+    out->push_back('"');
+  }
+}
 
 struct DatasetShape {
   uint64_t entities = 1'000'000;

@@ -19,7 +19,8 @@
 //           is later. Latency is measured from the intended time, not the actual send (no coordinated
 //           omission), so a stall shows up in the tail for every request scheduled during it.
 // Kinds (closed/open): read (1 key), read100 (--keys distinct keys), partition (one big partition),
-// write100 (--write-rows upserted rows), wire (the read body, against the wire-limit server).
+// write100 (--write-rows upserted rows), write100async (the same body to POST /v1/feature-group/write-async,
+// S5), wire (the read body, against the wire-limit server).
 //
 // Every response status is checked: non-2xx and broken connections are errors, and the run aborts when
 // they exceed --max-error-rate (1%). The first response of a run must look like the kind's answer. A
@@ -61,7 +62,17 @@ namespace {
 // ----------------------------------------------------------------------------------------------
 
 enum class Mode { kSchema, kLoad, kSweep, kClosed, kOpen };
-enum class Kind { kRead, kRead100, kPartition, kWrite100, kWire, kLoadMain, kLoadPart, kSweep };
+enum class Kind {
+  kRead,
+  kRead100,
+  kPartition,
+  kWrite100,
+  kWrite100Async,
+  kWire,
+  kLoadMain,
+  kLoadPart,
+  kSweep
+};
 
 struct Options {
   Mode mode = Mode::kClosed;
@@ -89,7 +100,7 @@ struct Options {
       stderr,
       "ofs_loadgen: %s\n"
       "usage: ofs_loadgen --mode schema|load|sweep|closed|open [--kind read|read100|partition|"
-      "write100|wire]\n"
+      "write100|write100async|wire]\n"
       "  [--host 127.0.0.1] [--port P] [--connections C] [--duration S] [--warmup S] [--rate R]\n"
       "  [--drain S] [--entities N] [--features F] [--partitions P] [--part-rows R] [--big-every K]\n"
       "  [--seed S] [--zipf S] [--batch N] [--keys N] [--write-rows N] [--dataset main|part]\n"
@@ -148,6 +159,8 @@ Options ParseOptions(int argc, char** argv) {
         o.kind = Kind::kPartition;
       else if (value == "write100")
         o.kind = Kind::kWrite100;
+      else if (value == "write100async")
+        o.kind = Kind::kWrite100Async;
       else if (value == "wire")
         o.kind = Kind::kWire;
       else
@@ -206,7 +219,8 @@ Options ParseOptions(int argc, char** argv) {
   if (o.mode == Mode::kSweep) o.kind = Kind::kSweep;
   if (o.mode == Mode::kOpen && o.rate <= 0) Usage("open mode needs --rate > 0");
   if (o.kind == Kind::kRead100 && o.keys > o.shape.entities) o.keys = o.shape.entities;
-  if (o.kind == Kind::kWrite100 && o.write_rows > o.shape.entities) o.write_rows = o.shape.entities;
+  if ((o.kind == Kind::kWrite100 || o.kind == Kind::kWrite100Async) && o.write_rows > o.shape.entities)
+    o.write_rows = o.shape.entities;
   return o;
 }
 
@@ -281,7 +295,7 @@ class ValuePool {
       tail.clear();
       for (size_t c = 0; c < shape.features; ++c) {
         tail.push_back(',');
-        AppendValue(FeatureType(c), rng, &tail);
+        AppendFeatureValue(FeatureType(c), rng, &tail);
       }
       tail.push_back(']');
       tails_.push_back(tail);
@@ -291,30 +305,6 @@ class ValuePool {
   size_t size() const { return tails_.size(); }
 
  private:
-  static void AppendValue(std::string_view type, Rng& rng, std::string* out) {
-    char buf[64];
-    if (type == "INT") {
-      auto v = static_cast<int32_t>(static_cast<uint32_t>(rng.Next()));
-      out->append(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
-    } else if (type == "BIGINT") {
-      auto v = static_cast<int64_t>(rng.Next() >> 11);  // within +-2^53: exact in any JSON client
-      out->append(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
-    } else if (type == "DOUBLE") {
-      double v = rng.Unit() * 1000.0;
-      out->append(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
-    } else if (type == "FLOAT") {
-      auto v = static_cast<float>(rng.Unit() * 100.0);
-      out->append(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf));
-    } else if (type == "BOOLEAN") {
-      out->append((rng.Next() & 1) ? "true" : "false");
-    } else {  // TEXT: 16-32 alphanumeric characters
-      static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-      const size_t length = 16 + rng.Below(17);
-      out->push_back('"');
-      for (size_t i = 0; i < length; ++i) out->push_back(kAlphabet[rng.Below(sizeof(kAlphabet) - 1)]);
-      out->push_back('"');
-    }
-  }
   std::vector<std::string> tails_;
 };
 
@@ -354,12 +344,14 @@ class BodyBuilder {
       case Kind::kLoadMain:
       case Kind::kLoadPart:
         return "/v1/feature-group/write";
+      case Kind::kWrite100Async:
+        return "/v1/feature-group/write-async";
       default:
         return "/v1/feature-group/read";
     }
   }
 
-  // A random request of `kind` (read, read100, partition, write100, wire); returns its row count.
+  // A random request of `kind` (read, read100, partition, write100[async], wire); returns its row count.
   uint64_t Random(Kind kind, std::string* out) {
     out->clear();
     switch (kind) {
@@ -386,6 +378,7 @@ class BodyBuilder {
         out->append("]}}");
         return o_.shape.part_rows;
       case Kind::kWrite100:
+      case Kind::kWrite100Async:
         out->append(write_prefix_);
         PickDistinct(o_.write_rows);
         for (size_t i = 0; i < picked_.size(); ++i) {
@@ -782,7 +775,11 @@ void Client::OnResponse(Conn& c, const Response& r, int64_t now) {
     const bool is_write =
         o_.kind == Kind::kWrite100 || o_.kind == Kind::kLoadMain || o_.kind == Kind::kLoadPart;
     const char* needed[3] = {nullptr, nullptr, nullptr};
-    if (is_write) {
+    if (o_.kind == Kind::kWrite100Async) {  // 202 {"data":{"accepted":N,...,"topic":T,"failedRows":[]}}
+      needed[0] = "\"accepted\"";
+      needed[1] = "\"failedRows\"";
+      needed[2] = "\"topic\"";
+    } else if (is_write) {
       needed[0] = "\"successfulRows\"";
       needed[1] = "\"failedRows\"";
     } else if (o_.kind == Kind::kPartition) {
@@ -825,7 +822,8 @@ void Client::OnResponse(Conn& c, const Response& r, int64_t now) {
   if (ok) {
     // Cheap completeness checks on every response: the tail holds the failure lists.
     std::string_view tail = r.body.substr(r.body.size() > 256 ? r.body.size() - 256 : 0);
-    if (o_.kind == Kind::kWrite100 || o_.kind == Kind::kLoadMain || o_.kind == Kind::kLoadPart) {
+    if (o_.kind == Kind::kWrite100 || o_.kind == Kind::kWrite100Async || o_.kind == Kind::kLoadMain ||
+        o_.kind == Kind::kLoadPart) {
       if (tail.find("\"failedRows\":[]") == std::string_view::npos) {
         ++errors_;
         if (first_error_body_.empty()) first_error_body_ = "failed rows: " + std::string(tail);
@@ -881,6 +879,8 @@ const char* KindName(Kind k) {
       return "partition";
     case Kind::kWrite100:
       return "write100";
+    case Kind::kWrite100Async:
+      return "write100async";
     case Kind::kWire:
       return "wire";
     case Kind::kLoadMain:

@@ -3,8 +3,9 @@
 
 Drives `ofs standalone` pinned to one core with bench/ofs_loadgen pinned to another, side by side with
 the references measured in the same run on the same machine: the wire limit (bench/ofs_wire_server under
-the same load generator), Redis GET (redis-server + redis-benchmark) and the storage limit
-(bench/ofs_storage_limit: RocksStore::MultiGet in a tight loop on the same data). Prints one table of
+the same load generator), Redis GET (redis-server + redis-benchmark), the storage limit
+(bench/ofs_storage_limit: RocksStore::MultiGet in a tight loop on the same data) and, for S5, a Kafka broker's
+own consume rate (bench/ofs_kafka_ingest: librdkafka alone on the same records). Prints one table of
 figures, ratios and targets and writes it, with the machine description, to docs/benchmarks.md (the part
 below the `<!-- history -->` marker is kept as it is: the lead edits it by hand).
 
@@ -12,6 +13,8 @@ below the `<!-- history -->` marker is kept as it is: the lead edits it by hand)
     python3 bench/run.py --quick         # = make bench-quick: 100k entities, under a minute
     python3 bench/run.py --scaling       # = make bench-scaling: S1/S2/memory at 100k and 1M x 10/100 features
     python3 bench/run.py --smoke         # = ctest bench_smoke: 1k entities, seconds, output checked
+    python3 bench/run.py --only s5 [--quick]
+                                         # S5 (Kafka ingestion) alone, to <work-dir>/benchmarks.md
     python3 bench/run.py --check FILE    # only check that a written benchmarks.md parses
     python3 bench/run.py --store cassandra [--quick|--smoke]
                                          # = make bench-cassandra: OFS over Cassandra beside the driver's
@@ -30,6 +33,7 @@ import json
 import os
 import platform
 import re
+import select
 import shlex
 import shutil
 import signal
@@ -49,7 +53,8 @@ SECTION_MARKERS = {
     "cassandra": ("<!-- bench:cassandra:start -->", "<!-- bench:cassandra:end -->"),
 }
 # Rows every main table must have (the smoke check and --check look for them).
-REQUIRED_ROWS = ["S1", "S2", "S3", "S4", "S7", "memory", "wire limit", "storage limit"]
+REQUIRED_ROWS = ["S1", "S2", "S3", "S4", "S5", "S7", "memory", "wire limit", "storage limit"]
+S5_REQUIRED_ROWS = ["S5"]  # --only s5
 
 # Targets (PERFORMANCE.md "Goals").
 TARGET_S1_VS_WIRE = 0.7
@@ -57,6 +62,19 @@ TARGET_S1_P99_US = 1000.0
 TARGET_S2_ROWS = 300_000.0
 TARGET_S2_P99_US = 3000.0
 TARGET_S4_ROWS = 200_000.0
+TARGET_S5_ROWS = 200_000.0
+TARGET_S5_VS_BROKER = 0.5
+KAFKA_SCRIPT = REPO / "scripts" / "services" / "kafka.sh"
+# S5's diagnostic runs (not the product; bench/README.md, "S5"): the bench wrapper that makes each batch
+# durable with one WAL sync instead of one per store write, and librdkafka prefetch thresholds above what
+# the consumer takes in a second (librdkafka 2.0 backs a partition's fetching off for a second once its
+# local queue passes them, and the consumer then drains the queue and waits).
+S5_PREFETCH = "queued.min.messages=1000000,queued.max.messages.kbytes=262144"
+S5_DIAGNOSTICS = [
+    ("one WAL sync per batch", {"group_sync": True}),
+    ("prefetch up to 1M records / 256 MiB", {"rdkafka": S5_PREFETCH}),
+    ("both", {"group_sync": True, "rdkafka": S5_PREFETCH}),
+]
 
 
 class BenchError(Exception):
@@ -210,6 +228,32 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                                                 "quick: <work-dir>/benchmarks.md; smoke: in the work dir)")
     p.add_argument("--time-limit", type=float, help="seconds for the whole run before it is stopped")
     p.add_argument("--jobs", type=int, default=2, help="build parallelism (default 2)")
+    p.add_argument("--only", choices=("s5",),
+                   help="run only this scenario (s5: Kafka ingestion, with its references); the report goes to "
+                        "<work-dir>/benchmarks.md unless --output says otherwise")
+    p.add_argument("--services-dir", type=Path,
+                   help="OFS_SERVICES_DIR of the Kafka broker (S5) and of Cassandra (--store cassandra) the harness "
+                        "starts (default $OFS_SERVICES_DIR or build/bench/services)")
+    k = p.add_argument_group("S5: Kafka ingestion (bench/README.md, \"S5\")")
+    k.add_argument("--kafka-ingest", type=Path, help="ofs_kafka_ingest binary")
+    k.add_argument("--no-kafka", action="store_true", help="skip S5")
+    k.add_argument("--kafka", metavar="HOST:PORT",
+                   help="use this running broker (neither started nor stopped; its CPU not measured). --smoke "
+                        "takes it from OFS_TEST_KAFKA and skips S5 when that is unset")
+    k.add_argument("--kafka-port", type=int, default=int(os.environ.get("OFS_BENCH_KAFKA_PORT", "19392")),
+                   help="port of the broker the harness starts (default $OFS_BENCH_KAFKA_PORT or 19392; its "
+                        "controller listens on the next one)")
+    k.add_argument("--kafka-cpus", default="client",
+                   help="CPUs of the broker the harness starts: 'client' (the load generator's CPU, away from the "
+                        "consumer's; default), 'all', or a taskset list")
+    k.add_argument("--kafka-jvm-opts", default="-XX:TieredStopAtLevel=4",
+                   help="JVM options appended to kafka.sh's (default: C2 on, as a production broker; the script's "
+                        "default is C1 only, for fast test starts)")
+    k.add_argument("--s5-records", type=int,
+                   help="records produced and consumed per S5 run (default 2,000,000; quick 200,000; smoke 5,000)")
+    k.add_argument("--s5-batches", default="10000,50000",
+                   help="ingest.max_batch values: the first gets --runs runs beside the reference, the others one "
+                        "run each (default 10000,50000)")
     c = p.add_argument_group("--store cassandra")
     c.add_argument("--cql-reference", type=Path,
                    help="ofs_cql_reference binary (default: <cargo target dir of the build>/release/)")
@@ -224,8 +268,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     c.add_argument("--cassandra-storage-port", type=int,
                    default=int(os.environ.get("OFS_CASSANDRA_STORAGE_PORT", "17542")),
                    help="its inter-node port (default $OFS_CASSANDRA_STORAGE_PORT or 17542)")
-    c.add_argument("--services-dir", type=Path,
-                   help="OFS_SERVICES_DIR of that Cassandra (default $OFS_SERVICES_DIR or build/bench/services)")
     c.add_argument("--cassandra-cpus", default="client",
                    help="CPUs of the Cassandra the harness starts: 'client' (the load generator's CPU, so the "
                         "serving CPU is OFS's or the driver's alone; default), 'all', or a taskset list")
@@ -263,20 +305,27 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
             defaults = dict(entities=100_000, duration=10.0, warmup=2.0, runs=3, connections=64, zipf=0.0,
                             time_limit=3600, batch_connections=4, engine_warmup=180.0)
     elif a.smoke:
-        defaults = dict(entities=1000, duration=0.3, warmup=0.1, runs=1, connections=8, zipf=0.0, time_limit=100)
+        defaults = dict(entities=1000, duration=0.3, warmup=0.1, runs=1, connections=8, zipf=0.0, time_limit=100,
+                        s5_records=5000)
     elif a.quick:
         defaults = dict(entities=100_000, duration=1.0, warmup=0.3, runs=3, connections=64, zipf=0.0,
-                        time_limit=180)
+                        time_limit=300, s5_records=200_000)
     elif a.scaling:
         defaults = dict(entities=0, duration=5.0, warmup=1.0, runs=3, connections=64, zipf=0.0, time_limit=14400)
     else:
         defaults = dict(entities=1_000_000, duration=10.0, warmup=2.0, runs=3, connections=64, zipf=0.99,
-                        time_limit=3600)
+                        time_limit=3600, s5_records=2_000_000)
     for key, value in defaults.items():
         if getattr(a, key) is None:
             setattr(a, key, value)
+    if a.s5_records is None:
+        a.s5_records = 0
+    if a.only and (a.scaling or a.store == "cassandra"):
+        p.error("--only s5 runs against the embedded store, not with --scaling or --store cassandra")
     a.build_dir = a.build_dir or REPO / "build" / a.preset
     mode = "smoke" if a.smoke else "quick" if a.quick else "scaling" if a.scaling else "full"
+    if a.only:
+        mode += "-" + a.only
     if a.work_dir is None:
         if a.smoke:
             a.work_dir = Path(tempfile.mkdtemp(prefix="ofs-bench-smoke-"))
@@ -284,16 +333,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
             a.work_dir = REPO / "build" / "bench" / (("cassandra-" if a.store == "cassandra" else "") + mode)
     if a.output is None:
         name = "benchmarks-cassandra.md" if a.store == "cassandra" else "benchmarks.md"
-        a.output = a.work_dir / name if (a.smoke or a.quick) else REPO / "docs" / name
+        a.output = a.work_dir / name if (a.smoke or a.quick or a.only) else REPO / "docs" / name
+    a.services_dir = a.services_dir or Path(os.environ.get("OFS_SERVICES_DIR") or REPO / "build" / "bench" /
+                                            "services")
+    if a.smoke and not a.kafka:
+        a.kafka = os.environ.get("OFS_TEST_KAFKA") or None
     if a.store == "cassandra":
         a.keyspace = a.keyspace or f"bench_{mode}"
-        a.services_dir = a.services_dir or Path(os.environ.get("OFS_SERVICES_DIR") or REPO / "build" / "bench" /
-                                                "services")
         a.cql_reference = a.cql_reference or cargo_target_dir(a.build_dir) / "release" / "ofs_cql_reference"
     a.ofs = a.ofs or a.build_dir / "apps" / "ofs" / "ofs"
     a.loadgen = a.loadgen or a.build_dir / "bench" / "ofs_loadgen"
     a.wire_server = a.wire_server or a.build_dir / "bench" / "ofs_wire_server"
     a.storage_limit = a.storage_limit or a.build_dir / "bench" / "ofs_storage_limit"
+    a.kafka_ingest = a.kafka_ingest or a.build_dir / "bench" / "ofs_kafka_ingest"
     return a
 
 
@@ -318,6 +370,11 @@ class Harness:
         self.results: dict = {"scenarios": {}, "references": {}, "failures": [], "notes": []}
         self.schema: dict = {}
         self.store_url = ""  # --store for ofs standalone; "" = its embedded RocksDB
+        self.server_extra: list[str] = []  # more flags of ofs standalone (S5: --kafka)
+        self.started_kafka = False
+        self.kafka_address = ""
+        self.kafka_pid: int | None = None
+        self.kafka_cpus: list[int] = []
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -362,6 +419,7 @@ class Harness:
                 "--admin-port", str(self.admin_port), "--threads", "1", "--log-level", "warn"]
             if self.store_url:
                 cmd += ["--store", self.store_url]
+            cmd += self.server_extra
             start = time.monotonic()
             self.server = self.procs.start(cmd, log_path=self.logs / "ofs.log")
             deadline = start + timeout
@@ -695,6 +753,340 @@ class Harness:
                 "later_first_read_spread": later_r_spread, "shutdown_s": statistics.median(shutdown),
                 "runs": {"health": health, "first_read": first_read, "shutdown": shutdown}}
 
+    # -- S5: Kafka ingestion ---------------------------------------------------------------------
+
+    def kafka_env(self) -> dict:
+        env = dict(os.environ)
+        env.update(OFS_SERVICES_DIR=str(self.a.services_dir), OFS_KAFKA_PORT=str(self.a.kafka_port),
+                   OFS_KAFKA_CONTROLLER_PORT=str(self.a.kafka_port + 1))
+        return env
+
+    def kafka_service(self, command: str, prefix: list[str] | None = None, env: dict | None = None,
+                      timeout: float = 240.0) -> tuple[int, str]:
+        proc = subprocess.run((prefix or []) + [str(KAFKA_SCRIPT), command], env=env or self.kafka_env(),
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout)
+        with open(self.logs / "kafka-service.log", "a") as f:
+            f.write(f"$ kafka.sh {command} (exit {proc.returncode})\n{proc.stdout}{proc.stderr}\n")
+        return proc.returncode, proc.stdout
+
+    def start_kafka(self) -> None:
+        """Kafka 4 KRaft through scripts/services/kafka.sh, fresh data, pinned to --kafka-cpus (the client CPU:
+        the consumer's core is its own)."""
+        rc, out = self.kafka_service("status")
+        if rc == 0:
+            raise BenchError(f"a Kafka already runs in {self.a.services_dir} on port {self.a.kafka_port} "
+                             f"({out.strip()}): stop it (OFS_SERVICES_DIR={self.a.services_dir} "
+                             f"OFS_KAFKA_PORT={self.a.kafka_port} {KAFKA_SCRIPT} stop), or pass --kafka")
+        spec = self.a.kafka_cpus
+        self.kafka_cpus = ([self.client_cpu] if self.pinned else []) if spec == "client" else \
+            [] if spec == "all" else cpu_list(spec)
+        env = self.kafka_env()
+        jvm = self.a.kafka_jvm_opts.split()
+        prefix: list[str] = []
+        if self.kafka_cpus:
+            prefix = ["taskset", "-c", ",".join(map(str, self.kafka_cpus))]  # the JVM inherits it
+            jvm.append(f"-XX:ActiveProcessorCount={len(self.kafka_cpus)}")
+        env["OFS_KAFKA_JVM_OPTS"] = " ".join(jvm)
+        log(f"starting Kafka (fresh data in {self.a.services_dir}/kafka-{self.a.kafka_port}, CPUs "
+            f"{','.join(map(str, self.kafka_cpus)) or 'all'})")
+        self.kafka_service("wipe")
+        started = time.monotonic()
+        self.started_kafka = True  # from here on, stopped and wiped at the end whatever happens
+        rc, out = self.kafka_service("start", prefix=prefix, env=env)
+        lines = out.strip().splitlines()
+        if rc != 0 or not lines:
+            raise BenchError(f"kafka.sh start failed (exit {rc}; see {self.logs}/kafka-service.log)")
+        self.kafka_address = lines[-1].strip()
+        rc, out = self.kafka_service("status")
+        m = re.search(r"\(pid (\d+)\)", out)
+        self.kafka_pid = int(m.group(1)) if m else None
+        log(f"Kafka at {self.kafka_address} (pid {self.kafka_pid}) after {time.monotonic() - started:.1f} s")
+
+    def stop_kafka(self) -> None:
+        if getattr(self, "started_kafka", False):
+            log("stopping and wiping Kafka")
+            self.started_kafka = False
+            try:
+                self.kafka_service("wipe", timeout=120)
+            except (OSError, subprocess.TimeoutExpired) as e:
+                log(f"kafka.sh wipe failed: {e}")
+
+    def stop_services(self) -> None:
+        """Whatever the harness started outside Processes (the broker: kafka.sh daemonizes it)."""
+        self.stop_kafka()
+
+    def kafka_tool(self, mode: str, cpu: int | None, timeout: float, **kw) -> dict:
+        cmd = (self.pin(cpu) if cpu is not None else []) + [
+            str(self.a.kafka_ingest), "--mode", mode, "--bootstrap", self.kafka_address,
+            "--records", str(self.a.s5_records), "--entities", str(self.entities), "--features", str(self.features)]
+        if self.kafka_pid:
+            cmd += ["--watch-pid", str(self.kafka_pid)]
+        for key, value in kw.items():
+            if value is True:
+                cmd.append("--" + key.replace("_", "-"))
+            elif value not in (None, False):
+                cmd += ["--" + key.replace("_", "-"), str(value)]
+        rc, out = self.procs.run(cmd + ["--timeout", str(int(timeout))], timeout=timeout + 60,
+                                 log_path=self.logs / "kafka_ingest.log")
+        return self.kafka_result(mode, rc, out)
+
+    @staticmethod
+    def kafka_result(mode: str, rc: int, out: str) -> dict:
+        line = out.strip().splitlines()[-1] if out.strip() else ""
+        try:
+            result = json.loads(line)
+        except json.JSONDecodeError:
+            raise BenchError(f"ofs_kafka_ingest {mode} printed no JSON (exit {rc}): {out[-400:]!r}")
+        if rc != 0 or not result.get("ok"):
+            raise BenchError(f"ofs_kafka_ingest {mode}: {result.get('error', 'exit ' + str(rc))}")
+        return result
+
+    def s5_timeout(self) -> float:
+        """Seconds one S5 step may take: N records at 10k/s at least (a loaded machine), 60 s at least."""
+        return max(60.0, self.a.s5_records / 10_000)
+
+    def run_s5(self) -> dict | None:
+        """S5 (bench/README.md): a broker, N records preloaded, then the broker's own consume rate and OFS's
+        consumer in interleaved pairs, the other batch sizes, the one-sync-per-batch diagnostic, producer and
+        consumer at once, and write-async on `ofs standalone --kafka`."""
+        a = self.a
+        if a.no_kafka:
+            self.results["notes"].append("S5 skipped (--no-kafka)")
+            return {"skipped": "--no-kafka"}
+        if a.smoke and not a.kafka:
+            self.results["notes"].append("S5 skipped: no broker (the smoke run uses OFS_TEST_KAFKA=HOST:PORT when "
+                                         "set; make bench-quick starts one)")
+            return {"skipped": "no broker (OFS_TEST_KAFKA unset)"}
+        if not Path(a.kafka_ingest).exists():
+            self.fail("S5", f"{a.kafka_ingest} not found (build ofs_kafka_ingest)")
+            return None
+        out: dict = {"records": a.s5_records, "entities": self.entities, "pinned": self.pinned,
+                     "consumer_cpu": self.server_cpu, "external": bool(a.kafka)}
+        self.kafka_pid = None
+        self.kafka_cpus = []
+        s5_dir = self.work / "s5"
+        shutil.rmtree(s5_dir, ignore_errors=True)
+        s5_dir.mkdir(parents=True)
+        saved_programs = (a.kafka_ingest, a.ofs)
+        # Topics and groups of their own: a shared broker (--kafka, OFS_TEST_KAFKA) keeps other tests' topics.
+        tag = f"{os.getpid()}_{int(time.time()) % 100000}"
+        try:
+            # Copies of the two programs S5 runs: every run then measures the same build, even when build/ is
+            # rebuilt meanwhile (a binary being relinked cannot be executed).
+            for attr in ("kafka_ingest", "ofs"):
+                copy = s5_dir / f"bin-{Path(getattr(a, attr)).name}"
+                try:
+                    shutil.copy2(getattr(a, attr), copy)
+                except OSError as e:
+                    raise BenchError(f"cannot copy {getattr(a, attr)}: {e}")
+                setattr(a, attr, copy)
+            if a.kafka:
+                self.kafka_address = a.kafka
+                log(f"S5: using the running broker at {a.kafka} (not started or stopped; its CPU not measured)")
+            else:
+                self.start_kafka()
+            out["broker_cpus"] = self.kafka_cpus
+            n = a.s5_records
+            timeout = self.s5_timeout()
+            topic = f"s5_{tag}"
+            log(f"S5: producing {n:,} records to {topic} (one core, the broker on "
+                f"{','.join(map(str, self.kafka_cpus)) or 'any CPU'})")
+            out["produce"] = self.kafka_tool("produce", self.server_cpu, timeout, topic=topic)
+            log(f"S5: produced {out['produce']['records_per_s']:,.0f} records/s "
+                f"({out['produce']['value_bytes'] / n:.0f} B values)")
+            batches = [int(x) for x in a.s5_batches.split(",") if x.strip()] or [10_000]
+            # Reference reads first, not counted, until two in a row agree within 10% (at most 5): a fresh
+            # broker's first reads of the topic were up to 2x slower than later ones (its JIT compiling the
+            # fetch path, the log segments' first reads).
+            warm: list[float] = []
+            while len(warm) < 5 and not (len(warm) >= 2 and abs(warm[-1] - warm[-2]) <= 0.1 * max(warm[-2:])):
+                warm.append(self.kafka_tool("reference", self.server_cpu, timeout, topic=topic)["records_per_s"])
+            out["warmup"] = warm
+            log(f"S5: warm-up reads {', '.join(f'{x:,.0f}' for x in warm)} records/s (not counted)")
+            refs, ofs_runs = [], []
+            for i in range(a.runs):
+                # Pairs whose order alternates, so that a broker still warming up favours neither side.
+                for side in (("ref", "ofs") if i % 2 == 0 else ("ofs", "ref")):
+                    if side == "ref":
+                        refs.append(self.kafka_tool("reference", self.server_cpu, timeout, topic=topic))
+                    else:
+                        ofs_runs.append(self.kafka_tool("ofs", self.server_cpu, timeout, topic=topic,
+                                                        max_batch=batches[0], work_dir=s5_dir / "ofs"))
+                log(f"S5 run {i + 1}: broker consume {refs[-1]['records_per_s']:,.0f} records/s, OFS "
+                    f"{ofs_runs[-1]['rows_per_s']:,.0f} rows/s (max_batch {batches[0]:,}, "
+                    f"{ofs_runs[-1]['rows_per_store_write']:.0f} rows per store write)")
+            out["reference"] = self.summarize_kafka(refs, "records_per_s")
+            out["ofs"] = self.summarize_kafka(ofs_runs, "rows_per_s")
+            out["ofs"]["max_batch"] = batches[0]
+            out["pairs"] = [o["rows_per_s"] / r["records_per_s"] for o, r in zip(ofs_runs, refs)
+                            if r["records_per_s"]]
+            out["batches"] = []
+            for batch in batches[1:]:
+                r = self.kafka_tool("ofs", self.server_cpu, timeout, topic=topic, max_batch=batch,
+                                    work_dir=s5_dir / "ofs")
+                log(f"S5: max_batch {batch:,}: {r['rows_per_s']:,.0f} rows/s")
+                out["batches"].append(r)
+            # Not the product (bench/README.md, S5 step 5): what two changes would buy, alone and together.
+            out["diagnostics"] = []
+            for name, extra in S5_DIAGNOSTICS:
+                r = self.kafka_tool("ofs", self.server_cpu, timeout, topic=topic, max_batch=batches[0],
+                                    work_dir=s5_dir / "ofs", **extra)
+                r["diagnostic"] = name
+                log(f"S5 diagnostic, {name}: {r['rows_per_s']:,.0f} rows/s")
+                out["diagnostics"].append(r)
+            shutil.rmtree(s5_dir / "ofs", ignore_errors=True)
+            out["live"] = self.s5_live(f"s5_live_{tag}", s5_dir / "live", batches[0], timeout)
+            out["write_async"] = self.s5_write_async(f"s5_async_{tag}", s5_dir / "standalone")
+        except BenchError as e:
+            self.fail("S5", str(e))
+            out["error"] = str(e)
+        finally:
+            self.stop_kafka()
+            a.kafka_ingest, a.ofs = saved_programs
+            shutil.rmtree(s5_dir, ignore_errors=True)
+        return out
+
+    @staticmethod
+    def summarize_kafka(runs: list[dict], field: str) -> dict:
+        med, spread = median_spread([r[field] for r in runs])
+        return {"runs": runs, "rate": med, "spread": spread,
+                "median_run": min(runs, key=lambda r: abs(r[field] - med))}
+
+    def s5_live(self, topic: str, work_dir: Path, batch: int, timeout: float) -> dict | None:
+        """Producer and consumer at once: the consumer (OFS, the server CPU) joins an empty topic, then the
+        producer (the client CPU, beside the broker) starts; first produce -> last row written."""
+        log(f"S5: producer and consumer at once ({self.a.s5_records:,} records to {topic})")
+        cmd = self.pin(self.server_cpu) + [
+            str(self.a.kafka_ingest), "--mode", "ofs", "--live", "--bootstrap", self.kafka_address, "--topic", topic,
+            "--records", str(self.a.s5_records), "--entities", str(self.entities), "--features",
+            str(self.features), "--max-batch", str(batch), "--work-dir", str(work_dir),
+            "--timeout", str(int(timeout))]
+        if self.kafka_pid:
+            cmd += ["--watch-pid", str(self.kafka_pid)]
+        consumer = self.procs.start(cmd, log_path=self.logs / "kafka_ingest.log", stdout=subprocess.PIPE)
+        try:
+            ready = False
+            deadline = time.monotonic() + 60
+            buffered = b""
+            while time.monotonic() < deadline and not ready:
+                r, _, _ = select.select([consumer.stdout], [], [], 0.5)
+                if r:
+                    chunk = os.read(consumer.stdout.fileno(), 4096)
+                    if not chunk:
+                        break
+                    buffered += chunk
+                    ready = b'"ready":true' in buffered
+                elif consumer.poll() is not None:
+                    break
+            if not ready:
+                raise BenchError(f"the live consumer never became ready: {buffered.decode(errors='replace')[-300:]!r}")
+            produce = self.kafka_tool("produce", self.client_cpu, timeout, topic=topic)
+            try:
+                rest, _ = consumer.communicate(timeout=timeout + 30)
+            except subprocess.TimeoutExpired:
+                raise BenchError("the live consumer did not finish in time")
+            text = (buffered + rest).decode(errors="replace")
+            result = self.kafka_result("ofs --live", consumer.returncode, text)
+        finally:
+            self.procs.stop(consumer)
+            if consumer.stdout:
+                consumer.stdout.close()
+            shutil.rmtree(work_dir, ignore_errors=True)
+        seconds = (result["t_last_commit_ns"] - produce["t_first_produce_ns"]) / 1e9
+        out = {"produce": produce, "consumer": result, "seconds": seconds,
+               "rows_per_s": self.a.s5_records / seconds if seconds > 0 else 0.0,
+               "lag_after_last_ack_s": (result["t_last_commit_ns"] - produce["t_last_ack_ns"]) / 1e9}
+        log(f"S5 end to end: {out['rows_per_s']:,.0f} rows/s (producer {produce['records_per_s']:,.0f} records/s; "
+            f"last row written {out['lag_after_last_ack_s']:.2f} s after the last acknowledgement)")
+        return out
+
+    def ingest_counters(self) -> tuple[float, float, float]:
+        """(records Kafka acknowledged to the producer, rows the consumer wrote, records it dead-lettered) from
+        the server's /metrics. The producer also carries the dead letters (another test's records on a
+        shared broker's `default` topic)."""
+        status, _, body = http_request(self.port, "GET", "/metrics", timeout=5.0)
+        if status != 200:
+            raise BenchError(f"GET /metrics: {status}")
+        produced = written = dead = 0.0
+        for line in body.decode(errors="replace").splitlines():
+            if line.startswith("ofs_kafka_produced_records_total "):
+                produced = float(line.split()[-1])
+            elif line.startswith('ofs_ingest_records_total{result="written"}'):
+                written = float(line.split()[-1])
+            elif line.startswith('ofs_ingest_records_total{result="dead_lettered"}'):
+                dead = float(line.split()[-1])
+        return produced, written, dead
+
+    def wait_caught_up(self, since: tuple[float, float, float], limit: float) -> float | None:
+        """Waits until the in-process consumer has written every record produced since `since` (counters as
+        ingest_counters returns them); seconds waited, None if not within `limit`."""
+        start = time.monotonic()
+        while time.monotonic() - start < limit:
+            produced, written, dead = self.ingest_counters()
+            if written - since[1] >= (produced - since[0]) - (dead - since[2]):
+                return time.monotonic() - start
+            time.sleep(0.05)
+        return None
+
+    def s5_write_async(self, topic: str, data_dir: Path) -> dict | None:
+        """POST /v1/feature-group/write-async (S4's 100-row bodies) on `ofs standalone --kafka`, pinned to the
+        server CPU, its closed-loop runs interleaved with synchronous writes of the same bodies on the same
+        server (the S4 path). The in-process consumer shares the server's core: after each async run the
+        harness waits for it to catch up, which gives the rate at which those rows became readable."""
+        a = self.a
+        saved = (self.data_dir, self.server_extra)
+        self.data_dir = data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.server_extra = ["--kafka", self.kafka_address, "--kafka-consumer-group", f"{topic}-standalone"]
+        duration, warmup = (a.duration, a.warmup) if a.smoke or a.quick else (min(a.duration, 5.0), 1.0)
+        out: dict = {"duration_s": duration, "topic": topic}
+        try:
+            log(f"S5 write-async: ofs standalone --kafka, {a.runs} x (write-async, sync write) of {duration:g} s")
+            self.start_server()
+            schema = self.schema or json.loads(self.procs.run(
+                [str(a.loadgen), "--mode", "schema", "--entities", str(self.entities), "--features",
+                 str(self.features)], timeout=30)[1])
+            group = json.loads(json.dumps(schema["group"]))
+            group["tenant"] = {"consume": topic}  # a topic of its own (a shared broker's "default" is not ours)
+            for path, body in (("/v1/entity", schema["entity"]), ("/v1/feature-group", group)):
+                status, _, data = http_request(self.admin_port, "POST", path, json.dumps(body).encode())
+                if status != 200:
+                    raise BenchError(f"admin POST {path}: {status} {data[:300]!r}")
+            self.settle(self.server)
+            async_runs, sync_runs, readable = [], [], []
+            for i in range(a.runs):
+                for kind in (("write100async", "write100") if i % 2 == 0 else ("write100", "write100async")):
+                    before = self.ingest_counters()
+                    t0 = time.monotonic()
+                    r = self.loadgen(self.port, "closed", kind, connections=a.connections, duration=duration,
+                                     warmup=warmup, seed=5000 + i, watch_pids=str(self.server.pid))
+                    if kind == "write100async":
+                        waited = self.wait_caught_up(before, max(60.0, 10 * duration))
+                        after = self.ingest_counters()
+                        if waited is None:
+                            self.results["notes"].append("S5 write-async: the in-process consumer did not catch up "
+                                                         "within the wait (rows readable not measured)")
+                        else:
+                            readable.append((after[1] - before[1]) / (time.monotonic() - t0))
+                        r["caught_up_after_s"] = waited
+                        async_runs.append(r)
+                    else:
+                        sync_runs.append(r)
+                    self.settle(self.server, limit=30)
+                log(f"S5 write-async run {i + 1}: {async_runs[-1]['rows_per_s']:,.0f} rows/s acknowledged, "
+                    f"sync writes {sync_runs[-1]['rows_per_s']:,.0f} rows/s")
+            out["async"] = self.summarize(async_runs)
+            out["sync"] = self.summarize(sync_runs)
+            out["pairs"] = [x["rows_per_s"] / y["rows_per_s"] for x, y in zip(async_runs, sync_runs) if y["rows_per_s"]]
+            out["readable_rows_per_s"], out["readable_spread"] = median_spread(readable) if readable else (None, None)
+        except BenchError as e:
+            self.fail("S5 write-async", str(e))
+            return None
+        finally:
+            self.stop_server()
+            self.data_dir, self.server_extra = saved
+        return out
+
     # -- the whole run ---------------------------------------------------------------------------
 
     def prepare(self, entities: int, features: int) -> None:
@@ -710,8 +1102,11 @@ class Harness:
         res["parameters"] = {"entities": a.entities, "features": a.features, "duration_s": a.duration,
                              "warmup_s": a.warmup, "runs": a.runs, "connections": a.connections,
                              "zipf": a.zipf, "pinned": self.pinned, "rt": a.rt, "server_cpu": self.server_cpu,
-                             "client_cpu": self.client_cpu}
+                             "client_cpu": self.client_cpu, "only": a.only, "s5_records": a.s5_records}
         sc = res["scenarios"]
+        if a.only == "s5":
+            sc["S5"] = self.run_s5()
+            return res
         log(f"starting ofs ({a.entities:,} entities, {a.features} features, data in {self.data_dir})")
         self.start_server()
         empty = self.server_memory()
@@ -749,6 +1144,8 @@ class Harness:
         if disk:
             sc["memory"]["disk"] = disk
             sc["memory"]["stored_rows"] = disk["stored_rows"]
+
+        sc["S5"] = self.run_s5()
 
         s1 = sc.get("S1")
         value_bytes = s1["closed"]["first_response"]["body_bytes"] if s1 else 300
@@ -1285,6 +1682,8 @@ def build_main_tables(res: dict) -> tuple[list[list[str]], list[list[str]]]:
                  met(None if s4_rows is None else s4_rows >= TARGET_S4_ROWS)])
     rows.append(["S4 durable write (100 rows)", "p50 / p99 / p999 at 50% " + open_note(s4), lat(s4), "—", "—",
                  "—", "—", "—"])
+    s5_rows, s5_refs = build_s5_rows(res)
+    rows += s5_rows
 
     s7 = sc.get("S7")
     stored = sc.get("memory", {}).get("stored_rows", 0)
@@ -1337,7 +1736,109 @@ def build_main_tables(res: dict) -> tuple[list[list[str]], list[list[str]]]:
                           fmt_num(storage["multiget_keys_per_s"]), fmt_spread(storage["multiget_spread"]), ""])
     else:
         refs_rows.append(["storage limit (RocksStore, 1 thread)", "Get keys/s", "n/a", "—", "failed"])
+    refs_rows += s5_refs
     return rows, refs_rows
+
+
+def build_s5_rows(res: dict) -> tuple[list[list[str]], list[list[str]]]:
+    """The S5 rows of the main table and its references (the broker's consume rate, the producer's rate)."""
+    s5 = res["scenarios"].get("S5")
+    s4 = res["scenarios"].get("S4")
+    title = "S5 Kafka ingestion (1 consumer core)"
+    goals = f">= {TARGET_S5_VS_BROKER}x broker consume"
+    if not s5 or "ofs" not in s5:
+        why = ("skipped: " + s5["skipped"]) if s5 and "skipped" in s5 else "n/a"
+        return ([[title, "rows/s, preloaded records to readable", why, "—", "—", "—", goals, "n/a"]],
+                [["Kafka broker consume (librdkafka, 1 core)", "records/s", why, "—", "—"]])
+    n = s5["records"]
+    ofs, ref = s5["ofs"], s5["reference"]
+    med = ofs["median_run"]
+    ratio_s, ratio = fmt_ratio(ofs["rate"], ref["rate"])
+    pairs = s5.get("pairs", [])
+    if len(pairs) > 1:
+        ratio_s += f" (pairs {min(pairs):.2f}-{max(pairs):.2f}x)"
+    rows = [[title, f"rows/s, {n:,} preloaded records to readable (ingest.max_batch {ofs['max_batch']:,})",
+             fmt_num(ofs["rate"]), fmt_spread(ofs["spread"]),
+             f"broker consume (librdkafka alone) {fmt_num(ref['rate'])} records/s", ratio_s, goals,
+             met(None if ratio is None else ratio >= TARGET_S5_VS_BROKER)],
+            [title, "rows/s (the same runs)", fmt_num(ofs["rate"]), fmt_spread(ofs["spread"]), "—", "—",
+             f">= {TARGET_S5_ROWS / 1000:.0f}k rows/s", met(ofs["rate"] >= TARGET_S5_ROWS)]]
+    for r in s5.get("batches", []):
+        rs, _ = fmt_ratio(r["rows_per_s"], ofs["rate"])
+        rows.append([title, f"rows/s with ingest.max_batch {r['max_batch']:,} (1 run)", fmt_num(r["rows_per_s"]),
+                     "—", f"max_batch {ofs['max_batch']:,}: {fmt_num(ofs['rate'])} rows/s", rs, "—", "—"])
+    for g in s5.get("diagnostics", []):
+        rs, _ = fmt_ratio(g["rows_per_s"], ofs["rate"])
+        rb, _ = fmt_ratio(g["rows_per_s"], ref["rate"])
+        busy = g["cpu_s"] / g["seconds"] if g["seconds"] else 0.0
+        rows.append([title, f"rows/s, diagnostic (not the product): {g['diagnostic']} (1 run; its core "
+                     f"{busy * 100:.0f}% busy)", fmt_num(g["rows_per_s"]), "—",
+                     f"as shipped {fmt_num(ofs['rate'])} rows/s", f"{rs} ({rb} of the broker's)", "—", "—"])
+    b = med["breakdown_s"]
+    per = 1e6 / n
+    busy = med["cpu_s"] / med["seconds"] if med["seconds"] else 0.0
+    rows.append([title, "consumer's time per row: poll / decode and the rest / store write / commit / waiting "
+                 "for records (median run)",
+                 f"{b['poll'] * per:.2f} / {b['decode_and_rest'] * per:.2f} / {b['store_write'] * per:.2f} / "
+                 f"{b['commit'] * per:.2f} / {b.get('empty_rounds', 0.0) * per:.2f} µs", "—",
+                 f"{med['store_writes']:,} store writes of {med['rows_per_store_write']:.0f} rows (a WAL sync each) "
+                 f"in {med['batches']:,} batches; its core {busy * 100:.0f}% busy", "—", "—", "—"])
+    live = s5.get("live")
+    if live:
+        rs, _ = fmt_ratio(live["rows_per_s"], live["produce"]["records_per_s"])
+        rows.append([title, "rows/s end to end, producer and consumer at once (first produce to last row written)",
+                     fmt_num(live["rows_per_s"]), "—",
+                     f"its producer {fmt_num(live['produce']['records_per_s'])} records/s; last row "
+                     f"{live['lag_after_last_ack_s']:.2f} s after the last ack", rs, "—", "—"])
+    wa = s5.get("write_async")
+    wa_title = "S5 write-async (100 rows, ofs standalone --kafka)"
+    if wa:
+        rs, _ = fmt_ratio(wa["async"]["rows_per_s"], wa["sync"]["rows_per_s"])
+        pairs = wa.get("pairs", [])
+        if len(pairs) > 1:
+            rs += f" (pairs {min(pairs):.2f}-{max(pairs):.2f}x)"
+        ref_text = f"sync write, same server {fmt_num(wa['sync']['rows_per_s'])} rows/s"
+        if s4:
+            ref_text += f" (S4 {fmt_num(s4['closed']['rows_per_s'])})"
+        rows.append([wa_title, "rows/s at max (202 = every row acknowledged by Kafka)",
+                     fmt_num(wa["async"]["rows_per_s"]), fmt_spread(wa["async"]["rows_spread"]), ref_text, rs,
+                     "—", "—"])
+        if wa.get("readable_rows_per_s"):
+            rows.append([wa_title, "rows/s until readable (its in-process consumer, same core, caught up)",
+                         fmt_num(wa["readable_rows_per_s"]), fmt_spread(wa["readable_spread"]), "—", "—", "—", "—"])
+    elif "write_async" in s5:
+        rows.append([wa_title, "rows/s at max", "n/a", "—", "failed", "—", "—", "—"])
+    refs = []
+    ref_med = ref["median_run"]
+    broker_us = (f"; broker CPU {ref_med['watched_cpu_s'] * 1e6 / n:.2f} µs/record"
+                 if ref_med.get("watched_cpu_s", -1) >= 0 and not s5.get("external") else "")
+    prod = s5["produce"]
+    refs.append(["Kafka broker consume (librdkafka alone, 1 core)", "records/s", fmt_num(ref["rate"]),
+                 fmt_spread(ref["spread"]),
+                 f"{n:,} records of {prod['value_bytes'] / n:.0f} B in {prod['partitions']} partitions, a new group "
+                 f"each run; join ({ref_med['join_s']:.2f} s) not counted, as for OFS{broker_us}"])
+    cpus = ",".join(map(str, s5.get("broker_cpus") or []))
+    where = ("an external broker" if s5.get("external") else f"the broker on CPU {cpus}" if cpus else
+             "the broker not pinned")
+    refs.append(["Kafka produce (librdkafka: idempotent, acks=all, lz4)", "records/s", fmt_num(prod["records_per_s"]),
+                 "—", f"{prod['mb_per_s']:.0f} MB/s of values; producer on CPU {s5['consumer_cpu']}, {where}"])
+    return rows, refs
+
+
+def s5_notes(res: dict) -> list[str]:
+    s5 = res["scenarios"].get("S5")
+    if not s5 or "ofs" not in s5:
+        return []
+    cpus = ",".join(map(str, s5.get("broker_cpus") or []))
+    notes = [("S5: the consumer (OFS's, or librdkafka's alone for the reference) runs in one process pinned to CPU "
+              f"{s5['consumer_cpu']} with its librdkafka threads and RocksDB's flushes and compactions; the broker "
+              + (f"runs on CPU {cpus}" if cpus else "is not pinned")
+              + (", which on this machine it shares with the load generator (write-async) and with the producer "
+                 "(end-to-end run)" if cpus and len(os.sched_getaffinity(0)) <= 2 else "")
+              + ". OFS writes into a fresh RocksStore with the server's defaults (sync_writes on) and a catalog "
+                "made through the admin routes; every run reads back a sample of rows and compares them with "
+                "the records (bench/README.md, \"S5\").")]
+    return notes
 
 
 def md_table(header: list[str], rows: list[list[str]]) -> str:
@@ -1354,18 +1855,25 @@ SCALING_HEADER = ["entities", "features", "S1 req/s", "S2 rows/s", "S1 cost vs f
 
 
 def render_main(res: dict, machine: list[tuple[str, str]], title: str) -> str:
-    rows, refs = build_main_tables(res)
     p = res["parameters"]
+    rows, refs = build_s5_rows(res) if p.get("only") == "s5" else build_main_tables(res)
     ds = res.get("dataset", {})
     lines = [f"## {title}", ""]
     lines += [f"- **{k}**: {v}" for k, v in machine]
-    lines += [f"- **parameters**: {p['entities']:,} entities x {p['features']} features "
-              f"({ds.get('part_rows', 0):,} more rows in {ds.get('partitions', 0):,} partitions, "
-              f"{ds.get('big_partitions', 0):,} of them with 100 rows); {p['runs']} closed-loop run(s) of "
-              f"{p['duration_s']:g} s after {p['warmup_s']:g} s warm-up, {p['connections']} connections; "
-              + (f"server on CPU {p['server_cpu']}, load generator on CPU {p['client_cpu']}" if p["pinned"]
-                 else "NOT pinned (fewer than 2 CPUs or no taskset)")
-              + ("; SCHED_FIFO (--rt)" if p.get("rt") else ""), ""]
+    pinning = (f"server (and S5's consumer) on CPU {p['server_cpu']}, load generator on CPU {p['client_cpu']}"
+               if p["pinned"] else "NOT pinned (fewer than 2 CPUs or no taskset)")
+    if p.get("only") == "s5":
+        lines += [f"- **parameters**: S5 only: {p.get('s5_records', 0):,} records of group bench_fg ({p['features']} "
+                  f"features, keys in [0, {p['entities']:,})); {p['runs']} run(s) per side; write-async closed-loop "
+                  f"runs with {p['connections']} connections; " + pinning
+                  + ("; SCHED_FIFO (--rt)" if p.get("rt") else ""), ""]
+    else:
+        lines += [f"- **parameters**: {p['entities']:,} entities x {p['features']} features "
+                  f"({ds.get('part_rows', 0):,} more rows in {ds.get('partitions', 0):,} partitions, "
+                  f"{ds.get('big_partitions', 0):,} of them with 100 rows); {p['runs']} closed-loop run(s) of "
+                  f"{p['duration_s']:g} s after {p['warmup_s']:g} s warm-up, {p['connections']} connections; "
+                  f"S5: {p.get('s5_records', 0):,} records per run; " + pinning
+                  + ("; SCHED_FIFO (--rt)" if p.get("rt") else ""), ""]
     lines += [md_table(MAIN_HEADER, rows), "", "References, measured in the same run:", "",
               md_table(REF_HEADER, refs), ""]
     lines += ["Median of the closed-loop runs; spread = ±half the range of the runs, relative to the median. "
@@ -1373,8 +1881,9 @@ def render_main(res: dict, machine: list[tuple[str, str]], title: str) -> str:
               "(no coordinated omission). See bench/README.md for how to read this.", ""]
     if res["failures"]:
         lines += ["**Failures:**", ""] + [f"- {f}" for f in res["failures"]] + [""]
-    if res["notes"]:
-        lines += ["Notes:", ""] + [f"- {n}" for n in sorted(set(res["notes"]))] + [""]
+    notes = sorted(set(res["notes"])) + s5_notes(res)
+    if notes:
+        lines += ["Notes:", ""] + [f"- {n}" for n in notes] + [""]
     return "\n".join(lines)
 
 
@@ -1657,7 +2166,7 @@ def number_of(cell: str) -> float | None:
     return float(m.group(1).replace(",", "")) if m else None
 
 
-def check_main(path: Path) -> list[str]:
+def check_main(path: Path, required: list[str] | None = None) -> list[str]:
     """Problems with a written main section (empty list = it parses and every figure has a number)."""
     problems = []
     if not path.exists():
@@ -1676,11 +2185,12 @@ def check_main(path: Path) -> list[str]:
         if len(row) != len(main[0] if row in main else refs[0]):
             problems.append(f"row with {len(row)} cells: {row}")
     names = " ".join(r[0] for r in main[1:] + refs[1:])
-    for needed in REQUIRED_ROWS:
+    for needed in REQUIRED_ROWS if required is None else required:
         if needed not in names:
             problems.append(f"no row for {needed}")
     for row in main[1:] + refs[1:]:
-        if row[0].startswith("Redis") and "skipped" in " ".join(row):
+        if (row[0].startswith("Redis") or row[0].startswith("S5") or row[0].startswith("Kafka")) and \
+                "skipped" in " ".join(row):
             continue
         if number_of(row[2]) is None:
             problems.append(f"no number for {row[0]} / {row[1]}: {row[2]!r}")
@@ -1707,7 +2217,7 @@ def build(a: argparse.Namespace) -> None:
         subprocess.run(["cmake", "--preset", a.preset], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
     log(f"building ofs and the bench tools in {a.build_dir}")
     tools = (["ofs", "ofs_loadgen", "ofs_cql_reference"] if a.store == "cassandra" else
-             ["ofs", "ofs_loadgen", "ofs_wire_server", "ofs_storage_limit"])
+             ["ofs", "ofs_loadgen", "ofs_wire_server", "ofs_storage_limit", "ofs_kafka_ingest"])
     subprocess.run(["cmake", "--build", str(a.build_dir), f"-j{a.jobs}", "--target"] + tools, cwd=REPO, check=True)
 
 
@@ -1715,8 +2225,9 @@ def main(argv: list[str]) -> int:
     a = parse_args(argv)
     if a.check:
         text = Path(a.check).read_text() if Path(a.check).exists() else ""
+        only_s5 = "S5 only" in text and "| S1 " not in text
         problems = (check_cassandra(Path(a.check)) if SECTION_MARKERS["cassandra"][0] in text else
-                    check_main(Path(a.check)))
+                    check_main(Path(a.check), S5_REQUIRED_ROWS if only_s5 else None))
         for p in problems:
             print(f"bench check: {p}", file=sys.stderr)
         print("bench check: ok" if not problems else "bench check: FAILED")
@@ -1747,6 +2258,7 @@ def main(argv: list[str]) -> int:
     signal.setitimer(signal.ITIMER_REAL, a.time_limit)
     started = time.monotonic()
     rc = 1
+    h = None
     try:
         if not a.no_build:
             build(a)
@@ -1777,6 +2289,8 @@ def main(argv: list[str]) -> int:
             res = h.run_main()
             title = ("Smoke run (not a measurement)" if a.smoke else
                      "Quick run (make bench-quick; indicative only)" if a.quick else "Latest run (make bench)")
+            if a.only == "s5":
+                title = "S5 only (bench/run.py --only s5" + (" --quick)" if a.quick else ")")
             body = render_main(res, machine, title)
             section = "main"
         res["elapsed_s"] = time.monotonic() - started
@@ -1789,7 +2303,8 @@ def main(argv: list[str]) -> int:
             log(f"{len(res['failures'])} failure(s)")
             rc = 1
         if section in ("main", "cassandra"):
-            problems = check_main(a.output) if section == "main" else check_cassandra(a.output)
+            problems = (check_main(a.output, S5_REQUIRED_ROWS if a.only == "s5" else None) if section == "main"
+                        else check_cassandra(a.output))
             for p in problems:
                 log(f"output check: {p}")
             if problems:
@@ -1809,6 +2324,8 @@ def main(argv: list[str]) -> int:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         procs.stop_all()
+        if h is not None and hasattr(h, "stop_services"):
+            h.stop_services()  # the broker, if a failure or a signal left it running
         temp = a.work_dir.name.startswith("ofs-bench-smoke-") and a.work_dir.parent == Path(tempfile.gettempdir())
         if temp and rc == 0:
             shutil.rmtree(a.work_dir, ignore_errors=True)
