@@ -203,7 +203,8 @@ Status Application::StartServers() {
   if (ingestion_) serving_deps.async_sink = ingestion_->sink();
   serving_deps.limits = {
       static_cast<size_t>(config_.max_keys_per_read), static_cast<size_t>(config_.max_rows_per_write),
-      static_cast<size_t>(config_.max_batches), static_cast<size_t>(config_.max_partition_rows)};
+      static_cast<size_t>(config_.max_batches), static_cast<size_t>(config_.max_partition_rows),
+      static_cast<size_t>(config_.ingest_max_record_bytes)};
   // Admin handlers run on the admin workers; a job still queued when its server has answered the
   // request 503 (the server's suspended deadline) is dropped unrun.
   admin::AdminDeps admin_deps{metadata_.get(),
@@ -321,10 +322,11 @@ void Application::Stop() {
   serving_server_.reset();
   admin_server_.reset();
   operational_server_.reset();
-  // After the servers (no write-async starts now), before the store (the consumer writes to it).
-  if (ingestion_) ingestion_->Stop();
   if (admin_workers_) admin_workers_->Stop();  // runs what is queued; the answers go nowhere now
-  if (health_) health_->Stop();
+  if (health_) health_->Stop();                // its checks call the Kafka clients
+  // After the servers (no write-async starts now), the admin jobs (the dead-letter listing) and the
+  // health checks; before the refresher and the store, which the consumer uses.
+  if (ingestion_) ingestion_->Stop();
   if (refresher_) refresher_->Stop();
   admin_workers_.reset();
   backups_.reset();  // after the workers: a queued POST /v1/admin/backup may still use it

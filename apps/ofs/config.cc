@@ -246,7 +246,10 @@ const std::vector<Setting>& Settings() {
        "After a batch's first record, a consumer waits this long for more before applying it",
        &Config::ingest_linger_ms, 0, 60'000},
       {"ingest.max_record_bytes", "--ingest-max-record-bytes", "OFS_INGEST_MAX_RECORD_BYTES",
-       "A record value larger than this is dead-lettered (reason too_large)",
+       "A record value larger than this is dead-lettered (reason too_large), and a write-async row that "
+       "would "
+       "make one fails alone; the producer's message.max.bytes is this plus 64 KiB. Keep it below the "
+       "broker's message.max.bytes (Kafka's default: 1 MiB)",
        &Config::ingest_max_record_bytes, 64, int64_t{1} << 30},
   };
   return settings;

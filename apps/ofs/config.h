@@ -80,7 +80,7 @@ struct Config {
   int64_t kafka_topic_replication = -1;
   int64_t ingest_max_batch = 10'000;
   int64_t ingest_linger_ms = 20;
-  int64_t ingest_max_record_bytes = 1 << 20;
+  int64_t ingest_max_record_bytes = 900 << 10;
   std::vector<api::TokenConfig> tokens;  // [auth] tokens = [{token, roles, tenants}]
 };
 

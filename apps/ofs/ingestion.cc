@@ -19,6 +19,7 @@ kafka::KafkaOptions KafkaOptionsOf(const Config& config) {
   options.admin_timeout = std::chrono::milliseconds(config.kafka_admin_timeout_ms);
   options.topic_partitions = static_cast<int32_t>(config.kafka_topic_partitions);
   options.topic_replication = static_cast<int16_t>(config.kafka_topic_replication);
+  options.max_message_bytes = config.ingest_max_record_bytes + (64 << 10);
   std::string_view rest = config.kafka_properties;
   while (!rest.empty()) {
     const size_t comma = rest.find(',');

@@ -139,10 +139,6 @@ Status Consumer::SendDeadLetters(const std::vector<Record>& records) {
     Record letter = records[index];
     letter.headers.push_back(Header{std::string(kErrorHeader), rejection.message});
     letters.push_back(std::move(letter));
-    deps_.registry
-        ->GetCounter("ofs_ingest_dead_letters_total", "Records sent to the dead-letter topic, by reason",
-                     {{"reason", std::string(rejection.reason)}})
-        .Inc();
   }
   std::mutex mu;
   std::condition_variable cv;
@@ -156,6 +152,14 @@ Status Consumer::SendDeadLetters(const std::vector<Record>& records) {
   });
   std::unique_lock<std::mutex> lock(mu);
   cv.wait(lock, [&] { return done; });
+  if (!result.ok()) return result;
+  // Counted once acknowledged: a batch retried after a failed send counts its dead letters once.
+  for (const auto& [index, rejection] : rejected_) {
+    deps_.registry
+        ->GetCounter("ofs_ingest_dead_letters_total", "Records sent to the dead-letter topic, by reason",
+                     {{"reason", std::string(rejection.reason)}})
+        .Inc();
+  }
   return result;
 }
 

@@ -17,8 +17,9 @@ struct KafkaOptions {
   std::chrono::milliseconds produce_timeout{5000};
   // Admin operations (topic creation, metadata) and the health check wait at most this.
   std::chrono::milliseconds admin_timeout{5000};
-  int32_t topic_partitions = 8;    // partitions of a topic OFS creates
-  int16_t topic_replication = -1;  // its replication factor; -1 = the broker's default
+  int32_t topic_partitions = 8;           // partitions of a topic OFS creates
+  int16_t topic_replication = -1;         // its replication factor; -1 = the broker's default
+  int64_t max_message_bytes = 1'000'000;  // the producer's message.max.bytes
   // Extra librdkafka properties (security.protocol, sasl.*, ...), applied to every client.
   std::vector<std::pair<std::string, std::string>> properties;
 };

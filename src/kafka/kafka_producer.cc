@@ -47,6 +47,7 @@ Result<std::unique_ptr<KafkaProducer>> KafkaProducer::Open(const KafkaOptions& o
                             {"linger.ms", "2"},
                             {"message.timeout.ms", std::to_string(options.produce_timeout.count())},
                             {"queue.buffering.max.messages", "1000000"},
+                            {"message.max.bytes", std::to_string(options.max_message_bytes)},
                         }));
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &KafkaProducer::OnDelivery);
   rd_kafka_conf_set_opaque(conf.get(), producer.get());

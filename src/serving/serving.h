@@ -21,10 +21,11 @@ namespace ofs::serving {
 
 // Request-size limits (explicit and configurable; exceeding one is a 400 with the request's code).
 struct ServingLimits {
-  size_t max_keys_per_read = 10'000;    // keys in one read (and per multi-read batch)
-  size_t max_rows_per_write = 10'000;   // rows in one write (and per batch-write batch)
-  size_t max_batches = 1'000;           // batches in one multi-read / batch write
-  size_t max_partition_rows = 100'000;  // rows in one partition-read page
+  size_t max_keys_per_read = 10'000;          // keys in one read (and per multi-read batch)
+  size_t max_rows_per_write = 10'000;         // rows in one write (and per batch-write batch)
+  size_t max_batches = 1'000;                 // batches in one multi-read / batch write
+  size_t max_partition_rows = 100'000;        // rows in one partition-read page
+  size_t max_async_record_bytes = 900 << 10;  // a write-async row as a record (ingest.max_record_bytes)
 };
 
 // Write timestamps that strictly increase across the writes of one serving registration: a write

@@ -321,15 +321,19 @@ struct AsyncGroupWrite final : GroupWrite {
       return Status(ErrorCode::kStoreUnavailable, "asynchronous writes are not available on this node",
                     "start it with --kafka (kafka.bootstrap); only ofs standalone queues them without Kafka");
     }
+    topic = context.snapshot.TopicOfTenant(group->meta.tenant.consume, context.deps.topic_prefix);
     if (store_rows.empty()) return Status::Ok();
     const int64_t write_time = request.write_time_micros;
     const bool replicate = api::FlagHeader(context.call.request, "replicate-write", true);
-    topic = context.snapshot.TopicOfTenant(group->meta.tenant.consume, context.deps.topic_prefix);
     const size_t width = names.size();
     const size_t key_width = group->entity->table.key_columns.size();
     size_t accepted_row = 0;
+    size_t failed_before = 0;  // failed rows before `row`: where its reason goes in `errors`
     for (size_t row = 0; row < accepted.size(); ++row) {
-      if (!accepted[row]) continue;
+      if (!accepted[row]) {
+        ++failed_before;
+        continue;
+      }
       ingest::Record& record = records.emplace_back();
       codec::JsonWriter out(&record.value);
       out.StartObject();
@@ -362,8 +366,18 @@ struct AsyncGroupWrite final : GroupWrite {
                         {std::string(ingest::kReplicatedWritesHeader), replicate ? "true" : "false"},
                         {std::string(ingest::kWriteTimeHeader), std::to_string(write_time)}};
       ++accepted_row;
+      // A record Kafka (or a consumer) would refuse fails its row here, not the whole request later.
+      if (record.value.size() > context.deps.limits.max_async_record_bytes) {
+        errors.insert(errors.begin() + static_cast<std::ptrdiff_t>(failed_before),
+                      "row " + std::to_string(row) + ": " + std::to_string(record.value.size()) +
+                          " bytes as a record, over ingest.max_record_bytes (" +
+                          std::to_string(context.deps.limits.max_async_record_bytes) + ")");
+        accepted[row] = 0;
+        ++failed_before;
+        records.pop_back();
+      }
     }
-    operations = 1;
+    operations = records.empty() ? 0 : 1;
     return Status::Ok();
   }
   void Start(const ServingDeps& deps, size_t /*op*/, storage::Completion done) override {
