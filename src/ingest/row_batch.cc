@@ -106,7 +106,13 @@ std::optional<Rejection> RowBatch::Add(const Record& record) {
   bool replicate = true;
   if (auto text = record.Find(kReplicatedWritesHeader); text.has_value())
     replicate = EqualsIgnoreCase(*text, "true");
-  const catalog::GroupEntry* group = snapshot_->FindGroup(*name, version);
+  // The records of a batch mostly name one group: the last lookup is reused (FindGroup lower-cases).
+  if (!last_group_.has_value() || last_group_name_ != *name || last_group_version_ != version) {
+    last_group_ = snapshot_->FindGroup(*name, version);
+    last_group_name_.assign(*name);
+    last_group_version_ = version;
+  }
+  const catalog::GroupEntry* group = *last_group_;
   if (group == nullptr) {
     return Reject(kReasonUnknownGroup, "feature group '" + std::string(*name) + "'" +
                                            (version ? " version " + std::to_string(*version) : "") +

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -58,7 +59,8 @@ class RowBatch {
   // The snapshot rows are decoded against until the next Clear (pinned: rows point into it).
   void Use(std::shared_ptr<const catalog::Snapshot> snapshot) {
     snapshot_ = std::move(snapshot);
-    names_group_ = nullptr;  // the cache points into the previous snapshot
+    names_group_ = nullptr;  // the caches point into the previous snapshot
+    last_group_.reset();
   }
   const catalog::Snapshot* snapshot() const { return snapshot_.get(); }
 
@@ -107,6 +109,10 @@ class RowBatch {
   // Column lookups by the exact name a record used, for the group of the last row (records of a batch
   // mostly share their group and names; GroupEntry::Find lower-cases each name).
   const catalog::GroupEntry* names_group_ = nullptr;
+  // The last v2 group lookup: (name as sent, version) -> the entry, or nullptr when unknown.
+  std::optional<const catalog::GroupEntry*> last_group_;
+  std::string last_group_name_;
+  std::optional<int64_t> last_group_version_;
   std::vector<std::pair<std::string, const catalog::ResolvedColumn*>> names_;
   const catalog::ResolvedColumn* FindColumn(const catalog::GroupEntry& group, std::string_view name);
   size_t row_count_ = 0;
