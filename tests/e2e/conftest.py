@@ -131,14 +131,15 @@ def server(ofs_launcher):
 
 @pytest.fixture
 def ofs_factory(ofs_launcher):
-    """factory(extra_args=(), data_dir=None, config_text=None, start=True) -> OfsServer.
+    """factory(extra_args=(), data_dir=None, config_text=None, start=True, name=None, role="standalone")
+    -> OfsServer (role: another role of the binary, e.g. "consume").
 
     Servers started here are stopped (SIGTERM, SIGKILL after 5 s) when the test ends and checked for
     crashes. Use srv.kill() / srv.start() / srv.restart(kill=True) for restart scenarios."""
     started = []
 
-    def factory(extra_args=(), data_dir=None, config_text=None, start=True, name=None):
-        srv = ofs_launcher.create(extra_args, data_dir, config_text, name)
+    def factory(extra_args=(), data_dir=None, config_text=None, start=True, name=None, role="standalone"):
+        srv = ofs_launcher.create(extra_args, data_dir, config_text, name, role=role)
         started.append(srv)
         if start:
             srv.start()

@@ -737,15 +737,17 @@ class Launcher:
         self._n = itertools.count(1)
 
     def create(self, extra_args: Sequence[str] = (), data_dir: Path | None = None,
-               config_text: str | None = None, name: str | None = None, fleet: bool = False):
-        """An `ofs standalone`, or with `fleet` a Fleet (no data_dir: each node has its own)."""
+               config_text: str | None = None, name: str | None = None, fleet: bool = False,
+               role: str = "standalone"):
+        """An `ofs standalone` (or another `role`, e.g. consume), or with `fleet` a Fleet (no data_dir: each
+        node has its own)."""
         n = next(self._n)
         name = name or f"ofs{n}"
         if fleet:
             assert data_dir is None, "a fleet's nodes have data directories of their own"
             srv = Fleet(self.binary, self.base / f"{name}_{n}", extra_args, config_text, name)
         else:
-            srv = OfsServer(self.binary, self.base / f"{name}_{n}", extra_args, data_dir, config_text, name)
+            srv = OfsServer(self.binary, self.base / f"{name}_{n}", extra_args, data_dir, config_text, name, role)
         self.servers.append(srv)
         return srv
 

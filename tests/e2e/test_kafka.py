@@ -223,30 +223,6 @@ def kafka_node(ofs_factory, broker: Broker, *extra: str, group: str | None = Non
     return ofs_factory(extra_args=args, data_dir=data_dir)
 
 
-@pytest.fixture
-def role_factory(ofs_launcher):
-    """factory(role, extra_args, data_dir=None, start=True) -> OfsServer of another role (`ofs consume`),
-    stopped and checked for crashes when the test ends, as ofs_factory's servers are."""
-    started = []
-
-    def factory(role: str, extra_args=(), data_dir=None, start=True):
-        n = len(ofs_launcher.servers) + 1
-        srv = OfsServer(ofs_launcher.binary, ofs_launcher.base / f"{role}_{uniq('n')}", extra_args, data_dir,
-                        None, f"{role}{n}", role)
-        ofs_launcher.servers.append(srv)
-        started.append(srv)
-        if start:
-            srv.start()
-        return srv
-
-    yield factory
-    problems = []
-    for srv in started:
-        problems.extend(ofs_launcher.stop(srv))
-    if problems:
-        pytest.fail("ofs server problems:\n" + "\n\n".join(problems), pytrace=False)
-
-
 def samples_of(client) -> list:
     r = client.get("/metrics")
     assert r.status == 200, r.describe()
@@ -925,7 +901,7 @@ def test_ofs_consume_refuses_to_start_without_a_reachable_kafka(tmp_path):
 
 
 @pytest.mark.slow
-def test_ofs_consume_applies_records_commits_on_sigterm_and_serves_no_api(ofs_factory, role_factory, kafka,
+def test_ofs_consume_applies_records_commits_on_sigterm_and_serves_no_api(ofs_factory, kafka,
                                                                         tmp_path):
     (tmp_path / "shared").mkdir()
     meta = ["--metadata", f"sqlite:{tmp_path / 'shared' / 'metadata.sqlite'}"]
@@ -937,7 +913,7 @@ def test_ofs_consume_applies_records_commits_on_sigterm_and_serves_no_api(ofs_fa
     data_dir = tmp_path / "consumer"
     args = [*meta, "--kafka", kafka.address, "--kafka-consumer-group", group, "--ingest-max-batch", "100",
             *INGEST_ARGS]
-    consumer = role_factory("consume", args, data_dir=data_dir)
+    consumer = ofs_factory(args, data_dir=data_dir, role="consume", name="consume")
     wait_assigned(consumer.serving, topic)
     body = health(consumer.serving)
     deps = {d["name"]: d["state"] for d in body["dependencies"]}
