@@ -141,9 +141,18 @@ Status Onboard(const AdminDeps& deps, const api::Call& call, http::Response& res
                   "no feature group has consume tenant " + *body.tenant);
   }
   if (deps.topics == nullptr) return NoKafka();
+  // Registered already: refused before Kafka is touched (Darwin: the same error, inside its transaction).
+  if (RegisteredTopic(deps, *body.tenant).ok()) {
+    return Status(ErrorCode::kKafkaAdmin, "consumer metadata already exists",
+                  "tenant " + *body.tenant + " already has a topic");
+  }
   OFS_RETURN_IF_ERROR(deps.topics->CreateTopic(*body.topic, *body.partitions));
-  OFS_RETURN_IF_ERROR(deps.store->AddConsumerTopic(
-      model::ConsumerTopic{*body.tenant, *body.topic, *body.partitions, 1, 0}, deps.clock->NowMillis()));
+  Status added = deps.store->AddConsumerTopic(
+      model::ConsumerTopic{*body.tenant, *body.topic, *body.partitions, 1, 0}, deps.clock->NowMillis());
+  if (added.code() == ErrorCode::kInvalidRequest) {  // registered meanwhile
+    return Status(ErrorCode::kKafkaAdmin, std::string(added.message()), std::string(added.cause()));
+  }
+  OFS_RETURN_IF_ERROR(added);
   OFS_RETURN_IF_ERROR(Publish(deps));
   return Respond(response, [&](codec::JsonWriter& out) {
     out.StartObject();

@@ -973,6 +973,50 @@ def test_ofs_consume_applies_records_commits_on_sigterm_and_serves_no_api(ofs_fa
 
 
 # ----------------------------------------------------------------------------------------------
+# Darwin's /consumer/* and /kafka/* admin routes against the broker
+# ----------------------------------------------------------------------------------------------
+
+def test_onboarded_topic_is_created_resized_described_and_used_by_producer_and_consumer(ofs_factory, kafka):
+    srv = kafka_node(ofs_factory, kafka)
+    tenant = kafka_name("tn")
+    ofs, _, grp = basic_schema(srv, topic=tenant)  # the group's consume tenant
+    wait_assigned(srv.serving, tenant)
+    topic = kafka_name("onb")
+    body = {"tenantName": tenant, "topicName": topic, "numPartitions": 3}
+    r = srv.admin.post("/consumer/onboard", body)
+    assert r.status == 200 and r.body == {"data": body}, r.describe()
+    assert partition_count(kafka, topic) == 3
+    assert_error(srv.admin.post("/consumer/onboard", body), 400, "OFS-V2-KAFKA-ADMIN-EXCEPTION")  # registered
+    listed = assert_ok(srv.admin.get("/consumer/metadata/all"))
+    assert {"tenantName": tenant, "topicName": topic, "numConsumers": 1} in listed, listed
+    # The group's rows now go to the registered topic, and the consumer follows it there.
+    assert assert_ok(ofs.topic(grp))["topic"] == topic
+    r = srv.serving.post(ASYNC_PATH, write_body(grp, ["id", "v", "label"], [[1, 8, "L1"]]))
+    assert r.status == 202 and r.body["data"]["topic"] == topic, r.describe()
+    assert any(rec["payload"] == row_json(1) for rec in kcat_records(kafka, topic) or []), "not on the topic"
+    wait_rows(srv.serving, grp, {1: expected_row(1)})
+    # Partitions: raised in Kafka and recorded; Kafka cannot lower them.
+    r = srv.admin.put("/consumer/partitions", {"tenantName": tenant, "numPartitions": 5})
+    assert r.status == 200, r.describe()
+    wait_until(lambda: partition_count(kafka, topic) == 5, 15, 0.2, "5 partitions")
+    assert_error(srv.admin.put("/consumer/partitions", {"tenantName": tenant, "numPartitions": 2}), 400,
+                 "OFS-V2-KAFKA-ADMIN-EXCEPTION")
+    assert_ok(srv.admin.put("/consumer/count", {"tenantName": tenant, "numConsumers": 5}))
+    assert_error(srv.admin.put("/consumer/count", {"tenantName": tenant, "numConsumers": 6}), 400,
+                 "OFS-V2-KAFKA-ADMIN-EXCEPTION")
+    # /kafka/topic creates once; /kafka/topic-metadata describes every topic, live.
+    other = kafka_name("kt")
+    assert assert_ok(srv.admin.post("/kafka/topic", {"topicName": other, "numPartitions": 2})) == \
+        {"topicName": other, "numPartitions": 2}
+    assert_error(srv.admin.post("/kafka/topic", {"topicName": other, "numPartitions": 2}), 400,
+                 "OFS-V2-KAFKA-ADMIN-EXCEPTION")
+    described = {t["topicName"]: t for t in assert_ok(srv.admin.get("/kafka/topic-metadata"))["kafkaTopicMetadata"]}
+    assert described[other]["partitions"] == 2 and described[topic]["partitions"] == 5, described.get(topic)
+    assert described[other]["replicationFactor"] == 1
+    assert described[other]["retentionMs"] > 0
+
+
+# ----------------------------------------------------------------------------------------------
 # SIGTERM while the health monitor checks Kafka
 # ----------------------------------------------------------------------------------------------
 
