@@ -40,9 +40,9 @@ std::shared_ptr<const ofs::catalog::Snapshot> MakeSnapshot() {
   g.version = "v1";
   g.feature_group.feature_group_name = "g";
   g.feature_group.entity_name = "u";
-  const DataType types[] = {DataType::kText,    DataType::kAscii,  DataType::kVarchar, DataType::kBlob,
-                            DataType::kBoolean, DataType::kInt,    DataType::kBigint,  DataType::kFloat,
-                            DataType::kDouble,  DataType::kDecimal, DataType::kVarint, DataType::kTimestamp,
+  const DataType types[] = {DataType::kText,    DataType::kAscii,    DataType::kVarchar, DataType::kBlob,
+                            DataType::kBoolean, DataType::kInt,      DataType::kBigint,  DataType::kFloat,
+                            DataType::kDouble,  DataType::kDecimal,  DataType::kVarint,  DataType::kTimestamp,
                             DataType::kUuid,    DataType::kTimeuuid, DataType::kInet};
   uint32_t id = 3;
   for (DataType type : types) {

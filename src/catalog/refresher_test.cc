@@ -84,7 +84,9 @@ class Flaky final : public MetadataStore {
     return real_->SearchFeatureGroups(q);
   }
   Status AddRun(const model::RunRecord& r) override { return real_->AddRun(r); }
-  Result<std::vector<model::ConsumerTopic>> ListConsumerTopics() override { return real_->ListConsumerTopics(); }
+  Result<std::vector<model::ConsumerTopic>> ListConsumerTopics() override {
+    return real_->ListConsumerTopics();
+  }
   Status AddConsumerTopic(const model::ConsumerTopic& t, int64_t now) override {
     return real_->AddConsumerTopic(t, now);
   }
