@@ -151,12 +151,28 @@ void KafkaProducer::ProduceNow(const std::string& topic, Batch* batch) {
       rd_kafka_header_add(headers, h.name.data(), static_cast<ssize_t>(h.name.size()), h.value.data(),
                           static_cast<ssize_t>(h.value.size()));
     }
-    const rd_kafka_resp_err_t err = rd_kafka_producev(
-        rk_.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_KEY(record.key.empty() ? nullptr : record.key.data(), record.key.size()),
-        RD_KAFKA_V_VALUE(record.value.data(), record.value.size()), RD_KAFKA_V_HEADERS(headers),
-        RD_KAFKA_V_TIMESTAMP(record.timestamp_ms > 0 ? record.timestamp_ms : 0), RD_KAFKA_V_OPAQUE(batch),
-        RD_KAFKA_V_END);
+    // rd_kafka_produceva, not rd_kafka_producev: the RD_KAFKA_V_* macros are GNU statement expressions.
+    rd_kafka_vu_t args[7] = {};
+    args[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+    args[0].u.cstr = topic.c_str();
+    args[1].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+    args[1].u.i = RD_KAFKA_MSG_F_COPY;
+    args[2].vtype = RD_KAFKA_VTYPE_KEY;
+    args[2].u.mem.ptr = record.key.empty() ? nullptr : record.key.data();
+    args[2].u.mem.size = record.key.size();
+    args[3].vtype = RD_KAFKA_VTYPE_VALUE;
+    args[3].u.mem.ptr = record.value.data();
+    args[3].u.mem.size = record.value.size();
+    args[4].vtype = RD_KAFKA_VTYPE_HEADERS;
+    args[4].u.headers = headers;
+    args[5].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
+    args[5].u.i64 = record.timestamp_ms > 0 ? record.timestamp_ms : 0;
+    args[6].vtype = RD_KAFKA_VTYPE_OPAQUE;
+    args[6].u.ptr = batch;
+    rd_kafka_error_t* error = rd_kafka_produceva(rk_.get(), args, 7);
+    const rd_kafka_resp_err_t err =
+        error == nullptr ? RD_KAFKA_RESP_ERR_NO_ERROR : rd_kafka_error_code(error);
+    if (error != nullptr) rd_kafka_error_destroy(error);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) continue;  // librdkafka owns the headers now
     rd_kafka_headers_destroy(headers);
     failed_->Inc(count - i);
