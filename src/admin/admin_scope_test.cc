@@ -174,5 +174,28 @@ TEST_F(AdminScopeTest, EntityVisibilityAndEntityWideChanges) {
   EXPECT_EQ(create("attached2", "ours"), 200);
 }
 
+// Darwin's /consumer/* and /kafka/* routes: a scoped token sees and changes the registrations of its
+// tenants only, and the cluster-wide /kafka/* routes need an unscoped token.
+TEST_F(AdminScopeTest, ConsumerRegistrationsFollowTheTokensTenants) {
+  const auto reg = [](std::string_view tenant) {
+    return R"({"tenant_name":")" + std::string(tenant) + R"(","topic_name":")" + std::string(tenant) +
+           R"(-t"})";
+  };
+  EXPECT_EQ(Send(kTaAdmin, Method::kPost, "/consumer/register", reg("ta")).first, 200);
+  EXPECT_EQ(Send(kTaAdmin, Method::kPost, "/consumer/register", reg("tb")).first, 403);
+  EXPECT_EQ(Send(kRoot, Method::kPost, "/consumer/register", reg("tb")).first, 200);
+  EXPECT_EQ(Send(kTaAdmin, Method::kPut, "/consumer/topic", R"({"tenantName":"tb","topicName":"x"})").first,
+            403);
+  EXPECT_EQ(Send(kTaAdmin, Method::kPut, "/consumer/topic", R"({"tenantName":"ta","topicName":"x"})").first,
+            200);
+  auto [status, body] = Send(kTaReader, Method::kGet, "/consumer/metadata/all");
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(body, R"({"data":[{"tenantName":"ta","topicName":"x","numConsumers":1}]})");
+  EXPECT_EQ(Send(kTaAdmin, Method::kPost, "/kafka/topic", R"({"topicName":"t","numPartitions":1})").first,
+            403);
+  EXPECT_EQ(Send(kTaReader, Method::kGet, "/kafka/topic-metadata").first, 403);
+  EXPECT_EQ(Send(kRoot, Method::kGet, "/kafka/topic-metadata").first, 400);  // no Kafka in this test
+}
+
 }  // namespace
 }  // namespace ofs::admin

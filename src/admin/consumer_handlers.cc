@@ -16,6 +16,8 @@
 //                                 "replicationFactor", "retentionMs"}]}, live from Kafka (Darwin read a
 //                                 daily S3 copy)
 // Registry changes move the catalog: serve nodes and consumers pick the new topic up like any change.
+// Tenant-scoped tokens (api/tenant_scope.h): the listing shows the tenants in scope, a change needs its
+// tenant in scope, and /kafka/* (any topic of the cluster) needs an unscoped token.
 
 #include <algorithm>
 #include <cctype>
@@ -25,6 +27,7 @@
 #include "admin/handler_support.h"
 #include "admin/handlers.h"
 #include "admin/json_fields.h"
+#include "admin/scope.h"
 #include "base/strings.h"
 
 namespace ofs::admin {
@@ -107,8 +110,10 @@ Result<model::ConsumerTopic> RegisteredTopic(const AdminDeps& deps, const std::s
                 "tenant " + tenant + " has no consumer metadata");
 }
 
-Status ListConsumers(const AdminDeps& deps, const api::Call&, http::Response& response) {
+Status ListConsumers(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
   OFS_ASSIGN_OR_RETURN(std::vector<model::ConsumerTopic> topics, deps.store->ListConsumerTopics());
+  std::erase_if(topics, [&](const model::ConsumerTopic& t) { return !scope.SeesTenant(t.tenant); });
   return Respond(response, [&](codec::JsonWriter& out) {
     out.StartArray();
     for (const model::ConsumerTopic& t : topics) {
@@ -131,6 +136,8 @@ Status Onboard(const AdminDeps& deps, const api::Call& call, http::Response& res
   OFS_RETURN_IF_ERROR(Require(body.topic, "topicName"));
   OFS_RETURN_IF_ERROR(RequireCount(body.partitions, "numPartitions"));
   OFS_RETURN_IF_ERROR(CheckName(*body.topic, "topicName"));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_RETURN_IF_ERROR(scope.ChangeTenant(*body.tenant));
   // Darwin's rule: the tenant must be some group's consume tenant.
   std::shared_ptr<const catalog::Snapshot> snapshot = deps.catalog->CurrentShared();
   const bool used = snapshot != nullptr &&
@@ -173,6 +180,8 @@ Status Register(const AdminDeps& deps, const api::Call& call, http::Response& re
   OFS_RETURN_IF_ERROR(CheckName(*body.topic, "topic_name"));
   const int64_t partitions = body.partitions.value_or(1);
   OFS_RETURN_IF_ERROR(RequireCount(partitions, "num_partitions"));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_RETURN_IF_ERROR(scope.ChangeTenant(*body.tenant));
   Status added = deps.store->AddConsumerTopic(
       model::ConsumerTopic{*body.tenant, *body.topic, partitions, 1, 0}, deps.clock->NowMillis());
   if (added.code() == ErrorCode::kInvalidRequest) {
@@ -212,6 +221,8 @@ Status UpdateConsumer(const AdminDeps& deps, const api::Call& call, http::Respon
       OFS_RETURN_IF_ERROR(RequireCount(body.consumers, "numConsumers"));
       break;
   }
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_RETURN_IF_ERROR(scope.ChangeTenant(*body.tenant));
   OFS_ASSIGN_OR_RETURN(model::ConsumerTopic row, RegisteredTopic(deps, *body.tenant));
   switch (field) {
     case Field::kTopic:
@@ -260,6 +271,8 @@ Status CreateTopic(const AdminDeps& deps, const api::Call& call, http::Response&
   OFS_RETURN_IF_ERROR(Require(body.topic, "topicName"));
   OFS_RETURN_IF_ERROR(CheckName(*body.topic, "topicName"));
   OFS_RETURN_IF_ERROR(RequireCount(body.partitions, "numPartitions"));
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_RETURN_IF_ERROR(scope.Unscoped("creating a Kafka topic"));
   if (deps.topics == nullptr) return NoKafka();
   OFS_RETURN_IF_ERROR(deps.topics->CreateTopic(*body.topic, *body.partitions));
   return Respond(response, [&](codec::JsonWriter& out) {
@@ -272,7 +285,9 @@ Status CreateTopic(const AdminDeps& deps, const api::Call& call, http::Response&
   });
 }
 
-Status TopicMetadata(const AdminDeps& deps, const api::Call&, http::Response& response) {
+Status TopicMetadata(const AdminDeps& deps, const api::Call& call, http::Response& response) {
+  OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
+  OFS_RETURN_IF_ERROR(scope.Unscoped("describing every Kafka topic"));
   if (deps.topics == nullptr) {
     return Status(ErrorCode::kKafkaConfigNotFound, "kafka is not configured",
                   "start the admin process with --kafka HOST:PORT (kafka.bootstrap)");

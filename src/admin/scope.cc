@@ -73,6 +73,17 @@ Status Scope::MoveTenant(std::string_view type, std::string_view from, std::stri
   return Status::Ok();
 }
 
+Status Scope::ChangeTenant(std::string_view tenant) const {
+  if (unrestricted()) return Status::Ok();
+  return api::RequireTenant(principal_, tenant, "the consumer metadata");
+}
+
+Status Scope::Unscoped(std::string_view what) const {
+  if (unrestricted()) return Status::Ok();
+  return Status(ErrorCode::kForbidden, std::string(what) + " needs a token that is not scoped to tenants",
+                "it acts on the whole Kafka cluster");
+}
+
 bool Scope::SeesGroup(std::string_view group) const {
   if (unrestricted()) return true;
   const catalog::GroupEntry* entry = snapshot_->FindGroup(group, std::nullopt);

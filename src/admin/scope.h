@@ -42,6 +42,10 @@ class Scope {
   // Moving every group version whose `type` tenant ("read" | "write" | "consume") is `from` to `to`:
   // both tenants in scope, and every group that has such a version (ChangeGroup).
   Status MoveTenant(std::string_view type, std::string_view from, std::string_view to) const;
+  // Changing a consume tenant's topic registration (/consumer/*): the tenant in scope.
+  Status ChangeTenant(std::string_view tenant) const;
+  // A cluster-wide operation (/kafka/*: any topic): only an unscoped token.
+  Status Unscoped(std::string_view what) const;
 
   // --- filters of search, catalog and tenant answers (names unknown to the snapshot are hidden) ---
 
