@@ -112,6 +112,8 @@ class AsyncRequest : public std::enable_shared_from_this<AsyncRequest> {
   // The unit's preparation error, or its payload from its operations' statuses.
   Status Finish(size_t u, codec::JsonWriter& out) {
     if (!prepared_[u].ok()) return prepared_[u];
+    // Not started (no unit had an operation, e.g. every row failed conversion): no statuses at all.
+    if (u >= statuses_.size()) return units_[u]->Finish({}, out);
     return units_[u]->Finish(std::span<const Status>(statuses_[u].data(), units_[u]->Operations()), out);
   }
 
