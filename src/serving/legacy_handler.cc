@@ -14,6 +14,7 @@
 
 #include "serving/legacy_handler.h"
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,19 +78,27 @@ Status LegacyBatchWrite(const ServingDeps& deps, const api::Call& call, http::Re
         return Status::Ok();
       }));
   if (!has_body) return Status(kCode, "Body is required");
+  for (LegacyRecord& record : records) {
+    if (Status read = ReadRecord(record.raw, &record); !read.ok()) record.error = std::string(read.message());
+  }
   std::shared_ptr<const catalog::Snapshot> snapshot = deps.catalog->CurrentShared();
   if (snapshot == nullptr) return Status(ErrorCode::kMetastoreUnavailable, "catalog not loaded yet");
+  // On a serve node, a group created on `ofs admin` a moment ago may be missing from the catalog: one
+  // check of the metadata store (this runs on a worker thread: it may block) before a record fails for it.
+  if (deps.refresher != nullptr) {
+    const bool missing = std::any_of(records.begin(), records.end(), [&](const LegacyRecord& r) {
+      return r.error.empty() && snapshot->FindGroup(r.group, std::nullopt) == nullptr;
+    });
+    if (missing && deps.refresher->RefreshNow().ok()) snapshot = deps.catalog->CurrentShared();
+  }
   thread_local ingest::RowBatch batch(nullptr, ingest::RowBatchLimits{.max_value_bytes = SIZE_MAX});
   batch.Clear();
   batch.Use(snapshot);
   const int64_t write_time = deps.write_clock->Next();
   for (LegacyRecord& record : records) {
-    if (Status read = ReadRecord(record.raw, &record); !read.ok()) {
-      record.error = std::string(read.message());
-      continue;
-    }
+    if (!record.error.empty()) continue;
     Result<const catalog::GroupEntry*> group =
-        ResolveGroup(*snapshot, record.group, "", /*darwin=*/true, call.principal, deps.catalog);
+        ResolveGroup(*snapshot, record.group, "", /*darwin=*/true, call.principal, nullptr);
     if (!group.ok()) {
       if (group.status().code() == ErrorCode::kForbidden) return group.status();
       record.error = std::string(group.status().message());
