@@ -39,6 +39,7 @@ struct PendingCell {
 struct GroupWrite : StoreUnit {
   std::vector<std::string_view> names;                  // features.names as sent (views: Prepare only)
   std::string names_text;                               // the same, owned, for the answer
+  std::string run_id;                                   // "runId" (write-async's run-id header)
   std::vector<Span> name_spans;                         // into names_text
   ScalarRows rows;                                      // features.values as sent
   std::vector<const catalog::ResolvedColumn*> columns;  // per name
@@ -76,6 +77,7 @@ struct GroupWrite : StoreUnit {
     operations = 0;
     names.clear();
     names_text.clear();
+    run_id.clear();
     name_spans.clear();
     rows.Clear();
     columns.clear();
@@ -235,6 +237,14 @@ Status GroupWrite::Prepare(const UnitContext& context, std::string_view json) {
       json, 1, kRequestError, "request body", [&](std::string_view key, api::JsonValue value) {
         bool handled = false;
         OFS_RETURN_IF_ERROR(ReadGroupRefField(key, value, kRequestError, &ref, &handled));
+        if (!handled && EqualsIgnoreCase(key, "runId")) {  // write-async's run-id header
+          std::string_view text;
+          bool present = false;
+          OFS_RETURN_IF_ERROR(
+              api::ReadOptionalString(std::move(value), &text, &present, kRequestError, "runId"));
+          s.run_id.assign(text);
+          return Status::Ok();
+        }
         if (handled || !EqualsIgnoreCase(key, "features")) return Status::Ok();
         has_features = true;  // a repeated field replaces the earlier one
         return ReadNamesAndRows(std::move(value), kRequestError, "features", deps.limits.max_rows_per_write,
@@ -296,24 +306,11 @@ Status GroupWrite::Finish(std::span<const Status> statuses, codec::JsonWriter& o
 struct AsyncGroupWrite final : GroupWrite {
   std::vector<ingest::Record> records;
   std::string topic;
-  std::string run_id;
   size_t produced = 0;
 
   Status Prepare(const UnitContext& context, std::string_view json) override {
     records.clear();
     produced = 0;
-    // runId first (copied): GroupWrite::Prepare's views must stay valid, so nothing parses after it.
-    run_id.clear();
-    OFS_RETURN_IF_ERROR(api::ForEachRootField(
-        json, 1, kRequestError, "request body", [&](std::string_view key, api::JsonValue value) {
-          if (!EqualsIgnoreCase(key, "runId")) return Status::Ok();
-          bool present = false;
-          std::string_view text;
-          OFS_RETURN_IF_ERROR(
-              api::ReadOptionalString(std::move(value), &text, &present, kRequestError, "runId"));
-          run_id.assign(text);
-          return Status::Ok();
-        }));
     OFS_RETURN_IF_ERROR(GroupWrite::Prepare(context, json));
     operations = 0;  // GroupWrite's store writes are replaced by one produce
     // After validation: a bad request is answered as such wherever it is sent.
