@@ -1,10 +1,10 @@
 #include "ingest/consumer.h"
 
 #include <algorithm>
-#include <condition_variable>
 #include <utility>
 
 #include "base/log.h"
+#include "ingest/countdown.h"
 
 namespace ofs::ingest {
 namespace {
@@ -89,10 +89,12 @@ void Consumer::Loop() {
 Status Consumer::EnsureSubscribed() {
   const catalog::Snapshot* snapshot = deps_.catalog->Current();
   if (snapshot == nullptr) return Status(ErrorCode::kMetastoreUnavailable, "catalog not loaded yet");
+  // The topics follow the catalog: recomputed (over every group) only when it changed.
+  if (snapshot->change_counter() == subscribed_counter_) return Status::Ok();
   std::vector<std::string> topics = TopicsOf(*snapshot, options_.topic_prefix);
-  if (topics == topics_) return Status::Ok();
-  OFS_RETURN_IF_ERROR(deps_.source->Subscribe(topics));
+  if (topics != topics_) OFS_RETURN_IF_ERROR(deps_.source->Subscribe(topics));
   topics_ = std::move(topics);
+  subscribed_counter_ = snapshot->change_counter();
   return Status::Ok();
 }
 
@@ -140,19 +142,10 @@ Status Consumer::SendDeadLetters(const std::vector<Record>& records) {
     letter.headers.push_back(Header{std::string(kErrorHeader), rejection.message});
     letters.push_back(std::move(letter));
   }
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  Status result;
-  deps_.dead_letters->Produce(options_.dead_letter_topic, std::move(letters), [&](Status status) {
-    std::lock_guard<std::mutex> lock(mu);
-    result = std::move(status);
-    done = true;
-    cv.notify_all();
-  });
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return done; });
-  if (!result.ok()) return result;
+  Countdown sent(1);
+  deps_.dead_letters->Produce(options_.dead_letter_topic, std::move(letters),
+                              [&sent](Status status) { sent.Arrive(std::move(status)); });
+  OFS_RETURN_IF_ERROR(sent.Wait());
   // Counted once acknowledged: a batch retried after a failed send counts its dead letters once.
   for (const auto& [index, rejection] : rejected_) {
     deps_.registry
@@ -160,7 +153,7 @@ Status Consumer::SendDeadLetters(const std::vector<Record>& records) {
                      {{"reason", std::string(rejection.reason)}})
         .Inc();
   }
-  return result;
+  return Status::Ok();
 }
 
 Result<size_t> Consumer::RunOnce() {

@@ -92,6 +92,7 @@ class Consumer {
   std::vector<Record> records_;
   std::vector<std::pair<size_t, Rejection>> rejected_;  // record index, why
   std::vector<std::string> topics_;
+  int64_t subscribed_counter_ = -1;  // the catalog's change counter topics_ was computed from
   std::atomic<bool> stopping_{false};
   std::thread thread_;
   mutable std::mutex health_mu_;

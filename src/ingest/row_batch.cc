@@ -3,13 +3,12 @@
 #include <simdjson.h>
 
 #include <charconv>
-#include <condition_variable>
-#include <mutex>
 #include <utility>
 
 #include "api/json_read.h"
 #include "base/strings.h"
 #include "codec/value_codec.h"
+#include "ingest/countdown.h"
 #include "model/types.h"
 
 namespace ofs::ingest {
@@ -31,28 +30,6 @@ bool ParseInt64(std::string_view text, int64_t* out) {
   auto [ptr, ec] = std::from_chars(text.data(), end, *out);
   return ec == std::errc() && ptr == end;
 }
-
-// Waits for the completions of several store writes.
-class Countdown {
- public:
-  explicit Countdown(size_t n) : pending_(n) {}
-  void Arrive(Status status) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!status.ok() && first_error_.ok()) first_error_ = std::move(status);
-    if (--pending_ == 0) cv_.notify_all();
-  }
-  Status Wait() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return pending_ == 0; });
-    return first_error_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  size_t pending_;
-  Status first_error_;
-};
 
 }  // namespace
 
