@@ -32,10 +32,15 @@ run: build
 # black-box suite against the real binary, the Darwin-face contract (golden request -> response pairs,
 # tests/contract) and the Python SDK's suite (python/) on the release build; the unit and black-box
 # suites again under AddressSanitizer + UBSan; then each fuzz target for FUZZ_SECONDS.
-# `make test-fast` is the release half only (the edit-compile-test loop).
+# `make test-fast` is the release half only (the edit-compile-test loop). Each stage prints its wall time
+# ("make test: STAGE took N s"), so that CI's log shows where its 45 minutes go.
+TEST_STAGES := fmt-check test-unit test-e2e test-contract test-python test-mariadb test-s3 test-cassandra \
+  test-sanitized fuzz
 test: build
-	@$(MAKE) --no-print-directory fmt-check test-unit test-e2e test-contract test-python test-mariadb test-s3 test-cassandra
-	@$(MAKE) --no-print-directory test-sanitized fuzz
+	@for stage in $(TEST_STAGES); do \
+	  start=$$(date +%s); $(MAKE) --no-print-directory $$stage || exit 1; \
+	  echo "make test: $$stage took $$(( $$(date +%s) - start )) s"; \
+	done
 
 test-fast: build
 	@$(MAKE) --no-print-directory test-unit test-e2e test-contract test-python

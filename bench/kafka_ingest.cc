@@ -35,6 +35,7 @@
 // debug log on stderr. Output: one JSON line; exit 0, or 2 (the JSON says why).
 
 #include <librdkafka/rdkafka.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -825,6 +826,10 @@ Result<VerifyResult> Verify(const Options& o, const RecordPool& pool, storage::R
 }
 
 int RunOfs(const Options& o) {
+  // As `ofs consume` runs (apps/ofs/role_consume.cc: no transparent huge pages for an ingestion process;
+  // OFS_BENCH_THP=1 keeps them, to compare).
+  const char* keep_thp = std::getenv("OFS_BENCH_THP");
+  if (keep_thp == nullptr || std::string_view(keep_thp) != "1") prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
   const std::filesystem::path dir(o.work_dir);
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);

@@ -16,6 +16,10 @@ const char* malloc_conf = "thp:always,metadata_thp:auto";
 }
 #endif
 
+#include <sys/prctl.h>
+
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -47,6 +51,12 @@ std::string AllocatorHugePagesProblem() {
   std::ostringstream kernel;
   kernel << std::ifstream("/sys/kernel/mm/transparent_hugepage/enabled").rdbuf();
   return HugePagesProblem(allocator_thp, kernel.str());
+}
+
+std::string DisableHugePagesForProcess() {
+  if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) != 0)
+    return std::string("prctl(PR_SET_THP_DISABLE): ") + std::strerror(errno);
+  return "";
 }
 
 }  // namespace ofs::app

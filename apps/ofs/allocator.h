@@ -10,5 +10,8 @@ namespace ofs::app {
 std::string AllocatorDescription();
 // Why transparent huge pages are not in effect (huge_pages.h), or "" when they are.
 std::string AllocatorHugePagesProblem();
+// Turns transparent huge pages off for the whole process from now on (prctl PR_SET_THP_DISABLE: the
+// kernel then ignores the allocator's MADV_HUGEPAGE); pages already huge stay so. Returns "" or the error.
+std::string DisableHugePagesForProcess();
 
 }  // namespace ofs::app

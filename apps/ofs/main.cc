@@ -37,7 +37,11 @@ int RunRole(const CLI::App& command, const ofs::app::Config& flags, const ofs::a
   std::signal(SIGPIPE, SIG_IGN);
 
   OFS_LOG_INFO("app", "memory allocator: {}", ofs::app::AllocatorDescription());
-  if (const std::string problem = ofs::app::AllocatorHugePagesProblem(); !problem.empty()) {
+  if (!role.huge_pages) {
+    const std::string error = ofs::app::DisableHugePagesForProcess();
+    OFS_LOG_INFO("app", "transparent huge pages: off for ofs {}{}", role.name,
+                 error.empty() ? "" : " was asked but failed: " + error);
+  } else if (const std::string problem = ofs::app::AllocatorHugePagesProblem(); !problem.empty()) {
     ofs::NoteFallback(ofs::Fallback::kHugePages,
                       problem + "; point reads on a large row cache miss the TLB more (apps/ofs/README.md)");
   }

@@ -25,6 +25,9 @@ struct RolePlan {
   // kafka.bootstrap is set (standalone), or always (`ofs consume`, which then needs kafka.bootstrap).
   enum class Consumes { kNo, kWithKafka, kAlways };
   Consumes consumes = Consumes::kNo;
+  // Transparent huge pages for the allocator's memory (allocator.h): they pay off where point reads
+  // touch a large row cache; a role that only writes turns them off for its process.
+  bool huge_pages = true;
 };
 
 RolePlan StandaloneRole();

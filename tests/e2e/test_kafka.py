@@ -30,6 +30,7 @@ import struct
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -919,6 +920,13 @@ def test_ofs_consume_applies_records_commits_on_sigterm_and_serves_no_api(ofs_fa
     deps = {d["name"]: d["state"] for d in body["dependencies"]}
     assert deps.get("kafka") == "UP" and deps.get("consumer") == "UP", body
     assert body["kafka"]["bootstrap"] == kafka.address and body["kafka"]["consumerGroup"] == group, body
+    # An ingestion process runs without transparent huge pages, a serving one with them (apps/ofs/README.md,
+    # "Memory allocator"); /proc/PID/status shows the process's flag (Linux 5.0 and later).
+    def thp_enabled(node):
+        fields = dict(line.split(":", 1) for line in Path(f"/proc/{node.proc.pid}/status").read_text().splitlines())
+        return fields.get("THP_enabled", "").strip()
+    if thp_enabled(schema_node):
+        assert (thp_enabled(consumer), thp_enabled(schema_node)) == ("0", "1")
     names = {n for n, _, _ in samples_of(consumer.serving)}
     assert {"ofs_ingest_records_total", "ofs_ingest_rebalances_total", "ofs_ingest_consumer_lag",
             "ofs_kafka_produced_records_total"} <= names, sorted(names)
