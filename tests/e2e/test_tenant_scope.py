@@ -558,11 +558,17 @@ BATCH = {
     },
 }
 
+LEGACY_WRITE = "/ofs/async-batch-write"
+ASYNC_WRITE = "/v1/feature-group/write-async"
+
+
 WRITE = {
     "write": {
         "POST /v1/feature-group/write": "/v1/feature-group/write",
         "POST /feature-group/write-features-v2": "/feature-group/write-features-v2",
     },
+    "write-async": {"POST /v1/feature-group/write-async": ASYNC_WRITE},
+    "legacy-write": {"POST /ofs/async-batch-write": LEGACY_WRITE},
 }
 
 KINDS = {"use": USE, "change": CHANGE, "list": LIST, "batch": BATCH, "write": WRITE}
@@ -632,10 +638,22 @@ def _check_batch(c: Ctx, run, expected):
 
 def _check_write(c: Ctx, path, expected):
     g = c.group()
-    r = c.serving.post(path, write_body(g, ["id", "label"], [[2, "written"]]))
+    if path == LEGACY_WRITE:  # Darwin's consumer-fleet route: one v1 record, the group's latest version
+        r = c.serving.post(path, {"Body": [{"EntityName": c.entity(), "Entities": ["id"], "FeatureGroup": g,
+                                            "Features": {"id": 2, "label": "written"}}]})
+    else:
+        r = c.serving.post(path, write_body(g, ["id", "label"], [[2, "written"]]))
     stored = lambda: found_map(assert_ok(c.world.root.read(g, ["label"], ["id"], [[2]])))  # noqa: E731
     if expected == "ok":
-        assert assert_ok(r)["failedRows"] == [], r.describe()
+        if path == LEGACY_WRITE:
+            assert r.status == 200 and r.body["data"]["Successful_records"] == 1, r.describe()
+        elif path == ASYNC_WRITE:  # 202 once queued; the in-process consumer applies it
+            assert assert_ok(r, 202)["failedRows"] == [], r.describe()
+            deadline = time.monotonic() + 10
+            while stored() == {} and time.monotonic() < deadline:
+                time.sleep(0.02)
+        else:
+            assert assert_ok(r)["failedRows"] == [], r.describe()
         assert stored() == {(2,): ["written"]}
     else:
         assert_error(r, 403, "FORBIDDEN")
