@@ -50,7 +50,18 @@ if FLEET:
                       ("test_cell[write-async-writer-in]", "the fleet runs without Kafka: 503 by design")]
 
 
+# The longest files first, so that with pytest-xdist (`-n N --dist loadfile`, the Makefile) they start at once
+# and the short ones fill the other workers around them; serially the order changes nothing.
+LONGEST_FIRST = ("test_kafka.py", "test_tenant_scope.py", "test_serving_read_write.py")
+
+
+def _longest_first(item):
+    name = item.path.name
+    return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=_longest_first)  # stable: each file's own order is kept
     for item in items:
         if (STORE_URL or METADATA_URL) and item.get_closest_marker("embedded_store"):
             item.add_marker(pytest.mark.skip(
