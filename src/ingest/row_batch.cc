@@ -33,11 +33,13 @@ bool ParseInt64(std::string_view text, int64_t* out) {
 
 }  // namespace
 
-const catalog::ResolvedColumn* RowBatch::FindColumn(const catalog::GroupEntry& group, std::string_view name) {
+const catalog::ResolvedColumn* RowBatch::FindColumn(const catalog::GroupEntry& group, std::string_view name,
+                                                    size_t position) {
   if (names_group_ != &group) {
     names_group_ = &group;
     names_.clear();
   }
+  if (position < names_.size() && names_[position].first == name) return names_[position].second;
   for (const auto& [known, column] : names_) {
     if (known == name) return column;
   }
@@ -159,10 +161,11 @@ std::optional<Rejection> RowBatch::AddRowObject(std::string_view text, const cat
   seen.clear();
   cells.clear();
   std::optional<Rejection> rejection;
+  size_t position = 0;
   Status parsed =
       api::ForEachRootField(json, 4, kShape, what, [&](std::string_view key, api::JsonValue value) {
         if (rejection.has_value()) return Status::Ok();
-        const catalog::ResolvedColumn* column = FindColumn(group, key);
+        const catalog::ResolvedColumn* column = FindColumn(group, key, position++);
         if (column == nullptr) {
           rejection = Reject(kReasonSchema, "unknown column '" + std::string(key) + "' (feature group " +
                                                 group.meta.name + " " + group.meta.version + ")");
