@@ -110,7 +110,7 @@ test-cassandra:
 	ctest --test-dir $(BUILD_DIR) -j1 --output-on-failure --timeout 900 -L cassandra && \
 	OFS_E2E_STORE="$(CASSANDRA_E2E_STORE)" OFS_BINARY=$(OFS) python3 -m pytest -q $(CASSANDRA_E2E) && \
 	OFS_E2E_FLEET=1 OFS_E2E_STORE="$(CASSANDRA_E2E_STORE)" OFS_E2E_METADATA="$${url%/*}/{database}" \
-	  OFS_BINARY=$(OFS) python3 -m pytest -q $(FLEET_E2E) $(if $(filter-out 0,$(E2E_WORKERS)),-n $(FLEET_WORKERS) --dist loadfile) && \
+	  OFS_BINARY=$(OFS) python3 -m pytest -q $(FLEET_E2E) $(if $(filter-out 0,$(E2E_WORKERS)),-n $(FLEET_WORKERS) --dist loadscope) && \
 	OFS_BINARY=$(OFS) python3 -m pytest -q tests/e2e/test_fleet.py; \
 	rc=$$?; $(CASSANDRA_SCRIPT) stop >/dev/null; $(CASSANDRA_SCRIPT) wipe >/dev/null; \
 	$(MARIADB_SCRIPT) stop >/dev/null; $(MARIADB_SCRIPT) wipe >/dev/null; exit $$rc
@@ -127,14 +127,14 @@ test-cassandra-full:
 # and wipes it afterwards, or uses OFS_TEST_KAFKA's; it is skipped without a broker or kcat unless
 # OFS_REQUIRE_SERVICES=1.
 #
-# The black-box suites run on E2E_WORKERS pytest-xdist workers, a file per worker at a time (its module
-# server shared by its tests): they mostly wait on servers, sleeps and deadlines (one core 34% busy in a
+# The black-box suites run on E2E_WORKERS pytest-xdist workers, a file (or a test class) per worker at a
+# time (`--dist loadscope`: a module server is shared by its file's tests on one worker): they mostly wait on servers, sleeps and deadlines (one core 34% busy in a
 # serial run), so four workers on two cores took the release suite from 200 to 123 s and the sanitized one
 # from 373 to 267 s; the fleet run (FLEET_WORKERS, each worker's modules on fleets of their own over the
 # one Cassandra and MariaDB) from 356 to 309 s. E2E_WORKERS=0 runs every suite serially in one process.
 E2E_WORKERS ?= 4
 FLEET_WORKERS ?= 3
-E2E_PARALLEL = $(if $(filter-out 0,$(E2E_WORKERS)),-n $(E2E_WORKERS) --dist loadfile)
+E2E_PARALLEL = $(if $(filter-out 0,$(E2E_WORKERS)),-n $(E2E_WORKERS) --dist loadscope)
 test-e2e:
 	@OFS_BINARY=$(OFS) python3 -m pytest -q $(E2E_PARALLEL) tests/e2e
 

@@ -50,7 +50,7 @@ if FLEET:
                       ("test_cell[write-async-writer-in]", "the fleet runs without Kafka: 503 by design")]
 
 
-# The longest files first, so that with pytest-xdist (`-n N --dist loadfile`, the Makefile) they start at once
+# The longest files first, so that with pytest-xdist (`-n N --dist loadscope`, the Makefile) they start at once
 # and the short ones fill the other workers around them; serially the order changes nothing.
 LONGEST_FIRST = ("test_kafka.py", "test_tenant_scope.py", "test_serving_read_write.py")
 
