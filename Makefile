@@ -128,10 +128,11 @@ test-cassandra-full:
 # OFS_REQUIRE_SERVICES=1.
 #
 # The black-box suites run on E2E_WORKERS pytest-xdist workers, a file (or a test class) per worker at a
-# time (`--dist loadscope`: a module server is shared by its file's tests on one worker): they mostly wait on servers, sleeps and deadlines (one core 34% busy in a
-# serial run), so four workers on two cores took the release suite from 200 to 123 s and the sanitized one
-# from 373 to 267 s; the fleet run (FLEET_WORKERS, each worker's modules on fleets of their own over the
-# one Cassandra and MariaDB) from 356 to 255 s. E2E_WORKERS=0 runs every suite serially in one process.
+# time (`--dist loadscope`: a module server is shared by its file's tests on one worker). They mostly wait
+# on servers, sleeps and deadlines (one core 34% busy in a serial run), so four workers on two cores took
+# the release suite from 200 to 123 s and the sanitized one from 373 to 267 s; the fleet run
+# (FLEET_WORKERS, each worker's modules on fleets of their own over the one Cassandra and MariaDB) from
+# 356 to 255 s. E2E_WORKERS=0 runs every suite serially in one process.
 E2E_WORKERS ?= 4
 FLEET_WORKERS ?= 3
 E2E_PARALLEL = $(if $(filter-out 0,$(E2E_WORKERS)),-n $(E2E_WORKERS) --dist loadscope)
