@@ -202,7 +202,20 @@ class World:
             for version in ("v1", None):
                 r = self.root.read(g, ["label"], ["id"], [[1], [2]], version=version)
                 state.append(found_map(assert_ok(r)))
+        consumers = assert_ok(admin.get("/consumer/metadata/all"))
+        state.append(sorted((t["tenantName"], t["topicName"], t["numConsumers"]) for t in consumers
+                            if t["tenantName"] in (self.ta, self.tb, self.tc)))
         return state
+
+    def register_consumer(self, tenant_name: str, partitions: int = 4):
+        """Registers a topic for `tenant_name`'s consumers (Darwin's snake_case body) with the root token,
+        unless an earlier route of the cell (whose tenants every route shares) did."""
+        registered = assert_ok(self.root.admin.get("/consumer/metadata/all"))
+        if any(t["tenantName"] == tenant_name for t in registered):
+            return
+        assert_ok(self.root.admin.post("/consumer/register", {"tenant_name": tenant_name,
+                                                              "topic_name": uniq("sc_topic"),
+                                                              "num_partitions": partitions}))
 
 
 class Ctx:
@@ -406,6 +419,24 @@ USE = {
 }
 
 # A "change" route: a metadata change (or a run record); a refused one must leave the world as it was.
+def _consumer_tenant(c: Ctx) -> str:
+    """The consume tenant a consumer-route cell names: in scope (a) or out of it (b)."""
+    return c.world.ta if c.target == "in" else c.world.tb
+
+
+def _consumer_register(c: Ctx):
+    body = {"tenant_name": _consumer_tenant(c), "topic_name": uniq("sc_topic"), "num_partitions": 2}
+    return lambda: c.admin.post("/consumer/register", body)
+
+
+def _consumer_update(path, field, value):
+    def prepare(c: Ctx):
+        tenant_name = _consumer_tenant(c)
+        c.world.register_consumer(tenant_name)
+        return lambda: c.admin.put(path, {"tenantName": tenant_name, field: value()})
+    return prepare
+
+
 CHANGE = {
     "entity.create": {"POST /v1/entity": _create_entity("/v1/entity"), "POST /entity": _create_entity("/entity")},
     "entity.register": {"POST /entity/register": _create_entity("/entity/register")},
@@ -422,6 +453,11 @@ CHANGE = {
     "tenant.set": {"POST /v1/tenant": _set_tenant(True), "POST /feature-group/tenant": _set_tenant(False)},
     "tenant.move": {"PUT /tenant/all": _move},
     "run.add": {"POST /v1/feature-group/{name}/runs": _add_run(True), "POST /feature-group/run-data": _add_run(False)},
+    "consumer.change": {
+        "POST /consumer/register": _consumer_register,
+        "PUT /consumer/topic": _consumer_update("/consumer/topic", "topicName", lambda: uniq("sc_topic")),
+        "PUT /consumer/count": _consumer_update("/consumer/count", "numConsumers", lambda: 2),
+    },
 }
 
 
@@ -480,8 +516,16 @@ def _tenant_groups(c: Ctx, side):
     return mentions(assert_ok(r), g)
 
 
+def _consumer_list(c: Ctx, side):
+    tenant_name = c.world.ta if side == "in" else c.world.tb
+    c.world.register_consumer(tenant_name)
+    listed = assert_ok(c.admin.get("/consumer/metadata/all"))
+    return any(t["tenantName"] == tenant_name for t in listed)
+
+
 LIST = {
     "tenant.list": {"GET /tenant/list": _tenant_list},
+    "consumer.list": {"GET /consumer/metadata/all": _consumer_list},
     "tenant.groups": {"GET /tenant/feature-group/all": _tenant_groups},
     "search": {
         "GET /v1/search": _search_v1,
