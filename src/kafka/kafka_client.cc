@@ -53,6 +53,27 @@ bool TopicCreator::Known(std::string_view topic) const {
   return known_.find(topic) != known_.end();
 }
 
+AdminCall::AdminCall(rd_kafka_t* rk, rd_kafka_admin_op_t op, std::chrono::milliseconds timeout)
+    : queue_(rd_kafka_queue_new(rk)), options_(rd_kafka_AdminOptions_new(rk, op)), timeout_(timeout) {
+  std::array<char, 256> error{};
+  rd_kafka_AdminOptions_set_request_timeout(options_, static_cast<int>(timeout.count()), error.data(),
+                                            error.size());
+}
+
+AdminCall::~AdminCall() {
+  if (event_ != nullptr) rd_kafka_event_destroy(event_);
+  rd_kafka_AdminOptions_destroy(options_);
+  rd_kafka_queue_destroy(queue_);
+}
+
+Result<rd_kafka_event_t*> AdminCall::Wait(std::string_view what) {
+  event_ = rd_kafka_queue_poll(queue_, static_cast<int>(timeout_.count()) + 1000);
+  if (event_ == nullptr) return KafkaError(what, "no answer within kafka.admin_timeout_ms");
+  if (rd_kafka_event_error(event_) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return KafkaError(what, rd_kafka_event_error_string(event_));
+  return event_;
+}
+
 Status TopicCreator::Ensure(const std::vector<std::string>& topics) {
   std::vector<std::string> missing;
   {
@@ -76,38 +97,25 @@ Status TopicCreator::Ensure(const std::vector<std::string>& topics) {
     }
     requests.push_back(request);
   }
-  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk_);
-  rd_kafka_AdminOptions_t* admin = rd_kafka_AdminOptions_new(rk_, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-  rd_kafka_AdminOptions_set_request_timeout(admin, static_cast<int>(options_.admin_timeout.count()),
-                                            error.data(), error.size());
-  rd_kafka_CreateTopics(rk_, requests.data(), requests.size(), admin, queue);
-  rd_kafka_event_t* event =
-      rd_kafka_queue_poll(queue, static_cast<int>(options_.admin_timeout.count()) + 1000);
+  AdminCall call(rk_, RD_KAFKA_ADMIN_OP_CREATETOPICS, options_.admin_timeout);
+  rd_kafka_CreateTopics(rk_, requests.data(), requests.size(), call.options(), call.queue());
+  free_requests();
+  OFS_ASSIGN_OR_RETURN(rd_kafka_event_t * event, call.Wait("topic creation"));
+  size_t count = 0;
+  const rd_kafka_topic_result_t** results =
+      rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
   Status result;
-  if (event == nullptr) {
-    result = KafkaError("topic creation", "no answer within kafka.admin_timeout_ms");
-  } else if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    result = KafkaError("topic creation", rd_kafka_event_error_string(event));
-  } else {
-    size_t count = 0;
-    const rd_kafka_topic_result_t** results =
-        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
-    std::lock_guard<std::mutex> lock(mu_);
-    for (size_t i = 0; i < count; ++i) {
-      const rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
-      if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-        known_.emplace(rd_kafka_topic_result_name(results[i]));
-      } else if (result.ok()) {
-        const char* message = rd_kafka_topic_result_error_string(results[i]);
-        result = KafkaError(std::string("creation of topic '") + rd_kafka_topic_result_name(results[i]) + "'",
-                            message != nullptr ? message : rd_kafka_err2str(err));
-      }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (size_t i = 0; i < count; ++i) {
+    const rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+      known_.emplace(rd_kafka_topic_result_name(results[i]));
+    } else if (result.ok()) {
+      const char* message = rd_kafka_topic_result_error_string(results[i]);
+      result = KafkaError(std::string("creation of topic '") + rd_kafka_topic_result_name(results[i]) + "'",
+                          message != nullptr ? message : rd_kafka_err2str(err));
     }
   }
-  if (event != nullptr) rd_kafka_event_destroy(event);
-  rd_kafka_AdminOptions_destroy(admin);
-  rd_kafka_queue_destroy(queue);
-  free_requests();
   return result;
 }
 

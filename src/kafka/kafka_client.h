@@ -37,6 +37,27 @@ Result<Handle> MakeHandle(rd_kafka_type_t type, Conf conf);
 Status KafkaError(std::string_view operation, rd_kafka_resp_err_t error);
 Status KafkaError(std::string_view operation, std::string_view reason);
 
+// An admin request's queue, options and result event, released together.
+class AdminCall {
+ public:
+  AdminCall(rd_kafka_t* rk, rd_kafka_admin_op_t op, std::chrono::milliseconds timeout);
+  ~AdminCall();
+  AdminCall(const AdminCall&) = delete;
+  AdminCall& operator=(const AdminCall&) = delete;
+
+  rd_kafka_queue_t* queue() const { return queue_; }
+  rd_kafka_AdminOptions_t* options() const { return options_; }
+  // Waits for the answer (the request timeout plus 1 s); STORE-UNAVAILABLE naming `what` when none comes
+  // or the request as a whole failed. The event lives as long as this call.
+  Result<rd_kafka_event_t*> Wait(std::string_view what);
+
+ private:
+  rd_kafka_queue_t* queue_;
+  rd_kafka_AdminOptions_t* options_;
+  std::chrono::milliseconds timeout_;
+  rd_kafka_event_t* event_ = nullptr;
+};
+
 // Creates each of `topics` that does not exist yet (options.topic_partitions, topic_replication), and
 // remembers those known to exist, so a later call for them costs nothing. Blocks up to admin_timeout.
 // Thread-safe.

@@ -8,41 +8,6 @@
 namespace ofs::kafka {
 namespace {
 
-// An admin request's queue, options and result event, released together.
-class AdminCall {
- public:
-  AdminCall(rd_kafka_t* rk, rd_kafka_admin_op_t op, std::chrono::milliseconds timeout)
-      : queue_(rd_kafka_queue_new(rk)), options_(rd_kafka_AdminOptions_new(rk, op)), timeout_(timeout) {
-    std::array<char, 256> error{};
-    rd_kafka_AdminOptions_set_request_timeout(options_, static_cast<int>(timeout.count()), error.data(),
-                                              error.size());
-  }
-  ~AdminCall() {
-    if (event_ != nullptr) rd_kafka_event_destroy(event_);
-    rd_kafka_AdminOptions_destroy(options_);
-    rd_kafka_queue_destroy(queue_);
-  }
-  AdminCall(const AdminCall&) = delete;
-  AdminCall& operator=(const AdminCall&) = delete;
-
-  rd_kafka_queue_t* queue() const { return queue_; }
-  rd_kafka_AdminOptions_t* options() const { return options_; }
-  // Waits for the answer; STORE-UNAVAILABLE when none comes or the request as a whole failed.
-  Result<rd_kafka_event_t*> Wait(std::string_view what) {
-    event_ = rd_kafka_queue_poll(queue_, static_cast<int>(timeout_.count()) + 1000);
-    if (event_ == nullptr) return KafkaError(what, "no answer within kafka.admin_timeout_ms");
-    if (rd_kafka_event_error(event_) != RD_KAFKA_RESP_ERR_NO_ERROR)
-      return KafkaError(what, rd_kafka_event_error_string(event_));
-    return event_;
-  }
-
- private:
-  rd_kafka_queue_t* queue_;
-  rd_kafka_AdminOptions_t* options_;
-  std::chrono::milliseconds timeout_;
-  rd_kafka_event_t* event_ = nullptr;
-};
-
 // A topic-level error of an admin answer: refusals are the caller's (KAFKA-ADMIN), the rest Kafka's.
 Status TopicError(const rd_kafka_topic_result_t* result, std::string_view what) {
   const rd_kafka_resp_err_t err = rd_kafka_topic_result_error(result);
