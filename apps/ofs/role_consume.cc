@@ -16,7 +16,7 @@ RolePlan ConsumeRole() {
       .catalog_changed_elsewhere = true,
       .consumes = RolePlan::Consumes::kAlways,
       // It reads nothing through a row cache, and on huge pages its churn of fetch buffers and batches
-      // made the kernel zero fresh 2 MiB pages: 16% more CPU per row in S5 (apps/ofs/README.md).
+      // made the kernel zero fresh 2 MiB pages: about 17% more CPU per row in S5 (apps/ofs/README.md).
       .huge_pages = false};
 }
 
