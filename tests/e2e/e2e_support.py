@@ -489,8 +489,12 @@ class OfsServer:
                 if self.proc.poll() is None:
                     self.stop()
                     raise
-                if "address already in use" in tail or "eaddrinuse" in tail or "bind" in tail:
-                    continue  # lost a port race: retry on new ports
+                if "address already in use" in tail or "eaddrinuse" in tail:
+                    # Lost a port race (free_port() releases the port before ofs binds it; another
+                    # worker's process or an outgoing connection may take it first): not a problem of
+                    # the server, so problems() leaves this run out. Retry on new ports.
+                    self._current["ended_by"] = "lost-port-race"
+                    continue
                 raise
         raise last  # type: ignore[misc]
 
