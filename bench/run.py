@@ -1944,7 +1944,7 @@ def cassandra_versions() -> str:
     """Cassandra (the service script's pinned release), the JVM and the CQL driver (Cargo.lock)."""
     pom = REPO / "scripts" / "services" / "cassandra" / "pom.xml"
     m = re.search(r"<cassandra.version>([^<]+)<", pom.read_text()) if pom.exists() else None
-    lock = REPO / "native" / "cql" / "Cargo.lock"
+    lock = REPO / "native" / "Cargo.lock"
     d = re.search(r'name = "scylla"\nversion = "([^"]+)"', lock.read_text()) if lock.exists() else None
     java = os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else "java"
     try:

@@ -45,6 +45,10 @@ class Application {
   void Stop();
   uint16_t serving_port() const;  // 0 when the role serves no serving API
   uint16_t admin_port() const;    // 0 when the role serves no admin API
+  // The stores and the catalog, once Start() succeeded (one-shot commands over a role: `ofs populate`).
+  catalog::Catalog* catalog() const { return catalog_.get(); }
+  catalog::MetadataStore* metadata() const { return metadata_.get(); }
+  storage::OnlineStore* store() const { return store_.get(); }
 
  private:
   void RegisterOperationalRoutes(api::Endpoint& endpoint);

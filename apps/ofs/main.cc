@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <utility>
@@ -15,11 +16,17 @@
 #include "base/log.h"
 #include "config.h"
 #include "import_darwin.h"
+#ifdef OFS_WITH_DELTA
+#include "populate_command.h"
+#endif
 #include "role.h"
 
 namespace {
 
-int RunRole(const CLI::App& command, const ofs::app::Config& flags, const ofs::app::RolePlan& role) {
+// Runs `role` until SIGINT or SIGTERM, or, with `once`, runs `once` on the started application and ends
+// with its exit code (`ofs populate`).
+int RunRole(const CLI::App& command, const ofs::app::Config& flags, const ofs::app::RolePlan& role,
+            const std::function<int(ofs::app::Application&)>& once = {}) {
   auto config = ofs::app::ResolveConfig(command, flags);
   if (!config.ok()) {
     std::cerr << "ofs: " << config.status().message();
@@ -51,6 +58,13 @@ int RunRole(const CLI::App& command, const ofs::app::Config& flags, const ofs::a
     OFS_LOG_ERROR("app", "ofs {} cannot start: {}", role.name, started.ToString());
     return 1;
   }
+  if (once) {
+    // The stop signals end the process as usual (a load is idempotent: run it again to finish it).
+    pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
+    const int code = once(app);
+    app.Stop();
+    return code;
+  }
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   OFS_LOG_INFO("app", "signal {} received, stopping", signal_number);
@@ -72,6 +86,14 @@ int main(int argc, char** argv) {
     ofs::app::AddFlags(command, &flags);
     role_commands.emplace_back(command, &role);
   }
+#ifdef OFS_WITH_DELTA
+  ofs::app::PopulateFlags populate_flags;
+  const ofs::app::RolePlan populate_role = ofs::app::PopulateRole();
+  CLI::App* populate =
+      cli.add_subcommand(std::string(populate_role.name), std::string(populate_role.description));
+  ofs::app::AddFlags(populate, &flags);
+  ofs::app::AddPopulateFlags(populate, &populate_flags);
+#endif
   CLI::App* config_template =
       cli.add_subcommand("config-template", "Print a documented TOML file with every setting");
   CLI::App* import_darwin = cli.add_subcommand(
@@ -88,6 +110,12 @@ int main(int argc, char** argv) {
   for (const auto& [command, role] : role_commands) {
     if (*command) return RunRole(*command, flags, *role);
   }
+#ifdef OFS_WITH_DELTA
+  if (*populate) {
+    return RunRole(*populate, flags, populate_role,
+                   [&](ofs::app::Application& app) { return ofs::app::RunPopulate(app, populate_flags); });
+  }
+#endif
   if (*import_darwin) return ofs::app::RunImportDarwin(import_flags);
   if (*backup) return ofs::app::RunBackup(backup_flags);
   if (*restore) return ofs::app::RunRestore(backup_flags);

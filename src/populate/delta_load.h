@@ -1,0 +1,75 @@
+#pragma once
+// Loading Delta data files into the OnlineStore (docs/ingestion.md, "Bulk loads from Delta tables"):
+//
+//   LoadPlan::Build(table columns, group, mapping)  which Delta column feeds which feature column, and
+//                                                   how its Arrow type converts (delta/arrow_value.h);
+//                                                   every mismatch found before any row is read
+//   LoadFile(scan, index, plan, store, options)     one data file, batch by batch: rows converted straight
+//                                                   from the Arrow buffers, one store write per batch,
+//                                                   then one sync; OK once every row is durable
+//
+// Idempotent: every cell of a load carries the load's write time, so loading a file again (a retry, a
+// worker killed mid-file) writes the same cells at the same time and changes nothing in effect. A row
+// whose key is null or a value does not convert is skipped and counted with a reason; a null feature
+// value leaves that cell unwritten.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "catalog/catalog.h"
+#include "delta/arrow_value.h"
+#include "delta/delta_table.h"
+#include "storage/online_store.h"
+
+namespace ofs::populate {
+
+struct LoadColumn {
+  std::string delta_name;  // the Delta column read
+  const catalog::ResolvedColumn* column = nullptr;
+  delta::ValueConverter converter;
+};
+
+class LoadPlan {
+ public:
+  // `mapping`: Delta column -> feature column (case-insensitive plain names). Empty: every Delta column
+  // whose name is a column of the group (case-insensitive) is loaded, and a Delta column that is not is
+  // an error (name it in a mapping to choose columns). Errors (INVALID-REQUEST-EXCEPTION, one message
+  // naming every problem): a mapped column missing from the table or the group, an entity key column
+  // the table does not provide, a type that does not convert.
+  static Result<LoadPlan> Build(const std::vector<delta::ArrowField>& table_columns,
+                                const catalog::GroupEntry& group,
+                                const std::map<std::string, std::string>& mapping);
+
+  const catalog::GroupEntry& group() const { return *group_; }
+  const std::vector<LoadColumn>& columns() const { return columns_; }
+  // The Delta columns to read, in the order of columns().
+  std::vector<std::string> DeltaColumnNames() const;
+
+ private:
+  const catalog::GroupEntry* group_ = nullptr;
+  std::vector<LoadColumn> columns_;
+};
+
+struct LoadOptions {
+  int64_t write_time_micros = 0;  // every cell's last-write-wins time (fixed per load: retries are no-ops)
+  bool replicate = false;         // also write the group's read tenant when it differs from its write tenant
+  size_t max_error_samples = 5;   // row failures kept with their reason
+};
+
+struct FileOutcome {
+  int64_t rows_loaded = 0;
+  int64_t rows_failed = 0;
+  std::vector<std::string> error_samples;  // "row N: column C: reason", the first few
+};
+
+// Loads data file `index` of `scan` (opened with plan.DeltaColumnNames()). Errors: the Delta read's
+// (retryable when the storage failed) or the store's (as the store reports them); rows already written
+// stay written (a retry rewrites them: idempotent). `progress(rows)` is called after each batch's write.
+Result<FileOutcome> LoadFile(const delta::DeltaScan& scan, size_t index, const LoadPlan& plan,
+                             storage::OnlineStore& store, const LoadOptions& options,
+                             const std::function<void(int64_t rows)>& progress = {});
+
+}  // namespace ofs::populate
