@@ -6,8 +6,8 @@ DATA_DIR ?= ./data
 PORT ?= 8080
 ADMIN_PORT ?= 8081
 JOBS ?= $(shell nproc)
-# The Rust CQL bridge (native/cql) is always built in release mode, uninstrumented: every preset shares
-# one cargo target directory, so a clean `make test` compiles the driver once. Set it outside the clone
+# The Rust bridges (native/: the CQL driver, delta-kernel-rs) are always built in release mode,
+# uninstrumented: every preset shares one cargo target directory, so a clean `make test` compiles them once. Set it outside the clone
 # to keep it across clones (a cache: an empty one still builds).
 export CARGO_TARGET_DIR ?= $(CURDIR)/build/cargo
 
@@ -99,7 +99,7 @@ CASSANDRA_E2E ?= tests/e2e/test_cassandra_darwin_keyspace.py tests/e2e/test_cass
 # not a fleet; the embedded suite runs them, and test-cassandra-full over Cassandra).
 FLEET_E2E := tests/e2e tests/contract --ignore=tests/e2e/test_fleet.py \
   --ignore=tests/e2e/test_cassandra_darwin_keyspace.py --ignore=tests/e2e/test_cassandra_two_nodes.py \
-  --ignore=tests/e2e/test_metadata_backup_s3.py --ignore=tests/e2e/test_disk_full.py \
+  --ignore=tests/e2e/test_metadata_backup_s3.py --ignore=tests/e2e/test_populate_s3.py --ignore=tests/e2e/test_disk_full.py \
   --ignore=tests/e2e/test_http_output_bound.py --ignore=tests/e2e/test_import_darwin.py \
   --ignore=tests/e2e/test_kafka.py
 test-cassandra:

@@ -18,6 +18,7 @@
 #include "base/clock.h"
 #include "base/fallback.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "codec/json_writer.h"
 #include "metadata_backup.h"
 #include "metadata_selection.h"
@@ -146,6 +147,7 @@ Status Application::Start() {
   }
   refresher_->Start();
   OFS_RETURN_IF_ERROR(StartIngestion());
+  OFS_RETURN_IF_ERROR(StartLoadWorkers());
   StartHealthMonitor();
   if (role_.admin_api && !config_.metadata_backup_dir.empty()) {
     Result<std::unique_ptr<BackupLocation>> location = OpenBackupLocation(
@@ -216,6 +218,10 @@ Status Application::StartServers() {
   admin_deps.offload = {admin_workers_.get(), std::chrono::milliseconds(config_.suspended_timeout_ms)};
   admin_deps.topics = topic_admin_.get();
   admin_deps.topic_prefix = config_.kafka_topic_prefix;
+#ifdef OFS_WITH_DELTA
+  admin_deps.loads = true;
+  admin_deps.load_created = [this] { WakeLoadWorkers(); };
+#endif
   serving_deps.topic_prefix = config_.kafka_topic_prefix;
   serving_deps.offload = admin_deps.offload;
 
@@ -291,6 +297,49 @@ Status Application::StartIngestion() {
   return Status::Ok();
 }
 
+// The load-job workers of a role that runs them (populate.workers of them), named host:pid/N.
+Status Application::StartLoadWorkers() {
+#ifdef OFS_WITH_DELTA
+  if (!role_.runs_loads || config_.populate_workers == 0) return Status::Ok();
+  std::vector<std::pair<std::string, std::string>> storage_options;
+  std::string_view rest = config_.populate_storage_options;
+  while (!rest.empty()) {
+    const size_t end = rest.find(';');
+    const std::string_view pair = Trim(rest.substr(0, end));
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    if (pair.empty()) continue;
+    const size_t eq = pair.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+      return Status(ErrorCode::kInvalidRequest,
+                    "populate.storage_options: expected key=value, got '" + std::string(pair) + "'");
+    }
+    storage_options.emplace_back(std::string(Trim(pair.substr(0, eq))),
+                                 std::string(Trim(pair.substr(eq + 1))));
+  }
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  for (int64_t i = 0; i < config_.populate_workers; ++i) {
+    populate::LoadWorkerOptions options;
+    options.name = std::string(host) + ":" + std::to_string(getpid()) + "/" + std::to_string(i);
+    options.lease_ms = config_.populate_lease_ms;
+    options.max_attempts = config_.populate_max_attempts;
+    options.batch_rows = static_cast<size_t>(config_.populate_batch_rows);
+    options.storage_options = storage_options;
+    load_workers_.push_back(std::make_unique<populate::LoadWorker>(
+        metadata_.get(), catalog_.get(), store_.get(), SystemClock::Default(), options, &registry_));
+    load_workers_.back()->Start();
+  }
+  OFS_LOG_INFO("app", "{} load-job workers (populate.workers)", config_.populate_workers);
+#endif
+  return Status::Ok();
+}
+
+void Application::WakeLoadWorkers() {
+#ifdef OFS_WITH_DELTA
+  for (auto& worker : load_workers_) worker->Wake();
+#endif
+}
+
 // POST /v1/admin/backup: a metadata backup into metadata.backup_dir now (on the admin worker pool: it
 // reads the whole store and writes a file or an S3 object). Answers {"path", "bytes"} (path: the file or
 // the s3:// object); 400 when no location is set; 503 STORE-UNAVAILABLE when the S3 endpoint fails.
@@ -327,6 +376,9 @@ void Application::Stop() {
   // After the servers (no write-async starts now), the admin jobs (the dead-letter listing) and the
   // health checks; before the refresher and the store, which the consumer uses.
   if (ingestion_) ingestion_->Stop();
+#ifdef OFS_WITH_DELTA
+  load_workers_.clear();  // each ends after its current batch; an unfinished file's lease runs out
+#endif
   if (refresher_) refresher_->Stop();
   admin_workers_.reset();
   backups_.reset();  // after the workers: a queued POST /v1/admin/backup may still use it

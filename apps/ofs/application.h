@@ -33,6 +33,9 @@
 #include "role.h"
 #include "storage/online_store.h"
 #include "storage/rocksdb/rocks_store.h"
+#ifdef OFS_WITH_DELTA
+#include "populate/load_worker.h"
+#endif
 
 namespace ofs::app {
 
@@ -62,6 +65,8 @@ class Application {
   void RegisterCatalogMetrics();
   Status StartServers();
   Status StartIngestion();
+  Status StartLoadWorkers();
+  void WakeLoadWorkers();
 
   Status LockDataDirectory(const std::filesystem::path& dir);
   void RegisterBackupRoute(api::Endpoint& endpoint, const api::Offloader& offload);
@@ -79,7 +84,10 @@ class Application {
   std::unique_ptr<catalog::CatalogRefresher> refresher_;  // keeps catalog_ current
   std::unique_ptr<Ingestion> ingestion_;                  // Kafka producer / consumer (ingestion.h)
   std::unique_ptr<kafka::KafkaTopicAdmin> topic_admin_;   // admin roles with Kafka (/consumer/*, /kafka/*)
-  std::unique_ptr<HealthMonitor> health_;                 // polls disk_, metadata_, store_, refresher_
+#ifdef OFS_WITH_DELTA
+  std::vector<std::unique_ptr<populate::LoadWorker>> load_workers_;  // role.runs_loads: populate.workers
+#endif
+  std::unique_ptr<HealthMonitor> health_;  // polls disk_, metadata_, store_, refresher_
   std::unique_ptr<WorkerPool> admin_workers_;
   std::unique_ptr<BackupScheduler> backups_;  // when metadata.backup_dir is set and the role serves admin //
                                               // runs the admin handlers (api/offload.h)

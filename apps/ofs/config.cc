@@ -251,6 +251,24 @@ const std::vector<Setting>& Settings() {
        "make one fails alone; the producer's message.max.bytes is this plus 64 KiB. Keep it below the "
        "broker's message.max.bytes (Kafka's default: 1 MiB)",
        &Config::ingest_max_record_bytes, 64, int64_t{1} << 30},
+      {"populate.workers", "--populate-workers", "OFS_POPULATE_WORKERS",
+       "Load-job workers (POST /v1/load) this process runs: in ofs standalone (0 = none) and ofs populate "
+       "without --table",
+       &Config::populate_workers, 0, 64},
+      {"populate.lease_ms", "--populate-lease-ms", "OFS_POPULATE_LEASE_MS",
+       "A load job's data file held this long without the worker renewing it (a killed worker) is claimed "
+       "again",
+       &Config::populate_lease_ms, 1'000, 3'600'000},
+      {"populate.max_attempts", "--populate-max-attempts", "OFS_POPULATE_MAX_ATTEMPTS",
+       "Attempts at one data file (or at planning a job) before its job fails",
+       &Config::populate_max_attempts, 1, 100},
+      {"populate.batch_rows", "--populate-batch-rows", "OFS_POPULATE_BATCH_ROWS",
+       "Rows per Arrow batch and online-store write of a load", &Config::populate_batch_rows, 1, 1'048'576},
+      {"populate.storage_options", "--populate-storage-options", "OFS_POPULATE_STORAGE_OPTIONS",
+       "Object-store settings of every load, key=value pairs separated by ';' with the object_store keys "
+       "(aws_endpoint, aws_region, aws_access_key_id, aws_secret_access_key, aws_allow_http, ...): where "
+       "credentials go (a load job never holds them)",
+       &Config::populate_storage_options},
   };
   return settings;
 }

@@ -81,6 +81,11 @@ struct Config {
   int64_t ingest_max_batch = 10'000;
   int64_t ingest_linger_ms = 20;
   int64_t ingest_max_record_bytes = 900 << 10;
+  int64_t populate_workers = 1;  // load-job workers: standalone's in-process ones, or `ofs populate`'s
+  int64_t populate_lease_ms = 30'000;
+  int64_t populate_max_attempts = 5;
+  int64_t populate_batch_rows = 8192;
+  std::string populate_storage_options;  // "key=value;key=value": object-store settings of every load
   std::vector<api::TokenConfig> tokens;  // [auth] tokens = [{token, roles, tenants}]
 };
 

@@ -112,7 +112,11 @@ int main(int argc, char** argv) {
   }
 #ifdef OFS_WITH_DELTA
   if (*populate) {
-    return RunRole(*populate, flags, populate_role,
+    if (populate_flags.table.empty()) return RunRole(*populate, flags, populate_role);
+    ofs::app::RolePlan one_off = populate_role;
+    one_off.runs_loads = false;
+    one_off.catalog_changed_elsewhere = false;
+    return RunRole(*populate, flags, one_off,
                    [&](ofs::app::Application& app) { return ofs::app::RunPopulate(app, populate_flags); });
   }
 #endif

@@ -22,9 +22,11 @@ RolePlan PopulateRole() {
 }
 
 void AddPopulateFlags(CLI::App* command, PopulateFlags* flags) {
-  command->add_option("--table", flags->table, "The Delta table: a local path, file://, or s3://BUCKET/PATH")
-      ->required();
-  command->add_option("--feature-group", flags->feature_group, "The feature group to load")->required();
+  CLI::Option* table = command->add_option(
+      "--table", flags->table, "Load this Delta table now: a local path, file://, or s3://BUCKET/PATH");
+  command->add_option("--feature-group", flags->feature_group, "The feature group to load (with --table)")
+      ->needs(table);
+  table->needs("--feature-group");
   command->add_option("--feature-group-version", flags->feature_group_version,
                       "Its version (default: the latest)");
   command->add_option("--from-version", flags->from_version,
@@ -145,8 +147,10 @@ int RunPopulate(Application& app, const PopulateFlags& flags) {
   Status stopped;
   for (size_t index : prepared->files) {
     Result<populate::FileOutcome> outcome =
-        populate::LoadFile(*prepared->scan, index, prepared->plan, *app.store(), options,
-                           [&](int64_t rows) { progress.Add(rows); });
+        populate::LoadFile(*prepared->scan, index, prepared->plan, *app.store(), options, [&](int64_t rows) {
+          progress.Add(rows);
+          return true;
+        });
     if (!outcome.ok()) {
       stopped = outcome.status();
       break;

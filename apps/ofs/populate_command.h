@@ -1,6 +1,8 @@
 #pragma once
-// `ofs populate --table PATH --feature-group NAME [...]`: a one-off load of a Delta table into a feature
-// group (docs/ingestion.md, "Bulk loads from Delta tables"), over the stores the role flags name
+// `ofs populate`: without --table, a role that runs load jobs (POST /v1/load) with populate.workers workers
+// until stopped (Application, RolePlan::runs_loads). With `--table PATH --feature-group NAME [...]`: a
+// one-off load of a Delta table into a feature group (docs/ingestion.md, "Bulk loads from Delta tables"),
+// no workers, over the stores the role flags name
 // (--data-dir for the embedded ones while no server holds them, or --metadata URL --store URL), with a
 // progress bar on a terminal (a line per file otherwise), and a run record (/feature-group/run-data) at
 // the end.

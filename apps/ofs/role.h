@@ -25,6 +25,8 @@ struct RolePlan {
   // kafka.bootstrap is set (standalone), or always (`ofs consume`, which then needs kafka.bootstrap).
   enum class Consumes { kNo, kWithKafka, kAlways };
   Consumes consumes = Consumes::kNo;
+  // Runs populate.workers load-job workers (POST /v1/load; populate/load_worker.h) in the process.
+  bool runs_loads = false;
   // Transparent huge pages for the allocator's memory (allocator.h): they pay off where point reads
   // touch a large row cache; a role that only writes turns them off for its process.
   bool huge_pages = true;

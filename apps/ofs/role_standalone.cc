@@ -1,6 +1,6 @@
 // `ofs standalone`: everything in one process, the default; embedded RocksDB + SQLite under one data
 // directory unless --store / --metadata name other engines. With --kafka it also consumes the tenant topics
-// in process (as `ofs consume` would).
+// in process (as `ofs consume` would), and it runs load jobs (populate.workers, as `ofs populate` would).
 #include "role.h"
 
 namespace ofs::app {
@@ -12,7 +12,8 @@ RolePlan StandaloneRole() {
               "directory by default)",
           .serving_api = true,
           .admin_api = true,
-          .consumes = RolePlan::Consumes::kWithKafka};
+          .consumes = RolePlan::Consumes::kWithKafka,
+          .runs_loads = true};
 }
 
 }  // namespace ofs::app

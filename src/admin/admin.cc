@@ -15,6 +15,7 @@ void RegisterAdminRoutes(api::Endpoint& endpoint, const AdminDeps& shared) {
   RegisterCatalogDumpRoutes(endpoint, deps);
   RegisterRunRoutes(endpoint, deps);
   RegisterConsumerRoutes(endpoint, deps);
+  if (deps.loads) RegisterLoadRoutes(endpoint, deps);
 }
 
 }  // namespace ofs::admin

@@ -8,6 +8,7 @@
 // (AdminDeps::offload; on the event loop only without one) and share nothing but the (thread-safe)
 // dependencies below.
 
+#include <functional>
 #include <memory>
 #include <mutex>
 
@@ -36,6 +37,10 @@ struct AdminDeps {
   // Kafka's topic operations for /consumer/* and /kafka/* (topic_admin.h); null without Kafka.
   ingest::TopicAdmin* topics = nullptr;
   std::string topic_prefix;  // kafka.topic_prefix (catalog::Snapshot::TopicOfTenant)
+  // Bulk load jobs (/v1/load): registered when workers can run them (a build with Delta support).
+  bool loads = false;
+  // Called after a load job is recorded (wakes this process's load worker); may be empty.
+  std::function<void()> load_created;
 };
 
 // Every admin path of API.md section 4 on the v1 and Darwin faces (schema routes included; Darwin's

@@ -12,5 +12,6 @@ void RegisterSearchRoutes(api::Endpoint& endpoint, const AdminDeps& deps);
 void RegisterCatalogDumpRoutes(api::Endpoint& endpoint, const AdminDeps& deps);
 void RegisterRunRoutes(api::Endpoint& endpoint, const AdminDeps& deps);
 void RegisterConsumerRoutes(api::Endpoint& endpoint, const AdminDeps& deps);
+void RegisterLoadRoutes(api::Endpoint& endpoint, const AdminDeps& deps);
 
 }  // namespace ofs::admin

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "model/load_job.h"
 #include "model/types.h"
 
 namespace ofs::catalog {
@@ -91,6 +92,52 @@ class MetadataStore {
   // Reachability for /health.
   virtual Status Health() = 0;
 
+  // --- bulk load jobs (docs/ingestion.md, "Load jobs"; not part of the catalog: the change counter
+  // stays, and backups leave them out) ---
+  // Adds `job` as QUEUED and returns it with its id.
+  virtual Result<model::LoadJob> CreateLoadJob(const model::LoadJob& /*job*/) { return NoLoadJobs(); }
+  // kNotFound when there is no such job.
+  virtual Result<model::LoadJob> GetLoadJob(int64_t /*id*/) { return NoLoadJobs(); }
+  // The newest jobs first.
+  virtual Result<std::vector<model::LoadJob>> ListLoadJobs(int64_t /*limit*/) { return NoLoadJobs(); }
+  // Claims the oldest work for `worker` until `lease_until_ms`, atomically across every process sharing the
+  // store: a data file of a RUNNING job that is PENDING, or CLAIMED with its lease expired (a new attempt, at
+  // most `max_attempts`: a file whose lease expired that often is FAILED, and its job with it); else a QUEUED
+  // job to plan, unclaimed or with its planning lease expired. nullopt when there is nothing to do.
+  virtual Result<std::optional<model::LoadClaim>> ClaimLoadWork(std::string_view /*worker*/,
+                                                                int64_t /*now_ms*/,
+                                                                int64_t /*lease_until_ms*/,
+                                                                int64_t /*max_attempts*/) {
+    return NoLoadJobs();
+  }
+  // Extends the lease of a claim `worker` still holds (file_no < 0: planning). false when it no longer
+  // holds it (expired and claimed by another worker, or the job ended): stop working on it.
+  virtual Result<bool> RenewLoadLease(int64_t /*job_id*/, int64_t /*file_no*/, std::string_view /*worker*/,
+                                      int64_t /*lease_until_ms*/) {
+    return NoLoadJobs();
+  }
+  // Ends the planning `worker` holds: the job becomes RUNNING at `table_version` with these data files (all
+  // PENDING), or SUCCEEDED at once when there are none. false when the worker no longer holds it.
+  virtual Result<bool> PlanLoadJob(int64_t /*job_id*/, std::string_view /*worker*/, int64_t /*table_version*/,
+                                   const std::vector<model::LoadFileEntry>& /*files*/, int64_t /*now_ms*/) {
+    return NoLoadJobs();
+  }
+  // Marks a data file `worker` holds DONE with its counts (counted once: false, and nothing counted, when
+  // the worker no longer holds it). The job becomes SUCCEEDED with its last file, and its run record is
+  // added in the same transaction (status SUCCESS, or PARTIAL when rows failed).
+  virtual Result<bool> FinishLoadFile(int64_t /*job_id*/, int64_t /*file_no*/, std::string_view /*worker*/,
+                                      int64_t /*rows_loaded*/, int64_t /*rows_failed*/,
+                                      std::string_view /*error_sample*/, int64_t /*now_ms*/) {
+    return NoLoadJobs();
+  }
+  // Gives up a claim `worker` holds (file_no < 0: planning) after a failure: with `retry` it is claimable
+  // again (a later attempt; `error` kept as the job's last error), else the job FAILS with `error` (and a
+  // FAILED run record). No-op when the worker no longer holds it.
+  virtual Status AbandonLoadWork(int64_t /*job_id*/, int64_t /*file_no*/, std::string_view /*worker*/,
+                                 std::string_view /*error*/, bool /*retry*/, int64_t /*now_ms*/) {
+    return NoLoadJobs();
+  }
+
   // --- backups (docs/operations.md, "Backing up the metadata") ---
   // A consistent copy of the whole store (catalog, run records, change counter) as one document that
   // Restore of any engine takes (catalog/sql/snapshot.h has the format).
@@ -103,6 +150,11 @@ class MetadataStore {
   virtual Status Restore(std::string_view document) {
     (void)document;
     return Status(ErrorCode::kInternal, "this metadata store cannot be restored into");
+  }
+
+ private:
+  static Status NoLoadJobs() {
+    return Status(ErrorCode::kInternal, "this metadata store keeps no load jobs");
   }
 };
 

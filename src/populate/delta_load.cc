@@ -98,7 +98,7 @@ struct BatchRows {
 
 Result<FileOutcome> LoadFile(const delta::DeltaScan& scan, size_t index, const LoadPlan& plan,
                              storage::OnlineStore& store, const LoadOptions& options,
-                             const std::function<void(int64_t rows)>& progress) {
+                             const std::function<bool(int64_t rows)>& progress) {
   const catalog::GroupEntry& group = plan.group();
   const size_t width = group.entity->table.key_columns.size();
   const std::vector<LoadColumn>& columns = plan.columns();
@@ -195,7 +195,7 @@ Result<FileOutcome> LoadFile(const delta::DeltaScan& scan, size_t index, const L
       outcome.rows_loaded += static_cast<int64_t>(row_count);
     }
     row_base += count;
-    if (progress) progress(count);
+    if (progress && !progress(count)) return Status(ErrorCode::kInternal, "the load was stopped");
     return Status::Ok();
   });
   OFS_RETURN_IF_ERROR(read);

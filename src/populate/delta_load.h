@@ -14,6 +14,7 @@
 // value leaves that cell unwritten.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -67,9 +68,10 @@ struct FileOutcome {
 
 // Loads data file `index` of `scan` (opened with plan.DeltaColumnNames()). Errors: the Delta read's
 // (retryable when the storage failed) or the store's (as the store reports them); rows already written
-// stay written (a retry rewrites them: idempotent). `progress(rows)` is called after each batch's write.
+// stay written (a retry rewrites them: idempotent). `progress(rows)` is called after each batch's write;
+// when it returns false the load stops there with kInternal "the load was stopped".
 Result<FileOutcome> LoadFile(const delta::DeltaScan& scan, size_t index, const LoadPlan& plan,
                              storage::OnlineStore& store, const LoadOptions& options,
-                             const std::function<void(int64_t rows)>& progress = {});
+                             const std::function<bool(int64_t rows)>& progress = {});
 
 }  // namespace ofs::populate

@@ -344,6 +344,28 @@ def _add_run(v1: bool):
     return prepare
 
 
+def _load_body(group: str) -> dict:
+    """A load job of `group` (its table does not exist: the job fails later, which the cells do not read)."""
+    return {"tablePath": f"/nonexistent/{uniq('tbl')}", "featureGroupName": group}
+
+
+def _load_job(c: Ctx, group: str) -> int:
+    """The id of a load job of `group`, created with the root token."""
+    return assert_ok(c.world.root.admin.post("/v1/load", _load_body(group)))["id"]
+
+
+def _create_load(c: Ctx):
+    body = _load_body(c.group())
+    return lambda: c.admin.post("/v1/load", body)
+
+
+def _load_list(c: Ctx, side):
+    group = c.group(side)
+    _load_job(c, group)
+    listed = assert_ok(c.admin.get("/v1/load", query={"limit": 1000}))
+    return any(job["featureGroupName"] == group for job in listed)
+
+
 def _run_body(name=None):
     body = {"runId": uniq("run"), "timeTaken": 10, "count": 1, "status": "SUCCESS"}
     if name is not None:
@@ -400,6 +422,7 @@ USE = {
         "GET /feature-group/tenant":
             lambda c: c.admin.get("/feature-group/tenant", query={"feature-group-name": c.group(), "name": c.group()}),
     },
+    "load.read": {"GET /v1/load/{id}": lambda c: c.admin.get(f"/v1/load/{_load_job(c, c.group())}")},
     "run.list": {
         "GET /v1/feature-group/{name}/runs": lambda c: c.admin.get(f"/v1/feature-group/{q(c.group())}/runs"),
         "GET /feature-group/run-data": lambda c: c.admin.get("/feature-group/run-data", query={"name": c.group()}),
@@ -453,6 +476,7 @@ CHANGE = {
     "tenant.set": {"POST /v1/tenant": _set_tenant(True), "POST /feature-group/tenant": _set_tenant(False)},
     "tenant.move": {"PUT /tenant/all": _move},
     "run.add": {"POST /v1/feature-group/{name}/runs": _add_run(True), "POST /feature-group/run-data": _add_run(False)},
+    "load.create": {"POST /v1/load": _create_load},
     "consumer.change": {
         "POST /consumer/register": _consumer_register,
         "PUT /consumer/topic": _consumer_update("/consumer/topic", "topicName", lambda: uniq("sc_topic")),
@@ -525,6 +549,7 @@ def _consumer_list(c: Ctx, side):
 
 LIST = {
     "tenant.list": {"GET /tenant/list": _tenant_list},
+    "load.list": {"GET /v1/load": _load_list},
     "consumer.list": {"GET /consumer/metadata/all": _consumer_list},
     "tenant.groups": {"GET /tenant/feature-group/all": _tenant_groups},
     "search": {

@@ -31,6 +31,7 @@ constexpr const char kSessionSetup[] =
 // The isolation level is set for each transaction: a server configured otherwise does not change them.
 constexpr const char kBeginRead[] =
     "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY";
+constexpr const char kBeginRowLocks[] = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION";
 constexpr const char kBeginWrite[] =
     "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; START TRANSACTION;"
     " SELECT value FROM change_counter WHERE id = 1 FOR UPDATE";
@@ -549,6 +550,10 @@ Status Connection::BeginOnce(TxnKind kind) {
     }
     case TxnKind::kMigration:
       OFS_RETURN_IF_ERROR(LockForMigration());
+      break;
+    case TxnKind::kRowLocks:
+      OFS_RETURN_IF_ERROR(
+          RunScript(kBeginRowLocks, "metadata store: starting a write transaction failed", nullptr));
       break;
   }
   txn_ = kind;

@@ -88,7 +88,10 @@ class Connection {
   //   that first locks the change_counter row (SELECT ... FOR UPDATE).
   // kMigration: excludes other migrators of the database (SQLite: BEGIN IMMEDIATE; MySQL: a named lock,
   //   GET_LOCK, since its DDL commits implicitly and cannot be rolled back).
-  enum class TxnKind { kRead, kWrite, kMigration };
+  // kRowLocks: a write transaction that locks only the rows it touches, for data outside the catalog that
+  //   many workers claim at once (load jobs: SELECT ... FOR UPDATE SKIP LOCKED). SQLite: BEGIN IMMEDIATE
+  //   (one writer at a time). MySQL: a READ COMMITTED transaction without the change_counter lock.
+  enum class TxnKind { kRead, kWrite, kMigration, kRowLocks };
 
   virtual ~Connection() = default;
 

@@ -6,6 +6,7 @@
 
 #include "base/strings.h"
 #include "catalog/metadata_rules.h"
+#include "catalog/sql/load_job_rows.h"
 #include "catalog/sql/query.h"
 #include "catalog/sql/snapshot.h"
 
@@ -197,7 +198,7 @@ const Status& StatusOf(const Result<T>& result) {
 // once, before the rollback replaces SQLite's last error.
 template <typename Fn>
 auto InTransaction(Connection& conn, TxnKind kind, bool catalog_change, Fn&& fn) -> decltype(fn()) {
-  const bool write = kind == TxnKind::kWrite;
+  const bool write = kind == TxnKind::kWrite || kind == TxnKind::kRowLocks;
   const auto failed = [&](const Status& status) {
     if (write) conn.NoteWriteFailure(status);
   };
@@ -241,6 +242,12 @@ auto Write(Connection& conn, Fn&& fn) {
 template <typename Fn>
 auto WriteData(Connection& conn, Fn&& fn) {
   return InTransaction(conn, TxnKind::kWrite, false, std::forward<Fn>(fn));
+}
+
+// A write of rows many workers claim (load jobs): locks only those rows.
+template <typename Fn>
+auto WriteRows(Connection& conn, Fn&& fn) {
+  return InTransaction(conn, TxnKind::kRowLocks, false, std::forward<Fn>(fn));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -840,6 +847,107 @@ Status SqlMetadataStore::AddRun(const model::RunRecord& run) {
       s.Bind(1, id).Bind(2, run.run_id).Bind(3, run.time_taken).Bind(4, run.count).Bind(5, run.sample_data);
       s.Bind(6, run.error_message).Bind(7, run.status).Bind(8, run.created_at);
     });
+  });
+}
+
+namespace {
+
+// The run record of a load job that ended (docs/ingestion.md, "Load jobs"): SUCCESS, PARTIAL when rows
+// failed, FAILED. A group version removed since is no reason to fail the job's transaction.
+Status AddLoadRun(Connection& conn, const model::LoadJob& job) {
+  Result<int64_t> id = GroupVersionId(conn, job.group_name, job.group_version);
+  if (!id.ok()) {
+    const ErrorCode code = id.status().code();
+    if (code == ErrorCode::kFeatureGroupNotFound || code == ErrorCode::kFeatureGroupVersionNotFound) {
+      return Status::Ok();
+    }
+    return id.status();
+  }
+  const bool failed = job.state == model::kLoadFailed;
+  const std::string status = failed ? "FAILED" : job.rows_failed > 0 ? "PARTIAL" : "SUCCESS";
+  std::string message = job.error;
+  if (!failed && job.rows_failed > 0) {
+    message = std::to_string(job.rows_failed) + " rows failed; the first: " + job.error_sample;
+  }
+  const int64_t start = job.started_at > 0 ? job.started_at : job.created_at;
+  return Execute(conn, kInsertRun, [&](Statement& s) {
+    s.Bind(1, *id).Bind(2, job.run_id).Bind(3, std::max<int64_t>(0, job.finished_at - start));
+    s.Bind(4, job.rows_loaded).Bind(5, std::string_view("")).Bind(6, message).Bind(7, status);
+    s.Bind(8, job.finished_at);
+  });
+}
+
+}  // namespace
+
+Result<model::LoadJob> SqlMetadataStore::CreateLoadJob(const model::LoadJob& job) {
+  std::lock_guard lock(mu_);
+  return WriteRows(*conn_, [&]() { return sql::InsertLoadJob(*conn_, job); });
+}
+
+Result<model::LoadJob> SqlMetadataStore::GetLoadJob(int64_t id) {
+  std::lock_guard lock(mu_);
+  return Read(*conn_, [&]() { return sql::SelectLoadJob(*conn_, id); });
+}
+
+Result<std::vector<model::LoadJob>> SqlMetadataStore::ListLoadJobs(int64_t limit) {
+  std::lock_guard lock(mu_);
+  return Read(*conn_, [&]() { return sql::SelectLoadJobs(*conn_, limit); });
+}
+
+Result<std::optional<model::LoadClaim>> SqlMetadataStore::ClaimLoadWork(std::string_view worker,
+                                                                        int64_t now_ms,
+                                                                        int64_t lease_until_ms,
+                                                                        int64_t max_attempts) {
+  std::lock_guard lock(mu_);
+  return WriteRows(*conn_, [&]() -> Result<std::optional<model::LoadClaim>> {
+    OFS_ASSIGN_OR_RETURN(sql::ClaimOutcome outcome,
+                         sql::ClaimLoadWork(*conn_, worker, now_ms, lease_until_ms, max_attempts));
+    for (const sql::EndedLoadJob& ended : outcome.ended) OFS_RETURN_IF_ERROR(AddLoadRun(*conn_, ended.job));
+    return std::move(outcome.claim);
+  });
+}
+
+Result<bool> SqlMetadataStore::RenewLoadLease(int64_t job_id, int64_t file_no, std::string_view worker,
+                                              int64_t lease_until_ms) {
+  std::lock_guard lock(mu_);
+  return WriteRows(*conn_,
+                   [&]() { return sql::RenewLoadLease(*conn_, job_id, file_no, worker, lease_until_ms); });
+}
+
+Result<bool> SqlMetadataStore::PlanLoadJob(int64_t job_id, std::string_view worker, int64_t table_version,
+                                           const std::vector<model::LoadFileEntry>& files, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  return WriteRows(*conn_, [&]() -> Result<bool> {
+    OFS_ASSIGN_OR_RETURN(std::optional<sql::ChangedLoadJob> changed,
+                         sql::PlanLoadJob(*conn_, job_id, worker, table_version, files, now_ms));
+    if (!changed) return false;
+    if (changed->ended) OFS_RETURN_IF_ERROR(AddLoadRun(*conn_, changed->job));
+    return true;
+  });
+}
+
+Result<bool> SqlMetadataStore::FinishLoadFile(int64_t job_id, int64_t file_no, std::string_view worker,
+                                              int64_t rows_loaded, int64_t rows_failed,
+                                              std::string_view error_sample, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  return WriteRows(*conn_, [&]() -> Result<bool> {
+    OFS_ASSIGN_OR_RETURN(
+        std::optional<sql::ChangedLoadJob> changed,
+        sql::FinishLoadFile(*conn_, job_id, file_no, worker, rows_loaded, rows_failed, error_sample, now_ms));
+    if (!changed) return false;
+    if (changed->ended) OFS_RETURN_IF_ERROR(AddLoadRun(*conn_, changed->job));
+    return true;
+  });
+}
+
+Status SqlMetadataStore::AbandonLoadWork(int64_t job_id, int64_t file_no, std::string_view worker,
+                                         std::string_view error, bool retry, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  return WriteRows(*conn_, [&]() -> Status {
+    OFS_ASSIGN_OR_RETURN(std::optional<model::LoadJob> failed,
+                         sql::AbandonLoadWork(*conn_, job_id, file_no, worker, error, retry, now_ms));
+    if (failed) return AddLoadRun(*conn_, *failed);
+    return Status::Ok();
   });
 }
 

@@ -62,6 +62,22 @@ class SqlMetadataStore : public MetadataStore {
                                                  std::optional<std::string_view> version,
                                                  int64_t limit) override;
 
+  // Load jobs (catalog/sql/load_job_rows.h): kRowLocks transactions; claims skip rows other workers lock.
+  Result<model::LoadJob> CreateLoadJob(const model::LoadJob& job) override;
+  Result<model::LoadJob> GetLoadJob(int64_t id) override;
+  Result<std::vector<model::LoadJob>> ListLoadJobs(int64_t limit) override;
+  Result<std::optional<model::LoadClaim>> ClaimLoadWork(std::string_view worker, int64_t now_ms,
+                                                        int64_t lease_until_ms,
+                                                        int64_t max_attempts) override;
+  Result<bool> RenewLoadLease(int64_t job_id, int64_t file_no, std::string_view worker,
+                              int64_t lease_until_ms) override;
+  Result<bool> PlanLoadJob(int64_t job_id, std::string_view worker, int64_t table_version,
+                           const std::vector<model::LoadFileEntry>& files, int64_t now_ms) override;
+  Result<bool> FinishLoadFile(int64_t job_id, int64_t file_no, std::string_view worker, int64_t rows_loaded,
+                              int64_t rows_failed, std::string_view error_sample, int64_t now_ms) override;
+  Status AbandonLoadWork(int64_t job_id, int64_t file_no, std::string_view worker, std::string_view error,
+                         bool retry, int64_t now_ms) override;
+
   Result<int64_t> ChangeCounter() override;
   Status Health() override;
   Result<std::vector<model::ConsumerTopic>> ListConsumerTopics() override;

@@ -39,6 +39,8 @@ struct MetadataStoreUnderTest {
 };
 
 void PrintTo(const MetadataStoreUnderTest& engine, std::ostream* os);
+// The load-job tests (conformance_load_jobs.cc); MetadataStoreUnderTestName calls it so that they link.
+void LinkLoadJobConformance();
 // Parameter names for INSTANTIATE_TEST_SUITE_P; referencing it also keeps the suite's tests linked in.
 std::string MetadataStoreUnderTestName(const ::testing::TestParamInfo<MetadataStoreUnderTest>& info);
 
