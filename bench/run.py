@@ -53,8 +53,9 @@ SECTION_MARKERS = {
     "cassandra": ("<!-- bench:cassandra:start -->", "<!-- bench:cassandra:end -->"),
 }
 # Rows every main table must have (the smoke check and --check look for them).
-REQUIRED_ROWS = ["S1", "S2", "S3", "S4", "S5", "S7", "memory", "wire limit", "storage limit"]
+REQUIRED_ROWS = ["S1", "S2", "S3", "S4", "S5", "S6", "S7", "memory", "wire limit", "storage limit"]
 S5_REQUIRED_ROWS = ["S5"]  # --only s5
+S6_REQUIRED_ROWS = ["S6"]  # --only s6
 
 # Targets (PERFORMANCE.md "Goals").
 TARGET_S1_VS_WIRE = 0.7
@@ -64,6 +65,10 @@ TARGET_S2_P99_US = 3000.0
 TARGET_S4_ROWS = 200_000.0
 TARGET_S5_ROWS = 200_000.0
 TARGET_S5_VS_BROKER = 0.5
+TARGET_S6_ROWS = 1_000_000.0
+TARGET_S6_VS_WRITE = 0.5
+# The S6 table's generator (bench/README.md, "S6"): a new version writes a new cached table.
+S6_TABLE_VERSION = 1
 KAFKA_SCRIPT = REPO / "scripts" / "services" / "kafka.sh"
 # S5's diagnostic runs (not the product; bench/README.md, "S5"): the bench wrapper that makes each batch
 # durable with one WAL sync instead of one per store write, and librdkafka prefetch thresholds above what
@@ -227,9 +232,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                                                 "quick: <work-dir>/benchmarks.md; smoke: in the work dir)")
     p.add_argument("--time-limit", type=float, help="seconds for the whole run before it is stopped")
     p.add_argument("--jobs", type=int, default=2, help="build parallelism (default 2)")
-    p.add_argument("--only", choices=("s5",),
-                   help="run only this scenario (s5: Kafka ingestion, with its references); the report goes to "
-                        "<work-dir>/benchmarks.md unless --output says otherwise")
+    p.add_argument("--only", choices=("s5", "s6"),
+                   help="run only this scenario (s5: Kafka ingestion, s6: a Delta table's bulk load, with their "
+                        "references); the report goes to <work-dir>/benchmarks.md unless --output says otherwise")
     p.add_argument("--services-dir", type=Path,
                    help="OFS_SERVICES_DIR of the Kafka broker (S5) and of Cassandra (--store cassandra) the harness "
                         "starts (default $OFS_SERVICES_DIR or build/bench/services)")
@@ -253,6 +258,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     k.add_argument("--s5-batches", default="10000,50000",
                    help="ingest.max_batch values: the first gets --runs runs beside the reference, the others one "
                         "run each (default 10000,50000)")
+    d = p.add_argument_group("S6: bulk load of a Delta table (bench/README.md, \"S6\")")
+    d.add_argument("--delta-load", type=Path, help="ofs_delta_load binary")
+    d.add_argument("--no-delta", action="store_true", help="skip S6")
+    d.add_argument("--s6-rows", type=int,
+                   help="rows of the Delta table (default 10,000,000; quick 1,000,000; smoke 20,000), written once "
+                        "with delta-rs and kept in build/bench/s6-tables (smoke: in the work dir)")
     c = p.add_argument_group("--store cassandra")
     c.add_argument("--cql-reference", type=Path,
                    help="ofs_cql_reference binary (default: <cargo target dir of the build>/release/)")
@@ -305,22 +316,24 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                             time_limit=3600, batch_connections=4, engine_warmup=180.0)
     elif a.smoke:
         defaults = dict(entities=1000, duration=0.3, warmup=0.1, runs=1, connections=8, zipf=0.0, time_limit=100,
-                        s5_records=5000)
+                        s5_records=5000, s6_rows=20_000)
     elif a.quick:
         defaults = dict(entities=100_000, duration=1.0, warmup=0.3, runs=3, connections=64, zipf=0.0,
-                        time_limit=300, s5_records=200_000)
+                        time_limit=300, s5_records=200_000, s6_rows=1_000_000)
     elif a.scaling:
         defaults = dict(entities=0, duration=5.0, warmup=1.0, runs=3, connections=64, zipf=0.0, time_limit=14400)
     else:
         defaults = dict(entities=1_000_000, duration=10.0, warmup=2.0, runs=3, connections=64, zipf=0.99,
-                        time_limit=3600, s5_records=2_000_000)
+                        time_limit=3600, s5_records=2_000_000, s6_rows=10_000_000)
     for key, value in defaults.items():
         if getattr(a, key) is None:
             setattr(a, key, value)
     if a.s5_records is None:
         a.s5_records = 0
+    if a.s6_rows is None:
+        a.s6_rows = 0
     if a.only and (a.scaling or a.store == "cassandra"):
-        p.error("--only s5 runs against the embedded store, not with --scaling or --store cassandra")
+        p.error("--only runs against the embedded store, not with --scaling or --store cassandra")
     a.build_dir = a.build_dir or REPO / "build" / a.preset
     mode = "smoke" if a.smoke else "quick" if a.quick else "scaling" if a.scaling else "full"
     if a.only:
@@ -345,6 +358,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     a.wire_server = a.wire_server or a.build_dir / "bench" / "ofs_wire_server"
     a.storage_limit = a.storage_limit or a.build_dir / "bench" / "ofs_storage_limit"
     a.kafka_ingest = a.kafka_ingest or a.build_dir / "bench" / "ofs_kafka_ingest"
+    a.delta_load = a.delta_load or a.build_dir / "bench" / "ofs_delta_load"
     return a
 
 
@@ -1101,10 +1115,14 @@ class Harness:
         res["parameters"] = {"entities": a.entities, "features": a.features, "duration_s": a.duration,
                              "warmup_s": a.warmup, "runs": a.runs, "connections": a.connections,
                              "zipf": a.zipf, "pinned": self.pinned, "rt": a.rt, "server_cpu": self.server_cpu,
-                             "client_cpu": self.client_cpu, "only": a.only, "s5_records": a.s5_records}
+                             "client_cpu": self.client_cpu, "only": a.only, "s5_records": a.s5_records,
+                             "s6_rows": a.s6_rows}
         sc = res["scenarios"]
         if a.only == "s5":
             sc["S5"] = self.run_s5()
+            return res
+        if a.only == "s6":
+            sc["S6"] = self.run_s6()
             return res
         log(f"starting ofs ({a.entities:,} entities, {a.features} features, data in {self.data_dir})")
         self.start_server()
@@ -1145,11 +1163,113 @@ class Harness:
             sc["memory"]["stored_rows"] = disk["stored_rows"]
 
         sc["S5"] = self.run_s5()
+        sc["S6"] = self.run_s6()
 
         s1 = sc.get("S1")
         value_bytes = s1["closed"]["first_response"]["body_bytes"] if s1 else 300
         res["references"]["redis"] = self.redis_reference(value_bytes)
         return res
+
+    # -- S6: bulk load of a Delta table -----------------------------------------------------------
+
+    def s6_table(self, rows: int) -> Path:
+        """The S6 table (bench/README.md, "S6"): `rows` rows of bench_fg's shape (id, f0..f9 of dataset.h's
+        types) in data files of at most 1,000,000 rows, written by delta-rs (PyPI deltalake) once and kept."""
+        path = (self.work / "s6-table" if self.a.smoke else
+                REPO / "build" / "bench" / "s6-tables" / f"v{S6_TABLE_VERSION}-{rows}")
+        if (path / "_delta_log").is_dir() and (path / "COMPLETE").exists():
+            return path
+        try:
+            import numpy as np
+            import pyarrow as pa
+            from deltalake import write_deltalake
+        except ImportError as e:
+            raise BenchError(f"S6 needs deltalake and pyarrow (scripts/bootstrap installs them): {e}")
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True)
+        log(f"S6: writing a {rows:,}-row Delta table with delta-rs into {path}")
+        rng = np.random.default_rng(6)
+        alphabet = np.frombuffer(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", dtype=np.uint8)
+        texts = pa.array([bytes(alphabet[rng.integers(0, 62, size=int(rng.integers(16, 33)))]).decode()
+                          for _ in range(100_000)])
+        per_file = 1_000_000
+        for first in range(0, rows, per_file):
+            n = min(per_file, rows - first)
+            # dataset.h's types and ranges: INT, BIGINT (within 2^53), DOUBLE [0, 1000), FLOAT [0, 100), TEXT of
+            # 16-32 characters, BOOLEAN, DOUBLE, FLOAT, TEXT, BIGINT.
+            columns = {
+                "id": pa.array(np.arange(first, first + n, dtype=np.int64)),
+                "f0": pa.array(rng.integers(-2**31, 2**31, size=n, dtype=np.int64).astype(np.int32)),
+                "f1": pa.array(rng.integers(0, 2**53, size=n, dtype=np.int64)),
+                "f2": pa.array(rng.random(n) * 1000),
+                "f3": pa.array((rng.random(n) * 100).astype(np.float32)),
+                "f4": texts.take(pa.array(rng.integers(0, len(texts), size=n))),
+                "f5": pa.array(rng.random(n) < 0.5),
+                "f6": pa.array(rng.random(n) * 1000),
+                "f7": pa.array((rng.random(n) * 100).astype(np.float32)),
+                "f8": texts.take(pa.array(rng.integers(0, len(texts), size=n))),
+                "f9": pa.array(rng.integers(0, 2**53, size=n, dtype=np.int64)),
+            }
+            write_deltalake(str(path), pa.table(columns), mode="append")
+        (path / "COMPLETE").write_text(f"{rows}\n")
+        return path
+
+    def delta_tool(self, mode: str, table: Path, work_dir: Path, timeout: float) -> dict:
+        cmd = self.pin(self.server_cpu) + [str(self.a.delta_load), "--mode", mode, "--table", str(table),
+                                           "--work-dir", str(work_dir)]
+        rc, out = self.procs.run(cmd, timeout=timeout, log_path=self.logs / "delta_load.log")
+        line = out.strip().splitlines()[-1] if out.strip() else ""
+        try:
+            result = json.loads(line)
+        except json.JSONDecodeError:
+            raise BenchError(f"ofs_delta_load {mode} printed no JSON (exit {rc}): {out[-400:]!r}")
+        if rc != 0 or not result.get("ok"):
+            raise BenchError(f"ofs_delta_load {mode}: {result.get('error', 'exit ' + str(rc))}")
+        return result
+
+    def run_s6(self) -> dict | None:
+        """S6 (bench/README.md): the table read by the kernel alone, the storage write limit, and OFS's load
+        worker, in rounds whose order rotates, each pinned to the server's CPU."""
+        a = self.a
+        if a.no_delta:
+            self.results["notes"].append("S6 skipped (--no-delta)")
+            return {"skipped": "--no-delta"}
+        if not Path(a.delta_load).exists():
+            self.fail("S6", f"{a.delta_load} not found (build ofs_delta_load)")
+            return None
+        out: dict = {"rows": a.s6_rows, "cpu": self.server_cpu, "pinned": self.pinned}
+        s6_dir = self.work / "s6"
+        shutil.rmtree(s6_dir, ignore_errors=True)
+        s6_dir.mkdir(parents=True)
+        saved = a.delta_load
+        try:
+            copy = s6_dir / "bin-ofs_delta_load"  # the same build for every run, even if build/ is relinked
+            shutil.copy2(a.delta_load, copy)
+            a.delta_load = copy
+            table = self.s6_table(a.s6_rows)
+            timeout = max(120.0, a.s6_rows / 50_000)
+            warm = self.delta_tool("kernel", table, s6_dir / "work", timeout)  # the page cache, not counted
+            log(f"S6: warm-up read {warm['rows_per_s']:,.0f} rows/s (not counted)")
+            runs: dict[str, list[dict]] = {"kernel": [], "write": [], "ofs": []}
+            order = ["kernel", "write", "ofs"]
+            for i in range(a.runs):
+                for mode in order[i % 3:] + order[:i % 3]:
+                    runs[mode].append(self.delta_tool(mode, table, s6_dir / "work", timeout))
+                log(f"S6 run {i + 1}: kernel {runs['kernel'][-1]['rows_per_s']:,.0f}, write limit "
+                    f"{runs['write'][-1]['rows_per_s']:,.0f}, OFS {runs['ofs'][-1]['rows_per_s']:,.0f} rows/s")
+            for mode, results in runs.items():
+                med, spread = median_spread([r["rows_per_s"] for r in results])
+                out[mode] = {"runs": results, "rate": med, "spread": spread}
+            out["files"] = runs["ofs"][-1].get("files")
+            out["pairs"] = [o["rows_per_s"] / w["rows_per_s"] for o, w in zip(runs["ofs"], runs["write"])
+                            if w["rows_per_s"]]
+        except (BenchError, OSError) as e:
+            self.fail("S6", str(e))
+            out["error"] = str(e)
+        finally:
+            a.delta_load = saved
+            shutil.rmtree(s6_dir, ignore_errors=True)
+        return out
 
     def run_scaling(self) -> dict:
         a = self.a
@@ -1683,6 +1803,8 @@ def build_main_tables(res: dict) -> tuple[list[list[str]], list[list[str]]]:
                  "—", "—", "—"])
     s5_rows, s5_refs = build_s5_rows(res)
     rows += s5_rows
+    s6_rows, s6_refs = build_s6_rows(res)
+    rows += s6_rows
 
     s7 = sc.get("S7")
     stored = sc.get("memory", {}).get("stored_rows", 0)
@@ -1735,8 +1857,41 @@ def build_main_tables(res: dict) -> tuple[list[list[str]], list[list[str]]]:
                           fmt_num(storage["multiget_keys_per_s"]), fmt_spread(storage["multiget_spread"]), ""])
     else:
         refs_rows.append(["storage limit (RocksStore, 1 thread)", "Get keys/s", "n/a", "—", "failed"])
-    refs_rows += s5_refs
+    refs_rows += s5_refs + s6_refs
     return rows, refs_rows
+
+
+def build_s6_rows(res: dict) -> tuple[list[list[str]], list[list[str]]]:
+    """The S6 rows of the main table and its references (the storage write limit, the kernel's read)."""
+    s6 = res["scenarios"].get("S6")
+    title = "S6 Delta bulk load (1 worker, 1 core)"
+    goals = f">= {TARGET_S6_VS_WRITE}x storage write limit"
+    if not s6 or "ofs" not in s6:
+        why = ("skipped: " + s6["skipped"]) if s6 and "skipped" in s6 else "n/a"
+        return ([[title, "rows/s, Delta table to readable", why, "—", "—", "—", goals, "n/a"]],
+                [["storage write limit (RocksStore.Write, 1 core)", "rows/s", why, "—", "—"],
+                 ["Delta kernel read (delta-kernel-rs, 1 core)", "rows/s", why, "—", "—"]])
+    n = s6["rows"]
+    ofs, write, kernel = s6["ofs"], s6["write"], s6["kernel"]
+    ratio_s, ratio = fmt_ratio(ofs["rate"], write["rate"])
+    pairs = s6.get("pairs", [])
+    if len(pairs) > 1:
+        ratio_s += f" (pairs {min(pairs):.2f}-{max(pairs):.2f}x)"
+    kernel_s, _ = fmt_ratio(ofs["rate"], kernel["rate"])
+    rows = [[title, f"rows/s, a {n:,}-row table ({s6.get('files', '?')} data files, 10 features) to readable",
+             fmt_num(ofs["rate"]), fmt_spread(ofs["spread"]),
+             f"storage write limit {fmt_num(write['rate'])} rows/s", ratio_s, goals,
+             met(None if ratio is None else ratio >= TARGET_S6_VS_WRITE)],
+            [title, "rows/s (the same runs)", fmt_num(ofs["rate"]), fmt_spread(ofs["spread"]), "—", "—",
+             f">= {TARGET_S6_ROWS / 1e6:.0f}M rows/s", met(ofs["rate"] >= TARGET_S6_ROWS)],
+            [title, "rows/s beside the kernel's own read of the table (the same runs)", fmt_num(ofs["rate"]),
+             fmt_spread(ofs["spread"]), f"kernel read {fmt_num(kernel['rate'])} rows/s", kernel_s, "—", "—"]]
+    refs = [["storage write limit (RocksStore.Write, 1 core)", "rows/s", fmt_num(write["rate"]),
+             fmt_spread(write["spread"]), "the table's row count in 8,192-row writes, one sync per 1M rows, "
+             "server defaults (bench/delta_load.cc)"],
+            ["Delta kernel read (delta-kernel-rs, 1 core)", "rows/s", fmt_num(kernel["rate"]),
+             fmt_spread(kernel["spread"]), "every data file into Arrow batches, nothing converted"]]
+    return rows, refs
 
 
 def build_s5_rows(res: dict) -> tuple[list[list[str]], list[list[str]]]:
@@ -1855,7 +2010,8 @@ SCALING_HEADER = ["entities", "features", "S1 req/s", "S2 rows/s", "S1 cost vs f
 
 def render_main(res: dict, machine: list[tuple[str, str]], title: str) -> str:
     p = res["parameters"]
-    rows, refs = build_s5_rows(res) if p.get("only") == "s5" else build_main_tables(res)
+    rows, refs = (build_s5_rows(res) if p.get("only") == "s5" else build_s6_rows(res) if p.get("only") == "s6"
+                  else build_main_tables(res))
     ds = res.get("dataset", {})
     lines = [f"## {title}", ""]
     lines += [f"- **{k}**: {v}" for k, v in machine]
@@ -1866,12 +2022,17 @@ def render_main(res: dict, machine: list[tuple[str, str]], title: str) -> str:
                   f"features, keys in [0, {p['entities']:,})); {p['runs']} run(s) per side; write-async closed-loop "
                   f"runs with {p['connections']} connections; " + pinning
                   + ("; SCHED_FIFO (--rt)" if p.get("rt") else ""), ""]
+    elif p.get("only") == "s6":
+        lines += [f"- **parameters**: S6 only: a {p.get('s6_rows', 0):,}-row Delta table of bench_fg's shape "
+                  f"({p['features']} features); {p['runs']} round(s) of kernel read, storage write limit and OFS; "
+                  + pinning, ""]
     else:
         lines += [f"- **parameters**: {p['entities']:,} entities x {p['features']} features "
                   f"({ds.get('part_rows', 0):,} more rows in {ds.get('partitions', 0):,} partitions, "
                   f"{ds.get('big_partitions', 0):,} of them with 100 rows); {p['runs']} closed-loop run(s) of "
                   f"{p['duration_s']:g} s after {p['warmup_s']:g} s warm-up, {p['connections']} connections; "
-                  f"S5: {p.get('s5_records', 0):,} records per run; " + pinning
+                  f"S5: {p.get('s5_records', 0):,} records per run; S6: a {p.get('s6_rows', 0):,}-row Delta table; "
+                  + pinning
                   + ("; SCHED_FIFO (--rt)" if p.get("rt") else ""), ""]
     lines += [md_table(MAIN_HEADER, rows), "", "References, measured in the same run:", "",
               md_table(REF_HEADER, refs), ""]
@@ -2188,7 +2349,7 @@ def check_main(path: Path, required: list[str] | None = None) -> list[str]:
         if needed not in names:
             problems.append(f"no row for {needed}")
     for row in main[1:] + refs[1:]:
-        if (row[0].startswith("Redis") or row[0].startswith("S5") or row[0].startswith("Kafka")) and \
+        if (row[0].startswith(("Redis", "S5", "Kafka", "S6", "storage write", "Delta kernel"))) and \
                 "skipped" in " ".join(row):
             continue
         if number_of(row[2]) is None:
@@ -2216,7 +2377,7 @@ def build(a: argparse.Namespace) -> None:
         subprocess.run(["cmake", "--preset", a.preset], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
     log(f"building ofs and the bench tools in {a.build_dir}")
     tools = (["ofs", "ofs_loadgen", "ofs_cql_reference"] if a.store == "cassandra" else
-             ["ofs", "ofs_loadgen", "ofs_wire_server", "ofs_storage_limit", "ofs_kafka_ingest"])
+             ["ofs", "ofs_loadgen", "ofs_wire_server", "ofs_storage_limit", "ofs_kafka_ingest", "ofs_delta_load"])
     subprocess.run(["cmake", "--build", str(a.build_dir), f"-j{a.jobs}", "--target"] + tools, cwd=REPO, check=True)
 
 
@@ -2225,8 +2386,9 @@ def main(argv: list[str]) -> int:
     if a.check:
         text = Path(a.check).read_text() if Path(a.check).exists() else ""
         only_s5 = "S5 only" in text and "| S1 " not in text
+        only_s6 = "S6 only" in text and "| S1 " not in text
         problems = (check_cassandra(Path(a.check)) if SECTION_MARKERS["cassandra"][0] in text else
-                    check_main(Path(a.check), S5_REQUIRED_ROWS if only_s5 else None))
+                    check_main(Path(a.check), S5_REQUIRED_ROWS if only_s5 else S6_REQUIRED_ROWS if only_s6 else None))
         for p in problems:
             print(f"bench check: {p}", file=sys.stderr)
         print("bench check: ok" if not problems else "bench check: FAILED")
@@ -2288,8 +2450,8 @@ def main(argv: list[str]) -> int:
             res = h.run_main()
             title = ("Smoke run (not a measurement)" if a.smoke else
                      "Quick run (make bench-quick; indicative only)" if a.quick else "Latest run (make bench)")
-            if a.only == "s5":
-                title = "S5 only (bench/run.py --only s5" + (" --quick)" if a.quick else ")")
+            if a.only:
+                title = f"{a.only.upper()} only (bench/run.py --only {a.only}" + (" --quick)" if a.quick else ")")
             body = render_main(res, machine, title)
             section = "main"
         res["elapsed_s"] = time.monotonic() - started
@@ -2302,7 +2464,8 @@ def main(argv: list[str]) -> int:
             log(f"{len(res['failures'])} failure(s)")
             rc = 1
         if section in ("main", "cassandra"):
-            problems = (check_main(a.output, S5_REQUIRED_ROWS if a.only == "s5" else None) if section == "main"
+            required = {"s5": S5_REQUIRED_ROWS, "s6": S6_REQUIRED_ROWS}.get(a.only or "")
+            problems = (check_main(a.output, required) if section == "main"
                         else check_cassandra(a.output))
             for p in problems:
                 log(f"output check: {p}")

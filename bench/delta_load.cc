@@ -1,0 +1,372 @@
+// ofs_delta_load: S6, the bulk load of a Delta table (PERFORMANCE.md; bench/README.md, "S6"), one mode per
+// process, one JSON line on stdout:
+//
+//   --mode kernel   the reference: every data file of the table read through delta-kernel-rs (the C ABI of
+//                   native/delta, the reader the populator uses) into Arrow batches, rows counted, nothing
+//                   converted or written
+//   --mode write    the storage write limit: RocksStore::Write in a tight loop of the table's row count,
+//                   rows of the benchmark dataset's shape (bench_fg: key id BIGINT, 10 features of
+//                   dataset.h's types) already encoded, in batches of --batch-rows, one sync per
+//                   1,000,000 rows (as a load syncs once per data file), on a fresh store opened as
+//                   `ofs standalone` opens it
+//   --mode ofs      the product: bench_user / bench_fg created through the admin routes in a fresh data
+//                   directory, a load job recorded in its metadata store, and one LoadWorker (the code
+//                   `ofs standalone` and `ofs populate` run) claiming and loading until the job ends;
+//                   then a sample of keys read back
+//
+//   ofs_delta_load --mode kernel|write|ofs --table PATH --work-dir DIR [--batch-rows 8192]
+//
+// The table (bench/run.py writes it with delta-rs) has the columns id, f0..f9 of the dataset's types.
+
+#include <sys/prctl.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "admin/admin.h"
+#include "api/auth.h"
+#include "api/endpoint.h"
+#include "base/clock.h"
+#include "bench/dataset.h"
+#include "catalog/catalog.h"
+#include "catalog/sqlite/sqlite_metadata_store.h"
+#include "codec/value_codec.h"
+#include "delta/delta_table.h"
+#include "http/server.h"
+#include "ingest/countdown.h"
+#include "metrics/metrics.h"
+#include "populate/load_request.h"
+#include "populate/load_worker.h"
+#include "storage/rocksdb/rocks_store.h"
+
+namespace ofs::bench {
+namespace {
+
+struct Options {
+  std::string mode;
+  std::string table;
+  std::string work_dir;
+  size_t batch_rows = 8192;
+};
+
+[[noreturn]] void Usage(const char* why) {
+  std::fprintf(
+      stderr,
+      "ofs_delta_load: %s\nusage: ofs_delta_load --mode kernel|write|ofs --table PATH --work-dir DIR "
+      "[--batch-rows N]\n",
+      why);
+  std::exit(64);
+}
+
+Options ParseOptions(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view flag = argv[i];
+    if (i + 1 >= argc) Usage("missing value");
+    const char* v = argv[++i];
+    if (flag == "--mode") {
+      o.mode = v;
+    } else if (flag == "--table") {
+      o.table = v;
+    } else if (flag == "--work-dir") {
+      o.work_dir = v;
+    } else if (flag == "--batch-rows") {
+      o.batch_rows = static_cast<size_t>(std::max(1L, std::strtol(v, nullptr, 10)));
+    } else {
+      Usage("unknown flag");
+    }
+  }
+  if (o.mode != "kernel" && o.mode != "write" && o.mode != "ofs") Usage("--mode kernel|write|ofs");
+  if (o.table.empty() || o.work_dir.empty()) Usage("--table and --work-dir are required");
+  return o;
+}
+
+int PrintError(const std::string& mode, const std::string& why) {
+  std::string escaped;
+  for (char ch : why) {
+    if (ch == '"' || ch == '\\') escaped.push_back('\\');
+    escaped.push_back(static_cast<unsigned char>(ch) < 0x20 ? ' ' : ch);
+  }
+  std::printf("{\"ok\":false,\"mode\":\"%s\",\"error\":\"%s\"}\n", mode.c_str(), escaped.c_str());
+  return 1;
+}
+
+int PrintResult(const std::string& mode, int64_t rows, double seconds, const std::string& extra = "") {
+  std::printf("{\"ok\":true,\"mode\":\"%s\",\"rows\":%lld,\"seconds\":%.4f,\"rows_per_s\":%.1f%s}\n",
+              mode.c_str(), static_cast<long long>(rows), seconds,
+              seconds > 0 ? static_cast<double>(rows) / seconds : 0.0, extra.c_str());
+  return 0;
+}
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+std::vector<std::string> TableColumns() {
+  std::vector<std::string> columns{kKeyColumn};
+  for (size_t c = 0; c < 10; ++c) columns.push_back(FeatureName(c));
+  return columns;
+}
+
+// The store as `ofs standalone` opens it (apps/ofs/application.cc with apps/ofs/config.h's defaults; the
+// row cache as the other bench tools size it).
+Result<std::unique_ptr<storage::RocksStore>> OpenStore(const std::filesystem::path& dir) {
+  storage::RocksStoreOptions options;
+  options.path = (dir / "rocksdb").string();
+  options.block_cache_bytes = size_t{256} << 20;
+  options.write_buffer_bytes = size_t{64} << 20;
+  options.memtables_per_flush = 1;
+  options.memtable = storage::RocksStoreOptions::MemTable::kHashed;
+  options.row_cache_bytes = size_t{1024} << 20;
+  options.sync_writes = true;
+  options.clock = SystemClock::Default();
+  return storage::RocksStore::Open(options);
+}
+
+std::pair<int, std::string> CallAdmin(api::Endpoint& endpoint, std::string_view path, std::string_view json) {
+  std::string padded(json);
+  padded.append(http::kBodyPadding, '\0');
+  http::Request request;
+  request.method = http::Method::kPost;
+  request.path = path;
+  request.body = std::string_view(padded).substr(0, json.size());
+  http::Response response;
+  endpoint.Dispatch(request, response);
+  return {response.status, response.body};
+}
+
+// bench_user and bench_fg (dataset.h) through the admin routes, in the catalog.
+Status CreateSchema(catalog::MetadataStore* metadata, catalog::Catalog* catalog,
+                    storage::OnlineStore* store) {
+  metrics::Registry registry;
+  api::Authenticator auth;
+  api::Endpoint endpoint(&auth, &registry, "admin");
+  admin::RegisterAdminRoutes(endpoint, admin::AdminDeps{metadata, catalog, store, SystemClock::Default()});
+  std::string features = "[";
+  for (size_t c = 0; c < 10; ++c) {
+    if (c) features += ',';
+    features += "{\"name\":\"" + FeatureName(c) + "\",\"type\":\"" + FeatureType(c) + "\"}";
+  }
+  features += "]";
+  const std::string entity = std::string("{\"entity\":{\"tableName\":\"") + kEntity +
+                             "\",\"primaryKeys\":[\"" + kKeyColumn +
+                             "\"],\"ttl\":0,\"features\":[{\"name\":\"" + kKeyColumn +
+                             "\",\"type\":\"BIGINT\"}]},\"owner\":\"bench@example.com\"}";
+  const std::string group = std::string("{\"featureGroup\":{\"featureGroupName\":\"") + kGroup +
+                            "\",\"entityName\":\"" + kEntity + "\",\"features\":" + features +
+                            "},\"owner\":\"bench@example.com\"}";
+  for (const auto& [path, body] : {std::pair{"/v1/entity", entity}, std::pair{"/v1/feature-group", group}}) {
+    auto [status, answer] = CallAdmin(endpoint, path, body);
+    if (status != 200) return Status(ErrorCode::kInternal, std::string("POST ") + path + ": " + answer);
+  }
+  return catalog->Refresh(true);
+}
+
+int RunKernel(const Options& o) {
+  const auto start = std::chrono::steady_clock::now();
+  delta::OpenOptions options;
+  options.batch_rows = o.batch_rows;
+  auto table = delta::DeltaTable::Open(o.table, options);
+  if (!table.ok()) return PrintError(o.mode, table.status().ToString());
+  auto scan = (*table)->Scan(TableColumns());
+  if (!scan.ok()) return PrintError(o.mode, scan.status().ToString());
+  int64_t rows = 0;
+  for (size_t i = 0; i < (*scan)->files().size(); ++i) {
+    Status read = (*scan)->ReadFile(i, [&](const delta::ArrowBatch& batch) {
+      rows += batch.rows();
+      return Status::Ok();
+    });
+    if (!read.ok()) return PrintError(o.mode, read.ToString());
+  }
+  return PrintResult(o.mode, rows, Seconds(start), ",\"files\":" + std::to_string((*scan)->files().size()));
+}
+
+// The table's row count, from its data files' stats.
+Result<int64_t> TableRows(const Options& o) {
+  OFS_ASSIGN_OR_RETURN(std::shared_ptr<delta::DeltaTable> table, delta::DeltaTable::Open(o.table, {}));
+  OFS_ASSIGN_OR_RETURN(std::unique_ptr<delta::DeltaScan> scan, table->Scan(TableColumns()));
+  int64_t rows = 0;
+  for (const delta::DataFile& file : scan->files()) {
+    if (file.records < 0) return Status(ErrorCode::kInternal, "a data file without a record count");
+    rows += file.records;
+  }
+  return rows;
+}
+
+int RunWrite(const Options& o, const std::filesystem::path& dir) {
+  auto total = TableRows(o);
+  if (!total.ok()) return PrintError(o.mode, total.status().ToString());
+  auto metadata = catalog::SqliteMetadataStore::Open((dir / "metadata.sqlite").string());
+  if (!metadata.ok()) return PrintError(o.mode, metadata.status().ToString());
+  auto store = OpenStore(dir);
+  if (!store.ok()) return PrintError(o.mode, store.status().ToString());
+  catalog::Catalog catalog(metadata->get());
+  if (Status s = CreateSchema(metadata->get(), &catalog, store->get()); !s.ok())
+    return PrintError(o.mode, s.ToString());
+  const catalog::GroupEntry* group = catalog.Current()->FindGroup(kGroup, std::nullopt);
+
+  // A pool of rows of the dataset's values, encoded once: the timed loop only picks them.
+  constexpr size_t kPool = 1 << 16;
+  std::vector<const catalog::ResolvedColumn*> features;
+  for (const auto& column : group->columns) {
+    if (column.is_group_column) features.push_back(&column);
+  }
+  std::string pool_bytes;
+  std::vector<std::pair<uint32_t, uint32_t>> pool_spans;  // per (row, feature): offset, size
+  Rng rng(0x5e6);
+  std::string token;
+  for (size_t r = 0; r < kPool; ++r) {
+    for (const catalog::ResolvedColumn* column : features) {
+      token.clear();
+      AppendFeatureValue(model::DataTypeName(column->type), rng, &token);
+      codec::JsonScalar scalar =
+          token.front() == '"'
+              ? codec::JsonScalar::String(std::string_view(token).substr(1, token.size() - 2))
+          : token == "true"  ? codec::JsonScalar::Bool(true)
+          : token == "false" ? codec::JsonScalar::Bool(false)
+                             : codec::JsonScalar::Number(token);
+      const size_t at = pool_bytes.size();
+      if (Status s = codec::AppendValue(column->type, scalar, &pool_bytes); !s.ok())
+        return PrintError(o.mode, s.ToString());
+      pool_spans.emplace_back(static_cast<uint32_t>(at), static_cast<uint32_t>(pool_bytes.size() - at));
+    }
+  }
+  const size_t width = features.size();
+  std::vector<char> key_bytes(o.batch_rows * 8);
+  std::vector<std::string_view> keys(o.batch_rows);
+  std::vector<storage::Cell> cells(o.batch_rows * width);
+  std::vector<storage::WriteRow> rows(o.batch_rows);
+  auto sync = [&] {
+    ingest::Countdown synced(1);
+    (*store)->SyncWrites([&](Status s) { synced.Arrive(std::move(s)); }, storage::SyncStart::kNow);
+    return synced.Wait();
+  };
+
+  const auto start = std::chrono::steady_clock::now();
+  int64_t written = 0;
+  int64_t since_sync = 0;
+  while (written < *total) {
+    const size_t n =
+        static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(o.batch_rows), *total - written));
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t id = static_cast<uint64_t>(written) + i;
+      for (int b = 0; b < 8; ++b) key_bytes[i * 8 + b] = static_cast<char>(id >> (56 - 8 * b));
+      keys[i] = std::string_view(key_bytes.data() + i * 8, 8);
+      const size_t slot = id % kPool;
+      for (size_t c = 0; c < width; ++c) {
+        const auto [at, size] = pool_spans[slot * width + c];
+        cells[i * width + c] = storage::Cell{features[c]->id, std::string_view(pool_bytes).substr(at, size)};
+      }
+      rows[i] = storage::WriteRow{std::span<const std::string_view>(&keys[i], 1),
+                                  std::span<const storage::Cell>(&cells[i * width], width)};
+    }
+    storage::WriteRequest request{group->meta.tenant.write, &group->entity->table, 1'000'000,
+                                  std::span<const storage::WriteRow>(rows.data(), n),
+                                  storage::Durability::kApplied};
+    ingest::Countdown done(1);
+    (*store)->Write(request, [&](Status s) { done.Arrive(std::move(s)); });
+    if (Status s = done.Wait(); !s.ok()) return PrintError(o.mode, s.ToString());
+    written += static_cast<int64_t>(n);
+    since_sync += static_cast<int64_t>(n);
+    if (since_sync >= 1'000'000) {
+      if (Status s = sync(); !s.ok()) return PrintError(o.mode, s.ToString());
+      since_sync = 0;
+    }
+  }
+  if (Status s = sync(); !s.ok()) return PrintError(o.mode, s.ToString());
+  return PrintResult(o.mode, written, Seconds(start));
+}
+
+int RunOfs(const Options& o, const std::filesystem::path& dir) {
+  auto metadata = catalog::SqliteMetadataStore::Open((dir / "metadata.sqlite").string());
+  if (!metadata.ok()) return PrintError(o.mode, metadata.status().ToString());
+  auto store = OpenStore(dir);
+  if (!store.ok()) return PrintError(o.mode, store.status().ToString());
+  catalog::Catalog catalog(metadata->get());
+  if (Status s = CreateSchema(metadata->get(), &catalog, store->get()); !s.ok())
+    return PrintError(o.mode, s.ToString());
+  populate::LoadRequest request;
+  request.table_path = o.table;
+  request.group_name = kGroup;
+  model::LoadJob job;
+  job.request = populate::EncodeLoadRequest(request);
+  job.group_name = kGroup;
+  job.group_version = "v1";
+  job.table_path = o.table;
+  job.run_id = "s6";
+  job.write_time_ms = SystemClock::Default()->NowMillis();
+  job.created_at = job.write_time_ms;
+  auto created = (*metadata)->CreateLoadJob(job);
+  if (!created.ok()) return PrintError(o.mode, created.status().ToString());
+
+  metrics::Registry registry;
+  populate::LoadWorkerOptions options;
+  options.name = "s6";
+  options.batch_rows = o.batch_rows;
+  populate::LoadWorker worker(metadata->get(), &catalog, store->get(), SystemClock::Default(), options,
+                              &registry);
+  const auto start = std::chrono::steady_clock::now();
+  model::LoadJob state;
+  while (true) {
+    const bool worked = worker.RunOnce();
+    auto current = (*metadata)->GetLoadJob(created->id);
+    if (!current.ok()) return PrintError(o.mode, current.status().ToString());
+    state = *current;
+    if (state.state == model::kLoadSucceeded || state.state == model::kLoadFailed) break;
+    if (!worked)
+      return PrintError(o.mode, "the worker found no work in a job that had not ended: " + state.error);
+  }
+  const double seconds = Seconds(start);
+  if (state.state != model::kLoadSucceeded) return PrintError(o.mode, "the job failed: " + state.error);
+
+  // A sample read back: every key of the table must be there.
+  const catalog::GroupEntry* group = catalog.Current()->FindGroup(kGroup, std::nullopt);
+  std::vector<uint32_t> column_ids;
+  for (const auto& column : group->columns) {
+    if (column.is_group_column) column_ids.push_back(column.id);
+  }
+  Rng rng(7);
+  std::vector<char> key_bytes(1000 * 8);
+  std::vector<std::string_view> keys;
+  for (size_t i = 0; i < 1000; ++i) {
+    const uint64_t id = rng.Below(static_cast<uint64_t>(state.rows_loaded));
+    for (int b = 0; b < 8; ++b) key_bytes[i * 8 + b] = static_cast<char>(id >> (56 - 8 * b));
+    keys.emplace_back(key_bytes.data() + i * 8, 8);
+  }
+  storage::RowSet found;
+  Status read;
+  (*store)->MultiGet(storage::ReadRequest{group->meta.tenant.read, &group->entity->table, keys, column_ids},
+                     &found, [&](Status s) { read = std::move(s); });
+  if (!read.ok()) return PrintError(o.mode, read.ToString());
+  size_t present = 0;
+  for (size_t i = 0; i < keys.size(); ++i) present += found.found(i) ? 1 : 0;
+  if (present != keys.size()) {
+    return PrintError(o.mode, std::to_string(keys.size() - present) + " of 1000 sampled keys are missing");
+  }
+  return PrintResult(o.mode, state.rows_loaded, seconds,
+                     ",\"rows_failed\":" + std::to_string(state.rows_failed) +
+                         ",\"files\":" + std::to_string(state.files_total) + ",\"sampled_found\":1000");
+}
+
+int Main(int argc, char** argv) {
+  const Options o = ParseOptions(argc, argv);
+  // As `ofs populate` runs (apps/ofs/populate_command.cc: no transparent huge pages for a loading process).
+  prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+  if (o.mode == "kernel") return RunKernel(o);
+  const std::filesystem::path dir(o.work_dir);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return PrintError(o.mode, "cannot create " + dir.string() + ": " + ec.message());
+  return o.mode == "write" ? RunWrite(o, dir) : RunOfs(o, dir);
+}
+
+}  // namespace
+}  // namespace ofs::bench
+
+int main(int argc, char** argv) { return ofs::bench::Main(argc, argv); }
