@@ -15,8 +15,11 @@ namespace ofs::app {
 RolePlan PopulateRole() {
   return {.name = "populate",
           .description =
-              "Load a Delta table into a feature group once: --table PATH|URL --feature-group NAME "
-              "(the stores as for the other roles: --data-dir, or --metadata and --store)",
+              "Run load jobs (POST /v1/load) with populate.workers workers over --metadata and --store, "
+              "/health and /metrics on --port; or load one Delta table now: --table PATH|URL "
+              "--feature-group NAME",
+          .catalog_changed_elsewhere = true,
+          .runs_loads = true,
           // It only writes: no row cache to keep on huge pages (role_consume.cc).
           .huge_pages = false};
 }

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from e2e_support import Ofs, assert_error, assert_ok, make_entity, make_group, read_data, uniq, wait_until
+from e2e_support import (FLEET, Ofs, OfsServer, assert_error, assert_ok, make_entity, make_group, read_data, uniq,
+                         wait_until)
 
 deltalake = pytest.importorskip("deltalake", reason="deltalake (delta-rs) is installed by scripts/bootstrap")
 pa = pytest.importorskip("pyarrow")
@@ -110,3 +111,39 @@ def test_a_worker_killed_mid_load_is_finished_after_restart_with_every_row_once(
     data = read_data(Ofs(srv), grp, ["id", "score"], ["id"], probe)
     assert sorted(k["features"] for k in data["successfulKeys"]) == sorted([[i[0], i[0] * 0.5] for i in probe])
     assert not data.get("failedKeys"), data
+
+
+@pytest.mark.skipif(not FLEET, reason="workers in other processes share the fleet's engines (MariaDB + Cassandra: "
+                                      "make test's Cassandra stage); the embedded stores belong to one process")
+def test_populate_processes_share_a_job_and_one_killed_mid_load_loses_nothing(ofs_launcher, tmp_path):
+    """The issue's kill -9: two `ofs populate` processes run one job over the fleet's engines; one is killed
+    mid-load; the other (and the killed one, restarted) finish it with every row counted once."""
+    fleet = ofs_launcher.start(name="loadfleet", fleet=True)
+    workers = []
+    try:
+        for i in range(2):
+            worker = OfsServer(ofs_launcher.binary, ofs_launcher.base / f"populate{i}_{uniq('w')}",
+                               ["--populate-lease-ms", "1000", "--populate-batch-rows", "2048",
+                                "--catalog-refresh-ms", "250"], None, None, f"populate{i}", "populate", fleet.data_dir)
+            ofs_launcher.servers.append(worker)
+            workers.append(worker.start())
+        ofs = Ofs(fleet)
+        ent = make_entity(ofs, uniq("load_ent"), features=(("id", "BIGINT"),), keys=("id",))
+        grp = make_group(ofs, ent, uniq("load_fg"), features=(("score", "DOUBLE"), ("label", "TEXT")))
+        table = str(tmp_path / "shared")
+        files, per_file = 8, 20_000
+        write_table(table, files, per_file)
+        created = assert_ok(fleet.admin.post("/v1/load", {"tablePath": table, "featureGroupName": grp}))
+        wait_until(lambda: 0 < job(fleet, created["id"])["filesDone"] < files, 120, interval=0.01,
+                   what="the load to be part-way")
+        workers[0].kill()
+        workers[0].start()
+        done = wait_for_end(fleet, created["id"], timeout=240)
+        assert done["state"] == "SUCCEEDED", done
+        assert (done["rowsLoaded"], done["rowsFailed"], done["filesDone"]) == (files * per_file, 0, files), done
+        probe = [[0], [per_file], [files * per_file - 1]]
+        data = read_data(ofs, grp, ["id", "score"], ["id"], probe)
+        assert sorted(k["features"] for k in data["successfulKeys"]) == sorted([[i[0], i[0] * 0.5] for i in probe])
+    finally:
+        problems = [p for srv in [*workers, fleet] for p in ofs_launcher.stop(srv)]
+    assert not problems, problems
