@@ -33,11 +33,11 @@
 #include "api/endpoint.h"
 #include "base/clock.h"
 #include "bench/dataset.h"
+#include "bench/in_process.h"
 #include "catalog/catalog.h"
 #include "catalog/sqlite/sqlite_metadata_store.h"
 #include "codec/value_codec.h"
 #include "delta/delta_table.h"
-#include "http/server.h"
 #include "ingest/countdown.h"
 #include "metrics/metrics.h"
 #include "populate/load_request.h"
@@ -113,58 +113,36 @@ std::vector<std::string> TableColumns() {
   return columns;
 }
 
-// The store as `ofs standalone` opens it (apps/ofs/application.cc with apps/ofs/config.h's defaults; the
-// row cache as the other bench tools size it).
-Result<std::unique_ptr<storage::RocksStore>> OpenStore(const std::filesystem::path& dir) {
-  storage::RocksStoreOptions options;
-  options.path = (dir / "rocksdb").string();
-  options.block_cache_bytes = size_t{256} << 20;
-  options.write_buffer_bytes = size_t{64} << 20;
-  options.memtables_per_flush = 1;
-  options.memtable = storage::RocksStoreOptions::MemTable::kHashed;
-  options.row_cache_bytes = size_t{1024} << 20;
-  options.sync_writes = true;
-  options.clock = SystemClock::Default();
-  return storage::RocksStore::Open(options);
-}
-
-std::pair<int, std::string> CallAdmin(api::Endpoint& endpoint, std::string_view path, std::string_view json) {
-  std::string padded(json);
-  padded.append(http::kBodyPadding, '\0');
-  http::Request request;
-  request.method = http::Method::kPost;
-  request.path = path;
-  request.body = std::string_view(padded).substr(0, json.size());
-  http::Response response;
-  endpoint.Dispatch(request, response);
-  return {response.status, response.body};
-}
-
-// bench_user and bench_fg (dataset.h) through the admin routes, in the catalog.
+// bench_user and bench_fg (dataset.h, 10 features) through the admin routes, in the catalog.
 Status CreateSchema(catalog::MetadataStore* metadata, catalog::Catalog* catalog,
                     storage::OnlineStore* store) {
   metrics::Registry registry;
   api::Authenticator auth;
   api::Endpoint endpoint(&auth, &registry, "admin");
   admin::RegisterAdminRoutes(endpoint, admin::AdminDeps{metadata, catalog, store, SystemClock::Default()});
-  std::string features = "[";
-  for (size_t c = 0; c < 10; ++c) {
-    if (c) features += ',';
-    features += "{\"name\":\"" + FeatureName(c) + "\",\"type\":\"" + FeatureType(c) + "\"}";
-  }
-  features += "]";
-  const std::string entity = std::string("{\"entity\":{\"tableName\":\"") + kEntity +
-                             "\",\"primaryKeys\":[\"" + kKeyColumn +
-                             "\"],\"ttl\":0,\"features\":[{\"name\":\"" + kKeyColumn +
-                             "\",\"type\":\"BIGINT\"}]},\"owner\":\"bench@example.com\"}";
-  const std::string group = std::string("{\"featureGroup\":{\"featureGroupName\":\"") + kGroup +
-                            "\",\"entityName\":\"" + kEntity + "\",\"features\":" + features +
-                            "},\"owner\":\"bench@example.com\"}";
-  for (const auto& [path, body] : {std::pair{"/v1/entity", entity}, std::pair{"/v1/feature-group", group}}) {
+  for (const auto& [path, body] :
+       {std::pair{"/v1/entity", SchemaEntityJson()}, std::pair{"/v1/feature-group", SchemaGroupJson(10)}}) {
     auto [status, answer] = CallAdmin(endpoint, path, body);
     if (status != 200) return Status(ErrorCode::kInternal, std::string("POST ") + path + ": " + answer);
   }
   return catalog->Refresh(true);
+}
+
+// A fresh data directory as the `ofs` modes need it: metadata store, store and catalog with bench_fg.
+struct Fresh {
+  std::unique_ptr<catalog::SqliteMetadataStore> metadata;
+  std::unique_ptr<storage::RocksStore> store;
+  std::unique_ptr<catalog::Catalog> catalog;
+};
+
+Result<Fresh> OpenFresh(const std::filesystem::path& dir) {
+  Fresh fresh;
+  OFS_ASSIGN_OR_RETURN(fresh.metadata,
+                       catalog::SqliteMetadataStore::Open((dir / "metadata.sqlite").string()));
+  OFS_ASSIGN_OR_RETURN(fresh.store, OpenServerStore(dir));
+  fresh.catalog = std::make_unique<catalog::Catalog>(fresh.metadata.get());
+  OFS_RETURN_IF_ERROR(CreateSchema(fresh.metadata.get(), fresh.catalog.get(), fresh.store.get()));
+  return fresh;
 }
 
 int RunKernel(const Options& o) {
@@ -201,13 +179,10 @@ Result<int64_t> TableRows(const Options& o) {
 int RunWrite(const Options& o, const std::filesystem::path& dir) {
   auto total = TableRows(o);
   if (!total.ok()) return PrintError(o.mode, total.status().ToString());
-  auto metadata = catalog::SqliteMetadataStore::Open((dir / "metadata.sqlite").string());
-  if (!metadata.ok()) return PrintError(o.mode, metadata.status().ToString());
-  auto store = OpenStore(dir);
-  if (!store.ok()) return PrintError(o.mode, store.status().ToString());
-  catalog::Catalog catalog(metadata->get());
-  if (Status s = CreateSchema(metadata->get(), &catalog, store->get()); !s.ok())
-    return PrintError(o.mode, s.ToString());
+  auto fresh = OpenFresh(dir);
+  if (!fresh.ok()) return PrintError(o.mode, fresh.status().ToString());
+  auto& store = fresh->store;
+  catalog::Catalog& catalog = *fresh->catalog;
   const catalog::GroupEntry* group = catalog.Current()->FindGroup(kGroup, std::nullopt);
 
   // A pool of rows of the dataset's values, encoded once: the timed loop only picks them.
@@ -243,7 +218,7 @@ int RunWrite(const Options& o, const std::filesystem::path& dir) {
   std::vector<storage::WriteRow> rows(o.batch_rows);
   auto sync = [&] {
     ingest::Countdown synced(1);
-    (*store)->SyncWrites([&](Status s) { synced.Arrive(std::move(s)); }, storage::SyncStart::kNow);
+    store->SyncWrites([&](Status s) { synced.Arrive(std::move(s)); }, storage::SyncStart::kNow);
     return synced.Wait();
   };
 
@@ -255,7 +230,7 @@ int RunWrite(const Options& o, const std::filesystem::path& dir) {
         static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(o.batch_rows), *total - written));
     for (size_t i = 0; i < n; ++i) {
       const uint64_t id = static_cast<uint64_t>(written) + i;
-      for (int b = 0; b < 8; ++b) key_bytes[i * 8 + b] = static_cast<char>(id >> (56 - 8 * b));
+      EncodeBigint(id, &key_bytes[i * 8]);
       keys[i] = std::string_view(key_bytes.data() + i * 8, 8);
       const size_t slot = id % kPool;
       for (size_t c = 0; c < width; ++c) {
@@ -269,7 +244,7 @@ int RunWrite(const Options& o, const std::filesystem::path& dir) {
                                   std::span<const storage::WriteRow>(rows.data(), n),
                                   storage::Durability::kApplied};
     ingest::Countdown done(1);
-    (*store)->Write(request, [&](Status s) { done.Arrive(std::move(s)); });
+    store->Write(request, [&](Status s) { done.Arrive(std::move(s)); });
     if (Status s = done.Wait(); !s.ok()) return PrintError(o.mode, s.ToString());
     written += static_cast<int64_t>(n);
     since_sync += static_cast<int64_t>(n);
@@ -283,13 +258,11 @@ int RunWrite(const Options& o, const std::filesystem::path& dir) {
 }
 
 int RunOfs(const Options& o, const std::filesystem::path& dir) {
-  auto metadata = catalog::SqliteMetadataStore::Open((dir / "metadata.sqlite").string());
-  if (!metadata.ok()) return PrintError(o.mode, metadata.status().ToString());
-  auto store = OpenStore(dir);
-  if (!store.ok()) return PrintError(o.mode, store.status().ToString());
-  catalog::Catalog catalog(metadata->get());
-  if (Status s = CreateSchema(metadata->get(), &catalog, store->get()); !s.ok())
-    return PrintError(o.mode, s.ToString());
+  auto fresh = OpenFresh(dir);
+  if (!fresh.ok()) return PrintError(o.mode, fresh.status().ToString());
+  auto& metadata = fresh->metadata;
+  auto& store = fresh->store;
+  catalog::Catalog& catalog = *fresh->catalog;
   populate::LoadRequest request;
   request.table_path = o.table;
   request.group_name = kGroup;
@@ -301,20 +274,20 @@ int RunOfs(const Options& o, const std::filesystem::path& dir) {
   job.run_id = "s6";
   job.write_time_ms = SystemClock::Default()->NowMillis();
   job.created_at = job.write_time_ms;
-  auto created = (*metadata)->CreateLoadJob(job);
+  auto created = metadata->CreateLoadJob(job);
   if (!created.ok()) return PrintError(o.mode, created.status().ToString());
 
   metrics::Registry registry;
   populate::LoadWorkerOptions options;
   options.name = "s6";
   options.batch_rows = o.batch_rows;
-  populate::LoadWorker worker(metadata->get(), &catalog, store->get(), SystemClock::Default(), options,
+  populate::LoadWorker worker(metadata.get(), &catalog, store.get(), SystemClock::Default(), options,
                               &registry);
   const auto start = std::chrono::steady_clock::now();
   model::LoadJob state;
   while (true) {
     const bool worked = worker.RunOnce();
-    auto current = (*metadata)->GetLoadJob(created->id);
+    auto current = metadata->GetLoadJob(created->id);
     if (!current.ok()) return PrintError(o.mode, current.status().ToString());
     state = *current;
     if (state.state == model::kLoadSucceeded || state.state == model::kLoadFailed) break;
@@ -334,14 +307,13 @@ int RunOfs(const Options& o, const std::filesystem::path& dir) {
   std::vector<char> key_bytes(1000 * 8);
   std::vector<std::string_view> keys;
   for (size_t i = 0; i < 1000; ++i) {
-    const uint64_t id = rng.Below(static_cast<uint64_t>(state.rows_loaded));
-    for (int b = 0; b < 8; ++b) key_bytes[i * 8 + b] = static_cast<char>(id >> (56 - 8 * b));
+    EncodeBigint(rng.Below(static_cast<uint64_t>(state.rows_loaded)), &key_bytes[i * 8]);
     keys.emplace_back(key_bytes.data() + i * 8, 8);
   }
   storage::RowSet found;
   Status read;
-  (*store)->MultiGet(storage::ReadRequest{group->meta.tenant.read, &group->entity->table, keys, column_ids},
-                     &found, [&](Status s) { read = std::move(s); });
+  store->MultiGet(storage::ReadRequest{group->meta.tenant.read, &group->entity->table, keys, column_ids},
+                  &found, [&](Status s) { read = std::move(s); });
   if (!read.ok()) return PrintError(o.mode, read.ToString());
   size_t present = 0;
   for (size_t i = 0; i < keys.size(); ++i) present += found.found(i) ? 1 : 0;

@@ -64,6 +64,7 @@
 #include "base/log.h"
 #include "base/status.h"
 #include "bench/dataset.h"
+#include "bench/in_process.h"
 #include "catalog/catalog.h"
 #include "catalog/sqlite/sqlite_metadata_store.h"
 #include "codec/value_codec.h"
@@ -321,14 +322,6 @@ class RecordPool {
   std::vector<std::string> tails_;
   std::vector<std::string> tokens_;
 };
-
-// Canonical BIGINT bytes (codec/value_codec.h): 8 bytes, big-endian two's complement.
-void EncodeBigint(uint64_t v, char* out) {
-  for (int i = 7; i >= 0; --i) {
-    out[i] = static_cast<char>(v & 0xff);
-    v >>= 8;
-  }
-}
 
 kafka::KafkaOptions KafkaOptionsOf(const Options& o) {
   kafka::KafkaOptions options;
@@ -729,37 +722,6 @@ class CountingSink final : public ingest::RecordSink {
   std::string topic_;
 };
 
-// Calls an admin route in process (as the admin server would dispatch it).
-std::pair<int, std::string> CallAdmin(api::Endpoint& endpoint, std::string_view path, std::string_view json) {
-  std::string padded(json);
-  padded.append(http::kBodyPadding, '\0');
-  http::Request request;
-  request.method = http::Method::kPost;
-  request.path = path;
-  request.body = std::string_view(padded).substr(0, json.size());
-  http::Response response;
-  endpoint.Dispatch(request, response);
-  return {response.status, response.body};
-}
-
-std::string SchemaEntityJson() {
-  return std::string("{\"entity\":{\"tableName\":\"") + kEntity + "\",\"primaryKeys\":[\"" + kKeyColumn +
-         "\"],\"ttl\":0,\"features\":[{\"name\":\"" + kKeyColumn +
-         "\",\"type\":\"BIGINT\"}]},\"owner\":\"bench@example.com\",\"description\":\"benchmark dataset\"}";
-}
-
-std::string SchemaGroupJson(const DatasetShape& shape, const std::string& consume_tenant) {
-  std::string features = "[";
-  for (size_t c = 0; c < shape.features; ++c) {
-    if (c) features += ',';
-    features += "{\"name\":\"" + FeatureName(c) + "\",\"type\":\"" + FeatureType(c) + "\"}";
-  }
-  features += "]";
-  return std::string("{\"featureGroup\":{\"featureGroupName\":\"") + kGroup + "\",\"entityName\":\"" +
-         kEntity + "\",\"features\":" + features +
-         "},\"owner\":\"bench@example.com\",\"tenant\":{\"consume\":\"" + consume_tenant + "\"}}";
-}
-
 struct VerifyResult {
   uint64_t sampled = 0, found = 0, mismatches = 0;
   std::string first_mismatch;
@@ -841,16 +803,7 @@ int RunOfs(const Options& o) {
   metrics::Registry registry;
   auto metadata = catalog::SqliteMetadataStore::Open((dir / "metadata.sqlite").string());
   if (!metadata.ok()) return PrintError("ofs", metadata.status().ToString());
-  storage::RocksStoreOptions store_options;
-  store_options.path = (dir / "rocksdb").string();
-  store_options.block_cache_bytes = size_t{256} << 20;
-  store_options.write_buffer_bytes = size_t{64} << 20;
-  store_options.memtables_per_flush = 1;
-  store_options.memtable = storage::RocksStoreOptions::MemTable::kHashed;
-  store_options.row_cache_bytes = size_t{1024} << 20;
-  store_options.sync_writes = true;
-  store_options.clock = SystemClock::Default();
-  auto rocks = storage::RocksStore::Open(store_options);
+  auto rocks = OpenServerStore(dir);
   if (!rocks.ok()) return PrintError("ofs", rocks.status().ToString());
   std::unique_ptr<storage::RocksStore> store = std::move(rocks).value();
   auto catalog = std::make_unique<catalog::Catalog>(metadata->get());
@@ -859,8 +812,9 @@ int RunOfs(const Options& o) {
     api::Endpoint endpoint(&auth, &registry, "admin");
     admin::RegisterAdminRoutes(
         endpoint, admin::AdminDeps{metadata->get(), catalog.get(), store.get(), SystemClock::Default()});
-    for (const auto& [path, body] : {std::pair{"/v1/entity", SchemaEntityJson()},
-                                     std::pair{"/v1/feature-group", SchemaGroupJson(o.shape, o.topic)}}) {
+    for (const auto& [path, body] :
+         {std::pair{"/v1/entity", SchemaEntityJson()},
+          std::pair{"/v1/feature-group", SchemaGroupJson(o.shape.features, o.topic)}}) {
       auto [status, answer] = CallAdmin(endpoint, path, body);
       if (status != 200)
         return PrintError("ofs",

@@ -178,6 +178,18 @@ def http_request(port: int, method: str, path: str, body: bytes | None = None,
         conn.close()
 
 
+def tool_result(what: str, rc: int, out: str) -> dict:
+    """The JSON line a bench tool prints last ({"ok": true, ...}); BenchError when it failed or printed none."""
+    line = out.strip().splitlines()[-1] if out.strip() else ""
+    try:
+        result = json.loads(line)
+    except json.JSONDecodeError:
+        raise BenchError(f"{what} printed no JSON (exit {rc}): {out[-400:]!r}")
+    if rc != 0 or not result.get("ok"):
+        raise BenchError(f"{what}: {result.get('error', 'exit ' + str(rc))}")
+    return result
+
+
 def median_spread(values: list[float]) -> tuple[float, float]:
     """Median and spread ((max - min) / median, as a fraction)."""
     values = [v for v in values if v is not None]
@@ -410,14 +422,7 @@ class Harness:
         if timeout is None:
             timeout = self.a.warmup + self.a.duration + 60
         rc, out = self.procs.run(cmd, timeout=timeout, log_path=self.logs / "loadgen.log")
-        line = out.strip().splitlines()[-1] if out.strip() else ""
-        try:
-            result = json.loads(line)
-        except json.JSONDecodeError:
-            raise BenchError(f"loadgen {mode} {kind or ''} printed no JSON (exit {rc}): {out[-400:]!r}")
-        if rc != 0 or not result.get("ok"):
-            raise BenchError(f"loadgen {mode} {kind or ''}: {result.get('error', 'exit ' + str(rc))}")
-        return result
+        return tool_result(f"loadgen {mode} {kind or ''}", rc, out)
 
     # -- server ----------------------------------------------------------------------------------
 
@@ -845,14 +850,7 @@ class Harness:
 
     @staticmethod
     def kafka_result(mode: str, rc: int, out: str) -> dict:
-        line = out.strip().splitlines()[-1] if out.strip() else ""
-        try:
-            result = json.loads(line)
-        except json.JSONDecodeError:
-            raise BenchError(f"ofs_kafka_ingest {mode} printed no JSON (exit {rc}): {out[-400:]!r}")
-        if rc != 0 or not result.get("ok"):
-            raise BenchError(f"ofs_kafka_ingest {mode}: {result.get('error', 'exit ' + str(rc))}")
-        return result
+        return tool_result(f"ofs_kafka_ingest {mode}", rc, out)
 
     def s5_timeout(self) -> float:
         """Seconds one S5 step may take: N records at 10k/s at least (a loaded machine), 60 s at least."""
@@ -1218,14 +1216,7 @@ class Harness:
         cmd = self.pin(self.server_cpu) + [str(self.a.delta_load), "--mode", mode, "--table", str(table),
                                            "--work-dir", str(work_dir)]
         rc, out = self.procs.run(cmd, timeout=timeout, log_path=self.logs / "delta_load.log")
-        line = out.strip().splitlines()[-1] if out.strip() else ""
-        try:
-            result = json.loads(line)
-        except json.JSONDecodeError:
-            raise BenchError(f"ofs_delta_load {mode} printed no JSON (exit {rc}): {out[-400:]!r}")
-        if rc != 0 or not result.get("ok"):
-            raise BenchError(f"ofs_delta_load {mode}: {result.get('error', 'exit ' + str(rc))}")
-        return result
+        return tool_result(f"ofs_delta_load {mode}", rc, out)
 
     def run_s6(self) -> dict | None:
         """S6 (bench/README.md): the table read by the kernel alone, the storage write limit, and OFS's load
@@ -1447,14 +1438,7 @@ class CassandraHarness(Harness):
             cmd += ["--rate", f"{max(rate, 1.0):.1f}", "--drain", str(max(2.0, self.a.duration))]
         rc, out = self.procs.run(cmd, timeout=self.a.warmup + 2 * self.a.duration + 90,
                                  log_path=self.logs / "reference.log")
-        line = out.strip().splitlines()[-1] if out.strip() else ""
-        try:
-            result = json.loads(line)
-        except json.JSONDecodeError:
-            raise BenchError(f"ofs_cql_reference {kind} printed no JSON (exit {rc}): {out[-400:]!r}")
-        if rc != 0 or not result.get("ok"):
-            raise BenchError(f"ofs_cql_reference {kind}: {result.get('error', 'exit ' + str(rc))}")
-        return result
+        return tool_result(f"ofs_cql_reference {kind}", rc, out)
 
     # -- scenarios -------------------------------------------------------------------------------
 
