@@ -4,11 +4,10 @@
 //   --mode kernel   the reference: every data file of the table read through delta-kernel-rs (the C ABI of
 //                   native/delta, the reader the populator uses) into Arrow batches, rows counted, nothing
 //                   converted or written
-//   --mode write    the storage write limit: RocksStore::Write in a tight loop of the table's row count,
-//                   rows of the benchmark dataset's shape (bench_fg: key id BIGINT, 10 features of
-//                   dataset.h's types) already encoded, in batches of --batch-rows, one sync per
-//                   1,000,000 rows (as a load syncs once per data file), on a fresh store opened as
-//                   `ofs standalone` opens it
+//   --mode write    the storage write limit: the store writes of this very load — the rows the product
+//                   converts from the table (captured first, not timed), in its batches of --batch-rows,
+//                   with its sync per data file — replayed into a fresh store opened as `ofs standalone`
+//                   opens it: RocksStore::Write in a tight loop
 //   --mode ofs      the product: bench_user / bench_fg created through the admin routes in a fresh data
 //                   directory, a load job recorded in its metadata store, and one LoadWorker (the code
 //                   `ofs standalone` and `ofs populate` run) claiming and loading until the job ends;
@@ -36,13 +35,13 @@
 #include "bench/in_process.h"
 #include "catalog/catalog.h"
 #include "catalog/sqlite/sqlite_metadata_store.h"
-#include "codec/value_codec.h"
 #include "delta/delta_table.h"
 #include "ingest/countdown.h"
 #include "metrics/metrics.h"
 #include "populate/load_request.h"
 #include "populate/load_worker.h"
 #include "storage/rocksdb/rocks_store.h"
+#include "storage/testing/forwarding_store.h"
 
 namespace ofs::bench {
 namespace {
@@ -164,97 +163,120 @@ int RunKernel(const Options& o) {
   return PrintResult(o.mode, rows, Seconds(start), ",\"files\":" + std::to_string((*scan)->files().size()));
 }
 
-// The table's row count, from its data files' stats.
-Result<int64_t> TableRows(const Options& o) {
-  OFS_ASSIGN_OR_RETURN(std::shared_ptr<delta::DeltaTable> table, delta::DeltaTable::Open(o.table, {}));
-  OFS_ASSIGN_OR_RETURN(std::unique_ptr<delta::DeltaScan> scan, table->Scan(TableColumns()));
-  int64_t rows = 0;
-  for (const delta::DataFile& file : scan->files()) {
-    if (file.records < 0) return Status(ErrorCode::kInternal, "a data file without a record count");
-    rows += file.records;
-  }
-  return rows;
-}
+// A store that keeps what a load writes instead of writing it: every row's key and cells, batch by batch,
+// and where the load synced. Replaying it into a real store is the storage write limit of exactly that
+// load (the same rows, values, batches and syncs), without the Delta read and the conversion.
+class CapturingStore : public storage::testing::ForwardingStore {
+ public:
+  explicit CapturingStore(storage::OnlineStore* inner) : ForwardingStore(inner) {}
 
+  void Write(const storage::WriteRequest& req, storage::Completion done) override {
+    Batch batch{std::string(req.tenant), req.table, req.write_time_micros, rows_.size()};
+    for (const storage::WriteRow& row : req.rows) {
+      Row captured{cells_.size(), row.cells.size(), spans_.size(), row.key.size()};
+      for (std::string_view part : row.key) spans_.push_back(Keep(part));
+      for (const storage::Cell& cell : row.cells) cells_.push_back({cell.column_id, Keep(cell.value)});
+      rows_.push_back(captured);
+    }
+    batch.row_end = rows_.size();
+    steps_.push_back(std::move(batch));
+    done(Status::Ok());
+  }
+  void SyncWrites(storage::Completion done, storage::SyncStart) override {
+    steps_.push_back(Batch{});  // a sync: no table
+    done(Status::Ok());
+  }
+
+  // Writes everything captured into `store` (durability as the load asked: applied, then a sync where
+  // it synced). Returns the rows written.
+  Result<int64_t> Replay(storage::OnlineStore& store) const {
+    std::vector<std::string_view> keys;
+    std::vector<storage::Cell> cells;
+    std::vector<storage::WriteRow> rows;
+    int64_t written = 0;
+    for (const Batch& batch : steps_) {
+      if (batch.table == nullptr) {
+        ingest::Countdown synced(1);
+        store.SyncWrites([&](Status s) { synced.Arrive(std::move(s)); }, storage::SyncStart::kNow);
+        OFS_RETURN_IF_ERROR(synced.Wait());
+        continue;
+      }
+      keys.clear();
+      cells.clear();
+      rows.clear();
+      for (size_t r = batch.row_begin; r < batch.row_end; ++r) {
+        for (size_t k = 0; k < rows_[r].key_parts; ++k) keys.push_back(View(spans_[rows_[r].key_begin + k]));
+        for (size_t c = 0; c < rows_[r].cell_count; ++c) {
+          const auto& [column, span] = cells_[rows_[r].cell_begin + c];
+          cells.push_back(storage::Cell{column, View(span)});
+        }
+      }
+      size_t key_at = 0, cell_at = 0;
+      for (size_t r = batch.row_begin; r < batch.row_end; ++r) {
+        rows.push_back(
+            storage::WriteRow{std::span<const std::string_view>(keys.data() + key_at, rows_[r].key_parts),
+                              std::span<const storage::Cell>(cells.data() + cell_at, rows_[r].cell_count)});
+        key_at += rows_[r].key_parts;
+        cell_at += rows_[r].cell_count;
+      }
+      storage::WriteRequest request{batch.tenant, batch.table, batch.write_time, rows,
+                                    storage::Durability::kApplied};
+      ingest::Countdown done(1);
+      store.Write(request, [&](Status s) { done.Arrive(std::move(s)); });
+      OFS_RETURN_IF_ERROR(done.Wait());
+      written += static_cast<int64_t>(rows.size());
+    }
+    return written;
+  }
+
+ private:
+  struct Batch {
+    std::string tenant;
+    const model::TableSpec* table = nullptr;  // nullptr: a sync
+    int64_t write_time = 0;
+    size_t row_begin = 0, row_end = 0;
+  };
+  struct Row {
+    size_t cell_begin, cell_count, key_begin, key_parts;
+  };
+  using Span = std::pair<size_t, size_t>;  // offset, size into bytes_
+
+  Span Keep(std::string_view bytes) {
+    const size_t at = bytes_.size();
+    bytes_.append(bytes);
+    return {at, bytes.size()};
+  }
+  std::string_view View(Span span) const { return std::string_view(bytes_).substr(span.first, span.second); }
+
+  std::string bytes_;
+  std::vector<Span> spans_;                       // key parts
+  std::vector<std::pair<uint32_t, Span>> cells_;  // (column id, value)
+  std::vector<Row> rows_;
+  std::vector<Batch> steps_;
+};
+
+// The storage write limit: the load's own store writes (captured from the product's conversion, not timed)
+// replayed into a fresh store.
 int RunWrite(const Options& o, const std::filesystem::path& dir) {
-  auto total = TableRows(o);
-  if (!total.ok()) return PrintError(o.mode, total.status().ToString());
   auto fresh = OpenFresh(dir);
   if (!fresh.ok()) return PrintError(o.mode, fresh.status().ToString());
-  auto& store = fresh->store;
-  catalog::Catalog& catalog = *fresh->catalog;
-  const catalog::GroupEntry* group = catalog.Current()->FindGroup(kGroup, std::nullopt);
-
-  // A pool of rows of the dataset's values, encoded once: the timed loop only picks them.
-  constexpr size_t kPool = 1 << 16;
-  std::vector<const catalog::ResolvedColumn*> features;
-  for (const auto& column : group->columns) {
-    if (column.is_group_column) features.push_back(&column);
+  populate::LoadSpec spec;
+  spec.table_path = o.table;
+  spec.group_name = kGroup;
+  spec.batch_rows = o.batch_rows;
+  std::shared_ptr<const catalog::Snapshot> snapshot = fresh->catalog->CurrentShared();
+  auto load = populate::PrepareLoad(spec, *snapshot);
+  if (!load.ok()) return PrintError(o.mode, load.status().ToString());
+  CapturingStore capture(fresh->store.get());
+  populate::LoadOptions options{.write_time_micros = 1'000'000};
+  for (size_t index : load->files) {
+    auto outcome = populate::LoadFile(*load->scan, index, load->plan, capture, options);
+    if (!outcome.ok()) return PrintError(o.mode, outcome.status().ToString());
   }
-  std::string pool_bytes;
-  std::vector<std::pair<uint32_t, uint32_t>> pool_spans;  // per (row, feature): offset, size
-  Rng rng(0x5e6);
-  std::string token;
-  for (size_t r = 0; r < kPool; ++r) {
-    for (const catalog::ResolvedColumn* column : features) {
-      token.clear();
-      AppendFeatureValue(model::DataTypeName(column->type), rng, &token);
-      codec::JsonScalar scalar =
-          token.front() == '"'
-              ? codec::JsonScalar::String(std::string_view(token).substr(1, token.size() - 2))
-          : token == "true"  ? codec::JsonScalar::Bool(true)
-          : token == "false" ? codec::JsonScalar::Bool(false)
-                             : codec::JsonScalar::Number(token);
-      const size_t at = pool_bytes.size();
-      if (Status s = codec::AppendValue(column->type, scalar, &pool_bytes); !s.ok())
-        return PrintError(o.mode, s.ToString());
-      pool_spans.emplace_back(static_cast<uint32_t>(at), static_cast<uint32_t>(pool_bytes.size() - at));
-    }
-  }
-  const size_t width = features.size();
-  std::vector<char> key_bytes(o.batch_rows * 8);
-  std::vector<std::string_view> keys(o.batch_rows);
-  std::vector<storage::Cell> cells(o.batch_rows * width);
-  std::vector<storage::WriteRow> rows(o.batch_rows);
-  auto sync = [&] {
-    ingest::Countdown synced(1);
-    store->SyncWrites([&](Status s) { synced.Arrive(std::move(s)); }, storage::SyncStart::kNow);
-    return synced.Wait();
-  };
-
   const auto start = std::chrono::steady_clock::now();
-  int64_t written = 0;
-  int64_t since_sync = 0;
-  while (written < *total) {
-    const size_t n =
-        static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(o.batch_rows), *total - written));
-    for (size_t i = 0; i < n; ++i) {
-      const uint64_t id = static_cast<uint64_t>(written) + i;
-      EncodeBigint(id, &key_bytes[i * 8]);
-      keys[i] = std::string_view(key_bytes.data() + i * 8, 8);
-      const size_t slot = id % kPool;
-      for (size_t c = 0; c < width; ++c) {
-        const auto [at, size] = pool_spans[slot * width + c];
-        cells[i * width + c] = storage::Cell{features[c]->id, std::string_view(pool_bytes).substr(at, size)};
-      }
-      rows[i] = storage::WriteRow{std::span<const std::string_view>(&keys[i], 1),
-                                  std::span<const storage::Cell>(&cells[i * width], width)};
-    }
-    storage::WriteRequest request{group->meta.tenant.write, &group->entity->table, 1'000'000,
-                                  std::span<const storage::WriteRow>(rows.data(), n),
-                                  storage::Durability::kApplied};
-    ingest::Countdown done(1);
-    store->Write(request, [&](Status s) { done.Arrive(std::move(s)); });
-    if (Status s = done.Wait(); !s.ok()) return PrintError(o.mode, s.ToString());
-    written += static_cast<int64_t>(n);
-    since_sync += static_cast<int64_t>(n);
-    if (since_sync >= 1'000'000) {
-      if (Status s = sync(); !s.ok()) return PrintError(o.mode, s.ToString());
-      since_sync = 0;
-    }
-  }
-  if (Status s = sync(); !s.ok()) return PrintError(o.mode, s.ToString());
-  return PrintResult(o.mode, written, Seconds(start));
+  auto written = capture.Replay(*fresh->store);
+  if (!written.ok()) return PrintError(o.mode, written.status().ToString());
+  return PrintResult(o.mode, *written, Seconds(start));
 }
 
 int RunOfs(const Options& o, const std::filesystem::path& dir) {

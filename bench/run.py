@@ -1871,8 +1871,8 @@ def build_s6_rows(res: dict) -> tuple[list[list[str]], list[list[str]]]:
             [title, "rows/s beside the kernel's own read of the table (the same runs)", fmt_num(ofs["rate"]),
              fmt_spread(ofs["spread"]), f"kernel read {fmt_num(kernel['rate'])} rows/s", kernel_s, "—", "—"]]
     refs = [["storage write limit (RocksStore.Write, 1 core)", "rows/s", fmt_num(write["rate"]),
-             fmt_spread(write["spread"]), "the table's row count in 8,192-row writes, one sync per 1M rows, "
-             "server defaults (bench/delta_load.cc)"],
+             fmt_spread(write["spread"]), "the load's own store writes replayed: the same rows, batches and "
+             "syncs, captured from the product's conversion first (bench/delta_load.cc)"],
             ["Delta kernel read (delta-kernel-rs, 1 core)", "rows/s", fmt_num(kernel["rate"]),
              fmt_spread(kernel["spread"]), "every data file into Arrow batches, nothing converted"]]
     return rows, refs
