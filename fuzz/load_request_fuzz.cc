@@ -24,7 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string body(reinterpret_cast<const char*>(data), size);
   ofs::Result<ofs::populate::LoadRequest> decoded = ofs::populate::DecodeStoredLoadRequest(body);
   if (!decoded.ok()) {
-    Require(decoded.status().code() == ofs::ErrorCode::kInvalidRequest, "a refusal that is not INVALID_REQUEST");
+    Require(decoded.status().code() == ofs::ErrorCode::kInvalidRequest,
+            "a refusal that is not INVALID_REQUEST");
     return 0;
   }
   for (const auto& [key, value] : decoded->storage_options) {
