@@ -1,7 +1,7 @@
 // Fuzz target for populate/load_request.h (POST /v1/load's body, and the job parameters the metadata
 // store keeps and workers decode again). Input: the body. Checks, aborting on failure: a body that decodes
 // encodes to canonical JSON that decodes again to the same encoding (what a worker reads is what the
-// admin API accepted), and never holds a credential among its storage options.
+// admin API accepted), and never holds a credential or another option a job may not set.
 
 #include <cstdint>
 #include <cstdio>
@@ -30,6 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   for (const auto& [key, value] : decoded->storage_options) {
     Require(!ofs::populate::IsCredentialOption(key), "a credential accepted");
+    Require(ofs::populate::IsJobStorageOption(key), "a storage option a job may not set accepted");
   }
   const std::string encoded = ofs::populate::EncodeLoadRequest(*decoded);
   ofs::Result<ofs::populate::LoadRequest> again = ofs::populate::DecodeStoredLoadRequest(encoded);

@@ -377,7 +377,10 @@ void Application::Stop() {
   // health checks; before the refresher and the store, which the consumer uses.
   if (ingestion_) ingestion_->Stop();
 #ifdef OFS_WITH_DELTA
-  load_workers_.clear();  // each ends after its current batch; an unfinished file's lease runs out
+  // Each ends after its current batch (an unfinished file's lease runs out); asked all at once, so that
+  // none claims new work while another is being waited for.
+  for (auto& worker : load_workers_) worker->RequestStop();
+  load_workers_.clear();
 #endif
   if (refresher_) refresher_->Stop();
   admin_workers_.reset();

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
 
@@ -41,10 +42,11 @@ void AddPopulateFlags(CLI::App* command, PopulateFlags* flags) {
       "--storage-option", flags->storage_options,
       "KEY=VALUE for the object store (repeatable): aws_endpoint, aws_region, aws_access_key_id, "
       "aws_secret_access_key, aws_allow_http, ...");
-  command->add_option(
-      "--write-time-ms", flags->write_time_ms,
-      "The cells' write time (epoch ms; default: now). Loading again with the same time changes "
-      "nothing; a newer write wins over an older one");
+  command
+      ->add_option("--write-time-ms", flags->write_time_ms,
+                   "The cells' write time (epoch ms; default: now). Loading again with the same time changes "
+                   "nothing; a newer write wins over an older one")
+      ->check(CLI::Range(int64_t{0}, INT64_MAX / 1000));
   command->add_flag("--replicate", flags->replicate, "Also write the group's read tenant");
   command->add_option("--run-id", flags->run_id, "The run record's id (default: populate-<time>)");
   command->add_option("--batch-rows", flags->batch_rows, "Rows per Arrow batch and store write")

@@ -142,13 +142,19 @@ Status GetLoad(const AdminDeps& deps, const api::Call& call, http::Response& res
 Status ListLoads(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(int64_t limit, IntQueryParam(call.request, "limit", kDefaultJobs, 1, kMaxJobs,
                                                     ErrorCode::kInvalidRequest));
-  OFS_ASSIGN_OR_RETURN(std::vector<model::LoadJob> jobs, deps.store->ListLoadJobs(limit));
+  // The newest kMaxJobs, filtered by scope, then `limit` of them: a scoped token sees its own jobs even
+  // when other tenants' are newer.
+  OFS_ASSIGN_OR_RETURN(std::vector<model::LoadJob> jobs, deps.store->ListLoadJobs(kMaxJobs));
   OFS_ASSIGN_OR_RETURN(Scope scope, Scope::Of(deps, call));
   const int64_t now = deps.clock->NowMillis();
   return Respond(response, [&](codec::JsonWriter& out) {
     out.StartArray();
+    int64_t written = 0;
     for (const model::LoadJob& job : jobs) {
-      if (scope.UseGroup(job.group_name).ok()) WriteJob(job, now, out);
+      if (written == limit) break;
+      if (!scope.UseGroup(job.group_name).ok()) continue;
+      WriteJob(job, now, out);
+      ++written;
     }
     out.EndArray();
   });

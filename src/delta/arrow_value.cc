@@ -290,6 +290,15 @@ bool ValueConverter::Append(const ArrowColumn& column, int64_t row, std::string*
         AppendBigEndian(bits, out);
         return true;
       }
+      if (type_ == DataType::kDecimal) {  // the float's own shortest text: 0.1f is "0.1", not its double
+        const float value = column.Fixed<float>(row);
+        if (!std::isfinite(value)) return Fail(reason, "NaN and infinities are not DECIMAL");
+        char text[32];
+        const auto [end, ec] = std::to_chars(text, text + sizeof text, value);
+        if (ec != std::errc()) return Fail(reason, "cannot print the number");
+        return AppendThroughCodec(type_, codec::JsonScalar::Number(std::string_view(text, end - text)), out,
+                                  reason);
+      }
       return AppendDouble(type_, column.Fixed<float>(row), out, reason);
     case Source::kFloat64:
       return AppendDouble(type_, column.Fixed<double>(row), out, reason);

@@ -85,6 +85,13 @@ TEST(ArrowValue, FloatsRejectNanAndFloatRange) {
   EXPECT_EQ(Convert(a.column("g"), DataType::kDecimal, 0), "1.5");
 }
 
+TEST(ArrowValue, Float32ToDecimalKeepsTheFloatsOwnDigits) {
+  const float values[] = {0.1f, 2.5f};
+  TestArray a(2, {nullptr, values});
+  EXPECT_EQ(Convert(a.column("f"), DataType::kDecimal, 0), "0.1");
+  EXPECT_EQ(Convert(a.column("f"), DataType::kDecimal, 1), "2.5");
+}
+
 TEST(ArrowValue, StringsAndTextTypes) {
   const int32_t offsets[] = {0, 5, 41, 49, 52};
   const std::string data =

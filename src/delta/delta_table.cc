@@ -1,6 +1,8 @@
 #include "delta/delta_table.h"
 
+#include <charconv>
 #include <memory>
+#include <string_view>
 #include <utility>
 
 #include "ofs_delta.h"
@@ -15,10 +17,14 @@ struct BridgeMessage {
   std::string str() const { return text ? text : "unknown error"; }
 };
 
-Status BridgeStatus(int32_t code, const BridgeMessage& message, const std::string& location) {
-  std::string text = "Delta table " + location + ": " + message.str();
-  Status status(ErrorCode::kInvalidRequest, std::move(text));
+// INVALID-REQUEST naming the table; retryable for a storage failure (OFS_DELTA_ERR_IO).
+Status BridgeStatus(int32_t code, const std::string& message, const std::string& location) {
+  Status status(ErrorCode::kInvalidRequest, "Delta table " + location + ": " + message);
   return code == OFS_DELTA_ERR_IO ? std::move(status).MarkRetryable() : status;
+}
+
+Status BridgeStatus(int32_t code, const BridgeMessage& message, const std::string& location) {
+  return BridgeStatus(code, message.str(), location);
 }
 
 // The columns of an exported struct schema; releases it.
@@ -109,13 +115,21 @@ Status DeltaScan::ReadFile(size_t index, const std::function<Status(const ArrowB
   const int32_t code = ofs_delta_scan_read_file(handle_, index, &guard.stream, &message.text);
   if (code != OFS_DELTA_OK) return BridgeStatus(code, message, location_);
   ArrowArrayStream& stream = guard.stream;
+  // A stream error's text holds "[ofs_delta N] " (ofs_delta.h): a storage failure (N = I/O) is retryable
+  // (a job pauses on it), anything else (a corrupt file) is not.
   auto stream_error = [&](const char* what) {
     const char* last = stream.get_last_error(&stream);
-    // Read errors are mostly storage errors (a file that vanished, an unreachable endpoint): retryable,
-    // so a job pauses on them instead of failing a file that a later attempt reads.
-    return Status(ErrorCode::kInvalidRequest, "Delta table " + location_ + ", file " + files_[index].path +
-                                                  ": " + what + ": " + (last ? last : "unknown error"))
-        .MarkRetryable();
+    std::string text = last ? last : "unknown error";
+    int code = OFS_DELTA_ERR_INTERNAL;
+    constexpr std::string_view kMarker = "[ofs_delta ";
+    if (const size_t at = text.find(kMarker); at != std::string::npos) {
+      const size_t end = text.find("] ", at);
+      if (end != std::string::npos) {
+        std::from_chars(text.data() + at + kMarker.size(), text.data() + end, code);
+        text.erase(at, end + 2 - at);
+      }
+    }
+    return BridgeStatus(code, "file " + files_[index].path + ": " + what + ": " + text, location_);
   };
   ArrowSchema schema{};
   if (stream.get_schema(&stream, &schema) != 0) return stream_error("reading the schema");

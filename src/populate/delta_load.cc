@@ -17,6 +17,17 @@ Result<LoadPlan> LoadPlan::Build(const std::vector<delta::ArrowField>& table_col
   std::vector<std::string> problems;
   std::vector<bool> key_given(group.entity->table.key_columns.size(), false);
   auto add = [&](const delta::ArrowField& field, const catalog::ResolvedColumn* column) {
+    for (const LoadColumn& taken : plan.columns_) {
+      if (taken.column == column) {
+        problems.push_back("columns " + taken.delta_name + " and " + field.name + " both feed " +
+                           column->name);
+        return;
+      }
+      if (taken.delta_name == field.name) {
+        problems.push_back("column " + field.name + " is mapped twice");
+        return;
+      }
+    }
     Result<delta::ValueConverter> converter = delta::ValueConverter::For(field, column->type);
     if (!converter.ok()) {
       problems.emplace_back(converter.status().message());

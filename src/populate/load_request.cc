@@ -1,5 +1,7 @@
 #include "populate/load_request.h"
 
+#include <cstdint>
+
 #include "api/json_read.h"
 #include "base/strings.h"
 #include "codec/json_writer.h"
@@ -9,6 +11,8 @@ namespace ofs::populate {
 namespace {
 
 constexpr ErrorCode kCode = ErrorCode::kInvalidRequest;
+// The cells' write time in microseconds must fit int64: at most this many milliseconds (year ~292,000).
+constexpr int64_t kMaxTimestampMs = INT64_MAX / 1000;
 
 Status ReadStringMap(api::JsonValue value, std::map<std::string, std::string>* out, std::string_view what) {
   api::od::object object;
@@ -38,8 +42,18 @@ bool IsNullValue(api::JsonValue& value) {
 }  // namespace
 
 bool IsCredentialOption(std::string_view key) {
-  for (std::string_view word : {"secret", "token", "password", "access_key", "key_id", "credential"}) {
+  for (std::string_view word : {"secret", "token", "password", "access_key", "key_id", "credential",
+                                "account_key", "sas", "service_account", "client_id", "session"}) {
     if (ContainsIgnoreCase(key, word)) return true;
+  }
+  return false;
+}
+
+bool IsJobStorageOption(std::string_view key) {
+  for (std::string_view allowed :
+       {"aws_region", "region", "aws_default_region", "aws_virtual_hosted_style_request",
+        "virtual_hosted_style_request", "aws_s3_addressing_style"}) {
+    if (EqualsIgnoreCase(key, allowed)) return true;
   }
   return false;
 }
@@ -72,6 +86,10 @@ Result<LoadRequest> DecodeLoadRequest(std::string_view json) {
         } else if (EqualsIgnoreCase(key, "timestamp")) {
           int64_t ms = 0;
           OFS_RETURN_IF_ERROR(api::ReadInt64(std::move(value), &ms, kCode, "timestamp"));
+          if (ms < 0 || ms > kMaxTimestampMs) {
+            return Status(kCode, "timestamp must be epoch milliseconds in [0, " +
+                                     std::to_string(kMaxTimestampMs) + "]");
+          }
           r.timestamp_ms = ms;
         } else if (EqualsIgnoreCase(key, "runId")) {
           OFS_RETURN_IF_ERROR(api::ReadString(std::move(value), &text, kCode, "runId"));
@@ -94,9 +112,13 @@ Result<LoadRequest> DecodeLoadRequest(std::string_view json) {
   }
   for (const auto& [key, value] : r.storage_options) {
     if (IsCredentialOption(key)) {
-      return Status(
-          kCode, "storageOptions." + key + " is a credential: a load job never holds one",
-          "give the workers their credentials with populate.storage_options (or the AWS_* variables)");
+      return Status(kCode, "storageOptions." + key + " is a credential: a load job never holds one",
+                    "give the workers their credentials with populate.storage_options");
+    }
+    if (!IsJobStorageOption(key)) {
+      return Status(kCode, "storageOptions." + key + " is the workers' setting, not a job's",
+                    "a job may set the region and the addressing style only; endpoints and the rest are "
+                    "populate.storage_options, so that a job never sends the workers' credentials elsewhere");
     }
   }
   return r;

@@ -5,9 +5,10 @@
 //
 // Body: {"tablePath", "featureGroupName", "featureGroupVersion"?, "fromVersion"?, "toVersion"?,
 // "timestamp"? (the cells' write time, epoch ms), "runId"?, "replicate"?, "columns"? {delta: feature},
-// "storageOptions"? {key: value}}. Credentials are never part of a job (the metadata store would keep
-// them): a storage option whose key names a secret is refused; workers take those from their own
-// settings (populate.storage_options).
+// "storageOptions"? {key: value}}. A job's storage options are limited to the region and the addressing
+// style (IsJobStorageOption): credentials would be kept by the metadata store, and an endpoint chosen by a
+// job would receive requests signed with the workers' credentials. Workers take both from their own
+// settings (populate.storage_options), which win over a job's.
 
 #include <cstdint>
 #include <map>
@@ -33,7 +34,8 @@ struct LoadRequest {
 };
 
 // INVALID-REQUEST-EXCEPTION naming the field for a malformed body, a missing tablePath or
-// featureGroupName, a negative version, fromVersion > toVersion, or a credential among storageOptions.
+// featureGroupName, a negative version, fromVersion > toVersion, a timestamp outside [0, INT64_MAX / 1000],
+// or a storage option a job may not set (IsJobStorageOption).
 // `json` must be followed by simdjson's padding (an HTTP request body is; see DecodeStoredLoadRequest).
 Result<LoadRequest> DecodeLoadRequest(std::string_view json);
 // The same for a stored request (copies it to a padded buffer).
@@ -43,5 +45,7 @@ std::string EncodeLoadRequest(const LoadRequest& request);
 
 // Whether a storage option key names a credential (secret, token, password, access key).
 bool IsCredentialOption(std::string_view key);
+// Whether a job may set this storage option (the region, the addressing style).
+bool IsJobStorageOption(std::string_view key);
 
 }  // namespace ofs::populate

@@ -39,6 +39,13 @@ TEST(LoadRequest, RefusesWhatCannotRun) {
   EXPECT_FALSE(Decode(R"({"tablePath":"/t","featureGroupName":"fg","featureGroupVersion":"x"})").ok());
   EXPECT_FALSE(Decode(R"({"tablePath":7,"featureGroupName":"fg"})").ok());
   EXPECT_FALSE(Decode(R"({"tablePath":"/t","featureGroupName":"fg"} {})").ok());
+  auto endpoint =
+      Decode(R"({"tablePath":"/t","featureGroupName":"fg","storageOptions":{"aws_endpoint":"http://x"}})");
+  ASSERT_FALSE(endpoint.ok());
+  EXPECT_NE(endpoint.status().message().find("the workers' setting"), std::string_view::npos);
+  EXPECT_FALSE(Decode(R"({"tablePath":"/t","featureGroupName":"fg","timestamp":-1})").ok());
+  EXPECT_FALSE(Decode(R"({"tablePath":"/t","featureGroupName":"fg","timestamp":9223372036854776})").ok());
+  EXPECT_TRUE(Decode(R"({"tablePath":"/t","featureGroupName":"fg","timestamp":9223372036854775})").ok());
   auto secret =
       Decode(R"({"tablePath":"/t","featureGroupName":"fg","storageOptions":{"aws_secret_access_key":"x"}})");
   ASSERT_FALSE(secret.ok());

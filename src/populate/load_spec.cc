@@ -33,8 +33,8 @@ Result<PreparedLoad> PrepareLoad(const LoadSpec& spec, const catalog::Snapshot& 
     base.version = *spec.from_version;
     OFS_ASSIGN_OR_RETURN(std::shared_ptr<delta::DeltaTable> base_table,
                          delta::DeltaTable::Open(spec.table_path, base));
-    OFS_ASSIGN_OR_RETURN(std::unique_ptr<delta::DeltaScan> base_scan,
-                         base_table->Scan(load.plan.DeltaColumnNames()));
+    // Only its file paths are needed: scan every column (the loaded ones may not exist at that version).
+    OFS_ASSIGN_OR_RETURN(std::unique_ptr<delta::DeltaScan> base_scan, base_table->Scan({}));
     for (const delta::DataFile& file : base_scan->files()) before.insert(file.path);
   }
   const std::vector<delta::DataFile>& files = load.scan->files();

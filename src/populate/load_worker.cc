@@ -1,11 +1,59 @@
 #include "populate/load_worker.h"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include "base/log.h"
 #include "populate/load_request.h"
 
 namespace ofs::populate {
+namespace {
+
+// Keeps a claim's lease alive while its worker works on it, whatever the work is doing (replaying a big
+// log, loading a file): a thread renews it every third of the lease. lost() turns true once the store says
+// the worker no longer holds the claim (its lease ran out before a renewal and another worker took it);
+// the worker then stops working on it. Renewal failures of the store itself are retried at the next tick.
+class LeaseKeeper {
+ public:
+  LeaseKeeper(catalog::MetadataStore* metadata, const Clock* clock, const model::LoadClaim& claim,
+              std::string worker, int64_t lease_ms)
+      : thread_([=, this] {
+          std::unique_lock lock(mu_);
+          while (!done_) {
+            if (cv_.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(1, lease_ms / 3)),
+                             [&] { return done_; }))
+              break;
+            lock.unlock();
+            const int64_t now = clock->NowMicros() / 1000;
+            Result<bool> renewed =
+                metadata->RenewLoadLease(claim.job.id, claim.file_no, worker, now + lease_ms);
+            if (renewed.ok() && !*renewed) lost_ = true;
+            lock.lock();
+          }
+        }) {}
+  ~LeaseKeeper() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  bool lost() const { return lost_; }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;  // guarded by mu_
+  std::atomic<bool> lost_{false};
+  std::thread thread_;  // last: starts once the members above exist
+};
+
+}  // namespace
 
 LoadWorker::LoadWorker(catalog::MetadataStore* metadata, catalog::Catalog* catalog,
                        storage::OnlineStore* store, const Clock* clock, LoadWorkerOptions options,
@@ -30,13 +78,17 @@ void LoadWorker::Start() {
   thread_ = std::thread([this] { Loop(); });
 }
 
-void LoadWorker::Stop() {
+void LoadWorker::RequestStop() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
   stop_ = true;
   wake_.notify_all();
+}
+
+void LoadWorker::Stop() {
+  RequestStop();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -80,8 +132,11 @@ Result<LoadSpec> LoadWorker::SpecOf(const model::LoadJob& job, bool planned) con
   OFS_ASSIGN_OR_RETURN(LoadRequest request, DecodeStoredLoadRequest(job.request));
   LoadSpec spec;
   spec.table_path = job.table_path;
-  spec.storage_options = options_.storage_options;
+  // The job's options first, the worker's after them: where both set a key, the worker's wins (the last
+  // one does), so a job never redirects the worker's credentials (load_request.h).
   for (const auto& [key, value] : request.storage_options) spec.storage_options.emplace_back(key, value);
+  spec.storage_options.insert(spec.storage_options.end(), options_.storage_options.begin(),
+                              options_.storage_options.end());
   spec.group_name = job.group_name;
   spec.group_version = model::ParseVersion(job.group_version);
   // Once planned, the files are those of the planned version, whole (fromVersion chose them already).
@@ -110,6 +165,7 @@ void LoadWorker::Abandon(const model::LoadClaim& claim, const Status& status) {
 }
 
 void LoadWorker::Plan(const model::LoadClaim& claim) {
+  LeaseKeeper lease(metadata_, clock_, claim, options_.name, options_.lease_ms);  // a log replay may be long
   // The job may name a group this process has not seen yet (created through another admin): look first.
   catalog_->Refresh().IgnoreError();
   Result<LoadSpec> spec = SpecOf(claim.job, /*planned=*/false);
@@ -132,23 +188,25 @@ void LoadWorker::Plan(const model::LoadClaim& claim) {
 
 void LoadWorker::LoadOne(const model::LoadClaim& claim) {
   const model::LoadJob& job = claim.job;
-  if (!prepared_ || prepared_->job_id != job.id || prepared_->table_version != job.table_version) {
-    prepared_.reset();
+  LeaseKeeper lease(metadata_, clock_, claim, options_.name, options_.lease_ms);
+  auto cached = prepared_.find(job.id);
+  if (cached == prepared_.end() || cached->second.table_version != job.table_version) {
+    if (cached != prepared_.end()) prepared_.erase(cached);
     catalog_->Refresh().IgnoreError();
     Result<LoadSpec> spec = SpecOf(job, /*planned=*/true);
     if (!spec.ok()) return Abandon(claim, spec.status());
     std::shared_ptr<const catalog::Snapshot> snapshot = catalog_->CurrentShared();
     Result<PreparedLoad> load = PrepareLoad(*spec, *snapshot);
     if (!load.ok()) return Abandon(claim, load.status());
-    Prepared p{job.id, job.table_version, std::move(load).value(), {}};
-    // The plan points into the snapshot: keep it alive as long as the prepared load.
-    p.snapshot = std::move(snapshot);
+    if (prepared_.size() >= kPreparedJobs) prepared_.erase(prepared_.begin());  // the oldest job id
+    Prepared p{job.table_version, std::move(load).value(), {}, std::move(snapshot)};
     const std::vector<delta::DataFile>& files = p.load.scan->files();
     for (size_t i = 0; i < files.size(); ++i) p.file_index.emplace(files[i].path, i);
-    prepared_ = std::move(p);
+    cached = prepared_.emplace(job.id, std::move(p)).first;
   }
-  auto found = prepared_->file_index.find(claim.path);
-  if (found == prepared_->file_index.end()) {
+  const Prepared& prepared = cached->second;
+  auto found = prepared.file_index.find(claim.path);
+  if (found == prepared.file_index.end()) {
     return Abandon(
         claim, Status(ErrorCode::kInvalidRequest, "data file " + claim.path + " is not part of version " +
                                                       std::to_string(job.table_version) + " of the table"));
@@ -156,23 +214,9 @@ void LoadWorker::LoadOne(const model::LoadClaim& claim) {
   Result<LoadRequest> request = DecodeStoredLoadRequest(job.request);
   if (!request.ok()) return Abandon(claim, request.status());
   LoadOptions options{.write_time_micros = job.write_time_ms * 1000, .replicate = request->replicate};
-  int64_t last_renewal = NowMs();
-  bool lost = false;
-  Result<FileOutcome> outcome =
-      LoadFile(*prepared_->load.scan, found->second, prepared_->load.plan, *store_, options, [&](int64_t) {
-        if (stop_) return false;
-        const int64_t now = NowMs();
-        if (now - last_renewal < options_.lease_ms / 3) return true;
-        Result<bool> renewed =
-            metadata_->RenewLoadLease(job.id, claim.file_no, options_.name, now + options_.lease_ms);
-        if (renewed.ok() && !*renewed) {
-          lost = true;
-          return false;
-        }
-        if (renewed.ok()) last_renewal = now;  // a failed renewal is tried again after the next batch
-        return true;
-      });
-  if (lost) {
+  Result<FileOutcome> outcome = LoadFile(*prepared.load.scan, found->second, prepared.load.plan, *store_,
+                                         options, [&](int64_t) { return !stop_ && !lease.lost(); });
+  if (lease.lost()) {
     OFS_LOG_WARN("load", "load job {}, file {}: the lease went to another worker; stopped", job.id,
                  claim.path);
     return;

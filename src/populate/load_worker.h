@@ -17,6 +17,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -57,6 +58,9 @@ class LoadWorker {
   LoadWorker& operator=(const LoadWorker&) = delete;
 
   void Start();
+  // Asks the thread to stop after its current batch, without waiting (Stop waits). Stopping several
+  // workers: RequestStop each, then Stop each, so that none claims new work meanwhile.
+  void RequestStop();
   void Stop();
   // Look for work now (a job was just created in this process).
   void Wake();
@@ -67,12 +71,12 @@ class LoadWorker {
 
  private:
   struct Prepared {
-    int64_t job_id = 0;
     int64_t table_version = -1;
     PreparedLoad load;
     std::unordered_map<std::string, size_t> file_index;  // data file path -> index in load.scan
     std::shared_ptr<const catalog::Snapshot> snapshot;   // what load.plan points into
   };
+  static constexpr size_t kPreparedJobs = 4;  // jobs whose table, plan and files are kept
 
   void Loop();
   void Plan(const model::LoadClaim& claim);
@@ -87,7 +91,7 @@ class LoadWorker {
   storage::OnlineStore* store_;
   const Clock* clock_;
   LoadWorkerOptions options_;
-  std::optional<Prepared> prepared_;  // the last job's table, plan and files (loop thread only)
+  std::map<int64_t, Prepared> prepared_;  // by job id, the most recent kPreparedJobs (loop thread only)
 
   metrics::Counter* rows_loaded_ = nullptr;
   metrics::Counter* rows_failed_ = nullptr;

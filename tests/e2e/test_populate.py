@@ -166,6 +166,10 @@ def test_a_table_that_does_not_match_the_group_fails_before_any_row(ofs_factory,
     assert "column extra of the table is not a column of feature group" in done.stderr, done.stderr
     done = populate(srv, "--table", missing_key, "--feature-group", grp)
     assert done.returncode == 1 and "key column id is not among the columns loaded" in done.stderr, done.stderr
+    # Two columns into one feature is refused too.
+    done = populate(srv, "--table", table, "--feature-group", grp, "--column", "id=id", "--column", "extra=score",
+                    "--column", "score=score")
+    assert done.returncode == 1 and "both feed score" in done.stderr, done.stderr
     # A mapping chooses the columns: "extra" -> score loads.
     done = populate(srv, "--table", table, "--feature-group", grp, "--column", "id=id", "--column", "extra=score")
     assert done.returncode == 0, done.stderr

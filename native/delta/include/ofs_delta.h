@@ -107,7 +107,8 @@ int32_t ofs_delta_scan_file(const ofs_delta_scan* scan, size_t index, const char
                             int64_t* size_out, int64_t* records_out, int32_t* has_deletion_vector_out);
 /* Starts reading data file `index` into *stream_out: batches of the scan's columns (the stream's schema,
  * the same for every batch). A read error ends the stream: get_next returns non-zero and get_last_error
- * tells why. The caller releases the stream. */
+ * tells why, its text holding "[ofs_delta N] " where N is the error's OFS_DELTA_ERR_* code, then the
+ * message. The caller releases the stream. */
 int32_t ofs_delta_scan_read_file(const ofs_delta_scan* scan, size_t index,
                                  struct ArrowArrayStream* stream_out, char** message_out);
 

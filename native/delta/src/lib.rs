@@ -50,17 +50,56 @@ pub const OFS_DELTA_ERR_INTERNAL: i32 = 5;
 fn error_code(error: &KernelError) -> i32 {
     match error {
         KernelError::Backtraced { source, .. } => error_code(source),
-        KernelError::ObjectStore(object_store::Error::NotFound { .. }) | KernelError::FileNotFound(_) => {
-            OFS_DELTA_ERR_NOT_FOUND
+        KernelError::ObjectStore(store) => store_code(store),
+        KernelError::FileNotFound(_)
+        | KernelError::MissingVersion(_)
+        | KernelError::EmptyLog
+        | KernelError::InvalidTableLocation(_) => OFS_DELTA_ERR_NOT_FOUND,
+        KernelError::IOError(_) | KernelError::Reqwest(_) => OFS_DELTA_ERR_IO,
+        // A storage failure while the Parquet or Arrow readers fetched a file (a checkpoint, a data file)
+        // arrives wrapped: the wrapped error decides.
+        KernelError::Parquet(delta_kernel::parquet::errors::ParquetError::External(inner)) => {
+            wrapped_code(inner.as_ref()).unwrap_or(OFS_DELTA_ERR_DATA)
         }
-        KernelError::MissingVersion(_) | KernelError::EmptyLog | KernelError::InvalidTableLocation(_) => {
-            OFS_DELTA_ERR_NOT_FOUND
-        }
-        KernelError::ObjectStore(_) | KernelError::IOError(_) | KernelError::Reqwest(_) => OFS_DELTA_ERR_IO,
+        KernelError::Arrow(arrow) => arrow_code(arrow),
         KernelError::InvalidUrl(_) | KernelError::MissingColumn(_) => OFS_DELTA_ERR_INVALID,
         KernelError::InternalError(_) | KernelError::JoinFailure(_) => OFS_DELTA_ERR_INTERNAL,
         _ => OFS_DELTA_ERR_DATA,
     }
+}
+
+fn store_code(error: &object_store::Error) -> i32 {
+    match error {
+        object_store::Error::NotFound { .. } => OFS_DELTA_ERR_NOT_FOUND,
+        object_store::Error::UnknownConfigurationKey { .. } => OFS_DELTA_ERR_INVALID,
+        _ => OFS_DELTA_ERR_IO,
+    }
+}
+
+fn arrow_code(error: &ArrowError) -> i32 {
+    match error {
+        ArrowError::IoError(..) => OFS_DELTA_ERR_IO,
+        ArrowError::ExternalError(inner) => wrapped_code(inner.as_ref()).unwrap_or(OFS_DELTA_ERR_DATA),
+        _ => OFS_DELTA_ERR_DATA,
+    }
+}
+
+/// The code of the first error down `error`'s chain that says what failed (storage, or the kernel).
+fn wrapped_code(error: &(dyn std::error::Error + 'static)) -> Option<i32> {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if let Some(store) = e.downcast_ref::<object_store::Error>() {
+            return Some(store_code(store));
+        }
+        if let Some(kernel) = e.downcast_ref::<KernelError>() {
+            return Some(error_code(kernel));
+        }
+        if e.downcast_ref::<std::io::Error>().is_some() {
+            return Some(OFS_DELTA_ERR_IO);
+        }
+        current = e.source();
+    }
+    None
 }
 
 /// An error crossing the ABI: a code and an owned C string.
@@ -416,10 +455,19 @@ impl FileBatches {
 impl Iterator for FileBatches {
     type Item = Result<RecordBatch, ArrowError>;
     fn next(&mut self) -> Option<Self::Item> {
+        // The C stream carries only a message: it starts with the error's code, "[ofs_delta N] "
+        // (ofs_delta.h), so that the reader can tell a storage failure from a corrupt file.
+        let coded = |code: i32, message: String| {
+            ArrowError::ExternalError(format!("[ofs_delta {code}] {message}").into())
+        };
         match catch_unwind(AssertUnwindSafe(|| self.next_batch())) {
             Ok(Ok(batch)) => batch.map(Ok),
-            Ok(Err(error)) => Some(Err(ArrowError::ExternalError(Box::new(error)))),
-            Err(_) => Some(Err(ArrowError::ComputeError(
+            Ok(Err(error)) => {
+                let BridgeError { code, message } = BridgeError::from(error);
+                Some(Err(coded(code, message)))
+            }
+            Err(_) => Some(Err(coded(
+                OFS_DELTA_ERR_INTERNAL,
                 "panic in the Delta bridge while reading".into(),
             ))),
         }

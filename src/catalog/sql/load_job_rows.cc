@@ -27,14 +27,19 @@ constexpr const char kSelectJob[] = "SELECT " OFS_LOAD_JOB_COLUMNS " FROM load_j
 constexpr const char kSelectJobs[] =
     "SELECT " OFS_LOAD_JOB_COLUMNS " FROM load_jobs ORDER BY id DESC LIMIT ?1";
 
-// Claimable files: PENDING and past their retry delay, or CLAIMED with the lease expired. The oldest job's
-// first file first.
-#define OFS_CLAIMABLE_FILE                                                                       \
-  "SELECT job_id, file_no, path, attempts FROM load_files"                                       \
-  " WHERE (state = 'PENDING' AND lease_until <= ?1) OR (state = 'CLAIMED' AND lease_until < ?1)" \
-  " ORDER BY job_id, file_no LIMIT 1"
-constexpr const char kClaimableFileSqlite[] = OFS_CLAIMABLE_FILE;
-constexpr const char kClaimableFileMysql[] = OFS_CLAIMABLE_FILE " FOR UPDATE SKIP LOCKED";
+// Claimable files, the oldest job's first file first: PENDING and past their retry delay, or else CLAIMED
+// with the lease expired. Two queries, each walking the index (state, job_id, file_no) in order, so that
+// MySQL's FOR UPDATE SKIP LOCKED locks the one row it returns, not every candidate before a sort.
+#define OFS_CLAIMABLE_FILE(state, lease)                                                                    \
+  "SELECT job_id, file_no, path, attempts FROM load_files WHERE state = '" state "' AND lease_until " lease \
+  " ?1 ORDER BY state, job_id, file_no LIMIT 1"
+constexpr const char kPendingFileSqlite[] = OFS_CLAIMABLE_FILE("PENDING", "<=");
+constexpr const char kPendingFileMysql[] = OFS_CLAIMABLE_FILE("PENDING", "<=") " FOR UPDATE SKIP LOCKED";
+constexpr const char kExpiredFileSqlite[] = OFS_CLAIMABLE_FILE("CLAIMED", "<");
+constexpr const char kExpiredFileMysql[] = OFS_CLAIMABLE_FILE("CLAIMED", "<") " FOR UPDATE SKIP LOCKED";
+// The job row, locked first by every change of a running job's files on MySQL (finish, give up): one lock
+// order (job, then its files) for every path that touches both, so that they never deadlock.
+constexpr const char kLockJobMysql[] = "SELECT id FROM load_jobs WHERE id = ?1 FOR UPDATE";
 #define OFS_PLANNABLE_JOB \
   "SELECT id, attempts FROM load_jobs WHERE state = 'QUEUED' AND lease_until <= ?1 ORDER BY id LIMIT 1"
 constexpr const char kPlannableJobSqlite[] = OFS_PLANNABLE_JOB;
@@ -76,12 +81,17 @@ constexpr const char kPlanningAttempts[] =
     "SELECT attempts FROM load_jobs WHERE id = ?1 AND owner = ?2 AND state = 'QUEUED'";
 constexpr const char kRetryFile[] =
     "UPDATE load_files SET state = 'PENDING', owner = '', lease_until = ?3, error = ?4 WHERE job_id = ?1 AND "
-    "file_no = ?2";
+    "file_no = ?2 AND owner = ?5 AND state = 'CLAIMED'";
 constexpr const char kRetryPlanning[] =
-    "UPDATE load_jobs SET owner = '', lease_until = ?2, error = ?3, updated_at = ?4 WHERE id = ?1";
+    "UPDATE load_jobs SET owner = '', lease_until = ?2, error = ?3, updated_at = ?4 WHERE id = ?1 AND owner "
+    "= ?5"
+    " AND state = 'QUEUED'";
 constexpr const char kNoteJobError[] = "UPDATE load_jobs SET error = ?2, updated_at = ?3 WHERE id = ?1";
 constexpr const char kFailFile[] =
     "UPDATE load_files SET state = 'FAILED', owner = '', error = ?3 WHERE job_id = ?1 AND file_no = ?2";
+constexpr const char kFailHeldFile[] =
+    "UPDATE load_files SET state = 'FAILED', owner = '', error = ?3 WHERE job_id = ?1 AND file_no = ?2 AND "
+    "owner = ?4 AND state = 'CLAIMED'";
 constexpr const char kFailJob[] =
     "UPDATE load_jobs SET state = 'FAILED', error = ?2, finished_at = ?3, updated_at = ?3, owner = '', "
     "lease_until = 0"
@@ -124,6 +134,13 @@ Result<std::optional<LoadJob>> FailJob(Connection& conn, int64_t job_id, std::st
   OFS_RETURN_IF_ERROR(Execute(conn, kCancelFiles, [&](Statement& s) { s.Bind(1, job_id); }));
   OFS_ASSIGN_OR_RETURN(LoadJob job, SelectLoadJob(conn, job_id));
   return std::optional<LoadJob>(std::move(job));
+}
+
+// On MySQL, locks the job row (kLockJobMysql's lock order); SQLite's transaction already excludes writers.
+Status LockJob(Connection& conn, int64_t job_id) {
+  if (conn.dialect() != Dialect::kMysql) return Status::Ok();
+  return ForEachRow(
+      conn, kLockJobMysql, [&](Statement& s) { s.Bind(1, job_id); }, [](Statement&) { return Status::Ok(); });
 }
 
 }  // namespace
@@ -176,12 +193,16 @@ Result<ClaimOutcome> ClaimLoadWork(Connection& conn, std::string_view worker, in
       std::string path;
     };
     std::optional<Candidate> file;
-    OFS_RETURN_IF_ERROR(ForEachRow(
-        conn, mysql ? kClaimableFileMysql : kClaimableFileSqlite, [&](Statement& s) { s.Bind(1, now_ms); },
-        [&](Statement& s) {
-          file = Candidate{s.Int(0), s.Int(1), s.Int(3), s.Text(2)};
-          return Status::Ok();
-        }));
+    for (const char* query :
+         {mysql ? kPendingFileMysql : kPendingFileSqlite, mysql ? kExpiredFileMysql : kExpiredFileSqlite}) {
+      OFS_RETURN_IF_ERROR(ForEachRow(
+          conn, query, [&](Statement& s) { s.Bind(1, now_ms); },
+          [&](Statement& s) {
+            file = Candidate{s.Int(0), s.Int(1), s.Int(3), s.Text(2)};
+            return Status::Ok();
+          }));
+      if (file) break;
+    }
     if (file) {
       if (file->attempts >= max_attempts) {
         OFS_ASSIGN_OR_RETURN(LoadJob job, SelectLoadJob(conn, file->job_id));
@@ -272,6 +293,7 @@ Result<std::optional<ChangedLoadJob>> FinishLoadFile(Connection& conn, int64_t j
                                                      std::string_view worker, int64_t rows_loaded,
                                                      int64_t rows_failed, std::string_view error_sample,
                                                      int64_t now_ms) {
+  OFS_RETURN_IF_ERROR(LockJob(conn, job_id));
   OFS_RETURN_IF_ERROR(Execute(conn, kFinishFile, [&](Statement& s) {
     s.Bind(1, job_id).Bind(2, file_no).Bind(3, worker).Bind(4, rows_loaded).Bind(5, rows_failed);
   }));
@@ -288,6 +310,9 @@ Result<std::optional<ChangedLoadJob>> FinishLoadFile(Connection& conn, int64_t j
 Result<std::optional<LoadJob>> AbandonLoadWork(Connection& conn, int64_t job_id, int64_t file_no,
                                                std::string_view worker, std::string_view error, bool retry,
                                                int64_t now_ms) {
+  // The job row first (LockJob), then every change below is guarded by the claim still being this
+  // worker's: a claim another worker took meanwhile is left alone.
+  OFS_RETURN_IF_ERROR(LockJob(conn, job_id));
   std::optional<int64_t> attempts;
   if (file_no < 0) {
     OFS_ASSIGN_OR_RETURN(attempts, QueryInt(conn, kPlanningAttempts,
@@ -302,20 +327,23 @@ Result<std::optional<LoadJob>> AbandonLoadWork(Connection& conn, int64_t job_id,
     const int64_t not_before = now_ms + LoadRetryDelayMs(*attempts);
     if (file_no < 0) {
       OFS_RETURN_IF_ERROR(Execute(conn, kRetryPlanning, [&](Statement& s) {
-        s.Bind(1, job_id).Bind(2, not_before).Bind(3, error).Bind(4, now_ms);
+        s.Bind(1, job_id).Bind(2, not_before).Bind(3, error).Bind(4, now_ms).Bind(5, worker);
       }));
-    } else {
-      OFS_RETURN_IF_ERROR(Execute(conn, kRetryFile, [&](Statement& s) {
-        s.Bind(1, job_id).Bind(2, file_no).Bind(3, not_before).Bind(4, error);
-      }));
-      OFS_RETURN_IF_ERROR(Execute(conn, kNoteJobError,
-                                  [&](Statement& s) { s.Bind(1, job_id).Bind(2, error).Bind(3, now_ms); }));
+      return std::optional<LoadJob>();
     }
+    OFS_RETURN_IF_ERROR(Execute(conn, kRetryFile, [&](Statement& s) {
+      s.Bind(1, job_id).Bind(2, file_no).Bind(3, not_before).Bind(4, error).Bind(5, worker);
+    }));
+    if (conn.Changes() == 0) return std::optional<LoadJob>();
+    OFS_RETURN_IF_ERROR(Execute(conn, kNoteJobError,
+                                [&](Statement& s) { s.Bind(1, job_id).Bind(2, error).Bind(3, now_ms); }));
     return std::optional<LoadJob>();
   }
   if (file_no >= 0) {
-    OFS_RETURN_IF_ERROR(
-        Execute(conn, kFailFile, [&](Statement& s) { s.Bind(1, job_id).Bind(2, file_no).Bind(3, error); }));
+    OFS_RETURN_IF_ERROR(Execute(conn, kFailHeldFile, [&](Statement& s) {
+      s.Bind(1, job_id).Bind(2, file_no).Bind(3, error).Bind(4, worker);
+    }));
+    if (conn.Changes() == 0) return std::optional<LoadJob>();
   }
   return FailJob(conn, job_id, error, now_ms);
 }

@@ -865,7 +865,8 @@ Status AddLoadRun(Connection& conn, const model::LoadJob& job) {
   }
   const bool failed = job.state == model::kLoadFailed;
   const std::string status = failed ? "FAILED" : job.rows_failed > 0 ? "PARTIAL" : "SUCCESS";
-  std::string message = job.error;
+  // A job that succeeded may still hold the last failure it got over (job.error): not the run's message.
+  std::string message = failed ? job.error : "";
   if (!failed && job.rows_failed > 0) {
     message = std::to_string(job.rows_failed) + " rows failed; the first: " + job.error_sample;
   }

@@ -123,6 +123,11 @@ TEST_P(MetadataStoreConformance, ExpiredLeasesAreClaimedAgainUpToTheAttemptLimit
   ASSERT_TRUE(again->has_value());
   EXPECT_EQ((*again)->attempt, 2);
   EXPECT_FALSE(*store_->FinishLoadFile(created->id, 0, "w1", 10, 0, "", 1700));  // w1 lost it
+  // Nor may w1 give it back or fail the job: the claim is w2's now.
+  ASSERT_TRUE(store_->AbandonLoadWork(created->id, 0, "w1", "stale", /*retry=*/false, 1650).ok());
+  ASSERT_TRUE(store_->AbandonLoadWork(created->id, 0, "w1", "stale", /*retry=*/true, 1650).ok());
+  EXPECT_EQ(store_->GetLoadJob(created->id)->state, model::kLoadRunning);
+  EXPECT_TRUE(*store_->RenewLoadLease(created->id, 0, "w2", 2600));
   // A retryable failure: claimable again after the retry delay, with the error kept on the job.
   ASSERT_TRUE(store_->AbandonLoadWork(created->id, 0, "w2", "s3 unreachable", /*retry=*/true, 1700).ok());
   EXPECT_EQ(store_->GetLoadJob(created->id)->error, "s3 unreachable");

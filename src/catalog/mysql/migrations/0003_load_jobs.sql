@@ -44,5 +44,5 @@ CREATE TABLE load_files (
   rows_failed BIGINT       NOT NULL,
   error       TEXT         NOT NULL,
   PRIMARY KEY (job_id, file_no),
-  KEY load_files_by_state (state, lease_until)
+  KEY load_files_by_state (state, job_id, file_no)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

@@ -43,4 +43,4 @@ CREATE TABLE load_files (
   error       TEXT    NOT NULL,
   PRIMARY KEY (job_id, file_no)
 ) STRICT;
-CREATE INDEX load_files_by_state ON load_files (state, lease_until);
+CREATE INDEX load_files_by_state ON load_files (state, job_id, file_no);
