@@ -230,7 +230,9 @@ Result<ClaimOutcome> ClaimLoadWork(Connection& conn, std::string_view worker, in
           return Status::Ok();
         }));
     if (!plannable) return outcome;
-    const auto [job_id, attempts] = *plannable;
+    const int64_t job_id =
+        plannable->first;  // not a structured binding: clang 14's lambdas cannot capture one
+    const int64_t attempts = plannable->second;
     if (attempts >= max_attempts) {
       OFS_ASSIGN_OR_RETURN(LoadJob job, SelectLoadJob(conn, job_id));
       const std::string error = "planning failed " + std::to_string(attempts) + " attempts" +
