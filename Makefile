@@ -6,13 +6,15 @@ DATA_DIR ?= ./data
 PORT ?= 8080
 ADMIN_PORT ?= 8081
 JOBS ?= $(shell nproc)
+# The Spark tests run in their own stage (test-spark), not with the rest of the black-box suite.
+SPARK_E2E := tests/e2e/test_spark.py
 # The Rust bridges (native/: the CQL driver, delta-kernel-rs) are always built in release mode,
 # uninstrumented: every preset shares one cargo target directory, so a clean `make test` compiles them once. Set it outside the clone
 # to keep it across clones (a cache: an empty one still builds).
 export CARGO_TARGET_DIR ?= $(CURDIR)/build/cargo
 
 .PHONY: bootstrap configure build run test test-fast test-unit test-e2e test-contract test-python test-sanitized test-cassandra test-cassandra-full \
-        test-mariadb test-s3 \
+        test-mariadb test-s3 test-spark spark-jar spark-deps \
         test-asan test-tsan fuzz bench bench-build bench-quick bench-scaling fmt fmt-check tidy clean
 
 bootstrap:
@@ -34,8 +36,8 @@ run: build
 # suites again under AddressSanitizer + UBSan; then each fuzz target for FUZZ_SECONDS.
 # `make test-fast` is the release half only (the edit-compile-test loop). Each stage prints its wall time
 # ("make test: STAGE took N s"), so that CI's log shows where its 45 minutes go.
-TEST_STAGES := fmt-check test-unit test-e2e test-contract test-python test-mariadb test-s3 test-cassandra \
-  test-sanitized fuzz
+TEST_STAGES := fmt-check test-unit test-e2e test-contract test-python test-mariadb test-s3 test-spark \
+  test-cassandra test-sanitized fuzz
 test: build
 	@for stage in $(TEST_STAGES); do \
 	  start=$$(date +%s); $(MAKE) --no-print-directory $$stage || exit 1; \
@@ -101,7 +103,7 @@ FLEET_E2E := tests/e2e tests/contract --ignore=tests/e2e/test_fleet.py \
   --ignore=tests/e2e/test_cassandra_darwin_keyspace.py --ignore=tests/e2e/test_cassandra_two_nodes.py \
   --ignore=tests/e2e/test_metadata_backup_s3.py --ignore=tests/e2e/test_populate_s3.py --ignore=tests/e2e/test_disk_full.py \
   --ignore=tests/e2e/test_http_output_bound.py --ignore=tests/e2e/test_import_darwin.py \
-  --ignore=tests/e2e/test_kafka.py
+  --ignore=tests/e2e/test_kafka.py --ignore=$(SPARK_E2E)
 test-cassandra:
 	@addr=$$($(CASSANDRA_SCRIPT) start | tail -1) || exit 1; \
 	url=$$($(MARIADB_SCRIPT) start | tail -1) || { $(CASSANDRA_SCRIPT) stop; exit 1; }; \
@@ -137,7 +139,28 @@ E2E_WORKERS ?= 4
 FLEET_WORKERS ?= 3
 E2E_PARALLEL = $(if $(filter-out 0,$(E2E_WORKERS)),-n $(E2E_WORKERS) --dist loadscope)
 test-e2e:
-	@OFS_BINARY=$(OFS) python3 -m pytest -q $(E2E_PARALLEL) tests/e2e
+	@OFS_BINARY=$(OFS) python3 -m pytest -q $(E2E_PARALLEL) tests/e2e --ignore=$(SPARK_E2E)
+
+# The Spark DataSource `ofs` (spark/README.md): one jar per Spark line (Spark 4 / Scala 2.13 and Spark 3.5 /
+# Scala 2.12), built by Maven into build/spark/; the last lines printed are their paths.
+SPARK_LINES := spark-4 spark-3.5
+spark-jar:
+	@command -v mvn >/dev/null || ./scripts/bootstrap
+	@for line in $(SPARK_LINES); do mvn -B -q -f spark/pom.xml -P $$line package || exit 1; done
+	@for line in $(SPARK_LINES); do ls $(CURDIR)/build/spark/$$line/darwin-ofs-v2-spark-*.jar; done
+
+# pyspark and delta-spark (PyPI; about 500 MB, so only for the Spark tests, not for `make run`). Spark fetches
+# delta-spark's jars from Maven Central at its first start into ~/.ivy2 (a cache: an empty one works).
+SPARK_PIP := pyspark==4.2.0 delta-spark==4.4.0
+spark-deps:
+	@python3 -c 'import pyspark, delta' 2>/dev/null || { echo "installing $(SPARK_PIP)"; \
+	  python3 -m pip install -q $(SPARK_PIP); }
+
+# The Spark tests (tests/e2e/test_spark.py) against `ofs standalone`: the DataSource over HTTP and through Kafka
+# (a broker of their own, as test_kafka.py starts one), a Delta table written by delta-spark loaded by `ofs
+# populate`, and the SDK's Spark functions. One Spark session; local mode on 127.0.0.1.
+test-spark: spark-jar spark-deps
+	@OFS_REQUIRE_SPARK=1 OFS_REQUIRE_SERVICES=1 OFS_BINARY=$(OFS) python3 -m pytest -q $(SPARK_E2E)
 
 test-contract:
 	@OFS_BINARY=$(OFS) python3 -m pytest -q tests/contract

@@ -203,10 +203,12 @@ Status Application::StartServers() {
   serving_deps.registry = &registry_;
   if (role_.catalog_changed_elsewhere) serving_deps.refresher = refresher_.get();
   if (ingestion_) serving_deps.async_sink = ingestion_->sink();
-  serving_deps.limits = {
-      static_cast<size_t>(config_.max_keys_per_read), static_cast<size_t>(config_.max_rows_per_write),
-      static_cast<size_t>(config_.max_batches), static_cast<size_t>(config_.max_partition_rows),
-      static_cast<size_t>(config_.ingest_max_record_bytes)};
+  serving_deps.limits = {static_cast<size_t>(config_.max_keys_per_read),
+                         static_cast<size_t>(config_.max_rows_per_write),
+                         static_cast<size_t>(config_.max_batches),
+                         static_cast<size_t>(config_.max_partition_rows),
+                         static_cast<size_t>(config_.ingest_max_record_bytes),
+                         config_.max_write_time_ahead_ms * 1000};
   // Admin handlers run on the admin workers; a job still queued when its server has answered the
   // request 503 (the server's suspended deadline) is dropped unrun.
   admin::AdminDeps admin_deps{metadata_.get(),

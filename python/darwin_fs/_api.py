@@ -108,6 +108,20 @@ def darwin_write_features(request: WriteFeaturesRequest) -> HttpCall:
                     f"writing features to feature group {request.feature_group_name}", body=request.to_dict())
 
 
+def darwin_add_run(body: Mapping[str, Any]) -> HttpCall:
+    """A run record (Darwin's ``POST /feature-group/run-data``): name, version, runId, timeTaken, count, ..."""
+    return HttpCall("POST", ADMIN, "/feature-group/run-data",
+                    f"recording run {body.get('runId')} of feature group {body.get('name')}", body=dict(body),
+                    idempotent=False)
+
+
+def v1_list_loads(name: str, version: Optional[str] = None, limit: int = 20) -> HttpCall:
+    """The group's load jobs, newest first (``GET /v1/load?featureGroupName=``)."""
+    return HttpCall("GET", ADMIN, "/v1/load", f"listing the load jobs of feature group {name}",
+                    params={"featureGroupName": _require_name(name, "feature group name"),
+                            "featureGroupVersion": version, "limit": str(limit)})
+
+
 # ----------------------------------------------------------------------------------------------------
 # /v1 face
 # ----------------------------------------------------------------------------------------------------

@@ -266,26 +266,50 @@ async def read_features_async(
 
 
 # ------------------------------------------------------------------------------------------------------
-# Spark (not available yet)
+# Spark (darwin_fs._spark: the DataSource `ofs` and Delta tables)
 # ------------------------------------------------------------------------------------------------------
 
-_SPARK_MESSAGE = (
-    "{fn} needs OFS's Spark integration (the offline store and its Spark writer), which is not available "
-    "yet: it arrives with the Spark issue. For pandas DataFrames use "
-    "darwin_fs.FeatureStoreClient(...).{alternative}."
-)
 
-
+@_sdk_errors("writing features to feature-group")
 def write_features(
     df: Any, feature_group_name: str, feature_group_version: Optional[str] = None, mode: str = "overwrite"
-) -> None:
-    """Darwin's Spark writer: not available yet; always raises ``SPARK-NOT-SUPPORTED-EXCEPTION``."""
-    raise SdkException(
-        _SPARK_MESSAGE.format(fn="write_features(df, ...)", alternative="write_features_df(group, df)"),
-        ErrorCode.SPARK_NOT_SUPPORTED,
-    )
+) -> str:
+    """Writes a Spark DataFrame into a feature group, as Darwin's ``write_features``: online through OFS's
+    DataSource ``format("ofs")`` (rows checked against the group's schema first; batched HTTP writes, or
+    v2 messages to Kafka when ``OFS_KAFKA_HOST`` is set) when the group is ONLINE, and into the group's
+    offline Delta table ``<base>/<name>/<version>/`` with ``mode`` when an offline base path is configured
+    (``DARWIN_OFS_V2_OFFLINE_STORE_BASE_S3_PATH``). The run is recorded (``/feature-group/run-data``).
+    Returns the run id (Darwin returned ``None``). Needs pyspark and, for online groups, OFS's jar in the
+    session (``JAR_NOT_FOUND_EXCEPTION``)."""
+    from darwin_fs import _spark
+    from darwin_fs.optional_dependencies import require
+
+    require("pyspark")
+    schema = get_feature_group_schema(feature_group_name, feature_group_version)
+    version = schema.version
+    online = schema.feature_group_type in (None, FeatureGroupType.ONLINE)
+    base = _spark.offline_base()
+    if not online and base is None:
+        raise SdkException(
+            f"feature group {feature_group_name} is OFFLINE and no offline store is configured "
+            f"(set {_spark.OFFLINE_BASE_VARIABLES[0]})",
+            ErrorCode.OFS_OFFLINE_WRITE,
+        )
+    run_id = _spark.create_run_id()
+    if online:
+        _spark.check_jar(df.sparkSession)
+        _spark.write_online(df, feature_group_name, version, run_id)  # records its own run
+    if base is not None:
+        _spark.write_offline(df, _spark.darwin_offline_path(base, feature_group_name, version), mode)
+    if not online:
+        start_count = df.count()
+        body = {"name": feature_group_name, "version": version, "runId": run_id, "timeTaken": 0,
+                "count": start_count, "sampleData": [], "errorMessage": "", "status": "SUCCESS"}
+        _default_transport().execute(_api.darwin_add_run(body))
+    return run_id
 
 
+@_sdk_errors("reading offline features")
 def read_offline_features(
     spark: Any,
     feature_group_name: str,
@@ -293,11 +317,35 @@ def read_offline_features(
     delta_table_version: Optional[int] = None,
     timestamp: Optional[int] = None,
 ) -> Any:
-    """Darwin's offline (Delta) reader: not available yet; always raises ``SPARK-NOT-SUPPORTED-EXCEPTION``."""
-    raise SdkException(
-        _SPARK_MESSAGE.format(fn="read_offline_features(spark, ...)", alternative="read_features_df(group, keys_df)"),
-        ErrorCode.SPARK_NOT_SUPPORTED,
-    )
+    """The group's offline features as a Spark DataFrame, read from its Delta table: Darwin's
+    ``<base>/<name>/<version>/`` when ``DARWIN_OFS_V2_OFFLINE_STORE_BASE_S3_PATH`` is set, else the table the
+    group's newest successful load job loaded. ``delta_table_version`` (a Delta version) or ``timestamp``
+    (epoch milliseconds), at most one, reads an older snapshot. Needs pyspark and delta-spark in the session."""
+    from darwin_fs import _spark
+    from darwin_fs.optional_dependencies import require
+
+    require("pyspark")
+    if delta_table_version is not None and timestamp is not None:
+        raise SdkException(
+            "error reading data to offline feature store: at most one of 'delta-table-version' or 'timestamp' "
+            "can be specified",
+            ErrorCode.OFS_OFFLINE_READ,
+        )
+    version = get_feature_group_schema(feature_group_name, feature_group_version).version
+    base = _spark.offline_base()
+    if base is not None:
+        path = _spark.darwin_offline_path(base, feature_group_name, version)
+    else:
+        jobs = _default_transport().execute(_api.v1_list_loads(feature_group_name, version))
+        found = _spark.loaded_table_path(jobs if isinstance(jobs, list) else [])
+        if found is None:
+            raise SdkException(
+                f"feature group {feature_group_name} version {version} has no offline table: no load job "
+                f"loaded one and {_spark.OFFLINE_BASE_VARIABLES[0]} is not set",
+                ErrorCode.OFS_OFFLINE_READ,
+            )
+        path = found
+    return _spark.read_delta(spark, path, delta_table_version, timestamp)
 
 
 __all__ = [

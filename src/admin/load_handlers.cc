@@ -138,10 +138,15 @@ Status GetLoad(const AdminDeps& deps, const api::Call& call, http::Response& res
   return Respond(response, [&](codec::JsonWriter& out) { WriteJob(job, deps.clock->NowMillis(), out); });
 }
 
-// ?limit= (default 20, at most 1000) -> the newest jobs first (of the groups a scoped token may use).
+// ?limit= (default 20, at most 1000) &featureGroupName= &featureGroupVersion= &state= (each optional, exact)
+// -> the newest jobs first (of the groups a scoped token may use), filtered before the limit applies.
 Status ListLoads(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(int64_t limit, IntQueryParam(call.request, "limit", kDefaultJobs, 1, kMaxJobs,
                                                     ErrorCode::kInvalidRequest));
+  std::string group_filter, version_filter, state_filter;  // empty: any
+  call.request.QueryParam("featureGroupName", &group_filter);
+  call.request.QueryParam("featureGroupVersion", &version_filter);
+  call.request.QueryParam("state", &state_filter);
   // The newest kMaxJobs, filtered by scope, then `limit` of them: a scoped token sees its own jobs even
   // when other tenants' are newer.
   OFS_ASSIGN_OR_RETURN(std::vector<model::LoadJob> jobs, deps.store->ListLoadJobs(kMaxJobs));
@@ -152,6 +157,9 @@ Status ListLoads(const AdminDeps& deps, const api::Call& call, http::Response& r
     int64_t written = 0;
     for (const model::LoadJob& job : jobs) {
       if (written == limit) break;
+      if (!group_filter.empty() && job.group_name != group_filter) continue;
+      if (!version_filter.empty() && job.group_version != version_filter) continue;
+      if (!state_filter.empty() && job.state != state_filter) continue;
       if (!scope.UseGroup(job.group_name).ok()) continue;
       WriteJob(job, now, out);
       ++written;

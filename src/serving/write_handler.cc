@@ -95,6 +95,30 @@ struct GroupWrite : StoreUnit {
 
 using WriteScratch = GroupWrite;
 
+// The request's write time: the client's `ofs-write-time` header (microseconds since the epoch; an OFS
+// extension for writers that replay, such as the Spark DataSource, whose retried tasks must not overwrite
+// newer values), else the next tick of the node's WriteClock. A client's time must be positive and at most
+// limits.max_write_time_ahead_micros ahead of this node's clock; it takes no part in the WriteClock's
+// ordering (a client choosing times orders its own writes).
+Status RequestWriteTime(const UnitContext& context, int64_t* micros) {
+  std::string_view header = api::TrimJsonWhitespace(context.call.request.Header(ingest::kWriteTimeHeader));
+  if (header.empty()) {
+    *micros = context.deps.write_clock->Next();
+    return Status::Ok();
+  }
+  int64_t value = 0;
+  const int64_t latest = context.deps.clock->NowMicros() + context.deps.limits.max_write_time_ahead_micros;
+  if (!ParseInt64(header, &value) || value <= 0 || value > latest) {
+    return Status(
+        kRequestError,
+        "header " + std::string(ingest::kWriteTimeHeader) + " must be microseconds since the epoch, " +
+            "positive and at most serving.max_write_time_ahead_ms ahead of the server's clock; got '" +
+            std::string(header) + "'");
+  }
+  *micros = value;
+  return Status::Ok();
+}
+
 Status ResolveNames(const catalog::GroupEntry& group, WriteScratch& s) {
   const size_t width = group.entity->table.key_columns.size();
   std::vector<uint8_t>& key_seen = s.key_seen;
@@ -266,8 +290,9 @@ Status GroupWrite::Prepare(const UnitContext& context, std::string_view json) {
   }
   if (!s.store_rows.empty()) {
     // Both tenants get the same timestamp, so replicated cells compare equal on either cluster.
-    request =
-        storage::WriteRequest{tenant.write, &group->entity->table, deps.write_clock->Next(), s.store_rows};
+    int64_t write_time = 0;
+    OFS_RETURN_IF_ERROR(RequestWriteTime(context, &write_time));
+    request = storage::WriteRequest{tenant.write, &group->entity->table, write_time, s.store_rows};
     if (writes->defer_durability) request.durability = storage::Durability::kApplied;
     tenants[operations++] = tenant.write;
     if (tenant.read != tenant.write && api::FlagHeader(call.request, "replicate-write", true)) {

@@ -66,6 +66,16 @@ def test_a_load_job_runs_to_the_end_and_reports_progress(ofs_factory, tmp_path):
     later = assert_ok(srv.admin.post("/v1/load", {"tablePath": table, "featureGroupName": grp, "fromVersion": 2}))
     done = wait_for_end(srv, later["id"])
     assert (done["state"], done["rowsLoaded"], done["filesTotal"]) == ("SUCCEEDED", 10, 1), done
+    # Listings filtered by group, version and state (before the limit).
+    other = group_of(srv)
+    failed = assert_ok(srv.admin.post("/v1/load", {"tablePath": str(tmp_path / "absent"), "featureGroupName": other}))
+    wait_for_end(srv, failed["id"])
+    ids = lambda **query: [j["id"] for j in assert_ok(srv.admin.get("/v1/load", query=query))]
+    assert ids(featureGroupName=grp) == [later["id"], created["id"]]
+    assert ids(featureGroupName=grp, limit="1") == [later["id"]]
+    assert ids(featureGroupName=other, state="FAILED") == [failed["id"]]
+    assert ids(featureGroupName=other, state="SUCCEEDED") == []
+    assert ids(featureGroupName=grp, featureGroupVersion="v2") == []
 
 
 def test_a_job_that_cannot_run_fails_with_its_reason(ofs_factory, tmp_path):

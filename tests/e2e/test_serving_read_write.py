@@ -122,6 +122,23 @@ def test_last_write_wins(ofs: Ofs):
     assert read_one(ofs, grp, ["cnt"], ["id"], [5]) == [9]
 
 
+def test_client_write_time_orders_writes(ofs: Ofs):
+    """`ofs-write-time` (microseconds): a replayed write at an older time does not overwrite a newer value;
+    one too far ahead of the server's clock, or malformed, is refused as a whole."""
+    ent, grp = make_basic(ofs)
+    now_us = time.time_ns() // 1000
+    write_ok(ofs, grp, ["id", "cnt"], [[7, 1]], headers={"ofs-write-time": str(now_us - 5_000_000)})
+    write_ok(ofs, grp, ["id", "cnt"], [[7, 2]])  # the server's time: newer
+    write_ok(ofs, grp, ["id", "cnt"], [[7, 3]], headers={"ofs-write-time": str(now_us - 1_000_000)})  # a replay
+    assert read_one(ofs, grp, ["cnt"], ["id"], [7]) == [2]
+    write_ok(ofs, grp, ["id", "cnt"], [[7, 4]], headers={"ofs-write-time": str(now_us + 60_000_000)})
+    assert read_one(ofs, grp, ["cnt"], ["id"], [7]) == [4]
+    for bad in ("soon", "-5", "0", str(now_us + 3_600_000_000)):
+        r = ofs.write(grp, ["id", "cnt"], [[7, 5]], headers={"ofs-write-time": bad})
+        assert r.status == 400 and "ofs-write-time" in r.text, r.describe()
+    assert read_one(ofs, grp, ["cnt"], ["id"], [7]) == [4]
+
+
 def test_null_value_fails_its_row(ofs: Ofs):
     ent, grp = make_basic(ofs)
     r = assert_ok(ofs.write(grp, ["id", "score", "label"], [[1, 1.0, "ok"], [2, None, "x"], [3, 3.0, None]]))
