@@ -95,7 +95,7 @@ const std::vector<Setting>& Settings() {
        "Rows in one write, at most", &Config::max_rows_per_write, 1, 10'000'000},
       {"serving.max_write_time_ahead_ms", "--max-write-time-ahead-ms", "OFS_MAX_WRITE_TIME_AHEAD_MS",
        "How far ahead of this node's clock a write's ofs-write-time header may be",
-       &Config::max_write_time_ahead_ms, 0, int64_t{365} * 24 * 3600 * 1000},
+       &Config::max_write_time_ahead_ms, 0, int64_t{24} * 3600 * 1000},
       {"serving.max_batches", "--max-batches", "OFS_MAX_BATCHES",
        "Batches in one multi-read or batch write, at most", &Config::max_batches, 1, 1'000'000},
       {"serving.max_partition_rows", "--max-partition-rows", "OFS_MAX_PARTITION_ROWS",

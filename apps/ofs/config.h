@@ -54,7 +54,7 @@ struct Config {
   std::string log_level = "info";
   int64_t max_keys_per_read = 10'000;
   int64_t max_rows_per_write = 10'000;
-  int64_t max_write_time_ahead_ms = 300'000;
+  int64_t max_write_time_ahead_ms = 60'000;
   int64_t max_batches = 1'000;
   int64_t max_partition_rows = 100'000;
   int64_t block_cache_mb = 256;

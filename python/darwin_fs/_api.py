@@ -115,11 +115,12 @@ def darwin_add_run(body: Mapping[str, Any]) -> HttpCall:
                     idempotent=False)
 
 
-def v1_list_loads(name: str, version: Optional[str] = None, limit: int = 20) -> HttpCall:
-    """The group's load jobs, newest first (``GET /v1/load?featureGroupName=``)."""
+def v1_list_loads(name: str, version: Optional[str] = None, state: Optional[str] = None,
+                  limit: int = 20) -> HttpCall:
+    """The group's load jobs, newest first (``GET /v1/load?featureGroupName=&featureGroupVersion=&state=``)."""
     return HttpCall("GET", ADMIN, "/v1/load", f"listing the load jobs of feature group {name}",
                     params={"featureGroupName": _require_name(name, "feature group name"),
-                            "featureGroupVersion": version, "limit": str(limit)})
+                            "featureGroupVersion": version, "state": state, "limit": str(limit)})
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -125,7 +125,7 @@ def read_delta(spark: Any, path: str, delta_table_version: Optional[int], timest
     if timestamp is not None:
         # Darwin passed its integer through; Delta takes a timestamp string: epoch milliseconds -> UTC.
         when = datetime.datetime.fromtimestamp(int(timestamp) / 1000, tz=datetime.timezone.utc)
-        reader = reader.option("timestampAsOf", when.strftime("%Y-%m-%d %H:%M:%S.%f"))
+        reader = reader.option("timestampAsOf", when.isoformat(sep=" "))  # with its +00:00: any session zone
     elif delta_table_version is not None:
         reader = reader.option("versionAsOf", int(delta_table_version))
     try:

@@ -336,7 +336,7 @@ def read_offline_features(
     if base is not None:
         path = _spark.darwin_offline_path(base, feature_group_name, version)
     else:
-        jobs = _default_transport().execute(_api.v1_list_loads(feature_group_name, version))
+        jobs = _default_transport().execute(_api.v1_list_loads(feature_group_name, version, "SUCCEEDED", 1))
         found = _spark.loaded_table_path(jobs if isinstance(jobs, list) else [])
         if found is None:
             raise SdkException(

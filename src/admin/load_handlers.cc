@@ -6,6 +6,7 @@
 #include "admin/handler_support.h"
 #include "admin/handlers.h"
 #include "admin/scope.h"
+#include "base/strings.h"
 #include "populate/load_request.h"
 
 namespace ofs::admin {
@@ -138,8 +139,9 @@ Status GetLoad(const AdminDeps& deps, const api::Call& call, http::Response& res
   return Respond(response, [&](codec::JsonWriter& out) { WriteJob(job, deps.clock->NowMillis(), out); });
 }
 
-// ?limit= (default 20, at most 1000) &featureGroupName= &featureGroupVersion= &state= (each optional, exact)
-// -> the newest jobs first (of the groups a scoped token may use), filtered before the limit applies.
+// ?limit= (default 20, at most 1000) &featureGroupName= (any letter case) &featureGroupVersion= &state= (each
+// optional) -> the newest jobs first (of the groups a scoped token may use), filtered before the limit
+// applies, among the newest 1000 jobs.
 Status ListLoads(const AdminDeps& deps, const api::Call& call, http::Response& response) {
   OFS_ASSIGN_OR_RETURN(int64_t limit, IntQueryParam(call.request, "limit", kDefaultJobs, 1, kMaxJobs,
                                                     ErrorCode::kInvalidRequest));
@@ -157,7 +159,8 @@ Status ListLoads(const AdminDeps& deps, const api::Call& call, http::Response& r
     int64_t written = 0;
     for (const model::LoadJob& job : jobs) {
       if (written == limit) break;
-      if (!group_filter.empty() && job.group_name != group_filter) continue;
+      if (!group_filter.empty() && !EqualsIgnoreCase(job.group_name, group_filter))
+        continue;  // as names match
       if (!version_filter.empty() && job.group_version != version_filter) continue;
       if (!state_filter.empty() && job.state != state_filter) continue;
       if (!scope.UseGroup(job.group_name).ok()) continue;

@@ -27,7 +27,7 @@ struct ServingLimits {
   size_t max_partition_rows = 100'000;        // rows in one partition-read page
   size_t max_async_record_bytes = 900 << 10;  // a write-async row as a record (ingest.max_record_bytes)
   // How far ahead of this node's clock a client's `ofs-write-time` may be (serving.max_write_time_ahead_ms).
-  int64_t max_write_time_ahead_micros = 300'000'000;
+  int64_t max_write_time_ahead_micros = 60'000'000;
 };
 
 // Write timestamps that strictly increase across the writes of one serving registration: a write

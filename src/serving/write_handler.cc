@@ -98,8 +98,10 @@ using WriteScratch = GroupWrite;
 // The request's write time: the client's `ofs-write-time` header (microseconds since the epoch; an OFS
 // extension for writers that replay, such as the Spark DataSource, whose retried tasks must not overwrite
 // newer values), else the next tick of the node's WriteClock. A client's time must be positive and at most
-// limits.max_write_time_ahead_micros ahead of this node's clock; it takes no part in the WriteClock's
-// ordering (a client choosing times orders its own writes).
+// limits.max_write_time_ahead_micros ahead of this node's clock and not before kEarliestClientWriteTime (a
+// time in milliseconds or seconds by mistake would otherwise be taken, and lose to every value); it takes no
+// part in the WriteClock's ordering (a client choosing times orders its own writes).
+constexpr int64_t kEarliestClientWriteTime = 1'000'000'000'000'000;  // 2001-09-09 in microseconds
 Status RequestWriteTime(const UnitContext& context, int64_t* micros) {
   std::string_view header = api::TrimJsonWhitespace(context.call.request.Header(ingest::kWriteTimeHeader));
   if (header.empty()) {
@@ -108,11 +110,11 @@ Status RequestWriteTime(const UnitContext& context, int64_t* micros) {
   }
   int64_t value = 0;
   const int64_t latest = context.deps.clock->NowMicros() + context.deps.limits.max_write_time_ahead_micros;
-  if (!ParseInt64(header, &value) || value <= 0 || value > latest) {
+  if (!ParseInt64(header, &value) || value < kEarliestClientWriteTime || value > latest) {
     return Status(
         kRequestError,
         "header " + std::string(ingest::kWriteTimeHeader) + " must be microseconds since the epoch, " +
-            "positive and at most serving.max_write_time_ahead_ms ahead of the server's clock; got '" +
+            "from 2001-09-09 to at most serving.max_write_time_ahead_ms ahead of the server's clock; got '" +
             std::string(header) + "'");
   }
   *micros = value;

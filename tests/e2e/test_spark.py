@@ -43,7 +43,7 @@ try:
     from pyspark.sql import SparkSession
     from pyspark.sql import types as T
 except ImportError:  # pragma: no cover - depends on the machine
-    _unavailable("pyspark is not installed (scripts/bootstrap installs it)")
+    _unavailable("pyspark is not installed (`make spark-deps` installs it)")
 
 
 def _jar() -> str:
@@ -196,7 +196,7 @@ def test_a_dataframe_that_does_not_match_the_group_is_refused_before_any_row(spa
     assert "column 'extra' is not a column of the group" in text, text
     assert "primary key column 'id' is missing" in text, text
     # A subset of the feature columns is a valid write (the others keep their values); a widening type too.
-    save(spark.createDataFrame([(1, 7)], "id int, score smallint"), grp, server)
+    save(spark.createDataFrame([(1, 7)], "ID int, Score smallint"), grp, server)  # names in any letter case
     assert found_map(read_data(ofs, grp, ["score"], ["id"], [[1]])) == {(1,): [7]}
     with pytest.raises(Exception) as missing:
         save(bad, uniq("no_such_group"), server)
@@ -215,8 +215,11 @@ def test_rows_the_store_refuses_fail_the_job_unless_allowed_and_the_run_says_so(
         save(df.coalesce(1), grp, server, **{"run-id": "strict"})
     assert "2 of 3 rows were refused" in str(failed.value), failed.value
     save(df.coalesce(1), grp, server, **{"run-id": "lenient", "max-failed-rows": 2})
-    runs = {r["runId"]: r for r in runs_of(server, grp)}
+    listed = runs_of(server, grp)
+    assert sorted(r["runId"] for r in listed) == ["lenient", "strict"], listed  # one record per write
+    runs = {r["runId"]: r for r in listed}
     assert runs["strict"]["status"] == "FAILED" and runs["lenient"]["status"] == "PARTIAL", runs
+    assert "rows were refused" in runs["strict"]["errorMessage"], runs
     assert runs["lenient"]["count"] == 1 and "not an address" in runs["lenient"]["errorMessage"], runs
     assert found_map(read_data(ofs, grp, ["addr"], ["id"], [[1], [2], [3]])) == {(1,): ["10.0.0.1"]}
 
@@ -239,7 +242,7 @@ def test_a_retried_task_cannot_overwrite_a_value_written_after_the_job_started(s
         import urllib.request
         attempt = TaskContext.get().attemptNumber()
         (marker / f"{attempt}").touch()
-        if attempt == 0 and i == 10:
+        if attempt == 0 and i == 250:  # after a few of Python's 100-row batches reached the writer
             body = _json.dumps({"featureGroupName": grp, "features": {"names": ["id", "v"], "values": [[0, 999]]}})
             req = urllib.request.Request(serving + "/v1/feature-group/write", body.encode(),
                                          {"Content-Type": "application/json"})
@@ -247,14 +250,14 @@ def test_a_retried_task_cannot_overwrite_a_value_written_after_the_job_started(s
             raise RuntimeError("attempt 0 fails on purpose")
         return int(i)
 
-    df = spark.range(0, 20, numPartitions=1).select(F.col("id"), F.udf(value_of, "int")("id").alias("v"))
-    save(df, grp, server, **{"batch-rows": 1, "run-id": "retried"})
+    df = spark.range(0, 300, numPartitions=1).select(F.col("id"), F.udf(value_of, "int")("id").alias("v"))
+    save(df, grp, server, **{"batch-rows": 10, "run-id": "retried"})
     assert sorted(p.name for p in marker.iterdir()) == ["0", "1"], "the task was not retried"
-    got = found_map(read_data(ofs, grp, ["v"], ["id"], [[i] for i in range(20)]))
+    got = found_map(read_data(ofs, grp, ["v"], ["id"], [[i] for i in range(300)]))
     assert got[(0,)] == [999], got  # the newer value; a retry at the server's time would have set 0
-    assert all(got[(i,)] == [i] for i in range(1, 20)), got
+    assert all(got[(i,)] == [i] for i in range(1, 300)), got
     run = [r for r in runs_of(server, grp) if r["runId"] == "retried"]
-    assert run and run[0]["count"] == 20 and run[0]["status"] == "SUCCESS", run
+    assert len(run) == 1 and run[0]["count"] == 300 and run[0]["status"] == "SUCCESS", run
 
 
 def test_a_delta_table_written_by_spark_loads_with_ofs_populate(spark, ofs_factory, tmp_path):
@@ -372,6 +375,8 @@ def test_rows_go_through_kafka_when_it_is_configured(spark, ofs_factory, kafka):
     headers = dict(records[0]["headers"])
     assert headers["sdk-version"] == "v2" and headers["run-id"] == "via-kafka", headers
     assert headers["feature-group-version"] == "v1" and int(headers["ofs-write-time"]) >= before_us - 1000, headers
+    # One write time for the whole job: both tasks' records carry the same.
+    assert {dict(r["headers"])["ofs-write-time"] for r in records} == {headers["ofs-write-time"]}, records[:3]
     assert records[0]["key"].startswith(f"{grp}-"), records[0]
     run = [r for r in runs_of(srv, grp) if r["runId"] == "via-kafka"]
     assert run and run[0]["count"] == 40, run

@@ -24,6 +24,15 @@ public final class GroupSchema implements Serializable {
   /** The primary key columns, partition key first. */
   public final List<String> primaryKeys;
 
+  /** The group's spelling of {@code column}, matched case-insensitively as the server matches names; null if none. */
+  public String canonical(String column) {
+    if (types.containsKey(column)) return column;
+    for (String name : types.keySet()) {
+      if (name.equalsIgnoreCase(column)) return name;
+    }
+    return null;
+  }
+
   GroupSchema(String name, String version, Map<String, String> types, List<String> primaryKeys) {
     this.name = name;
     this.version = version;

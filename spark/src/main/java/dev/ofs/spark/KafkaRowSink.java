@@ -54,8 +54,11 @@ final class KafkaRowSink implements RowSink {
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(Math.max(options.retryDeadlineMs, 1000L)));
-    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Integer.toString(Math.min(options.requestTimeoutMs, 30_000)));
+    // Kafka refuses a delivery timeout below linger + request timeout: the retry deadline is raised to that.
+    int requestTimeoutMs = Math.min(options.requestTimeoutMs, 30_000);
+    long deliveryTimeoutMs = Math.max(options.retryDeadlineMs, requestTimeoutMs + 5L + 1000L);
+    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(deliveryTimeoutMs));
+    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Integer.toString(requestTimeoutMs));
     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(Math.max(options.retryDeadlineMs, 1000L)));
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "ofs-spark-" + options.runId);
     this.producer = new KafkaProducer<>(props);

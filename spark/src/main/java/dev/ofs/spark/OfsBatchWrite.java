@@ -21,6 +21,7 @@ final class OfsBatchWrite implements Write, BatchWrite {
   private final long writeTimeMicros;
   private final String topic;
   private final long startNanos = System.nanoTime();
+  private volatile boolean recorded; // commit recorded the run (Spark calls abort when commit throws)
 
   OfsBatchWrite(OfsOptions options, GroupSchema group, StructType frame, String topic) {
     this.options = options;
@@ -53,6 +54,7 @@ final class OfsBatchWrite implements Write, BatchWrite {
     String error = total.rowsFailed == 0 ? "" : failedRowsMessage(total);
     String status = total.rowsFailed == 0 ? "SUCCESS" : tooMany ? "FAILED" : "PARTIAL";
     RunRecord.post(options, group, total, seconds(), status, error);
+    recorded = true;
     if (tooMany) {
       throw new OfsException(
           "OFS-SPARK-ROWS-FAILED", error + " (the other rows were written; " + OfsOptions.MAX_FAILED_ROWS + " = "
@@ -62,6 +64,7 @@ final class OfsBatchWrite implements Write, BatchWrite {
 
   @Override
   public void abort(WriterCommitMessage[] messages) {
+    if (recorded) return;
     TaskResult total = sum(messages);
     RunRecord.post(
         options, group, total, seconds(), "FAILED",

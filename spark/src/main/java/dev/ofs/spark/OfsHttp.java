@@ -41,10 +41,19 @@ final class OfsHttp {
 
   /** POST url with a JSON body; answers the response's "data" (or the whole body when it has none). */
   JsonNode post(String url, byte[] body, Map<String, String> headers) {
-    return send("POST", url, body, headers);
+    return send("POST", url, body, headers, true);
+  }
+
+  /** POST without any retry: for requests that are not idempotent (a run record). */
+  JsonNode postOnce(String url, byte[] body, Map<String, String> headers) {
+    return send("POST", url, body, headers, false);
   }
 
   private JsonNode send(String method, String url, byte[] body, Map<String, String> headers) {
+    return send(method, url, body, headers, true);
+  }
+
+  private JsonNode send(String method, String url, byte[] body, Map<String, String> headers, boolean retry) {
     long start = System.nanoTime();
     long backoffMs = 100;
     while (true) {
@@ -63,22 +72,24 @@ final class OfsHttp {
         request.method(method, HttpRequest.BodyPublishers.noBody());
       }
       String retryReason;
+      HttpResponse<byte[]> response = null;
       try {
-        HttpResponse<byte[]> response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        int status = response.statusCode();
-        if (status / 100 == 2) {
-          JsonNode root = JSON.readTree(response.body());
-          return root != null && root.has("data") ? root.get("data") : root;
-        }
-        OfsException error = OfsException.fromResponse(method, url, status, response.body());
-        if (status != 503) throw error;
-        retryReason = error.getMessage();
+        response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        retryReason = null;
       } catch (IOException e) {
         retryReason = method + " " + url + ": " + e;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new OfsException("INTERRUPTED", method + " " + url + " interrupted", e);
       }
+      if (response != null) {
+        int status = response.statusCode();
+        if (status / 100 == 2) return data(method, url, status, response.body());
+        OfsException error = OfsException.fromResponse(method, url, status, response.body());
+        if (status != 503) throw error;
+        retryReason = error.getMessage();
+      }
+      if (!retry) throw new OfsException("STORE-UNAVAILABLE", retryReason);
       long elapsedMs = (System.nanoTime() - start) / 1_000_000;
       if (elapsedMs + backoffMs > options.retryDeadlineMs) {
         throw new OfsException(
@@ -92,6 +103,19 @@ final class OfsHttp {
         throw new OfsException("INTERRUPTED", method + " " + url + " interrupted", e);
       }
       backoffMs = Math.min(backoffMs * 2, 5_000);
+    }
+  }
+
+  /** The "data" of a 2xx answer (the whole body when it has none); a body that is not JSON fails at once. */
+  private static JsonNode data(String method, String url, int status, byte[] body) {
+    try {
+      JsonNode root = JSON.readTree(body);
+      return root != null && root.has("data") ? root.get("data") : root;
+    } catch (IOException e) {
+      String text = new String(body, java.nio.charset.StandardCharsets.UTF_8);
+      throw new OfsException(
+          "INVALID-RESPONSE", method + " " + url + " answered " + status + " with a body that is not JSON: "
+              + text.substring(0, Math.min(200, text.length())));
     }
   }
 }

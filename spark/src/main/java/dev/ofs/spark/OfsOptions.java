@@ -61,7 +61,7 @@ public final class OfsOptions implements Serializable {
     }
     servingUrl = serving == null ? null : trimSlash(withScheme(serving));
     token = optional(raw, TOKEN);
-    batchRows = (int) number(raw, BATCH_ROWS, 1000, 1, 1_000_000);
+    batchRows = (int) number(raw, BATCH_ROWS, 5000, 1, 1_000_000);
     requestTimeoutMs = (int) number(raw, REQUEST_TIMEOUT_MS, 30_000, 100, 3_600_000);
     retryDeadlineMs = number(raw, RETRY_DEADLINE_MS, 120_000, 0, 86_400_000);
     maxFailedRows = number(raw, MAX_FAILED_ROWS, 0, -1, Long.MAX_VALUE);

@@ -58,7 +58,8 @@ final class RowEncoder implements Serializable {
     scale = new int[fields.length];
     int key = -1;
     for (int i = 0; i < fields.length; i++) {
-      names[i] = fields[i].name();
+      String column = group.canonical(fields[i].name()); // SchemaCheck made sure there is one
+      names[i] = column != null ? column : fields[i].name();
       kinds[i] = kindOf(fields[i].dataType());
       if (fields[i].dataType() instanceof DecimalType) {
         precision[i] = ((DecimalType) fields[i].dataType()).precision();

@@ -6,8 +6,9 @@ import java.util.Map;
 
 /**
  * The run record of a write (Darwin's {@code POST /feature-group/run-data}: name, version, runId, timeTaken in
- * seconds, count of rows written, sampleData, errorMessage, status). A record that cannot be posted is
- * reported on stderr and does not fail a write whose rows are in the store.
+ * seconds, count of rows written, sampleData, errorMessage, status), posted once per write and never resent
+ * (the store keeps every record it is sent). A record that cannot be posted is reported on stderr and does
+ * not fail a write whose rows are in the store.
  */
 final class RunRecord {
   private RunRecord() {}
@@ -25,7 +26,7 @@ final class RunRecord {
       body.put("errorMessage", error);
       body.put("status", status);
       new OfsHttp(options)
-          .post(options.adminUrl + "/feature-group/run-data", OfsHttp.JSON.writeValueAsBytes(body), Map.of());
+          .postOnce(options.adminUrl + "/feature-group/run-data", OfsHttp.JSON.writeValueAsBytes(body), Map.of());
     } catch (Exception e) {
       System.err.println("ofs: the run record of run " + options.runId + " (" + status + ") was not recorded: " + e);
     }

@@ -21,7 +21,7 @@ import org.apache.spark.sql.types.TimestampType;
 
 /**
  * Checks a DataFrame's schema against a feature group before any row is sent: every DataFrame column must
- * be a column of the group, every primary key must be there, and each column's Spark type must convert to
+ * be a column of the group (names match case-insensitively, as OFS matches them), every primary key must be there, and each column's Spark type must convert to
  * its CQL type without loss (the table below). Every problem is named in one error. Feature columns the
  * DataFrame lacks are left as they are in the store.
  *
@@ -45,11 +45,12 @@ final class SchemaCheck {
     List<String> problems = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     for (StructField field : frame.fields()) {
-      String type = group.types.get(field.name());
-      if (!seen.add(field.name())) {
+      String column = group.canonical(field.name());
+      String type = column == null ? null : group.types.get(column);
+      if (column != null && !seen.add(column)) {
         problems.add("column '" + field.name() + "' appears twice");
       } else if (type == null) {
-        problems.add("column '" + field.name() + "' is not a column of the group" + hint(field.name(), group));
+        problems.add("column '" + field.name() + "' is not a column of the group" + hint(group));
       } else if (!converts(field.dataType(), type)) {
         problems.add(
             "column '" + field.name() + "' is " + field.dataType().simpleString() + ", the group's column is "
@@ -129,10 +130,7 @@ final class SchemaCheck {
     }
   }
 
-  private static String hint(String name, GroupSchema group) {
-    for (String column : group.types.keySet()) {
-      if (column.equalsIgnoreCase(name)) return " (the group has '" + column + "': names are case-sensitive)";
-    }
+  private static String hint(GroupSchema group) {
     return " (its columns: " + String.join(", ", group.types.keySet()) + ")";
   }
 }
