@@ -95,12 +95,7 @@ final class HttpRowSink implements RowSink {
   private String sample(InternalRow row) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (JsonGenerator sample = JSON.createGenerator(bytes, JsonEncoding.UTF8)) {
-      sample.writeStartObject();
-      for (int i = 0; i < encoder.names().length; i++) {
-        sample.writeFieldName(encoder.names()[i]);
-        encoder.writeValue(row, i, sample);
-      }
-      sample.writeEndObject();
+      encoder.writeObject(row, sample);
     }
     return new String(bytes.toByteArray(), StandardCharsets.UTF_8);
   }

@@ -69,12 +69,7 @@ final class KafkaRowSink implements RowSink {
     throwIfFailed();
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
     try (JsonGenerator out = JSON.createGenerator(bytes, JsonEncoding.UTF8)) {
-      out.writeStartObject();
-      for (int i = 0; i < encoder.names().length; i++) {
-        out.writeFieldName(encoder.names()[i]);
-        encoder.writeValue(row, i, out);
-      }
-      out.writeEndObject();
+      encoder.writeObject(row, out);
     }
     byte[] value = bytes.toByteArray();
     if (result.sampleRows.size() < TaskResult.MAX_SAMPLES) {

@@ -29,6 +29,7 @@ import org.apache.spark.sql.types.TimestampType;
  */
 final class RowEncoder implements Serializable {
   private static final long serialVersionUID = 1L;
+  private static final com.fasterxml.jackson.core.JsonFactory JSON = new com.fasterxml.jackson.core.JsonFactory();
 
   private final String[] names;
   private final Kind[] kinds;
@@ -75,16 +76,25 @@ final class RowEncoder implements Serializable {
   }
 
   /** The partition key's value as text (a Kafka record's key: one key's updates stay in one partition). */
-  String partitionKeyText(InternalRow row) {
+  String partitionKeyText(InternalRow row) throws IOException {
     if (partitionKey < 0 || row.isNullAt(partitionKey)) return null;
-    switch (kinds[partitionKey]) {
-      case STRING:
-        return row.getUTF8String(partitionKey).toString();
-      case BINARY:
-        return Base64.getEncoder().encodeToString(row.getBinary(partitionKey));
-      default:
-        return String.valueOf(valueObject(row, partitionKey));
+    if (kinds[partitionKey] == Kind.STRING) return row.getUTF8String(partitionKey).toString();
+    java.io.StringWriter text = new java.io.StringWriter();
+    try (JsonGenerator out = JSON.createGenerator(text)) {
+      writeValue(row, partitionKey, out);
     }
+    String json = text.toString();
+    return kinds[partitionKey] == Kind.BINARY ? json.substring(1, json.length() - 1) : json; // base64 unquoted
+  }
+
+  /** Writes {@code row} as one flat JSON object, column name to value (a v2 message, a run record's sample). */
+  void writeObject(InternalRow row, JsonGenerator out) throws IOException {
+    out.writeStartObject();
+    for (int i = 0; i < names.length; i++) {
+      out.writeFieldName(names[i]);
+      writeValue(row, i, out);
+    }
+    out.writeEndObject();
   }
 
   /** Writes column {@code i} of {@code row}. */
@@ -127,31 +137,6 @@ final class RowEncoder implements Serializable {
       case TIMESTAMP:
         out.writeNumber(Math.floorDiv(row.getLong(i), 1000L)); // Spark keeps microseconds
         break;
-    }
-  }
-
-  private Object valueObject(InternalRow row, int i) {
-    switch (kinds[i]) {
-      case BOOLEAN:
-        return row.getBoolean(i);
-      case BYTE:
-        return row.getByte(i);
-      case SHORT:
-        return row.getShort(i);
-      case INT:
-        return row.getInt(i);
-      case LONG:
-        return row.getLong(i);
-      case FLOAT:
-        return row.getFloat(i);
-      case DOUBLE:
-        return row.getDouble(i);
-      case DECIMAL:
-        return row.getDecimal(i, precision[i], scale[i]).toJavaBigDecimal().toPlainString();
-      case TIMESTAMP:
-        return Math.floorDiv(row.getLong(i), 1000L);
-      default:
-        return row.getUTF8String(i).toString();
     }
   }
 
