@@ -14,7 +14,7 @@ SPARK_E2E := tests/e2e/test_spark.py
 export CARGO_TARGET_DIR ?= $(CURDIR)/build/cargo
 
 .PHONY: bootstrap configure build run test test-fast test-unit test-e2e test-contract test-python test-sanitized test-cassandra test-cassandra-full \
-        test-mariadb test-s3 test-spark spark-jar spark-deps \
+        test-mariadb test-s3 test-spark spark-jar spark-jars spark-deps \
         test-asan test-tsan fuzz bench bench-build bench-quick bench-scaling fmt fmt-check tidy clean
 
 bootstrap:
@@ -38,7 +38,14 @@ run: build
 # ("make test: STAGE took N s"), so that CI's log shows where its 45 minutes go.
 TEST_STAGES := fmt-check test-unit test-e2e test-contract test-python test-mariadb test-s3 test-spark \
   test-cassandra test-sanitized fuzz
-test: build
+# The Spark stage's downloads and its jars (spark-deps, spark-jar: pip and Maven, mostly waiting on the
+# network) are fetched beside the build (which waits on the CPU), after the bootstrap's own installs; their
+# log is build/spark-deps.log.
+test:
+	@./scripts/bootstrap
+	@mkdir -p build; ( $(MAKE) --no-print-directory spark-deps spark-jars >build/spark-deps.log 2>&1 ) & deps=$$!; \
+	$(MAKE) --no-print-directory build; built=$$?; \
+	wait $$deps || { cat build/spark-deps.log; exit 1; }; [ $$built -eq 0 ] || exit 1
 	@for stage in $(TEST_STAGES); do \
 	  start=$$(date +%s); $(MAKE) --no-print-directory $$stage || exit 1; \
 	  echo "make test: $$stage took $$(( $$(date +%s) - start )) s"; \
@@ -144,10 +151,22 @@ test-e2e:
 # The Spark DataSource `ofs` (spark/README.md): one jar per Spark line (Spark 4 / Scala 2.13 and Spark 3.5 /
 # Scala 2.12), built by Maven into build/spark/; the last lines printed are their paths.
 SPARK_LINES := spark-4 spark-3.5
+SPARK_JAR_4 := build/spark/spark-4/darwin-ofs-v2-spark-0.1.0-spark4_2.13.jar
+SPARK_JAR_35 := build/spark/spark-3.5/darwin-ofs-v2-spark-0.1.0-spark3.5_2.12.jar
+SPARK_JARS := $(SPARK_JAR_4) $(SPARK_JAR_35)
+SPARK_SOURCES := spark/pom.xml $(shell find spark/src -type f 2>/dev/null)
 spark-jar:
-	@command -v mvn >/dev/null || { echo "spark-jar needs Maven (mvn) and a JDK 11+ (apt-get install maven default-jdk-headless)"; exit 1; }
-	@for line in $(SPARK_LINES); do mvn -B -q -f spark/pom.xml -P $$line package || exit 1; done
-	@for line in $(SPARK_LINES); do ls $(CURDIR)/build/spark/$$line/darwin-ofs-v2-spark-*.jar; done
+	@rm -f $(SPARK_JARS)
+	@$(MAKE) --no-print-directory spark-jars
+	@for jar in $(SPARK_JARS); do echo $(CURDIR)/$$jar; done
+# The jars as files: rebuilt only when spark/ changed (test-spark needs them).
+spark-jars: $(SPARK_JARS)
+MVN_SPARK = @command -v mvn >/dev/null || { echo "spark-jar needs Maven (mvn) and a JDK 11+ (apt-get install \
+  maven default-jdk-headless)"; exit 1; }; mvn -B -q -f spark/pom.xml package -P
+$(SPARK_JAR_4): $(SPARK_SOURCES)
+	$(MVN_SPARK) spark-4
+$(SPARK_JAR_35): $(SPARK_SOURCES)
+	$(MVN_SPARK) spark-3.5
 
 # pyspark and delta-spark (PyPI; about 500 MB, so only for the Spark tests, not for `make run`). Spark fetches
 # delta-spark's jars from Maven Central at its first start into ~/.ivy2 (a cache: an empty one works).
@@ -160,7 +179,7 @@ spark-deps:
 # The Spark tests (tests/e2e/test_spark.py) against `ofs standalone`: the DataSource over HTTP and through Kafka
 # (a broker of their own, as test_kafka.py starts one), a Delta table written by delta-spark loaded by `ofs
 # populate`, and the SDK's Spark functions. One Spark session; local mode on 127.0.0.1.
-test-spark: spark-jar spark-deps
+test-spark: spark-jars spark-deps
 	@OFS_REQUIRE_SPARK=1 OFS_REQUIRE_SERVICES=1 OFS_BINARY=$(OFS) python3 -m pytest -q $(SPARK_E2E)
 
 test-contract:
@@ -191,8 +210,9 @@ test-asan:
 # Each libFuzzer target of the asan-ubsan build for FUZZ_SECONDS, from its seeds in fuzz/corpus/<name>/;
 # what it finds is kept in build/fuzz-corpus/<name>/ (outside the source tree), a crash fails the run and
 # leaves its input in build/fuzz-crashes/ (fuzz/README.md says how to replay it).
-# 15 s a target in `make test` (ten targets: two and a half minutes of CI's 45); longer runs: make fuzz FUZZ_SECONDS=600.
-FUZZ_SECONDS ?= 15
+# 10 s a target in `make test` (a smoke run that fits CI's 45 minutes; the seeds are replayed by ctest too);
+# longer runs: make fuzz FUZZ_SECONDS=600.
+FUZZ_SECONDS ?= 10
 FUZZ_TARGETS = $(patsubst fuzz/%_fuzz.cc,%,$(wildcard fuzz/*_fuzz.cc))
 fuzz:
 	@cmake --preset asan-ubsan >/dev/null
