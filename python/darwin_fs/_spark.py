@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime
 import os
 import re
-import time
 from typing import Any, Dict, List, Optional
 
 from darwin_fs.exception import ErrorCode, SdkException
@@ -133,10 +132,6 @@ def read_delta(spark: Any, path: str, delta_table_version: Optional[int], timest
     except Exception as e:
         raise SdkException(f"error reading data from offline feature store at {path}: {_delta_hint(e)}",
                            ErrorCode.OFS_OFFLINE_READ) from e
-
-
-def seconds_since(start: float) -> int:
-    return int(time.monotonic() - start)
 
 
 def _java_message(e: Exception) -> str:

@@ -302,9 +302,8 @@ def write_features(
     if base is not None:
         _spark.write_offline(df, _spark.darwin_offline_path(base, feature_group_name, version), mode)
     if not online:
-        start_count = df.count()
         body = {"name": feature_group_name, "version": version, "runId": run_id, "timeTaken": 0,
-                "count": start_count, "sampleData": [], "errorMessage": "", "status": "SUCCESS"}
+                "count": df.count(), "sampleData": [], "errorMessage": "", "status": "SUCCESS"}
         _default_transport().execute(_api.darwin_add_run(body))
     return run_id
 

@@ -36,7 +36,7 @@ final class OfsHttp {
 
   /** GET url; answers the response's "data". */
   JsonNode get(String url) {
-    return send("GET", url, null, Map.of());
+    return send("GET", url, null, Map.of(), true);
   }
 
   /** POST url with a JSON body; answers the response's "data" (or the whole body when it has none). */
@@ -47,10 +47,6 @@ final class OfsHttp {
   /** POST without any retry: for requests that are not idempotent (a run record). */
   JsonNode postOnce(String url, byte[] body, Map<String, String> headers) {
     return send("POST", url, body, headers, false);
-  }
-
-  private JsonNode send(String method, String url, byte[] body, Map<String, String> headers) {
-    return send(method, url, body, headers, true);
   }
 
   private JsonNode send(String method, String url, byte[] body, Map<String, String> headers, boolean retry) {
