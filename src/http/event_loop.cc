@@ -142,7 +142,9 @@ void EventLoop::FlushDeferred() {
 // the back. Each waiter is visited at most once per call.
 void EventLoop::ResumeOutputWaiters() {
   WaitQueue& waiters = context_.output_waiters;
-  for (size_t n = waiters.size(); n > 0 && context_.budget->Admits(/*holds_output=*/false); --n) {
+  // A resumed connection's deferred flush may destroy other waiters: the queue can empty before n does.
+  for (size_t n = waiters.size();
+       n > 0 && !waiters.empty() && context_.budget->Admits(/*holds_output=*/false); --n) {
     auto* connection = static_cast<Connection*>(waiters.Pop());
     counters_->output_waiting.fetch_sub(1, std::memory_order_relaxed);
     if (!connection->ResumeInput()) Destroy(connection);
@@ -260,7 +262,12 @@ int EventLoop::NextTimeoutMs() const {
 }
 
 void EventLoop::Destroy(Connection* connection) {
-  delete connection;  // cancels its timer and closes the socket (which also removes it from epoll)
+  // Deregistered before the close: close(2) takes a socket out of the epoll set only once no descriptor
+  // refers to it anywhere, and a forked child (a library's subprocess, a sanitizer's symbolizer) holds a
+  // copy of every descriptor until it execs or exits. Without this, events for the deleted connection
+  // would still arrive tagged with its address (found by fuzz/http_request_fuzz.cc).
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, connection->fd(), nullptr);
+  delete connection;  // cancels its timer and closes the socket
   counters_->open_connections.fetch_sub(1, std::memory_order_relaxed);
 }
 

@@ -4,6 +4,8 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <atomic>
@@ -608,6 +610,39 @@ TEST_F(ServerTest, IdleKeepAliveConnectionIsClosedSilently) {
   EXPECT_GE(MillisSince(start), 150);
   EXPECT_TRUE(client.pending().empty()) << client.pending();
   EXPECT_TRUE(Eventually([&] { return server_->open_connections() == 0; }));
+}
+
+// A forked child holds a copy of every descriptor, so the server's close(2) leaves the socket open and,
+// unless the loop deregistered it, in the epoll set: input arriving afterwards would be reported for a
+// connection already deleted (a use-after-free the sanitized build reports).
+TEST_F(ServerTest, ClosedConnectionStaysClosedWhileAForkedChildHoldsItsSocket) {
+  ServerOptions options = DefaultOptions();
+  options.idle_timeout_ms = 100;
+  Start(options);
+  TestClient client(server_->port());
+  ASSERT_TRUE(client.Send(MakeRequest("GET", "/")));
+  HttpResponse resp;
+  ASSERT_TRUE(client.ReadResponse(&resp));
+  int release[2];
+  ASSERT_EQ(::pipe(release), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {  // only async-signal-safe calls: wait until the parent closes its end
+    ::close(release[1]);
+    char byte;
+    while (::read(release[0], &byte, 1) < 0) {
+    }
+    ::_exit(0);
+  }
+  ::close(release[0]);
+  EXPECT_TRUE(Eventually([&] { return server_->open_connections() == 0; }));  // the idle timeout closed it
+  ASSERT_TRUE(client.Send(MakeRequest("GET", "/")));  // reaches the socket the child still holds
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(RoundTrip(MakeRequest("GET", "/")).status, 200);  // the loop still serves
+  EXPECT_TRUE(Eventually([&] { return server_->open_connections() == 0; }));
+  ::close(release[1]);
+  int status = 0;
+  EXPECT_EQ(::waitpid(child, &status, 0), child);
 }
 
 TEST_F(ServerTest, RequestIdEchoedOrGenerated) {
