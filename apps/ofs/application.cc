@@ -288,7 +288,9 @@ Status Application::StartIngestion() {
     OFS_ASSIGN_OR_RETURN(topic_admin_, kafka::KafkaTopicAdmin::Open(KafkaOptionsOf(config_)));
   }
   if (kafka) {
-    if (!role_.serving_api && !consume) return Status::Ok();
+    // Load workers produce the jobs whose sink is kafka (populate/load_worker.h).
+    const bool loads = role_.runs_loads && config_.populate_workers > 0;
+    if (!role_.serving_api && !consume && !loads) return Status::Ok();
     OFS_ASSIGN_OR_RETURN(ingestion_, Ingestion::StartKafka(config_, consume, deps));
     return Status::Ok();
   }
@@ -327,6 +329,9 @@ Status Application::StartLoadWorkers() {
     options.max_attempts = config_.populate_max_attempts;
     options.batch_rows = static_cast<size_t>(config_.populate_batch_rows);
     options.storage_options = storage_options;
+    if (ingestion_ != nullptr && !config_.kafka_bootstrap.empty()) options.kafka = ingestion_->sink();
+    options.topic_prefix = config_.kafka_topic_prefix;
+    options.max_record_bytes = static_cast<size_t>(config_.ingest_max_record_bytes);
     load_workers_.push_back(std::make_unique<populate::LoadWorker>(
         metadata_.get(), catalog_.get(), store_.get(), SystemClock::Default(), options, &registry_));
     load_workers_.back()->Start();

@@ -210,8 +210,9 @@ const std::vector<Setting>& Settings() {
        &Config::health_poll_ms, 10, 600'000},
       {"kafka.bootstrap", "--kafka", "OFS_KAFKA",
        "Kafka bootstrap servers (HOST:PORT[,HOST:PORT...]). Set: write-async produces to the group's "
-       "consume-tenant topic, and `ofs consume` (or `ofs standalone`, in process) consumes every tenant "
-       "topic. Empty: standalone keeps async writes in a durable queue of its embedded store",
+       "consume-tenant topic, load jobs whose sink is kafka produce to it, and `ofs consume` (or `ofs "
+       "standalone`, in process) consumes every tenant topic. Empty: standalone keeps async writes in a "
+       "durable queue of its embedded store",
        &Config::kafka_bootstrap},
       {"kafka.consumer_group", "--kafka-consumer-group", "OFS_KAFKA_CONSUMER_GROUP",
        "Consumer group of `ofs consume` processes: the topics' partitions are shared among its members",

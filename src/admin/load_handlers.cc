@@ -19,8 +19,10 @@ constexpr int64_t kMaxJobs = 1000;
 
 // {"id", "state", "tablePath", "featureGroupName", "featureGroupVersion", "runId", "tableVersion"?,
 //  "filesDone", "filesTotal", "rowsLoaded", "rowsFailed", "rowsTotal"?, "rowsPerSecond", "etaSeconds"?,
-//  "error"?, "errorSample"?, "createdAt", "startedAt"?, "finishedAt"?}
+//  "error"?, "errorSample"?, "createdAt", "startedAt"?, "finishedAt"?, "sink"}
 void WriteJob(const model::LoadJob& job, int64_t now_ms, codec::JsonWriter& out) {
+  Result<populate::LoadRequest> request = populate::DecodeStoredLoadRequest(job.request);
+  const populate::LoadSink sink = request.ok() ? request->sink : populate::LoadSink::kAuto;
   out.StartObject();
   out.Key("id");
   out.Int(job.id);
@@ -81,6 +83,8 @@ void WriteJob(const model::LoadJob& job, int64_t now_ms, codec::JsonWriter& out)
     out.Key("finishedAt");
     out.Int(job.finished_at);
   }
+  out.Key("sink");
+  out.String(sink == populate::LoadSink::kKafka ? "kafka" : "store");  // a stored auto loads into the store
   out.EndObject();
 }
 
@@ -99,6 +103,17 @@ Status CreateLoad(const AdminDeps& deps, const api::Call& call, http::Response& 
                   "feature group " + group.name + " " + group.version + " is archived: no loads");
   }
   request.group_version = group.version;
+  if (request.sink == populate::LoadSink::kAuto) {
+    // Kafka when the group's consume tenant has a registered topic (a consumer fleet takes its writes) and
+    // this node has Kafka; the workers then produce to it (docs/ingestion.md, "Loads through Kafka").
+    request.sink = populate::LoadSink::kStore;
+    if (deps.topics != nullptr) {
+      OFS_ASSIGN_OR_RETURN(std::vector<model::ConsumerTopic> topics, deps.store->ListConsumerTopics());
+      for (const model::ConsumerTopic& topic : topics) {
+        if (topic.tenant == group.tenant.consume) request.sink = populate::LoadSink::kKafka;
+      }
+    }
+  }
   const int64_t now = deps.clock->NowMillis();
   model::LoadJob job;
   job.group_name = group.name;

@@ -1,11 +1,15 @@
 #include "populate/delta_load.h"
 
+#include <optional>
 #include <span>
 #include <string_view>
 #include <utility>
 
 #include "base/strings.h"
+#include "codec/json_writer.h"
+#include "codec/value_codec.h"
 #include "ingest/countdown.h"
+#include "ingest/record.h"
 
 namespace ofs::populate {
 
@@ -92,17 +96,77 @@ struct BatchRows {
   std::vector<uint32_t> key_spans;   // per row: `width` (offset, size) pairs
   std::vector<uint32_t> cell_spans;  // per cell: (column id, offset, size)
   std::vector<uint32_t> row_cells;   // per row: index of its first cell triple
+  std::vector<int64_t> row_numbers;  // per row: its number in the batch (for a failure's reason)
   // Views, rebuilt per batch.
   std::vector<std::string_view> keys;
   std::vector<storage::Cell> cells;
   std::vector<storage::WriteRow> rows;
+  std::vector<ingest::Record> records;  // a KafkaTarget's
 
   void Clear() {
     bytes.clear();
     key_spans.clear();
     cell_spans.clear();
     row_cells.clear();
+    row_numbers.clear();
   }
+};
+
+// Turns a batch's rows into v2 records for a KafkaTarget: {"<key column>": value, ..., "<column>": value}
+// in each value's JSON read form (codec::WriteValueJson), which the consumer converts back to the same
+// bytes (a BLOB's base64 is decoded once, as for Darwin's producers).
+class RecordBuilder {
+ public:
+  RecordBuilder(const LoadPlan& plan, const KafkaTarget& target, const LoadOptions& options)
+      : target_(target), key_columns_(plan.group().entity->table.key_columns.size(), nullptr) {
+    for (const LoadColumn& column : plan.columns()) {
+      const catalog::ResolvedColumn* resolved = column.column;
+      if (resolved->key_index >= 0) {
+        key_columns_[static_cast<size_t>(resolved->key_index)] = resolved;
+      } else {
+        if (by_id_.size() <= resolved->id) by_id_.resize(resolved->id + 1, nullptr);
+        by_id_[resolved->id] = resolved;
+      }
+    }
+    const catalog::GroupEntry& group = plan.group();
+    headers_ = {{std::string(ingest::kSdkVersionHeader), "v2"},
+                {std::string(ingest::kGroupNameHeader), group.meta.name},
+                {std::string(ingest::kGroupVersionHeader), group.meta.version},
+                {std::string(ingest::kRunIdHeader), target.run_id},
+                {std::string(ingest::kReplicatedWritesHeader), options.replicate ? "true" : "false"},
+                {std::string(ingest::kWriteTimeHeader), std::to_string(options.write_time_micros)}};
+    timestamp_ms_ = options.write_time_micros / 1000;
+  }
+
+  // The record of a row (its key values, in key order, and its cells); false when it is over the limit.
+  bool Build(std::span<const std::string_view> keys, std::span<const storage::Cell> cells,
+             ingest::Record* record) const {
+    record->value.clear();
+    codec::JsonWriter out(&record->value);
+    out.StartObject();
+    for (size_t k = 0; k < keys.size(); ++k) {
+      out.Key(key_columns_[k]->name);
+      codec::WriteValueJson(key_columns_[k]->type, keys[k], &out);
+    }
+    for (const storage::Cell& cell : cells) {
+      const catalog::ResolvedColumn* column = by_id_[cell.column_id];
+      out.Key(column->name);
+      codec::WriteValueJson(column->type, cell.value, &out);
+    }
+    out.EndObject();
+    if (record->value.size() > target_.max_record_bytes) return false;
+    record->key.assign(keys[0]);  // the partition key: a key's updates stay in order on one partition
+    record->headers = headers_;
+    record->timestamp_ms = timestamp_ms_;
+    return true;
+  }
+
+ private:
+  const KafkaTarget& target_;
+  std::vector<const catalog::ResolvedColumn*> key_columns_;  // by key index
+  std::vector<const catalog::ResolvedColumn*> by_id_;        // value columns by storage id
+  std::vector<ingest::Header> headers_;
+  int64_t timestamp_ms_ = 0;
 };
 
 }  // namespace
@@ -119,13 +183,15 @@ Result<FileOutcome> LoadFile(const delta::DeltaScan& scan, size_t index, const L
   BatchRows rows;
   std::string reason;
   int64_t row_base = 0;  // the file's row number of the batch's first row
+  std::optional<RecordBuilder> records;
+  if (options.kafka != nullptr) records.emplace(plan, *options.kafka, options);
 
   auto fail_row = [&](int64_t row, std::string_view column, std::string_view why) {
     ++outcome.rows_failed;
     if (outcome.error_samples.size() < options.max_error_samples) {
-      outcome.error_samples.push_back("file " + scan.files()[index].path + ", row " +
-                                      std::to_string(row_base + row) + ", column " + std::string(column) +
-                                      ": " + std::string(why));
+      outcome.error_samples.push_back(
+          "file " + scan.files()[index].path + ", row " + std::to_string(row_base + row) +
+          (column.empty() ? "" : ", column " + std::string(column)) + ": " + std::string(why));
     }
   };
 
@@ -172,6 +238,7 @@ Result<FileOutcome> LoadFile(const delta::DeltaScan& scan, size_t index, const L
         continue;
       }
       rows.row_cells.push_back(static_cast<uint32_t>(cells_mark / 3));
+      rows.row_numbers.push_back(r);
     }
     const size_t row_count = rows.row_cells.size();
     if (row_count > 0) {
@@ -193,6 +260,33 @@ Result<FileOutcome> LoadFile(const delta::DeltaScan& scan, size_t index, const L
             storage::WriteRow{std::span<const std::string_view>(rows.keys.data() + r * width, width),
                               std::span<const storage::Cell>(rows.cells.data() + first, end - first)});
       }
+      if (records) {
+        rows.records.resize(row_count);
+        size_t produced = 0;
+        for (size_t r = 0; r < row_count; ++r) {
+          if (!records->Build(rows.rows[r].key, rows.rows[r].cells, &rows.records[produced])) {
+            fail_row(rows.row_numbers[r], "",
+                     std::to_string(rows.records[produced].value.size()) +
+                         " bytes as a record, over ingest.max_record_bytes (" +
+                         std::to_string(options.kafka->max_record_bytes) + ")");
+            continue;
+          }
+          ++produced;
+        }
+        rows.records.resize(produced);
+        if (produced > 0) {
+          ingest::Countdown acknowledged(1);
+          // The sink takes the records; their buffers are rebuilt for the next batch.
+          options.kafka->sink->Produce(options.kafka->topic, std::move(rows.records),
+                                       [&acknowledged](Status s) { acknowledged.Arrive(std::move(s)); });
+          rows.records.clear();
+          OFS_RETURN_IF_ERROR(acknowledged.Wait());
+          outcome.rows_loaded += static_cast<int64_t>(produced);
+        }
+        row_base += count;
+        if (progress && !progress(count)) return Status(ErrorCode::kInternal, "the load was stopped");
+        return Status::Ok();
+      }
       storage::WriteRequest request{tenant.write, &group.entity->table, options.write_time_micros, rows.rows,
                                     storage::Durability::kApplied};
       ingest::Countdown written(dual ? 2 : 1);
@@ -210,6 +304,7 @@ Result<FileOutcome> LoadFile(const delta::DeltaScan& scan, size_t index, const L
     return Status::Ok();
   });
   OFS_RETURN_IF_ERROR(read);
+  if (records) return outcome;  // every record is acknowledged (acks=all): nothing to sync here
   ingest::Countdown synced(1);
   store.SyncWrites([&synced](Status s) { synced.Arrive(std::move(s)); }, storage::SyncStart::kNow);
   OFS_RETURN_IF_ERROR(synced.Wait());

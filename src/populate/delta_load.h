@@ -6,7 +6,10 @@
 //                                                   every mismatch found before any row is read
 //   LoadFile(scan, index, plan, store, options)     one data file, batch by batch: rows converted straight
 //                                                   from the Arrow buffers, one store write per batch,
-//                                                   then one sync; OK once every row is durable
+//                                                   then one sync; OK once every row is durable. With
+//                                                   options.kafka, each batch is produced instead as v2
+//                                                   records to the group's topic (OK once Kafka has
+//                                                   acknowledged every record; the consumers apply them)
 //
 // Idempotent: every cell of a load carries the load's write time, so loading a file again (a retry, a
 // worker killed mid-file) writes the same cells at the same time and changes nothing in effect. A row
@@ -23,6 +26,7 @@
 #include "catalog/catalog.h"
 #include "delta/arrow_value.h"
 #include "delta/delta_table.h"
+#include "ingest/record_channel.h"
 #include "storage/online_store.h"
 
 namespace ofs::populate {
@@ -54,10 +58,23 @@ class LoadPlan {
   std::vector<LoadColumn> columns_;
 };
 
+// A load into the group's consume-tenant topic (docs/ingestion.md, "Loads through Kafka"): each row one v2
+// record as Darwin's populator produced it (headers sdk-version, feature-group-name/-version, run-id,
+// replicated-writes) plus ofs-write-time, the load's write time, so a consumer applies it exactly as the
+// direct path would have written it; keyed by the partition key's value.
+struct KafkaTarget {
+  ingest::RecordSink* sink = nullptr;
+  std::string topic;
+  std::string run_id;
+  size_t max_record_bytes =
+      1 << 20;  // a row whose record is larger fails with a reason (ingest.max_record_bytes)
+};
+
 struct LoadOptions {
   int64_t write_time_micros = 0;  // every cell's last-write-wins time (fixed per load: retries are no-ops)
   bool replicate = false;         // also write the group's read tenant when it differs from its write tenant
   size_t max_error_samples = 5;   // row failures kept with their reason
+  const KafkaTarget* kafka = nullptr;  // set: rows go to this topic, not to `store`
 };
 
 struct FileOutcome {
@@ -67,8 +84,9 @@ struct FileOutcome {
 };
 
 // Loads data file `index` of `scan` (opened with plan.DeltaColumnNames()). Errors: the Delta read's
-// (retryable when the storage failed) or the store's (as the store reports them); rows already written
-// stay written (a retry rewrites them: idempotent). `progress(rows)` is called after each batch's write;
+// (retryable when the storage failed), the store's (as the store reports them) or the sink's
+// (STORE-UNAVAILABLE, OVERLOADED); rows already written or produced stay so (a retry writes them again:
+// idempotent). `progress(rows)` is called after each batch's write;
 // when it returns false the load stops there with kInternal "the load was stopped".
 Result<FileOutcome> LoadFile(const delta::DeltaScan& scan, size_t index, const LoadPlan& plan,
                              storage::OnlineStore& store, const LoadOptions& options,

@@ -41,6 +41,18 @@ bool IsNullValue(api::JsonValue& value) {
 
 }  // namespace
 
+std::string_view LoadSinkName(LoadSink sink) {
+  switch (sink) {
+    case LoadSink::kStore:
+      return "store";
+    case LoadSink::kKafka:
+      return "kafka";
+    case LoadSink::kAuto:
+      break;
+  }
+  return "auto";
+}
+
 bool IsCredentialOption(std::string_view key) {
   for (std::string_view word : {"secret", "token", "password", "access_key", "key_id", "credential",
                                 "account_key", "sas", "service_account", "client_id", "session"}) {
@@ -98,6 +110,18 @@ Result<LoadRequest> DecodeLoadRequest(std::string_view json) {
           OFS_RETURN_IF_ERROR(api::ReadBool(std::move(value), &r.replicate, kCode, "replicate"));
         } else if (EqualsIgnoreCase(key, "columns")) {
           OFS_RETURN_IF_ERROR(ReadStringMap(std::move(value), &r.columns, "columns"));
+        } else if (EqualsIgnoreCase(key, "sink")) {
+          OFS_RETURN_IF_ERROR(api::ReadString(std::move(value), &text, kCode, "sink"));
+          if (EqualsIgnoreCase(text, "auto")) {
+            r.sink = LoadSink::kAuto;
+          } else if (EqualsIgnoreCase(text, "store")) {
+            r.sink = LoadSink::kStore;
+          } else if (EqualsIgnoreCase(text, "kafka")) {
+            r.sink = LoadSink::kKafka;
+          } else {
+            return Status(kCode, "invalid sink '" + std::string(text) + "'",
+                          "\"auto\" (the default), \"store\" or \"kafka\"");
+          }
         } else if (EqualsIgnoreCase(key, "storageOptions")) {
           OFS_RETURN_IF_ERROR(ReadStringMap(std::move(value), &r.storage_options, "storageOptions"));
         }
@@ -160,6 +184,10 @@ std::string EncodeLoadRequest(const LoadRequest& r) {
   }
   out.Key("replicate");
   out.Bool(r.replicate);
+  if (r.sink != LoadSink::kAuto) {
+    out.Key("sink");
+    out.String(LoadSinkName(r.sink));
+  }
   for (const auto& [name, map] :
        {std::pair<const char*, const std::map<std::string, std::string>*>{"columns", &r.columns},
         {"storageOptions", &r.storage_options}}) {

@@ -13,7 +13,7 @@ TEST(LoadRequest, DecodesEveryFieldAndEncodesThemBack) {
   auto r =
       Decode(R"({"tablePath":"s3://b/t","featureGroupName":"fg","featureGroupVersion":"V02","fromVersion":3,
       "toVersion":9,"timestamp":1700000000000,"runId":"r1","replicate":true,"columns":{"a":"b"},
-      "storageOptions":{"aws_region":"eu-west-1"},"unknown":[1]})");
+      "storageOptions":{"aws_region":"eu-west-1"},"sink":"Kafka","unknown":[1]})");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->table_path, "s3://b/t");
   EXPECT_EQ(r->group_version, "v2");
@@ -22,11 +22,18 @@ TEST(LoadRequest, DecodesEveryFieldAndEncodesThemBack) {
   EXPECT_EQ(r->timestamp_ms, 1700000000000);
   EXPECT_TRUE(r->replicate);
   EXPECT_EQ(r->columns.at("a"), "b");
+  EXPECT_EQ(r->sink, LoadSink::kKafka);
   const std::string encoded = EncodeLoadRequest(*r);
   auto again = Decode(encoded);
   ASSERT_TRUE(again.ok()) << encoded;
   EXPECT_EQ(EncodeLoadRequest(*again), encoded);
   EXPECT_EQ(again->storage_options.at("aws_region"), "eu-west-1");
+  EXPECT_EQ(again->sink, LoadSink::kKafka);
+  // Unresolved (auto) is not written: a stored job without a sink loads into the store.
+  auto plain = Decode(R"({"tablePath":"/t","featureGroupName":"fg"})");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->sink, LoadSink::kAuto);
+  EXPECT_EQ(EncodeLoadRequest(*plain).find("sink"), std::string::npos);
 }
 
 TEST(LoadRequest, RefusesWhatCannotRun) {
@@ -38,6 +45,9 @@ TEST(LoadRequest, RefusesWhatCannotRun) {
   EXPECT_FALSE(Decode(R"({"tablePath":"/t","featureGroupName":"fg","fromVersion":5,"toVersion":4})").ok());
   EXPECT_FALSE(Decode(R"({"tablePath":"/t","featureGroupName":"fg","featureGroupVersion":"x"})").ok());
   EXPECT_FALSE(Decode(R"({"tablePath":7,"featureGroupName":"fg"})").ok());
+  auto sink = Decode(R"({"tablePath":"/t","featureGroupName":"fg","sink":"http"})");
+  ASSERT_FALSE(sink.ok());
+  EXPECT_NE(sink.status().message().find("invalid sink 'http'"), std::string_view::npos);
   EXPECT_FALSE(Decode(R"({"tablePath":"/t","featureGroupName":"fg"} {})").ok());
   auto endpoint =
       Decode(R"({"tablePath":"/t","featureGroupName":"fg","storageOptions":{"aws_endpoint":"http://x"}})");

@@ -214,6 +214,20 @@ void LoadWorker::LoadOne(const model::LoadClaim& claim) {
   Result<LoadRequest> request = DecodeStoredLoadRequest(job.request);
   if (!request.ok()) return Abandon(claim, request.status());
   LoadOptions options{.write_time_micros = job.write_time_ms * 1000, .replicate = request->replicate};
+  KafkaTarget kafka;
+  if (request->sink == LoadSink::kKafka) {
+    if (options_.kafka == nullptr) {
+      // Retried: another worker may have one.
+      return Abandon(claim, Status(ErrorCode::kStoreUnavailable,
+                                   "the job's sink is kafka and this worker has no Kafka producer",
+                                   "run the workers with --kafka, that is kafka.bootstrap")
+                                .MarkRetryable());
+    }
+    const model::TenantConfig& tenant = prepared.load.plan.group().meta.tenant;
+    kafka = {options_.kafka, catalog_->CurrentShared()->TopicOfTenant(tenant.consume, options_.topic_prefix),
+             job.run_id, options_.max_record_bytes};
+    options.kafka = &kafka;
+  }
   Result<FileOutcome> outcome = LoadFile(*prepared.load.scan, found->second, prepared.load.plan, *store_,
                                          options, [&](int64_t) { return !stop_ && !lease.lost(); });
   if (lease.lost()) {

@@ -5,8 +5,9 @@
 //
 //   planning a QUEUED job   open the table at its toVersion (default: the latest), check the columns
 //                           against the group, list the data files (minus fromVersion's) into the job
-//   loading one data file   LoadFile with the job's write time, renewing the lease as it goes; then the
-//                           file's counts are recorded once (FinishLoadFile)
+//   loading one data file   LoadFile with the job's write time, renewing the lease as it goes (into the
+//                           store, or as records to the group's topic when the job's sink is kafka);
+//                           then the file's counts are recorded once (FinishLoadFile)
 //
 // A failure the storage or the store may get over (retryable statuses) gives the work back for a later
 // attempt (AbandonLoadWork with retry, after a delay); any other fails the job with its reason. A worker
@@ -31,6 +32,7 @@
 #include "base/status.h"
 #include "catalog/catalog.h"
 #include "catalog/metadata_store.h"
+#include "ingest/record_channel.h"
 #include "metrics/metrics.h"
 #include "populate/load_spec.h"
 #include "storage/online_store.h"
@@ -46,6 +48,12 @@ struct LoadWorkerOptions {
   // Object-store settings every job gets (credentials live here, never in a job); a job's own
   // storageOptions are added after them.
   std::vector<std::pair<std::string, std::string>> storage_options;
+  // The Kafka producer (kafka.bootstrap), for jobs whose sink is kafka (load_request.h, LoadSink); a
+  // worker without one gives such work back for a worker that has one (and the job fails once the
+  // attempts run out, saying why).
+  ingest::RecordSink* kafka = nullptr;
+  std::string topic_prefix;           // kafka.topic_prefix (catalog::Snapshot::TopicOfTenant)
+  size_t max_record_bytes = 1 << 20;  // ingest.max_record_bytes
 };
 
 class LoadWorker {

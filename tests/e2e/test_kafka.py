@@ -2,8 +2,8 @@
 consume-tenant topic), the in-process consumer of `ofs standalone --kafka` and the `ofs consume` role
 (Darwin's v2 and v1 record formats, BLOBs as Darwin's producers send them, dead letters with an `error`
 header, write times that never let an older record overwrite a newer value), crash and SIGTERM safety of
-the consumer's offsets, a broker restart, a consumer group that rebalances, and a broker that cannot be
-reached at start.
+the consumer's offsets, a broker restart, a consumer group that rebalances, a broker that cannot be
+reached at start, and a load job (a Delta table) produced to its group's registered topic.
 
 The broker: OFS_TEST_KAFKA (HOST:PORT of a running broker, which the tests never stop: the broker-restart
 test is skipped then) when set, else scripts/services/kafka.sh started here once for the module, on free
@@ -1066,3 +1066,62 @@ def test_standalone_refuses_to_start_when_kafka_cannot_be_reached(ofs_factory):
     assert time.monotonic() - started < 15
     stderr = srv.stderr_text()
     assert "kafka.bootstrap" in stderr and closed in stderr, stderr[-2000:]
+
+
+def test_a_group_whose_tenant_has_a_registered_topic_is_loaded_through_kafka(ofs_factory, kafka, tmp_path):
+    """docs/ingestion.md, "Loads through Kafka": the rows of a Delta table (every type) go to the tenant's
+    registered topic as Darwin's populator sent them (v2 headers) with the job's write time, and the
+    consumer makes them readable exactly as the serving API's own writes of the same values."""
+    pytest.importorskip("deltalake", reason="deltalake (delta-rs) is installed by scripts/bootstrap")
+    import deltalake
+    from test_load_jobs import wait_for_end
+    from test_populate import ALL_TYPES, col, read_all, row_values, types_table
+
+    srv = kafka_node(ofs_factory, kafka)
+    ofs = Ofs(srv)
+    ent = make_entity(ofs, uniq("kl_ent"), features=(("id", "BIGINT"),), keys=("id",))
+    features = [(col(t), t) for t in ALL_TYPES]
+    grp = make_group(ofs, ent, uniq("kl_fg"), features=features)
+    twin = make_group(ofs, ent, uniq("kl_twin"), features=features)
+    rows = range(300)
+    assert_ok(ofs.write(twin, ["id"] + [col(t) for t in ALL_TYPES],
+                        [[i] + [row_values(i)["json"][t] for t in ALL_TYPES] for i in rows]))
+    tenant, topic = kafka_name("lt"), kafka_name("lt_topic")
+    consume_from(ofs, grp, tenant)
+    assert_ok(srv.admin.post("/consumer/register", {"tenant_name": tenant, "topic_name": topic,
+                                                    "num_partitions": 2, "num_consumers": 1}))
+    table = str(tmp_path / "types")
+    deltalake.write_deltalake(table, types_table(rows))
+    created = assert_ok(srv.admin.post("/v1/load", {"tablePath": table, "featureGroupName": grp, "runId": "via-kafka",
+                                                    "timestamp": 1_700_000_000_000}))
+    done = wait_for_end(srv, created["id"])
+    assert (done["state"], done["sink"], done["rowsLoaded"], done["rowsFailed"]) == ("SUCCEEDED", "kafka", 300, 0), done
+    records = kcat_records(kafka, topic)
+    assert records is not None and len(records) == 300, records and len(records)
+    assert dict(records[0]["headers"]) == {
+        "sdk-version": "v2", "feature-group-name": grp, "feature-group-version": "v1", "run-id": "via-kafka",
+        "replicated-writes": "false", "ofs-write-time": "1700000000000000"}, records[0]["headers"]
+    assert {r["ts"] for r in records} == {1_700_000_000_000}
+    assert set(json.loads(records[0]["payload"])) == {"id"} | {col(t) for t in ALL_TYPES}
+
+    want = read_all(srv, twin, rows)
+    state = {}
+
+    def same_as_the_twin():
+        state["got"] = read_all(srv, grp, rows)
+        return state["got"] == want
+    try:
+        wait_until(same_as_the_twin, 60, interval=0.2, what="the consumer to apply the load's records")
+    except AssertionError:
+        got = state.get("got", {})
+        diffs = [(k, t, g, w) for k in want for t, g, w in zip(["id"] + list(ALL_TYPES), got.get(k, []), want[k])
+                 if g != w]
+        raise AssertionError(f"{len(got)} of {len(want)} rows read; differences: {diffs[:10]}") from None
+    runs = assert_ok(ofs.on("darwin").get_runs(grp))
+    assert [(r["runId"], r["count"], r["status"]) for r in runs] == [("via-kafka", 300, "SUCCESS")]
+
+    # "sink": "store" overrides the registration: straight into the store, nothing more on the topic.
+    direct = assert_ok(srv.admin.post("/v1/load", {"tablePath": table, "featureGroupName": grp, "sink": "store"}))
+    done = wait_for_end(srv, direct["id"])
+    assert (done["state"], done["sink"], done["rowsLoaded"]) == ("SUCCEEDED", "store", 300), done
+    assert len(kcat_records(kafka, topic)) == 300

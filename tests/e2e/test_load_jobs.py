@@ -53,6 +53,7 @@ def test_a_load_job_runs_to_the_end_and_reports_progress(ofs_factory, tmp_path):
     assert done["rowsLoaded"] == 3000 and done["rowsFailed"] == 0 and done["rowsTotal"] == 3000
     assert done["filesDone"] == done["filesTotal"] == 3
     assert done["tableVersion"] == 2 and done["featureGroupVersion"] == "v1" and done["runId"] == "job-run"
+    assert done["sink"] == "store", done  # no topic registered for the group's consume tenant
     assert done["rowsPerSecond"] > 0 and done["finishedAt"] >= done["startedAt"] >= done["createdAt"]
     listed = assert_ok(srv.admin.get("/v1/load"))
     assert listed[0]["id"] == created["id"]
@@ -101,6 +102,19 @@ def test_a_job_that_cannot_run_fails_with_its_reason(ofs_factory, tmp_path):
     assert r.status == 400 and "credential" in r.text, r.body
     assert srv.admin.get("/v1/load/abc").status == 400
     assert srv.admin.get("/v1/load/999999").status == 404
+    r = srv.admin.post("/v1/load", {"tablePath": mismatch, "featureGroupName": grp, "sink": "http"})
+    assert r.status == 400 and "invalid sink" in r.text, r.body
+
+
+def test_a_kafka_job_on_a_worker_without_kafka_fails_saying_so(ofs_factory, tmp_path):
+    srv = ofs_factory(extra_args=["--populate-max-attempts", "1"])
+    grp = group_of(srv)
+    table = str(tmp_path / "table")
+    write_table(table, 1, 10)
+    created = assert_ok(srv.admin.post("/v1/load", {"tablePath": table, "featureGroupName": grp, "sink": "kafka"}))
+    done = wait_for_end(srv, created["id"])
+    assert done["state"] == "FAILED" and done["sink"] == "kafka", done
+    assert "no Kafka producer" in done["error"] and done["rowsLoaded"] == 0, done
 
 
 def test_a_worker_killed_mid_load_is_finished_after_restart_with_every_row_once(ofs_factory, tmp_path):
@@ -157,3 +171,4 @@ def test_populate_processes_share_a_job_and_one_killed_mid_load_loses_nothing(of
     finally:
         problems = [p for srv in [*workers, fleet] for p in ofs_launcher.stop(srv)]
     assert not problems, problems
+
