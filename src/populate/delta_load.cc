@@ -172,8 +172,9 @@ class RecordBuilder {
 };
 
 // A file's batches of records in flight to a KafkaTarget, at most kMaxInFlight: the next batch is read and
-// converted while Kafka acknowledges the earlier ones (one batch at a time took 143k rows/s, bench/kafka_load.py).
-// The sink's completions point into batches_, so every one is waited for before this is destroyed.
+// converted while Kafka acknowledges the earlier ones (one batch at a time took 143k rows/s,
+// bench/kafka_load.py). The sink's completions point into batches_, so every one is waited for before this is
+// destroyed.
 class ProducesInFlight {
  public:
   static constexpr size_t kMaxInFlight = 4;

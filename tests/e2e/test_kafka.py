@@ -1075,17 +1075,13 @@ def test_a_group_whose_tenant_has_a_registered_topic_is_loaded_through_kafka(ofs
     pytest.importorskip("deltalake", reason="deltalake (delta-rs) is installed by scripts/bootstrap")
     import deltalake
     from test_load_jobs import wait_for_end
-    from test_populate import ALL_TYPES, col, read_all, row_values, types_table
+    from test_populate import ALL_TYPES, col, every_type_groups, read_all, types_table, write_twin
 
     srv = kafka_node(ofs_factory, kafka)
     ofs = Ofs(srv)
-    ent = make_entity(ofs, uniq("kl_ent"), features=(("id", "BIGINT"),), keys=("id",))
-    features = [(col(t), t) for t in ALL_TYPES]
-    grp = make_group(ofs, ent, uniq("kl_fg"), features=features)
-    twin = make_group(ofs, ent, uniq("kl_twin"), features=features)
+    grp, twin = every_type_groups(srv, "kl")
     rows = range(300)
-    assert_ok(ofs.write(twin, ["id"] + [col(t) for t in ALL_TYPES],
-                        [[i] + [row_values(i)["json"][t] for t in ALL_TYPES] for i in rows]))
+    write_twin(srv, twin, rows)
     tenant, topic = kafka_name("lt"), kafka_name("lt_topic")
     consume_from(ofs, grp, tenant)
     assert_ok(srv.admin.post("/consumer/register", {"tenant_name": tenant, "topic_name": topic,

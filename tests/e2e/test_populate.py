@@ -70,15 +70,26 @@ def types_table(rows: range) -> pa.Table:
     return pa.table(arrays)
 
 
+def every_type_groups(srv, prefix: str) -> tuple[str, str]:
+    """An entity (id BIGINT key) with two groups of a column of every type: the one a test loads, and its
+    twin, which the serving API writes (write_twin): what the loaded one must read back as."""
+    ofs = Ofs(srv)
+    ent = make_entity(ofs, uniq(f"{prefix}_ent"), features=(("id", "BIGINT"),), keys=("id",))
+    features = [(col(t), t) for t in ALL_TYPES]
+    return (make_group(ofs, ent, uniq(f"{prefix}_fg"), features=features),
+            make_group(ofs, ent, uniq(f"{prefix}_twin"), features=features))
+
+
+def write_twin(srv, twin: str, rows) -> None:
+    """Rows `rows` written to `twin` through the serving API, from their JSON form."""
+    assert_ok(Ofs(srv).write(twin, ["id"] + [col(t) for t in ALL_TYPES],
+                             [[i] + [row_values(i)["json"][t] for t in ALL_TYPES] for i in rows]))
+
+
 @pytest.fixture
 def types_server(ofs_factory):
     srv = ofs_factory()
-    ofs = Ofs(srv)
-    ent = make_entity(ofs, uniq("pop_ent"), features=(("id", "BIGINT"),), keys=("id",))
-    features = [(col(t), t) for t in ALL_TYPES]
-    loaded = make_group(ofs, ent, uniq("pop_fg"), features=features)
-    twin = make_group(ofs, ent, uniq("pop_twin"), features=features)
-    return srv, loaded, twin
+    return (srv, *every_type_groups(srv, "pop"))
 
 
 def read_all(srv, group: str, ids) -> dict:
@@ -88,10 +99,8 @@ def read_all(srv, group: str, ids) -> dict:
 
 def test_every_type_loads_as_the_serving_api_writes_it(types_server, tmp_path):
     srv, loaded, twin = types_server
-    ofs = Ofs(srv)
     rows = range(ROWS)
-    names = ["id"] + [col(t) for t in ALL_TYPES]
-    assert_ok(ofs.write(twin, names, [[i] + [row_values(i)["json"][t] for t in ALL_TYPES] for i in rows]))
+    write_twin(srv, twin, rows)
     table = tmp_path / "types"
     deltalake.write_deltalake(str(table), types_table(rows))
     srv.stop()
