@@ -95,6 +95,7 @@ def main() -> int:
                  "OFS_KAFKA_CONTROLLER_PORT": str(free_port())}
     kafka_sh = str(REPO / "scripts/services/kafka.sh")
     proc = None
+    ofs_log = None
     try:
         table = work / "table"
         log(f"writing a {a.rows:,}-row Delta table")
@@ -189,6 +190,8 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        if ofs_log is not None:
+            ofs_log.close()
         subprocess.run([kafka_sh, "wipe"], env=kafka_env, capture_output=True, timeout=120)
         shutil.rmtree(work, ignore_errors=True)
 

@@ -380,15 +380,16 @@ void Application::Stop() {
   operational_server_.reset();
   if (admin_workers_) admin_workers_->Stop();  // runs what is queued; the answers go nowhere now
   if (health_) health_->Stop();                // its checks call the Kafka clients
-  // After the servers (no write-async starts now), the admin jobs (the dead-letter listing) and the
-  // health checks; before the refresher and the store, which the consumer uses.
-  if (ingestion_) ingestion_->Stop();
 #ifdef OFS_WITH_DELTA
   // Each ends after its current batch (an unfinished file's lease runs out); asked all at once, so that
-  // none claims new work while another is being waited for.
+  // none claims new work while another is being waited for. Before the ingestion: a Kafka load produces
+  // through its producer.
   for (auto& worker : load_workers_) worker->RequestStop();
   load_workers_.clear();
 #endif
+  // After the servers (no write-async starts now), the admin jobs (the dead-letter listing), the health
+  // checks and the load workers; before the refresher and the store, which the consumer uses.
+  if (ingestion_) ingestion_->Stop();
   if (refresher_) refresher_->Stop();
   admin_workers_.reset();
   backups_.reset();  // after the workers: a queued POST /v1/admin/backup may still use it

@@ -70,6 +70,7 @@ bool AppendThroughCodec(DataType type, const codec::JsonScalar& scalar, std::str
 bool AppendDouble(DataType type, double value, std::string* out, std::string* reason) {
   if (!std::isfinite(value))
     return Fail(reason, "NaN and infinities are not " + std::string(model::DataTypeName(type)));
+  if (value == 0) value = 0;  // -0.0 is stored as 0, as the serving API's JSON conversion stores it
   switch (type) {
     case DataType::kDouble: {
       uint64_t bits;
@@ -283,8 +284,9 @@ bool ValueConverter::Append(const ArrowColumn& column, int64_t row, std::string*
       return AppendInteger(type_, column.Fixed<uint64_t>(row), out, reason);
     case Source::kFloat32:
       if (type_ == DataType::kFloat) {  // exact: no round trip through double's range check
-        const float value = column.Fixed<float>(row);
+        float value = column.Fixed<float>(row);
         if (!std::isfinite(value)) return Fail(reason, "NaN and infinities are not FLOAT");
+        if (value == 0) value = 0;  // -0.0 is stored as 0 (AppendDouble)
         uint32_t bits;
         std::memcpy(&bits, &value, sizeof bits);
         AppendBigEndian(bits, out);

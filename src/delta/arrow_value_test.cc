@@ -85,6 +85,20 @@ TEST(ArrowValue, FloatsRejectNanAndFloatRange) {
   EXPECT_EQ(Convert(a.column("g"), DataType::kDecimal, 0), "1.5");
 }
 
+// -0.0 is stored as the serving API's conversion of -0 stores it (0), so a value loaded straight into the
+// store and one sent through Kafka (in its JSON form) are the same bytes.
+TEST(ArrowValue, NegativeZeroIsStoredAsTheJsonConversionStoresIt) {
+  const double doubles[] = {-0.0};
+  const float floats[] = {-0.0f};
+  TestArray d(1, {nullptr, doubles});
+  TestArray f(1, {nullptr, floats});
+  for (DataType type : {DataType::kDouble, DataType::kFloat}) {
+    const std::string json_form = Canonical(type, codec::JsonScalar::Number("-0"));
+    EXPECT_EQ(Convert(d.column("g"), type, 0), json_form);
+    EXPECT_EQ(Convert(f.column("f"), type, 0), json_form);
+  }
+}
+
 TEST(ArrowValue, Float32ToDecimalKeepsTheFloatsOwnDigits) {
   const float values[] = {0.1f, 2.5f};
   TestArray a(2, {nullptr, values});

@@ -51,7 +51,7 @@ const catalog::ResolvedColumn* RowBatch::FindColumn(const catalog::GroupEntry& g
 int64_t RowBatch::WriteTimeOf(const Record& record) const {
   if (auto header = record.Find(kWriteTimeHeader)) {
     int64_t micros = 0;
-    if (ParseInt64(*header, &micros) && micros > 0) return micros;
+    if (ParseInt64(*header, &micros) && micros >= 0) return micros;  // 0 too: a load job's time may be 0
   }
   if (record.timestamp_ms > 0) return record.timestamp_ms * 1000;
   return clock_->NowMicros();

@@ -171,40 +171,46 @@ class RecordBuilder {
   int64_t timestamp_ms_ = 0;
 };
 
-// A file's batches of records in flight to a KafkaTarget, at most kMaxInFlight: the next batch is read and
-// converted while Kafka acknowledges the earlier ones (one batch at a time took 143k rows/s,
-// bench/kafka_load.py). The sink's completions point into batches_, so every one is waited for before this is
-// destroyed.
+// A file's batches of records in flight to a KafkaTarget, at most kMaxInFlight batches and about
+// kMaxInFlightRecords records (a larger batch goes alone): the next batch is read and converted while Kafka
+// acknowledges the earlier ones (one batch at a time took 143k rows/s, bench/kafka_load.py), and the
+// producer's queue, which write-async shares, keeps room. A failure of the sink (the broker unreachable or
+// slow, the queue full) is retryable: the file is given back and loaded again later. The sink's completions
+// point into batches_, so every one is waited for before this is destroyed.
 class ProducesInFlight {
  public:
   static constexpr size_t kMaxInFlight = 4;
+  static constexpr int64_t kMaxInFlightRecords = 100'000;
 
   explicit ProducesInFlight(const KafkaTarget& target) : target_(target) {}
-  ~ProducesInFlight() { Drain(0, nullptr).IgnoreError(); }
+  ~ProducesInFlight() { Drain(0, 0, nullptr).IgnoreError(); }
   ProducesInFlight(const ProducesInFlight&) = delete;
   ProducesInFlight& operator=(const ProducesInFlight&) = delete;
 
-  // Sends `records` once fewer than kMaxInFlight batches are in flight; *acknowledged gains the rows of
-  // the batches acknowledged meanwhile. Errors: the first failed batch's.
+  // Sends `records` once there is room for them; *acknowledged gains the rows of the batches acknowledged
+  // meanwhile. Errors: the first failed batch's.
   Status Send(std::vector<ingest::Record> records, int64_t* acknowledged) {
-    OFS_RETURN_IF_ERROR(Drain(kMaxInFlight - 1, acknowledged));
-    Batch* batch = batches_.emplace_back(std::make_unique<Batch>(static_cast<int64_t>(records.size()))).get();
+    const auto rows = static_cast<int64_t>(records.size());
+    OFS_RETURN_IF_ERROR(Drain(kMaxInFlight - 1, kMaxInFlightRecords - rows, acknowledged));
+    Batch* batch = batches_.emplace_back(std::make_unique<Batch>(rows)).get();
+    in_flight_ += rows;
     target_.sink->Produce(target_.topic, std::move(records),
                           [batch](Status status) { batch->done.Arrive(std::move(status)); });
     return Status::Ok();
   }
 
-  // Waits until at most `keep` batches are in flight (the oldest first), adding the rows of the
-  // acknowledged ones to *acknowledged (when given). Errors: the first failed batch's.
-  Status Drain(size_t keep, int64_t* acknowledged) {
+  // Waits (the oldest first) until at most `keep_batches` batches and `keep_records` records are in flight,
+  // adding the rows of the acknowledged ones to *acknowledged (when given). Errors: the first failed batch's.
+  Status Drain(size_t keep_batches, int64_t keep_records, int64_t* acknowledged) {
     Status first_error;
-    while (batches_.size() > keep) {
+    while (!batches_.empty() && (batches_.size() > keep_batches || in_flight_ > keep_records)) {
       Status status = batches_.front()->done.Wait();
       if (!status.ok()) {
-        if (first_error.ok()) first_error = std::move(status);
+        if (first_error.ok()) first_error = Status(std::move(status)).MarkRetryable();
       } else if (acknowledged != nullptr) {
         *acknowledged += batches_.front()->rows;
       }
+      in_flight_ -= batches_.front()->rows;
       batches_.pop_front();
     }
     return first_error;
@@ -218,6 +224,7 @@ class ProducesInFlight {
   };
   const KafkaTarget& target_;
   std::deque<std::unique_ptr<Batch>> batches_;
+  int64_t in_flight_ = 0;  // records of batches_
 };
 
 }  // namespace
@@ -356,7 +363,7 @@ Result<FileOutcome> LoadFile(const delta::DeltaScan& scan, size_t index, const L
   });
   OFS_RETURN_IF_ERROR(read);
   if (in_flight) {  // done once every record is acknowledged (acks=all): nothing to sync here
-    OFS_RETURN_IF_ERROR(in_flight->Drain(0, &outcome.rows_loaded));
+    OFS_RETURN_IF_ERROR(in_flight->Drain(0, 0, &outcome.rows_loaded));
     return outcome;
   }
   ingest::Countdown synced(1);

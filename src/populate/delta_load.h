@@ -66,8 +66,8 @@ struct KafkaTarget {
   ingest::RecordSink* sink = nullptr;
   std::string topic;
   std::string run_id;
-  size_t max_record_bytes =
-      1 << 20;  // a row whose record is larger fails with a reason (ingest.max_record_bytes)
+  // A row whose record is larger fails with a reason (ingest.max_record_bytes).
+  size_t max_record_bytes = 1 << 20;
 };
 
 struct LoadOptions {
@@ -85,9 +85,11 @@ struct FileOutcome {
 
 // Loads data file `index` of `scan` (opened with plan.DeltaColumnNames()). Errors: the Delta read's
 // (retryable when the storage failed), the store's (as the store reports them) or the sink's
-// (STORE-UNAVAILABLE, OVERLOADED); rows already written or produced stay so (a retry writes them again:
-// idempotent). `progress(rows)` is called after each batch's write;
-// when it returns false the load stops there with kInternal "the load was stopped".
+// (STORE-UNAVAILABLE, OVERLOADED; always retryable); rows already written or produced stay so (a retry
+// writes them again: idempotent). `progress(rows)` is called after each batch's write (with a KafkaTarget:
+// once the batch is handed to the producer); when it returns false the load stops there with kInternal
+// "the load was stopped". With a KafkaTarget, rows_loaded counts the rows Kafka acknowledged, not the rows
+// the consumers applied (a record they dead-letter was still loaded here).
 Result<FileOutcome> LoadFile(const delta::DeltaScan& scan, size_t index, const LoadPlan& plan,
                              storage::OnlineStore& store, const LoadOptions& options,
                              const std::function<bool(int64_t rows)>& progress = {});

@@ -189,6 +189,15 @@ void LoadWorker::Plan(const model::LoadClaim& claim) {
 void LoadWorker::LoadOne(const model::LoadClaim& claim) {
   const model::LoadJob& job = claim.job;
   LeaseKeeper lease(metadata_, clock_, claim, options_.name, options_.lease_ms);
+  Result<LoadRequest> request = DecodeStoredLoadRequest(job.request);
+  if (!request.ok()) return Abandon(claim, request.status());
+  if (request->sink == LoadSink::kKafka && options_.kafka == nullptr) {
+    // Retried (before the table is opened): another worker may have one.
+    return Abandon(claim, Status(ErrorCode::kStoreUnavailable,
+                                 "the job's sink is kafka and this worker has no Kafka producer",
+                                 "run the workers with --kafka, that is kafka.bootstrap")
+                              .MarkRetryable());
+  }
   auto cached = prepared_.find(job.id);
   if (cached == prepared_.end() || cached->second.table_version != job.table_version) {
     if (cached != prepared_.end()) prepared_.erase(cached);
@@ -211,18 +220,9 @@ void LoadWorker::LoadOne(const model::LoadClaim& claim) {
         claim, Status(ErrorCode::kInvalidRequest, "data file " + claim.path + " is not part of version " +
                                                       std::to_string(job.table_version) + " of the table"));
   }
-  Result<LoadRequest> request = DecodeStoredLoadRequest(job.request);
-  if (!request.ok()) return Abandon(claim, request.status());
   LoadOptions options{.write_time_micros = job.write_time_ms * 1000, .replicate = request->replicate};
   KafkaTarget kafka;
   if (request->sink == LoadSink::kKafka) {
-    if (options_.kafka == nullptr) {
-      // Retried: another worker may have one.
-      return Abandon(claim, Status(ErrorCode::kStoreUnavailable,
-                                   "the job's sink is kafka and this worker has no Kafka producer",
-                                   "run the workers with --kafka, that is kafka.bootstrap")
-                                .MarkRetryable());
-    }
     const model::TenantConfig& tenant = prepared.load.plan.group().meta.tenant;
     kafka = {options_.kafka, catalog_->CurrentShared()->TopicOfTenant(tenant.consume, options_.topic_prefix),
              job.run_id, options_.max_record_bytes};

@@ -236,8 +236,10 @@ def test_durable_writes_wait_for_a_wal_sync_and_failed_ones_do_not(server):
     assert _total(after, SYNC_WAITERS) - _total(before, SYNC_WAITERS) == 3
     assert 1 <= _total(after, SYNCS) - _total(before, SYNCS) <= 3
     # Each request's sync was started at the end of its event-loop batch, none by the 5-ms fallback (which
-    # would mean the loop no longer calls StartSyncs).
-    assert _total(after, SYNCS_AT_MAX_HOLD) - _total(before, SYNCS_AT_MAX_HOLD) == 0
+    # would mean the loop no longer calls StartSyncs). Not under the sanitizers: there a batch itself may
+    # outlast the 5 ms (seen once in CI), and the fallback then rightly fires first.
+    if "asan" not in str(server.binary):
+        assert _total(after, SYNCS_AT_MAX_HOLD) - _total(before, SYNCS_AT_MAX_HOLD) == 0
     found = read_data(v1, grp, ["label"], ["id"], [[1], [2], [3]])
     assert found_map(found) == {(1,): ["a"], (2,): ["b"], (3,): ["c"]}
 

@@ -1120,4 +1120,4 @@ def test_a_group_whose_tenant_has_a_registered_topic_is_loaded_through_kafka(ofs
     direct = assert_ok(srv.admin.post("/v1/load", {"tablePath": table, "featureGroupName": grp, "sink": "store"}))
     done = wait_for_end(srv, direct["id"])
     assert (done["state"], done["sink"], done["rowsLoaded"]) == ("SUCCEEDED", "store", 300), done
-    assert len(kcat_records(kafka, topic)) == 300
+    assert len(kcat_records(kafka, topic) or []) == 300

@@ -6,7 +6,7 @@
 //! levels and its driver settings (native/cql/src/lib.rs), against the keyspace and tables an OFS run
 //! created and loaded. It is a bin of the native/cql package only for that reason, sharing its lock file
 //! and target directory; it does not use the library (a staticlib cannot be linked by Rust) and is
-//! built only with `--features reference` (bench/CMakeLists.txt), so the library's build is unchanged.
+//! built with the `reference` feature in native/CMakeLists.txt's one cargo run, beside the library.
 //!
 //! Kinds (one "request" = what one OFS HTTP request makes the store do):
 //!   read       one point read: prepared `SELECT <value columns> FROM ks.t WHERE k1 = ? [AND k2 = ?...]`
